@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5"
+
+	"itportal/internal/config"
+	"itportal/internal/demo"
+	"itportal/internal/pgcluster"
+	"itportal/internal/postgres"
+)
+
+// devDataDir is where `itportal dev` keeps its private cluster, relative to
+// the working directory (git-ignored).
+const devDataDir = ".itportal/dev/pgdata"
+
+// dev runs the embedded default: a private PostgreSQL cluster (unless
+// ITPORTAL_DATABASE_URL points elsewhere), migrations, demo data, the portal
+// on loopback. The cluster stops when the portal does.
+func dev(ctx context.Context, getenv func(string) string, stderr io.Writer) error {
+	cfg, err := config.Load(getenv, config.ModeDev)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return err
+	}
+	log := newLogger(cfg, stderr)
+
+	if cfg.DatabaseURL == "" {
+		cluster, err := pgcluster.New(pgcluster.Options{DataDir: devDataDir, WatchParent: true})
+		if err != nil {
+			return err
+		}
+		fresh := !cluster.Initialized()
+		log.Info("starting private PostgreSQL", "data_dir", cluster.DataDir(), "new", fresh, "run_as", cluster.RunAs())
+		if err := cluster.Start(ctx); err != nil {
+			return err
+		}
+		defer func() {
+			if err := cluster.Close(); err != nil {
+				log.Warn("stop PostgreSQL", "err", err)
+			} else {
+				log.Info("PostgreSQL stopped")
+			}
+		}()
+		if err := prepareDevDatabase(ctx, cluster); err != nil {
+			return fmt.Errorf("prepare dev database: %w", err)
+		}
+		cfg.DatabaseURL = cluster.URL("itportal_app", "itportal")
+		cfg.MigrateDatabaseURL = cluster.URL("itportal_owner", "itportal")
+	}
+
+	if _, err := postgres.Migrate(ctx, cfg.MigrateDatabaseURL, log); err != nil {
+		return err
+	}
+	if err := loadDemo(ctx, cfg.MigrateDatabaseURL, log); err != nil {
+		return fmt.Errorf("demo data: %w", err)
+	}
+	return serve(ctx, cfg, log)
+}
+
+// prepareDevDatabase creates the two roles and the database, as an operator
+// would for production (see docs/operations.md).
+func prepareDevDatabase(ctx context.Context, c *pgcluster.Cluster) error {
+	conn, err := pgx.Connect(ctx, c.URL(pgcluster.Superuser, "postgres"))
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	return postgres.PrepareRoles(ctx, conn, "itportal")
+}
+
+func loadDemo(ctx context.Context, ownerURL string, log *slog.Logger) error {
+	pool, err := postgres.OpenPool(ctx, postgres.PoolConfig{URL: ownerURL, MaxConns: 2})
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := demo.Load(ctx, pool); err != nil {
+		return err
+	}
+	log.Info("demo data loaded")
+	return nil
+}

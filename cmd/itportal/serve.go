@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"itportal/internal/config"
+	"itportal/internal/jobs"
+	"itportal/internal/postgres"
+	"itportal/internal/server"
+	"itportal/web"
+)
+
+// serve runs the portal until ctx is cancelled, then shuts down gracefully:
+// /readyz turns 503 for the drain period, the listener closes, in-flight
+// requests finish (up to ShutdownTimeout), workers stop, the pool closes.
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	pool, err := postgres.OpenPool(ctx, postgres.PoolConfig{
+		URL:              cfg.DatabaseURL,
+		MaxConns:         cfg.DBMaxConns,
+		MinConns:         cfg.DBMinConns,
+		StatementTimeout: cfg.StatementTimeout,
+		ApplicationName:  hostname(),
+	})
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+
+	assets, err := web.NewAssets()
+	if err != nil {
+		return err
+	}
+	river, err := jobs.NewClient(pool, log, cfg.Workers)
+	if err != nil {
+		return err
+	}
+	ready := server.NewReadiness()
+	metrics := server.NewMetrics(pool, buildInfo())
+	handler := server.NewServer(server.Deps{
+		Logger: log, Config: cfg, Pool: pool, Assets: assets, Readiness: ready, Metrics: metrics,
+	})
+
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute, // uploads of 20 MB over a slow line
+		WriteTimeout:      cfg.RequestTimeout + 10*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "base_url", baseURL(cfg))
+	serveErr := make(chan error, 2)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	var metricsSrv *http.Server
+	if cfg.MetricsListen != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsListen)
+		if err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("listen on %s (metrics): %w", cfg.MetricsListen, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", metrics.Handler())
+		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		log.Info("metrics listening", "addr", mln.Addr().String())
+		go func() { serveErr <- metricsSrv.Serve(mln) }()
+	}
+
+	// Start-up that needs the database runs beside the listener, retrying
+	// with backoff, so the portal answers /healthz (and a 503 on /readyz)
+	// while PostgreSQL is still on its way.
+	startCtx, stopStartup := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	riverStarted := false
+	wg.Go(func() {
+		riverStarted = startup(startCtx, cfg, log, pool, river, ready)
+	})
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		if !errors.Is(err, http.ErrServerClosed) {
+			log.Error("server stopped", "err", err)
+		}
+	}
+
+	log.Info("shutting down", "drain", cfg.ShutdownDrain.String(), "timeout", cfg.ShutdownTimeout.String())
+	ready.SetDraining()
+	stopStartup()
+	wg.Wait()
+	if cfg.ShutdownDrain > 0 {
+		time.Sleep(cfg.ShutdownDrain)
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		log.Warn("in-flight requests did not finish in time", "err", err)
+	}
+	if metricsSrv != nil {
+		_ = metricsSrv.Shutdown(shutCtx)
+	}
+	if riverStarted {
+		if err := river.Stop(shutCtx); err != nil {
+			log.Warn("workers did not stop in time", "err", err)
+		}
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// startup migrates (unless turned off) and starts the workers, retrying
+// with backoff until it succeeds or ctx ends. It reports whether River runs.
+func startup(ctx context.Context, cfg config.Config, log *slog.Logger, pool interface {
+	Ping(context.Context) error
+}, river *jobs.Client, ready *server.Readiness) bool {
+	started := time.Now()
+	backoff := 200 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := startupOnce(ctx, cfg, log, pool, river)
+		if err == nil {
+			ready.SetReady()
+			log.Info("ready", "startup_ms", time.Since(started).Milliseconds(), "workers", cfg.Workers)
+			return cfg.Workers
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		reason := "waiting for the database"
+		if !postgres.IsUnavailable(err) {
+			reason = "start-up failed; see the log"
+			log.Error("start-up failed; retrying", "attempt", attempt, "err", err)
+		} else if attempt == 1 || attempt%10 == 0 {
+			log.Warn("database unreachable; retrying", "attempt", attempt, "err", err)
+		}
+		ready.SetStarting(reason)
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(backoff):
+		}
+		// Capped low so the portal is ready within seconds of the database.
+		backoff = min(backoff*2, 2*time.Second)
+	}
+}
+
+func startupOnce(ctx context.Context, cfg config.Config, log *slog.Logger, pool interface {
+	Ping(context.Context) error
+}, river *jobs.Client) error {
+	if cfg.AutoMigrate {
+		if _, err := postgres.Migrate(ctx, cfg.MigrateDatabaseURL, log); err != nil {
+			return err
+		}
+	} else if err := pool.Ping(ctx); err != nil {
+		return err
+	}
+	if cfg.Workers {
+		// River lives until Stop, not until the start-up context ends.
+		if err := river.Start(context.WithoutCancel(ctx)); err != nil {
+			return fmt.Errorf("start workers: %w", err)
+		}
+	}
+	return nil
+}
+
+func baseURL(cfg config.Config) string {
+	if cfg.BaseURL == nil {
+		return ""
+	}
+	return cfg.BaseURL.String()
+}

@@ -1,0 +1,240 @@
+// Package config reads the portal's configuration from ITPORTAL_* environment
+// variables. Load validates everything at once and reports every problem in
+// one error, naming each variable.
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Mode is the subcommand the configuration is loaded for: defaults differ.
+type Mode int
+
+// The modes.
+const (
+	ModeServe Mode = iota // production: configuration comes from the operator
+	ModeDev               // the embedded default: a private database, loopback only
+	ModeTool              // one-shot commands (migrate, import, export): database only
+)
+
+// Config is the validated configuration.
+type Config struct {
+	DatabaseURL        string
+	MigrateDatabaseURL string
+	Listen             string
+	MetricsListen      string // "" turns the metrics listener off
+	BaseURL            *url.URL
+	AutoMigrate        bool
+	Workers            bool
+	LogFormat          string // json or text
+	LogLevel           string // debug, info, warn, error
+
+	DBMaxConns       int32
+	DBMinConns       int32
+	StatementTimeout time.Duration
+
+	ShutdownTimeout time.Duration // how long in-flight requests may take to finish
+	ShutdownDrain   time.Duration // how long /readyz reports 503 before the listener closes
+	RequestTimeout  time.Duration // longest time a handler may take
+}
+
+// Error lists every configuration problem found.
+type Error struct {
+	Problems []string
+}
+
+func (e *Error) Error() string {
+	return "invalid configuration:\n  - " + strings.Join(e.Problems, "\n  - ")
+}
+
+// Variable documents one environment variable (README and docs/operations.md
+// are checked against this list by a test).
+type Variable struct {
+	Name    string
+	Default string
+	Help    string
+}
+
+// Variables lists every variable Load reads.
+var Variables = []Variable{
+	{"ITPORTAL_DATABASE_URL", "(required for serve; dev starts its own)", "PostgreSQL URL of the runtime role the portal serves with"},
+	{"ITPORTAL_MIGRATE_DATABASE_URL", "ITPORTAL_DATABASE_URL", "PostgreSQL URL of the owner role that runs migrations"},
+	{"ITPORTAL_LISTEN", ":8080 (dev: 127.0.0.1:8080)", "address the web server listens on"},
+	{"ITPORTAL_METRICS_LISTEN", "127.0.0.1:9090", "address of the separate /metrics listener; \"off\" disables it"},
+	{"ITPORTAL_BASE_URL", "(required for serve; dev: http://127.0.0.1:8080)", "the public URL of the portal, used in links and sign-in redirects"},
+	{"ITPORTAL_AUTO_MIGRATE", "true", "apply pending migrations at start (under an advisory lock)"},
+	{"ITPORTAL_WORKERS", "true", "run background job workers in this process; false for web-only replicas"},
+	{"ITPORTAL_LOG_FORMAT", "json (dev: text)", "log format: json or text"},
+	{"ITPORTAL_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
+	{"ITPORTAL_DB_MAX_CONNS", "10", "largest number of database connections in the pool"},
+	{"ITPORTAL_DB_MIN_CONNS", "0", "connections kept open when idle"},
+	{"ITPORTAL_DB_STATEMENT_TIMEOUT", "10s", "longest time one SQL statement may run"},
+	{"ITPORTAL_SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests may take to finish at shutdown"},
+	{"ITPORTAL_SHUTDOWN_DRAIN", "5s (dev: 0s)", "how long /readyz answers 503 before the listener closes at shutdown"},
+	{"ITPORTAL_REQUEST_TIMEOUT", "30s", "longest time one request may take"},
+}
+
+// Load reads and validates the configuration for mode.
+func Load(getenv func(string) string, mode Mode) (Config, error) {
+	p := parser{getenv: getenv}
+	c := Config{}
+
+	c.DatabaseURL = p.str("ITPORTAL_DATABASE_URL", "")
+	if c.DatabaseURL == "" && mode != ModeDev {
+		p.fail("ITPORTAL_DATABASE_URL must be set (postgres://user:password@host:5432/dbname)")
+	}
+	if c.DatabaseURL != "" {
+		p.dbURL("ITPORTAL_DATABASE_URL", c.DatabaseURL)
+	}
+	c.MigrateDatabaseURL = p.str("ITPORTAL_MIGRATE_DATABASE_URL", c.DatabaseURL)
+	if v := getenv("ITPORTAL_MIGRATE_DATABASE_URL"); v != "" {
+		p.dbURL("ITPORTAL_MIGRATE_DATABASE_URL", v)
+	}
+
+	defListen, defBase, defFormat, defDrain := ":8080", "", "json", 5*time.Second
+	if mode == ModeDev {
+		defListen, defBase, defFormat, defDrain = "127.0.0.1:8080", "http://127.0.0.1:8080", "text", 0
+	}
+	if mode == ModeTool {
+		defFormat = "text"
+	}
+	c.Listen = p.addr("ITPORTAL_LISTEN", defListen)
+	if mode == ModeDev {
+		// The dev sign-in redirects back here, so the default follows the listener.
+		if host, port, err := net.SplitHostPort(c.Listen); err == nil {
+			if host == "" || host == "0.0.0.0" || host == "::" {
+				host = "127.0.0.1"
+			}
+			defBase = "http://" + net.JoinHostPort(host, port)
+		}
+	}
+	c.MetricsListen = p.str("ITPORTAL_METRICS_LISTEN", "127.0.0.1:9090")
+	if c.MetricsListen == "off" {
+		c.MetricsListen = ""
+	} else {
+		p.addr("ITPORTAL_METRICS_LISTEN", "127.0.0.1:9090")
+	}
+	c.BaseURL = p.baseURL("ITPORTAL_BASE_URL", defBase, mode == ModeServe)
+	c.AutoMigrate = p.boolean("ITPORTAL_AUTO_MIGRATE", true)
+	c.Workers = p.boolean("ITPORTAL_WORKERS", true)
+	c.LogFormat = p.oneOf("ITPORTAL_LOG_FORMAT", defFormat, "json", "text")
+	c.LogLevel = p.oneOf("ITPORTAL_LOG_LEVEL", "info", "debug", "info", "warn", "error")
+	c.DBMaxConns = int32(p.integer("ITPORTAL_DB_MAX_CONNS", 10, 1, 1000))
+	c.DBMinConns = int32(p.integer("ITPORTAL_DB_MIN_CONNS", 0, 0, 1000))
+	if c.DBMinConns > c.DBMaxConns {
+		p.fail(fmt.Sprintf("ITPORTAL_DB_MIN_CONNS (%d) must not exceed ITPORTAL_DB_MAX_CONNS (%d)", c.DBMinConns, c.DBMaxConns))
+	}
+	c.StatementTimeout = p.duration("ITPORTAL_DB_STATEMENT_TIMEOUT", 10*time.Second, time.Millisecond, time.Hour)
+	c.ShutdownTimeout = p.duration("ITPORTAL_SHUTDOWN_TIMEOUT", 20*time.Second, 0, 10*time.Minute)
+	c.ShutdownDrain = p.duration("ITPORTAL_SHUTDOWN_DRAIN", defDrain, 0, 5*time.Minute)
+	c.RequestTimeout = p.duration("ITPORTAL_REQUEST_TIMEOUT", 30*time.Second, time.Second, 10*time.Minute)
+
+	if len(p.problems) > 0 {
+		return Config{}, &Error{Problems: p.problems}
+	}
+	return c, nil
+}
+
+type parser struct {
+	getenv   func(string) string
+	problems []string
+}
+
+func (p *parser) fail(msg string) { p.problems = append(p.problems, msg) }
+
+func (p *parser) str(name, def string) string {
+	if v := strings.TrimSpace(p.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (p *parser) dbURL(name, v string) {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		// Never echo the value: it may hold a password.
+		p.fail(name + " must be a postgres:// or postgresql:// URL")
+	}
+}
+
+func (p *parser) addr(name, def string) string {
+	v := p.str(name, def)
+	if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+		p.fail(fmt.Sprintf("%s must be host:port or :port, got %q", name, v))
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		p.fail(fmt.Sprintf("%s has an invalid port, got %q", name, v))
+	}
+	return v
+}
+
+func (p *parser) baseURL(name, def string, required bool) *url.URL {
+	v := p.str(name, def)
+	if v == "" {
+		if required {
+			p.fail(name + " must be set to the portal's public URL, e.g. https://itportalen.lillaedet.se")
+		}
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		p.fail(fmt.Sprintf("%s must be an absolute http(s) URL, got %q", name, v))
+		return nil
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	return u
+}
+
+func (p *parser) boolean(name string, def bool) bool {
+	v := p.str(name, "")
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		p.fail(fmt.Sprintf("%s must be true or false, got %q", name, v))
+		return def
+	}
+	return b
+}
+
+func (p *parser) oneOf(name, def string, allowed ...string) string {
+	v := strings.ToLower(p.str(name, def))
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	p.fail(fmt.Sprintf("%s must be one of %s, got %q", name, strings.Join(allowed, ", "), v))
+	return def
+}
+
+func (p *parser) integer(name string, def, lo, hi int) int {
+	v := p.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		p.fail(fmt.Sprintf("%s must be a whole number from %d to %d, got %q", name, lo, hi, v))
+		return def
+	}
+	return n
+}
+
+func (p *parser) duration(name string, def, lo, hi time.Duration) time.Duration {
+	v := p.str(name, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < lo || d > hi {
+		p.fail(fmt.Sprintf("%s must be a duration from %s to %s such as 10s or 2m, got %q", name, lo, hi, v))
+		return def
+	}
+	return d
+}

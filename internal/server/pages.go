@@ -1,0 +1,24 @@
+package server
+
+import (
+	"net/http"
+
+	"itportal/web/pages"
+)
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	deps, err := s.departments.ListActive(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	m := pages.Home{}
+	for _, d := range deps {
+		m.Departments = append(m.Departments, pages.DepartmentRow{Name: d.Name, ShortName: d.ShortName})
+	}
+	s.render(w, r, http.StatusOK, pages.HomePage(s.page(r, "Översikt", "/"), m))
+}
+
+func (s *Server) accessibilityStatement(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, pages.AccessibilityPage(s.page(r, "Tillgänglighetsredogörelse", "")))
+}

@@ -1,0 +1,57 @@
+// Package server is the HTTP edge: routes, middleware, handlers and
+// rendering. Handlers decode input, make one service call and render a view
+// model; every decision about who may do what lives in the services.
+package server
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"itportal/internal/config"
+	"itportal/internal/postgres"
+	"itportal/web"
+)
+
+// Deps are what the server needs from the process that runs it.
+type Deps struct {
+	Logger    *slog.Logger
+	Config    config.Config
+	Pool      *pgxpool.Pool
+	Assets    *web.Assets
+	Readiness *Readiness
+	Metrics   *Metrics
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	log         *slog.Logger
+	cfg         config.Config
+	pool        *pgxpool.Pool
+	assets      *web.Assets
+	ready       *Readiness
+	metrics     *Metrics
+	departments *postgres.DepartmentService
+}
+
+// NewServer returns the portal's HTTP handler with every route and middleware.
+func NewServer(d Deps) http.Handler {
+	s := &Server{
+		log:         d.Logger,
+		cfg:         d.Config,
+		pool:        d.Pool,
+		assets:      d.Assets,
+		ready:       d.Readiness,
+		metrics:     d.Metrics,
+		departments: postgres.NewDepartmentService(d.Pool),
+	}
+	if s.ready == nil {
+		s.ready = NewReadiness()
+		s.ready.SetReady()
+	}
+	if s.metrics == nil {
+		s.metrics = NewMetrics(d.Pool, BuildInfo{})
+	}
+	return s.routes()
+}
