@@ -55,7 +55,8 @@ check-generate: generate
 		git diff --stat -- '*_templ.go'; git ls-files --others --exclude-standard -- '*_templ.go'; exit 1; fi
 
 fmt-check:
-	@out="$$(gofmt -l $$(git ls-files '*.go' | grep -v '_templ.go$$'))"; \
+	@files="$$(git ls-files --cached --others --exclude-standard -- '*.go' | grep -v '_templ.go$$')"; \
+	out="$$(gofmt -l $$files)"; \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 vet:

@@ -83,6 +83,8 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();
 
 GRANT USAGE ON SCHEMA public TO itportal_runtime;
+-- Replicas started with ITPORTAL_AUTO_MIGRATE=false wait until the schema is current.
+GRANT SELECT ON goose_db_version TO itportal_runtime;
 GRANT SELECT, INSERT, UPDATE ON departments, people TO itportal_runtime;
 GRANT SELECT, INSERT ON audit_log TO itportal_runtime;
 

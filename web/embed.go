@@ -68,6 +68,12 @@ func (a *Assets) Path(name string) string {
 	return "/static/missing/" + name
 }
 
+// Has reports whether urlPath is a hashed static file.
+func (a *Assets) Has(urlPath string) bool {
+	_, ok := a.byURL[urlPath]
+	return ok
+}
+
 // ServeHTTP serves a hashed static file with a long cache lifetime.
 func (a *Assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f, ok := a.byURL[r.URL.Path]

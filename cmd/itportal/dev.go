@@ -29,7 +29,8 @@ func dev(ctx context.Context, getenv func(string) string, stderr io.Writer) erro
 	}
 	log := newLogger(cfg, stderr)
 
-	if cfg.DatabaseURL == "" {
+	private := cfg.DatabaseURL == ""
+	if private {
 		cluster, err := pgcluster.New(pgcluster.Options{DataDir: devDataDir, WatchParent: true})
 		if err != nil {
 			return err
@@ -56,8 +57,12 @@ func dev(ctx context.Context, getenv func(string) string, stderr io.Writer) erro
 	if _, err := postgres.Migrate(ctx, cfg.MigrateDatabaseURL, log); err != nil {
 		return err
 	}
-	if err := loadDemo(ctx, cfg.MigrateDatabaseURL, log); err != nil {
-		return fmt.Errorf("demo data: %w", err)
+	if private {
+		if err := loadDemo(ctx, cfg.MigrateDatabaseURL, log); err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+	} else {
+		log.Info("using ITPORTAL_DATABASE_URL; demo data is loaded only into the private dev database")
 	}
 	return serve(ctx, cfg, log)
 }

@@ -419,3 +419,33 @@ func TestDevCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestServeWithoutAutoMigrateWaitsForTheSchema: a web-only replica that does
+// not migrate stays not-ready until someone else has migrated.
+func TestServeWithoutAutoMigrateWaitsForTheSchema(t *testing.T) {
+	t.Parallel()
+	db := testkit.NewEmptyDB(t, nil)
+	vars := serveEnv(db)
+	vars["ITPORTAL_AUTO_MIGRATE"] = "false"
+	vars["ITPORTAL_WORKERS"] = "false"
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logs := testkit.NewLogSink()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"itportal", "serve"}, env(vars), io.Discard, logs) }()
+	line := logs.WaitFor(t, 10*time.Second, `"msg":"listening"`)
+	base := "http://" + addrRe.FindStringSubmatch(line)[1]
+	logs.WaitFor(t, 10*time.Second, "pending migrations")
+	if resp, body := get(t, base+"/readyz"); resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "pending migrations") {
+		t.Fatalf("readyz before migration: %d %q", resp.StatusCode, body)
+	}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"itportal", "migrate", "up"}, env(map[string]string{"ITPORTAL_MIGRATE_DATABASE_URL": db.OwnerURL}), &out, io.Discard); err != nil {
+		t.Fatalf("migrate up with only the owner's URL: %v", err)
+	}
+	waitReady(t, base, 5*time.Second)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

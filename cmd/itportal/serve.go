@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"itportal/internal/config"
 	"itportal/internal/jobs"
 	"itportal/internal/postgres"
@@ -50,7 +52,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute, // uploads of 20 MB over a slow line
+		ReadTimeout:       2 * time.Minute, // room for uploads over a slow line
 		WriteTimeout:      cfg.RequestTimeout + 10*time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
@@ -84,16 +86,24 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	startCtx, stopStartup := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	riverStarted := false
+	fatal := make(chan error, 1)
 	wg.Go(func() {
-		riverStarted = startup(startCtx, cfg, log, pool, river, ready)
+		var err error
+		riverStarted, err = startup(startCtx, cfg, log, pool, river, ready)
+		if err != nil {
+			fatal <- err
+		}
 	})
 
+	var failure error
 	select {
 	case <-ctx.Done():
 	case err := <-serveErr:
 		if !errors.Is(err, http.ErrServerClosed) {
-			log.Error("server stopped", "err", err)
+			failure = fmt.Errorf("listener failed: %w", err)
 		}
+	case err := <-fatal:
+		failure = err
 	}
 
 	log.Info("shutting down", "drain", cfg.ShutdownDrain.String(), "timeout", cfg.ShutdownTimeout.String())
@@ -117,37 +127,43 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		}
 	}
 	log.Info("stopped")
-	return nil
+	return failure
 }
 
-// startup migrates (unless turned off) and starts the workers, retrying
-// with backoff until it succeeds or ctx ends. It reports whether River runs.
-func startup(ctx context.Context, cfg config.Config, log *slog.Logger, pool interface {
-	Ping(context.Context) error
-}, river *jobs.Client, ready *server.Readiness) bool {
+// startup migrates (unless turned off) and starts the workers. While the
+// database is unreachable (or, without auto-migration, not yet migrated) it
+// retries with backoff; any other failure (a broken migration, a missing
+// privilege) is returned, and the process exits instead of serving a broken
+// schema. It reports whether River runs.
+func startup(ctx context.Context, cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, river *jobs.Client, ready *server.Readiness) (bool, error) {
 	started := time.Now()
 	backoff := 200 * time.Millisecond
 	for attempt := 1; ; attempt++ {
-		err := startupOnce(ctx, cfg, log, pool, river)
-		if err == nil {
+		reason, err := startupOnce(ctx, cfg, log, pool, river)
+		if err == nil && reason == "" {
 			ready.SetReady()
 			log.Info("ready", "startup_ms", time.Since(started).Milliseconds(), "workers", cfg.Workers)
-			return cfg.Workers
+			return cfg.Workers, nil
 		}
 		if ctx.Err() != nil {
-			return false
+			return false, nil
 		}
-		reason := "waiting for the database"
-		if !postgres.IsUnavailable(err) {
-			reason = "start-up failed; see the log"
-			log.Error("start-up failed; retrying", "attempt", attempt, "err", err)
-		} else if attempt == 1 || attempt%10 == 0 {
-			log.Warn("database unreachable; retrying", "attempt", attempt, "err", err)
+		switch {
+		case err != nil && !postgres.IsUnavailable(err):
+			log.Error("start-up failed", "err", err)
+			return false, fmt.Errorf("start-up: %w", err)
+		case err != nil:
+			reason = "waiting for the database"
+			if attempt == 1 || attempt%10 == 0 {
+				log.Warn("database unreachable; retrying", "attempt", attempt, "err", err)
+			}
+		case attempt == 1 || attempt%30 == 0:
+			log.Warn("not ready", "reason", reason)
 		}
 		ready.SetStarting(reason)
 		select {
 		case <-ctx.Done():
-			return false
+			return false, nil
 		case <-time.After(backoff):
 		}
 		// Capped low so the portal is ready within seconds of the database.
@@ -155,23 +171,29 @@ func startup(ctx context.Context, cfg config.Config, log *slog.Logger, pool inte
 	}
 }
 
-func startupOnce(ctx context.Context, cfg config.Config, log *slog.Logger, pool interface {
-	Ping(context.Context) error
-}, river *jobs.Client) error {
+// startupOnce returns a reason when the portal must wait (migrations not yet
+// applied by someone else), or an error.
+func startupOnce(ctx context.Context, cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, river *jobs.Client) (string, error) {
 	if cfg.AutoMigrate {
 		if _, err := postgres.Migrate(ctx, cfg.MigrateDatabaseURL, log); err != nil {
-			return err
+			return "", err
 		}
-	} else if err := pool.Ping(ctx); err != nil {
-		return err
+	} else {
+		pending, err := postgres.PendingMigrations(ctx, pool)
+		if err != nil {
+			return "", err
+		}
+		if pending > 0 {
+			return fmt.Sprintf("waiting for %d pending migrations (ITPORTAL_AUTO_MIGRATE=false: run itportal migrate up)", pending), nil
+		}
 	}
 	if cfg.Workers {
 		// River lives until Stop, not until the start-up context ends.
 		if err := river.Start(context.WithoutCancel(ctx)); err != nil {
-			return fmt.Errorf("start workers: %w", err)
+			return "", fmt.Errorf("start workers: %w", err)
 		}
 	}
-	return nil
+	return "", nil
 }
 
 func baseURL(cfg config.Config) string {

@@ -85,7 +85,9 @@ func Load(getenv func(string) string, mode Mode) (Config, error) {
 	c := Config{}
 
 	c.DatabaseURL = p.str("ITPORTAL_DATABASE_URL", "")
-	if c.DatabaseURL == "" && mode != ModeDev {
+	if c.DatabaseURL == "" && mode == ModeTool && getenv("ITPORTAL_MIGRATE_DATABASE_URL") != "" {
+		// Migrations need only the owner's URL.
+	} else if c.DatabaseURL == "" && mode != ModeDev {
 		p.fail("ITPORTAL_DATABASE_URL must be set (postgres://user:password@host:5432/dbname)")
 	}
 	if c.DatabaseURL != "" {

@@ -30,7 +30,7 @@ func (s *DepartmentService) ListActive(ctx context.Context) ([]portal.Department
 	if err != nil {
 		return nil, fmt.Errorf("list departments: %w", translate(err))
 	}
-	deps, err := pgx.CollectRows(rows, pgx.RowToStructByPos[portal.Department])
+	deps, err := pgx.CollectRows(rows, pgx.RowToStructByName[portal.Department])
 	if err != nil {
 		return nil, fmt.Errorf("list departments: %w", translate(err))
 	}

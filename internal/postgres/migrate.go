@@ -2,9 +2,14 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"strings"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
@@ -99,6 +104,51 @@ BEGIN
     END LOOP;
 END
 $$`
+
+// PendingMigrations counts the portal migrations embedded in this binary
+// that the database has not applied, as seen by the runtime role (which may
+// read goose's version table). A replica that does not migrate waits for 0.
+func PendingMigrations(ctx context.Context, pool *pgxpool.Pool) (int, error) {
+	var applied []int64
+	rows, err := pool.Query(ctx, `SELECT version_id FROM goose_db_version WHERE is_applied`)
+	if err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "42P01" { // no version table yet
+			return len(embeddedVersions()), nil
+		}
+		return 0, err
+	}
+	applied, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "42P01" {
+			return len(embeddedVersions()), nil
+		}
+		return 0, err
+	}
+	done := map[int64]bool{}
+	for _, v := range applied {
+		done[v] = true
+	}
+	n := 0
+	for _, v := range embeddedVersions() {
+		if !done[v] {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func embeddedVersions() []int64 {
+	var out []int64
+	entries, _ := fs.ReadDir(migrations.FS, ".")
+	for _, e := range entries {
+		if v, err := goose.NumericComponent(e.Name()); err == nil && strings.HasSuffix(e.Name(), ".sql") {
+			out = append(out, v)
+		}
+	}
+	return out
+}
 
 // MigrationStatus lists every portal migration with whether it is applied.
 func MigrationStatus(ctx context.Context, ownerURL string) ([]*goose.MigrationStatus, error) {

@@ -18,7 +18,7 @@ type Readiness struct {
 
 // NewReadiness starts not ready, waiting for the database.
 func NewReadiness() *Readiness {
-	return &Readiness{reason: "starting: waiting for the database"}
+	return &Readiness{reason: "starting: migrating and starting workers"}
 }
 
 // SetStarting records why the process is not ready yet.

@@ -22,8 +22,10 @@ func requestIDFrom(ctx context.Context) string {
 	return id
 }
 
-// requestID gives every request a correlation id: the one a trusted proxy
-// sent when it is well-formed, else a fresh random one.
+// requestID gives every request a correlation id: the one the client or
+// the reverse proxy sent when it is well-formed (so a proxy's id correlates
+// its log with ours), else a fresh random one. The format check keeps it
+// from injecting anything into logs or pages.
 func (s *Server) requestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")

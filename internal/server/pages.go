@@ -19,6 +19,14 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, pages.HomePage(s.page(r, "Översikt", "/"), m))
 }
 
+func (s *Server) static(w http.ResponseWriter, r *http.Request) {
+	if !s.assets.Has(r.URL.Path) {
+		s.notFound(w, r)
+		return
+	}
+	s.assets.ServeHTTP(w, r)
+}
+
 func (s *Server) accessibilityStatement(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, pages.AccessibilityPage(s.page(r, "Tillgänglighetsredogörelse", "")))
 }

@@ -30,7 +30,7 @@ func (s *Server) routes() http.Handler {
 	// Anonymous: health, static files, the accessibility statement.
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
-	r.Handle("/static/*", s.assets)
+	r.Get("/static/*", s.static)
 	r.Get("/tillganglighet", s.accessibilityStatement)
 
 	// Pages. (Sign-in arrives with the sign-in issue; until then the
