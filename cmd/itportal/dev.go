@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 
 	"github.com/jackc/pgx/v5"
 
+	"itportal/internal/auth"
 	"itportal/internal/config"
 	"itportal/internal/demo"
 	"itportal/internal/pgcluster"
@@ -54,6 +56,23 @@ func dev(ctx context.Context, getenv func(string) string, stderr io.Writer) erro
 		cfg.MigrateDatabaseURL = cluster.URL("itportal_owner", "itportal")
 	}
 
+	if cfg.OIDC.Issuer == "" {
+		// The dev sign-in: a real OIDC provider on loopback with a persona
+		// picker, so dev runs the same sign-in code as production.
+		idp, err := auth.StartDevIdP(devIdPAddr(cfg.Listen), auth.DevPersonas)
+		if err != nil {
+			return fmt.Errorf("dev identity provider: %w", err)
+		}
+		defer func() { _ = idp.Shutdown() }()
+		cfg.OIDC = config.OIDC{
+			Issuer: idp.Issuer(), ClientID: idp.ClientID(), ClientSecret: idp.ClientSecret(),
+			Scopes: []string{"openid", "profile", "email", "groups"}, UserClaim: "sub", GroupsClaim: "groups",
+			DepartmentClaim: auth.DevDeptClaim, EmployeeClaim: auth.DevEmployeeClaim,
+		}
+		cfg.RoleGroups = config.ParseRoleGroups(auth.DevRoleGroups)
+		log.Info("dev sign-in: pick a demo persona at sign-in", "issuer", idp.Issuer())
+	}
+
 	if _, err := postgres.Migrate(ctx, cfg.MigrateDatabaseURL, log); err != nil {
 		return err
 	}
@@ -76,6 +95,16 @@ func prepareDevDatabase(ctx context.Context, c *pgcluster.Cluster) error {
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	return postgres.PrepareRoles(ctx, conn, "itportal")
+}
+
+// devIdPAddr puts the dev provider on the portal's loopback host, on a
+// free port.
+func devIdPAddr(listen string) string {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil || host == "" || host == "0.0.0.0" || host == "::" || host == "localhost" {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, "0")
 }
 
 func loadDemo(ctx context.Context, ownerURL string, log *slog.Logger) error {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"itportal/internal/auth"
 	"itportal/internal/pgcluster"
 	"itportal/internal/testkit"
 )
@@ -43,13 +45,32 @@ func env(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
-func serveEnv(db testkit.DB) map[string]string {
+// freeAddr finds a free loopback port, so the portal's base URL (where the
+// provider sends the browser back) is known before it starts.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func serveEnv(t *testing.T, db testkit.DB) map[string]string {
+	idp := testkit.StartIdP(t, auth.DevPersonas...)
+	addr := freeAddr(t)
 	return map[string]string{
+		"ITPORTAL_OIDC_ISSUER":          idp.Issuer(),
+		"ITPORTAL_OIDC_CLIENT_ID":       idp.ClientID(),
+		"ITPORTAL_OIDC_CLIENT_SECRET":   idp.ClientSecret(),
+		"ITPORTAL_OIDC_SCOPES":          "openid profile email groups",
+		"ITPORTAL_ROLE_GROUPS":          auth.DevRoleGroups,
 		"ITPORTAL_DATABASE_URL":         db.URL,
 		"ITPORTAL_MIGRATE_DATABASE_URL": db.OwnerURL,
-		"ITPORTAL_LISTEN":               "127.0.0.1:0",
+		"ITPORTAL_LISTEN":               addr,
 		"ITPORTAL_METRICS_LISTEN":       "127.0.0.1:0",
-		"ITPORTAL_BASE_URL":             "http://127.0.0.1",
+		"ITPORTAL_BASE_URL":             "http://" + addr,
 		"ITPORTAL_SHUTDOWN_DRAIN":       "0s",
 		"ITPORTAL_LOG_FORMAT":           "json",
 	}
@@ -122,9 +143,15 @@ func TestServeSmoke(t *testing.T) {
 		`INSERT INTO departments (name, short_name) VALUES ('Socialförvaltningen', 'SOC')`); err != nil {
 		t.Fatal(err)
 	}
-	p := startPortal(t, serveEnv(db))
+	p := startPortal(t, serveEnv(t, db))
 
-	resp, body := get(t, p.URL+"/")
+	// Anonymous visitors are sent to sign-in; a signed-in one sees the page.
+	if resp, _ := get(t, p.URL+"/"); resp.Request.URL.Path != "/oidc/authorize" {
+		t.Fatalf("anonymous start page ended at %s, want the provider's sign-in", resp.Request.URL)
+	}
+	b := testkit.NewBrowser(t, p.URL)
+	page := b.SignIn("it-enheten", "/")
+	resp, body := page.Response, page.Body
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("start page: %d\n%s", resp.StatusCode, body)
 	}
@@ -150,7 +177,7 @@ func TestServeSmoke(t *testing.T) {
 
 	// The access log line names the request, without the query string.
 	rid := resp.Header.Get("X-Request-Id")
-	resp, _ = get(t, p.URL+"/?code=secret-value")
+	resp = b.Get("/?code=secret-value").Response
 	rid2 := resp.Header.Get("X-Request-Id")
 	line := p.Log.WaitFor(t, 5*time.Second, `"msg":"http request"`, rid)
 	var entry map[string]any
@@ -196,9 +223,11 @@ func TestServeSmoke(t *testing.T) {
 func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	t.Parallel()
 	db := testkit.NewDB(t)
-	vars := serveEnv(db)
+	vars := serveEnv(t, db)
 	vars["ITPORTAL_SHUTDOWN_DRAIN"] = "1s"
 	p := startPortal(t, vars)
+	b := testkit.NewBrowser(t, p.URL)
+	b.SignIn("it-enheten", "/")
 
 	// Hold a lock on the table the start page reads, so the request is
 	// still in flight when shutdown begins.
@@ -216,13 +245,7 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	}
 	slow := make(chan result, 1)
 	go func() {
-		resp, err := http.Get(p.URL + "/")
-		if err != nil {
-			slow <- result{err: err}
-			return
-		}
-		resp.Body.Close()
-		slow <- result{status: resp.StatusCode}
+		slow <- result{status: b.Get("/").StatusCode}
 	}()
 	waitForLockWait(t, db)
 
@@ -280,17 +303,18 @@ func TestServeSurvivesPostgresRestart(t *testing.T) {
 	t.Parallel()
 	cluster := testkit.StartCluster(t) // a cluster of its own: this test restarts it
 	db := testkit.NewEmptyDB(t, cluster)
-	p := startPortal(t, serveEnv(db)) // migrates the empty database itself
-
-	if resp, _ := get(t, p.URL+"/"); resp.StatusCode != http.StatusOK {
+	p := startPortal(t, serveEnv(t, db)) // migrates the empty database itself
+	b := testkit.NewBrowser(t, p.URL)
+	if resp := b.SignIn("admin", "/"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("before restart: %d", resp.StatusCode)
 	}
 	if err := cluster.Restart(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 5 {
-		if resp, body := get(t, p.URL+"/"); resp.StatusCode != http.StatusOK {
-			t.Fatalf("request %d after restart: %d\n%s", i, resp.StatusCode, body)
+		// The session survives the restart: it lives in PostgreSQL.
+		if resp := b.Get("/"); resp.StatusCode != http.StatusOK {
+			t.Fatalf("request %d after restart: %d\n%s", i, resp.StatusCode, resp.Body)
 		}
 	}
 	if resp, _ := get(t, p.URL+"/readyz"); resp.StatusCode != http.StatusOK {
@@ -305,7 +329,7 @@ func TestServeWaitsForTheDatabase(t *testing.T) {
 	if err := cluster.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	vars := serveEnv(db)
+	vars := serveEnv(t, db)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	logs := testkit.NewLogSink()
@@ -322,9 +346,10 @@ func TestServeWaitsForTheDatabase(t *testing.T) {
 	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "not ready") {
 		t.Errorf("readyz while the database is down: %d %q", resp.StatusCode, body)
 	}
-	resp, body = get(t, base+"/")
+	// Starting a sign-in needs the session store: a Swedish 503 page.
+	resp, body = get(t, base+"/auth/login?next=/")
 	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "tillfälligt otillgänglig") {
-		t.Errorf("page while the database is down: %d", resp.StatusCode)
+		t.Errorf("page while the database is down: %d %s", resp.StatusCode, body)
 	}
 
 	time.Sleep(1500 * time.Millisecond) // let the backoff grow
@@ -334,8 +359,8 @@ func TestServeWaitsForTheDatabase(t *testing.T) {
 	back := time.Now()
 	waitReady(t, base, 5*time.Second)
 	t.Logf("ready %v after the database came back", time.Since(back))
-	if resp, _ := get(t, base+"/"); resp.StatusCode != http.StatusOK {
-		t.Errorf("start page after the database came back: %d", resp.StatusCode)
+	if resp, _ := get(t, base+"/auth/login?next=/"); resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/oidc/authorize" {
+		t.Errorf("sign-in after the database came back: %d at %s", resp.StatusCode, resp.Request.URL)
 	}
 	cancel()
 	if err := <-done; err != nil {
@@ -383,7 +408,7 @@ func TestDevCommand(t *testing.T) {
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(),
 			"ITPORTAL_TEST_RUN_MAIN=1",
-			"ITPORTAL_LISTEN=127.0.0.1:0",
+			"ITPORTAL_LISTEN="+freeAddr(t),
 			"ITPORTAL_METRICS_LISTEN=off",
 		)
 		logs := testkit.NewLogSink()
@@ -399,9 +424,10 @@ func TestDevCommand(t *testing.T) {
 		line := logs.WaitFor(t, 60*time.Second, "msg=listening")
 		addr := regexp.MustCompile(`addr=(\S+)`).FindStringSubmatch(line)[1]
 		waitReady(t, "http://"+addr, 20*time.Second)
-		resp, body := get(t, "http://"+addr+"/")
-		if resp.StatusCode != http.StatusOK || strings.Count(body, "Kommunledningsförvaltningen") != 1 {
-			t.Fatalf("round %d: start page %d, want demo departments once:\n%s", round, resp.StatusCode, body)
+		// The dev sign-in: a persona from the picker, through real OIDC.
+		page := testkit.NewBrowser(t, "http://"+addr).SignIn("chef", "/")
+		if page.StatusCode != http.StatusOK || strings.Count(page.Body, "Kommunledningsförvaltningen") != 1 || !strings.Contains(page.Body, "Karin Åberg") {
+			t.Fatalf("round %d: start page %d, want the persona and the demo departments once:\n%s", round, page.StatusCode, page.Body)
 		}
 		pidBytes, err := os.ReadFile(filepath.Join(dir, ".itportal/dev/pgdata/postmaster.pid"))
 		if err != nil {
@@ -425,7 +451,7 @@ func TestDevCommand(t *testing.T) {
 func TestServeWithoutAutoMigrateWaitsForTheSchema(t *testing.T) {
 	t.Parallel()
 	db := testkit.NewEmptyDB(t, nil)
-	vars := serveEnv(db)
+	vars := serveEnv(t, db)
 	vars["ITPORTAL_AUTO_MIGRATE"] = "false"
 	vars["ITPORTAL_WORKERS"] = "false"
 	ctx, cancel := context.WithCancel(context.Background())

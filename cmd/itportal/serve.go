@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"itportal/internal/auth"
 	"itportal/internal/config"
 	"itportal/internal/jobs"
 	"itportal/internal/postgres"
@@ -45,8 +46,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	ready := server.NewReadiness()
 	metrics := server.NewMetrics(pool, buildInfo())
+	sessions := auth.NewSessions(postgres.NewSessionStore(pool), cfg.BaseURL.Scheme == "https", cfg.SessionIdle, cfg.SessionMax)
+	oidc := auth.NewOIDC(cfg.OIDC, cfg.BaseURL, log)
 	handler := server.NewServer(server.Deps{
 		Logger: log, Config: cfg, Pool: pool, Assets: assets, Readiness: ready, Metrics: metrics,
+		OIDC: oidc, Sessions: sessions,
 	})
 
 	srv := &http.Server{
@@ -96,6 +100,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	})
 
 	var failure error
+	// Discover the identity provider in the background: the portal serves
+	// (and existing sessions work) while the provider is unreachable.
+	wg.Go(func() { discoverProvider(startCtx, oidc, log) })
+
 	select {
 	case <-ctx.Done():
 	case err := <-serveErr:
@@ -194,6 +202,25 @@ func startupOnce(ctx context.Context, cfg config.Config, log *slog.Logger, pool 
 		}
 	}
 	return "", nil
+}
+
+func discoverProvider(ctx context.Context, oidc *auth.OIDC, log *slog.Logger) {
+	backoff := time.Second
+	for attempt := 1; ; attempt++ {
+		err := oidc.Discover(ctx)
+		if err == nil {
+			return
+		}
+		if attempt == 1 || attempt%10 == 0 {
+			log.Warn("identity provider unreachable; retrying", "attempt", attempt, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 30*time.Second)
+	}
 }
 
 func baseURL(cfg config.Config) string {

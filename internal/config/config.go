@@ -38,10 +38,31 @@ type Config struct {
 	DBMinConns       int32
 	StatementTimeout time.Duration
 
+	OIDC        OIDC
+	RoleGroups  map[string][]string // role name → identity-provider group ids
+	SessionIdle time.Duration
+	SessionMax  time.Duration
+
 	ShutdownTimeout time.Duration // how long in-flight requests may take to finish
 	ShutdownDrain   time.Duration // how long /readyz reports 503 before the listener closes
 	RequestTimeout  time.Duration // longest time a handler may take
 }
+
+// OIDC configures single sign-on against the municipality's identity provider.
+type OIDC struct {
+	Issuer          string
+	ClientID        string
+	ClientSecret    string
+	Scopes          []string
+	UserClaim       string // the stable identity claim: sub, or oid for Entra ID
+	GroupsClaim     string
+	DepartmentClaim string // optional: sets the person's department at sign-in
+	EmployeeClaim   string // optional: links imported people by employee number
+	TrustEmail      bool   // link imported people by a verified e-mail address
+}
+
+// Roles that ITPORTAL_ROLE_GROUPS may name.
+var roleNames = []string{"it_unit", "it_head", "it_head_deputy", "admin"}
 
 // Error lists every configuration problem found.
 type Error struct {
@@ -74,6 +95,18 @@ var Variables = []Variable{
 	{"ITPORTAL_DB_MAX_CONNS", "10", "largest number of database connections in the pool"},
 	{"ITPORTAL_DB_MIN_CONNS", "0", "connections kept open when idle"},
 	{"ITPORTAL_DB_STATEMENT_TIMEOUT", "10s", "longest time one SQL statement may run"},
+	{"ITPORTAL_OIDC_ISSUER", "(required for serve; dev starts its own provider)", "the identity provider's issuer URL, exactly as in its discovery document (Entra ID: https://login.microsoftonline.com/<tenant id>/v2.0)"},
+	{"ITPORTAL_OIDC_CLIENT_ID", "(required for serve)", "the portal's client (application) id at the identity provider"},
+	{"ITPORTAL_OIDC_CLIENT_SECRET", "", "the client secret (confidential client)"},
+	{"ITPORTAL_OIDC_SCOPES", "openid profile email", "scopes asked for at sign-in, space-separated"},
+	{"ITPORTAL_OIDC_USER_CLAIM", "sub", "the stable identity claim users are known by (oid for Entra ID)"},
+	{"ITPORTAL_OIDC_GROUPS_CLAIM", "groups", "the claim that lists the user's groups"},
+	{"ITPORTAL_OIDC_DEPARTMENT_CLAIM", "", "optional claim naming the user's department (name or short name)"},
+	{"ITPORTAL_OIDC_EMPLOYEE_CLAIM", "", "optional claim with the employee number, used to link people imported before they sign in"},
+	{"ITPORTAL_OIDC_TRUST_EMAIL", "false", "link people imported before they sign in by e-mail, when the token says email_verified=true"},
+	{"ITPORTAL_ROLE_GROUPS", "", "groups that give roles: it_unit=<group id>;it_head=<group id>;it_head_deputy=<group id>;admin=<group id> (several ids separated by commas)"},
+	{"ITPORTAL_SESSION_IDLE", "30m", "a session ends after this long without requests"},
+	{"ITPORTAL_SESSION_MAX", "12h", "a session ends this long after sign-in, however active"},
 	{"ITPORTAL_SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests may take to finish at shutdown"},
 	{"ITPORTAL_SHUTDOWN_DRAIN", "5s (dev: 0s)", "how long /readyz answers 503 before the listener closes at shutdown"},
 	{"ITPORTAL_REQUEST_TIMEOUT", "30s", "longest time one request may take"},
@@ -131,6 +164,40 @@ func Load(getenv func(string) string, mode Mode) (Config, error) {
 	if c.DBMinConns > c.DBMaxConns {
 		p.fail(fmt.Sprintf("ITPORTAL_DB_MIN_CONNS (%d) must not exceed ITPORTAL_DB_MAX_CONNS (%d)", c.DBMinConns, c.DBMaxConns))
 	}
+	c.OIDC = OIDC{
+		Issuer:          strings.TrimRight(p.str("ITPORTAL_OIDC_ISSUER", ""), " "),
+		ClientID:        p.str("ITPORTAL_OIDC_CLIENT_ID", ""),
+		ClientSecret:    p.str("ITPORTAL_OIDC_CLIENT_SECRET", ""),
+		Scopes:          strings.Fields(p.str("ITPORTAL_OIDC_SCOPES", "openid profile email")),
+		UserClaim:       p.str("ITPORTAL_OIDC_USER_CLAIM", "sub"),
+		GroupsClaim:     p.str("ITPORTAL_OIDC_GROUPS_CLAIM", "groups"),
+		DepartmentClaim: p.str("ITPORTAL_OIDC_DEPARTMENT_CLAIM", ""),
+		EmployeeClaim:   p.str("ITPORTAL_OIDC_EMPLOYEE_CLAIM", ""),
+		TrustEmail:      p.boolean("ITPORTAL_OIDC_TRUST_EMAIL", false),
+	}
+	if mode == ModeServe {
+		if c.OIDC.Issuer == "" {
+			p.fail("ITPORTAL_OIDC_ISSUER must be set to the identity provider's issuer URL")
+		}
+		if c.OIDC.ClientID == "" {
+			p.fail("ITPORTAL_OIDC_CLIENT_ID must be set to the portal's client id at the identity provider")
+		}
+	}
+	if c.OIDC.Issuer != "" {
+		p.issuer("ITPORTAL_OIDC_ISSUER", c.OIDC.Issuer)
+		if c.OIDC.ClientID == "" && mode != ModeServe {
+			p.fail("ITPORTAL_OIDC_CLIENT_ID must be set when ITPORTAL_OIDC_ISSUER is")
+		}
+	}
+	if len(c.OIDC.Scopes) > 0 && c.OIDC.Scopes[0] != "openid" && !containsString(c.OIDC.Scopes, "openid") {
+		p.fail(fmt.Sprintf("ITPORTAL_OIDC_SCOPES must include openid, got %q", strings.Join(c.OIDC.Scopes, " ")))
+	}
+	c.RoleGroups = p.roleGroups("ITPORTAL_ROLE_GROUPS")
+	c.SessionIdle = p.duration("ITPORTAL_SESSION_IDLE", 30*time.Minute, time.Minute, 24*time.Hour)
+	c.SessionMax = p.duration("ITPORTAL_SESSION_MAX", 12*time.Hour, 5*time.Minute, 7*24*time.Hour)
+	if c.SessionIdle > c.SessionMax {
+		p.fail("ITPORTAL_SESSION_IDLE must not exceed ITPORTAL_SESSION_MAX")
+	}
 	c.StatementTimeout = p.duration("ITPORTAL_DB_STATEMENT_TIMEOUT", 10*time.Second, time.Millisecond, time.Hour)
 	c.ShutdownTimeout = p.duration("ITPORTAL_SHUTDOWN_TIMEOUT", 20*time.Second, 0, 10*time.Minute)
 	c.ShutdownDrain = p.duration("ITPORTAL_SHUTDOWN_DRAIN", defDrain, 0, 5*time.Minute)
@@ -187,8 +254,72 @@ func (p *parser) baseURL(name, def string, required bool) *url.URL {
 		p.fail(fmt.Sprintf("%s must be an absolute http(s) URL, got %q", name, v))
 		return nil
 	}
-	u.Path = strings.TrimRight(u.Path, "/")
+	// Routes, redirects and the __Host- cookie assume the portal owns its host.
+	if strings.Trim(u.Path, "/") != "" {
+		p.fail(fmt.Sprintf("%s must be the root of a host name (no path), got %q", name, v))
+		return nil
+	}
+	u.Path = ""
 	return u
+}
+
+// issuer accepts https, or http on a loopback host (a local test provider).
+func (p *parser) issuer(name, v string) {
+	u, err := url.Parse(v)
+	ok := err == nil && u.Host != "" && u.User == nil && u.RawQuery == "" && u.Fragment == ""
+	if ok && u.Scheme != "https" {
+		h := u.Hostname()
+		ok = u.Scheme == "http" && (h == "127.0.0.1" || h == "localhost" || h == "::1")
+	}
+	if !ok {
+		p.fail(fmt.Sprintf("%s must be an https URL (http only on a loopback address), got %q", name, v))
+	}
+}
+
+// roleGroups parses "it_unit=g1,g2;admin=g3".
+func (p *parser) roleGroups(name string) map[string][]string {
+	out := map[string][]string{}
+	v := p.str(name, "")
+	if v == "" {
+		return out
+	}
+	for _, part := range strings.Split(v, ";") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		role, groups, ok := strings.Cut(part, "=")
+		role = strings.TrimSpace(role)
+		if !ok || !containsString(roleNames, role) {
+			p.fail(fmt.Sprintf("%s: %q must be role=group id with a role among %s", name, part, strings.Join(roleNames, ", ")))
+			continue
+		}
+		for _, g := range strings.Split(groups, ",") {
+			if g = strings.TrimSpace(g); g != "" {
+				out[role] = append(out[role], g)
+			}
+		}
+		if len(out[role]) == 0 {
+			p.fail(fmt.Sprintf("%s: role %s has no group id", name, role))
+		}
+	}
+	return out
+}
+
+// ParseRoleGroups parses an ITPORTAL_ROLE_GROUPS value; invalid parts are
+// dropped (Load reports them).
+func ParseRoleGroups(v string) map[string][]string {
+	p := parser{getenv: func(string) string { return v }}
+	return p.roleGroups("ITPORTAL_ROLE_GROUPS")
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *parser) boolean(name string, def bool) bool {

@@ -10,8 +10,11 @@ func env(m map[string]string) func(string) string { return func(k string) string
 
 func TestLoadServeDefaults(t *testing.T) {
 	c, err := Load(env(map[string]string{
-		"ITPORTAL_DATABASE_URL": "postgres://app:secret@db:5432/itportal",
-		"ITPORTAL_BASE_URL":     "https://itportalen.lillaedet.se/",
+		"ITPORTAL_DATABASE_URL":   "postgres://app:secret@db:5432/itportal",
+		"ITPORTAL_BASE_URL":       "https://itportalen.lillaedet.se/",
+		"ITPORTAL_OIDC_ISSUER":    "https://login.microsoftonline.com/tenant/v2.0",
+		"ITPORTAL_OIDC_CLIENT_ID": "portal",
+		"ITPORTAL_ROLE_GROUPS":    "it_unit=g-it, g-it2; admin=g-admin",
 	}), ModeServe)
 	if err != nil {
 		t.Fatal(err)
@@ -24,6 +27,15 @@ func TestLoadServeDefaults(t *testing.T) {
 	}
 	if c.BaseURL.String() != "https://itportalen.lillaedet.se" {
 		t.Errorf("base URL = %q, want the trailing slash trimmed", c.BaseURL)
+	}
+	if c.OIDC.UserClaim != "sub" || c.OIDC.GroupsClaim != "groups" || strings.Join(c.OIDC.Scopes, " ") != "openid profile email" || c.OIDC.TrustEmail {
+		t.Errorf("OIDC defaults: %+v", c.OIDC)
+	}
+	if got := c.RoleGroups; len(got["it_unit"]) != 2 || got["it_unit"][1] != "g-it2" || got["admin"][0] != "g-admin" {
+		t.Errorf("role groups: %v", got)
+	}
+	if c.SessionIdle != 30*time.Minute || c.SessionMax != 12*time.Hour {
+		t.Errorf("session defaults: %v %v", c.SessionIdle, c.SessionMax)
 	}
 	if c.ShutdownTimeout != 20*time.Second || c.ShutdownDrain != 5*time.Second {
 		t.Errorf("shutdown defaults: %v %v", c.ShutdownTimeout, c.ShutdownDrain)
@@ -60,12 +72,24 @@ func TestLoadReportsEveryProblemAtOnce(t *testing.T) {
 		"ITPORTAL_SHUTDOWN_TIMEOUT":     "-5s",
 		"ITPORTAL_SHUTDOWN_DRAIN":       "1h",
 		"ITPORTAL_REQUEST_TIMEOUT":      "1ms",
+		"ITPORTAL_OIDC_ISSUER":          "http://idp.example",
+		"ITPORTAL_OIDC_CLIENT_ID":       "",
+		"ITPORTAL_OIDC_SCOPES":          "profile email",
+		"ITPORTAL_OIDC_TRUST_EMAIL":     "maybe",
+		"ITPORTAL_ROLE_GROUPS":          "superuser=g1",
+		"ITPORTAL_SESSION_IDLE":         "10s",
+		"ITPORTAL_SESSION_MAX":          "1y",
 	}), ModeServe)
 	if err == nil {
 		t.Fatal("Load accepted a broken configuration")
 	}
 	msg := err.Error()
 	for _, v := range Variables {
+		switch v.Name {
+		case "ITPORTAL_OIDC_CLIENT_SECRET", "ITPORTAL_OIDC_USER_CLAIM", "ITPORTAL_OIDC_GROUPS_CLAIM",
+			"ITPORTAL_OIDC_DEPARTMENT_CLAIM", "ITPORTAL_OIDC_EMPLOYEE_CLAIM":
+			continue // free text: nothing to get wrong
+		}
 		if v.Name == "ITPORTAL_MIGRATE_DATABASE_URL" || v.Name == "ITPORTAL_DATABASE_URL" {
 			if !strings.Contains(msg, v.Name+" must be a postgres://") {
 				t.Errorf("message does not name %s:\n%s", v.Name, msg)
@@ -89,7 +113,7 @@ func TestLoadServeRequiresDatabaseAndBaseURL(t *testing.T) {
 	if err == nil {
 		t.Fatal("serve started without a database")
 	}
-	for _, want := range []string{"ITPORTAL_DATABASE_URL must be set", "ITPORTAL_BASE_URL must be set"} {
+	for _, want := range []string{"ITPORTAL_DATABASE_URL must be set", "ITPORTAL_BASE_URL must be set", "ITPORTAL_OIDC_ISSUER must be set", "ITPORTAL_OIDC_CLIENT_ID must be set"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("missing %q in %v", want, err)
 		}
@@ -97,8 +121,8 @@ func TestLoadServeRequiresDatabaseAndBaseURL(t *testing.T) {
 }
 
 func TestBaseURLRefusesTricks(t *testing.T) {
-	for _, bad := range []string{"ftp://x", "//x", "https://user@x", "https://x/?a=1", "https://x/#f", "javascript:alert(1)"} {
-		_, err := Load(env(map[string]string{"ITPORTAL_DATABASE_URL": "postgres://x/y", "ITPORTAL_BASE_URL": bad}), ModeServe)
+	for _, bad := range []string{"ftp://x", "//x", "https://user@x", "https://x/?a=1", "https://x/#f", "javascript:alert(1)", "https://x/portal"} {
+		_, err := Load(env(map[string]string{"ITPORTAL_DATABASE_URL": "postgres://x/y", "ITPORTAL_BASE_URL": bad, "ITPORTAL_OIDC_ISSUER": "https://idp", "ITPORTAL_OIDC_CLIENT_ID": "c"}), ModeServe)
 		if err == nil || !strings.Contains(err.Error(), "ITPORTAL_BASE_URL") {
 			t.Errorf("base URL %q accepted", bad)
 		}

@@ -26,6 +26,7 @@ var People = []struct{ Employee, Name, Email, Dept string }{
 	{"D0004", "Johan Berg", "johan.berg@example.lillaedet.se", "BUF"},
 	{"D0005", "Karin Åberg", "karin.aberg@example.lillaedet.se", "SOC"},
 	{"D0006", "Anders Nyström", "anders.nystrom@example.lillaedet.se", "KLF"},
+	{"D0007", "Eva Holm", "eva.holm@example.lillaedet.se", "KLF"},
 }
 
 // Load inserts what is missing of the demo data.

@@ -7,11 +7,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"itportal/internal/postgres"
 )
 
 // Client is the River client type the portal uses.
@@ -40,6 +43,32 @@ func (w *NotifyWorker) Work(_ context.Context, job *river.Job[NotifyArgs]) error
 	return nil
 }
 
+// PurgeSessionsArgs removes expired sessions; River schedules it
+// periodically and, through leader election, once across replicas.
+type PurgeSessionsArgs struct{}
+
+// Kind names the job kind.
+func (PurgeSessionsArgs) Kind() string { return "purge_sessions" }
+
+// PurgeSessionsWorker handles PurgeSessionsArgs.
+type PurgeSessionsWorker struct {
+	river.WorkerDefaults[PurgeSessionsArgs]
+	Store *postgres.SessionStore
+	Log   *slog.Logger
+}
+
+// Work purges expired sessions.
+func (w *PurgeSessionsWorker) Work(ctx context.Context, _ *river.Job[PurgeSessionsArgs]) error {
+	n, err := w.Store.DeleteExpired(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		w.Log.Info("expired sessions purged", "count", n)
+	}
+	return nil
+}
+
 // NewClient returns a River client over pool. With workers it works the
 // default queue (call Start); without, it can only insert jobs, for
 // web-only replicas.
@@ -50,7 +79,15 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool) (*Clie
 		if err := river.AddWorkerSafely(workers, &NotifyWorker{Log: logger}); err != nil {
 			return nil, err
 		}
+		if err := river.AddWorkerSafely(workers, &PurgeSessionsWorker{Store: postgres.NewSessionStore(pool), Log: logger}); err != nil {
+			return nil, err
+		}
 		cfg.Workers = workers
+		cfg.PeriodicJobs = []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(15*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
+				return PurgeSessionsArgs{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
+		}
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}}
 	}
 	c, err := river.NewClient(riverpgxv5.New(pool), cfg)

@@ -146,8 +146,12 @@ func (c *Cluster) Start(ctx context.Context) error {
 			return fmt.Errorf("initdb: %w", err)
 		}
 	}
-	// A server left behind by a killed process still holds the data directory.
-	_ = c.run(ctx, "pg_ctl", "-D", c.opts.DataDir, "-m", "immediate", "-w", "stop")
+	// A live server in this directory belongs to another process (a second
+	// `itportal dev` in the same folder); never take it over or stop it. A
+	// stale postmaster.pid from a killed server is handled by pg_ctl.
+	if pid, err := c.PostmasterPID(); err == nil && Alive(pid) {
+		return fmt.Errorf("PostgreSQL is already running in %s (pid %d): is another itportal dev running in this directory?", c.opts.DataDir, pid)
+	}
 
 	if c.socketDir == "" {
 		// Short (the socket path limit is 107 bytes) and kept across restarts

@@ -136,16 +136,26 @@ func (s *Server) recoverPanic(next http.Handler) http.Handler {
 }
 
 // contentSecurityPolicy allows only the portal's own scripts and styles: no
-// inline script, no inline style, no framing, forms only to the portal.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+// inline script, no inline style, no framing, forms only to the portal (and
+// the identity provider, where sign-out continues after its POST).
+func contentSecurityPolicy(formTargets string) string {
+	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+		"font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'" + formTargets +
+		"; frame-ancestors 'none'"
+}
 
 // securityHeaders sets the headers every response carries.
 func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	hsts := s.cfg.BaseURL != nil && s.cfg.BaseURL.Scheme == "https"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		extra := ""
+		if s.oidc != nil {
+			if o := s.oidc.FormTargets(); o != "" {
+				extra = " " + o
+			}
+		}
+		h.Set("Content-Security-Policy", contentSecurityPolicy(extra))
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")

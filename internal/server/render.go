@@ -6,23 +6,33 @@ import (
 
 	"github.com/a-h/templ"
 
+	"itportal/internal/portal"
 	"itportal/web/layout"
 )
 
 // page builds the frame's view model for the current request.
 func (s *Server) page(r *http.Request, title, current string) layout.Page {
-	nav := []layout.NavItem{
-		{Label: "Översikt", Href: "/"},
-	}
-	for i := range nav {
-		nav[i].Current = nav[i].Href == current
-	}
-	return layout.Page{
+	p := layout.Page{
 		Title:      title,
 		Stylesheet: s.assets.Path("css/site.css"),
-		Nav:        nav,
 		RequestID:  requestIDFrom(r.Context()),
 	}
+	a := actorFrom(r.Context())
+	if a == nil {
+		return p
+	}
+	p.User = &layout.User{Name: a.Name}
+	p.Nav = []layout.NavItem{{Label: "Översikt", Href: "/"}, {Label: "Min sida", Href: "/min-sida"}}
+	if portal.CanAdminister(a) {
+		p.Nav = append(p.Nav, layout.NavItem{Label: "Personer", Href: "/admin/personer"})
+	}
+	for i := range p.Nav {
+		p.Nav[i].Current = p.Nav[i].Href == current
+	}
+	if s.sessions != nil {
+		p.Flash = s.sessions.TakeFlash(r.Context())
+	}
+	return p
 }
 
 // render writes c with status. It renders into a buffer first, so a failing

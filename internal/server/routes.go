@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+
+	"itportal/internal/portal"
 )
 
 // Request body limits. Small by default; routes that take uploads raise it.
@@ -24,18 +26,45 @@ func (s *Server) routes() http.Handler {
 		s.limitBody(defaultBodyLimit),
 		s.timeout,
 	)
-	r.NotFound(s.notFound)
-	r.MethodNotAllowed(s.methodNotAllowed)
 
-	// Anonymous: health, static files, the accessibility statement.
+	// Anonymous, without a session: health and static files.
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Get("/static/*", s.static)
-	r.Get("/tillganglighet", s.accessibilityStatement)
 
-	// Pages. (Sign-in arrives with the sign-in issue; until then the
-	// placeholder start page lists public reference data only.)
-	r.Get("/", s.home)
+	// Everything else has a session (loaded from PostgreSQL on every request).
+	r.Group(func(r chi.Router) {
+		r.Use(s.sessions.Manager.LoadAndSave, s.loadActor)
+
+		// Anonymous: the sign-in flow and the accessibility statement.
+		r.Get("/tillganglighet", s.accessibilityStatement)
+		r.Get("/auth/login", s.login)
+		r.Get("/auth/callback", s.callback)
+		r.Post("/auth/logout", s.logout)
+		r.Get("/utloggad", s.signedOut)
+
+		// Every signed-in employee (medarbetare).
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireSignIn)
+			r.Get("/", s.home)
+			r.Get("/min-sida", s.myPage)
+
+			// Administrators.
+			r.Group(func(r chi.Router) {
+				r.Use(s.requireRole(portal.RoleAdmin))
+				r.Get("/admin/personer", s.listPeople)
+				r.Get("/admin/personer/{id}", s.showPerson)
+				r.Post("/admin/personer/{id}/avsluta-sessioner", s.endSessions)
+				r.Post("/admin/personer/{id}/koppla", s.linkIdentity)
+			})
+		})
+	})
+	// Unknown paths get the 404 page, in the signed-in frame when signed in.
+	withSession := func(h http.HandlerFunc) http.HandlerFunc {
+		return s.sessions.Manager.LoadAndSave(s.loadActor(h)).ServeHTTP
+	}
+	r.NotFound(withSession(s.notFound))
+	r.MethodNotAllowed(withSession(s.methodNotAllowed))
 
 	return r
 }

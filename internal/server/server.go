@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"itportal/internal/auth"
 	"itportal/internal/config"
 	"itportal/internal/postgres"
 	"itportal/web"
@@ -22,6 +23,8 @@ type Deps struct {
 	Assets    *web.Assets
 	Readiness *Readiness
 	Metrics   *Metrics
+	OIDC      *auth.OIDC
+	Sessions  *auth.Sessions
 }
 
 // Server holds the handlers' dependencies.
@@ -32,7 +35,10 @@ type Server struct {
 	assets      *web.Assets
 	ready       *Readiness
 	metrics     *Metrics
+	oidc        *auth.OIDC
+	sessions    *auth.Sessions
 	departments *postgres.DepartmentService
+	people      *postgres.PersonService
 }
 
 // NewServer returns the portal's HTTP handler with every route and middleware.
@@ -44,7 +50,14 @@ func NewServer(d Deps) http.Handler {
 		assets:      d.Assets,
 		ready:       d.Readiness,
 		metrics:     d.Metrics,
+		oidc:        d.OIDC,
+		sessions:    d.Sessions,
 		departments: postgres.NewDepartmentService(d.Pool),
+		people:      postgres.NewPersonService(d.Pool),
+	}
+	if s.sessions != nil {
+		// A session store that cannot be reached is a 503 page, not Go's text.
+		s.sessions.Manager.ErrorFunc = s.fail
 	}
 	if s.ready == nil {
 		s.ready = NewReadiness()

@@ -7,8 +7,11 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"itportal/internal/auth"
 	"itportal/internal/config"
+	"itportal/internal/postgres"
 	"itportal/internal/testkit"
 	"itportal/web"
 )
@@ -19,7 +22,8 @@ func newTestServer(t *testing.T) (*Server, http.Handler, *testkit.LogSink) {
 	t.Helper()
 	db := testkit.NewDB(t)
 	cfg, err := config.Load(func(k string) string {
-		return map[string]string{"ITPORTAL_DATABASE_URL": db.URL, "ITPORTAL_BASE_URL": "https://portal.example"}[k]
+		return map[string]string{"ITPORTAL_DATABASE_URL": db.URL, "ITPORTAL_BASE_URL": "https://portal.example",
+			"ITPORTAL_OIDC_ISSUER": "http://127.0.0.1:1/idp", "ITPORTAL_OIDC_CLIENT_ID": "c"}[k]
 	}, config.ModeServe)
 	if err != nil {
 		t.Fatal(err)
@@ -29,7 +33,10 @@ func newTestServer(t *testing.T) (*Server, http.Handler, *testkit.LogSink) {
 		t.Fatal(err)
 	}
 	logs := testkit.NewLogSink()
-	h := NewServer(Deps{Logger: slog.New(slog.NewJSONHandler(logs, nil)), Config: cfg, Pool: db.Pool(t), Assets: assets})
+	pool := db.Pool(t)
+	sessions := auth.NewSessions(postgres.NewSessionStore(pool), true, time.Hour, 2*time.Hour)
+	h := NewServer(Deps{Logger: slog.New(slog.NewJSONHandler(logs, nil)), Config: cfg, Pool: pool, Assets: assets,
+		Sessions: sessions, OIDC: auth.NewOIDC(config.OIDC{Issuer: "http://127.0.0.1:1/idp", ClientID: "c"}, cfg.BaseURL, slog.New(slog.DiscardHandler))})
 	s := &Server{log: slog.New(slog.NewJSONHandler(logs, nil)), cfg: cfg, assets: assets, metrics: NewMetrics(nil, BuildInfo{})}
 	return s, h, logs
 }
@@ -142,7 +149,9 @@ func TestReadyzReportsDraining(t *testing.T) {
 	db := testkit.NewDB(t)
 	ready := NewReadiness()
 	assets, _ := web.NewAssets()
-	h := NewServer(Deps{Logger: slog.New(slog.DiscardHandler), Config: config.Config{}, Pool: db.Pool(t), Assets: assets, Readiness: ready})
+	pool := db.Pool(t)
+	sessions := auth.NewSessions(postgres.NewSessionStore(pool), false, time.Hour, 2*time.Hour)
+	h := NewServer(Deps{Logger: slog.New(slog.DiscardHandler), Config: config.Config{}, Pool: pool, Assets: assets, Readiness: ready, Sessions: sessions})
 	if resp, body := do(h, httptest.NewRequest("GET", "/readyz", nil)); resp.StatusCode != 503 || !strings.Contains(body, "starting") {
 		t.Errorf("before start-up: %d %q", resp.StatusCode, body)
 	}

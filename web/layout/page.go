@@ -7,6 +7,13 @@ type Page struct {
 	Stylesheet string    // hashed URL of the style sheet
 	Nav        []NavItem // main navigation, only the pages that exist and the viewer may use
 	RequestID  string
+	User       *User  // nil when nobody is signed in
+	Flash      string // a one-time notice
+}
+
+// User is the signed-in person as the frame shows them.
+type User struct {
+	Name string
 }
 
 // NavItem is one link of the main navigation.

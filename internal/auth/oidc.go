@@ -1,0 +1,361 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"itportal/internal/config"
+)
+
+// ErrProviderUnavailable means the identity provider cannot be reached now.
+var ErrProviderUnavailable = errors.New("identity provider unavailable")
+
+// ErrSignIn is a failed sign-in attempt (bad state, token or claims). The
+// wrapped detail is for the security log only.
+var ErrSignIn = errors.New("sign-in failed")
+
+// Identity is what the identity provider says about the person signing in.
+type Identity struct {
+	Issuer         string
+	Subject        string // the configured user claim's value
+	Name           string
+	Email          string
+	EmailVerified  bool
+	Groups         []string
+	Department     string
+	EmployeeNumber string
+}
+
+// Pending is one sign-in attempt in progress, kept server-side in the
+// (pre-login) session and bound to the browser by its cookie.
+type Pending struct {
+	State    string    `json:"state"`
+	Nonce    string    `json:"nonce"`
+	Verifier string    `json:"verifier"`
+	Next     string    `json:"next"`
+	Created  time.Time `json:"created"`
+}
+
+// PendingLifetime is how long a started sign-in may take.
+const PendingLifetime = 10 * time.Minute
+
+// OIDC is the relying party. Discovery happens lazily and is retried, so
+// the portal starts and serves while the provider is unreachable.
+type OIDC struct {
+	cfg         config.OIDC
+	redirectURL string
+	log         *slog.Logger
+	client      *http.Client
+
+	mu          sync.Mutex
+	provider    *oidc.Provider
+	verifier    *oidc.IDTokenVerifier
+	endSession  string
+	formTargets string
+	lastTry     time.Time
+	lastErr     error
+}
+
+// NewOIDC returns a relying party for cfg whose callback is
+// {baseURL}/auth/callback.
+func NewOIDC(cfg config.OIDC, baseURL *url.URL, log *slog.Logger) *OIDC {
+	return &OIDC{
+		cfg:         cfg,
+		redirectURL: baseURL.String() + "/auth/callback",
+		log:         log,
+		client:      &http.Client{Timeout: 10 * time.Second},
+	}
+}
+
+// Discover fetches the provider's configuration, at most once every few
+// seconds while it keeps failing.
+func (o *OIDC) Discover(ctx context.Context) error {
+	_, _, err := o.discovered(ctx)
+	return err
+}
+
+func (o *OIDC) discovered(ctx context.Context) (*oidc.Provider, *oidc.IDTokenVerifier, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.provider != nil {
+		return o.provider, o.verifier, nil
+	}
+	if time.Since(o.lastTry) < 3*time.Second && o.lastErr != nil {
+		return nil, nil, o.lastErr
+	}
+	o.lastTry = time.Now()
+	// The provider keeps this context for fetching signing keys later, so it
+	// must not be cancelled; the client's timeout bounds each request.
+	pctx := oidc.ClientContext(context.WithoutCancel(ctx), o.client)
+	p, err := oidc.NewProvider(pctx, o.cfg.Issuer)
+	if err != nil {
+		o.lastErr = fmt.Errorf("%w: discovery: %v", ErrProviderUnavailable, err)
+		return nil, nil, o.lastErr
+	}
+	var extra struct {
+		EndSession string `json:"end_session_endpoint"`
+	}
+	_ = p.Claims(&extra)
+	o.provider = p
+	o.verifier = p.Verifier(&oidc.Config{ClientID: o.cfg.ClientID})
+	o.endSession = extra.EndSession
+	o.formTargets = uniqueOrigins(o.cfg.Issuer, p.Endpoint().AuthURL, extra.EndSession)
+	o.lastErr = nil
+	o.log.Info("identity provider discovered", "issuer", o.cfg.Issuer, "end_session", extra.EndSession != "")
+	return o.provider, o.verifier, nil
+}
+
+func (o *OIDC) oauth2Config(p *oidc.Provider) *oauth2.Config {
+	return &oauth2.Config{
+		ClientID:     o.cfg.ClientID,
+		ClientSecret: o.cfg.ClientSecret,
+		Endpoint:     p.Endpoint(),
+		RedirectURL:  o.redirectURL,
+		Scopes:       o.cfg.Scopes,
+	}
+}
+
+// Begin starts a sign-in: a fresh state, nonce and PKCE verifier, and the
+// provider's URL to send the browser to.
+func (o *OIDC) Begin(ctx context.Context, next string) (string, Pending, error) {
+	p, _, err := o.discovered(ctx)
+	if err != nil {
+		return "", Pending{}, err
+	}
+	pend := Pending{
+		State:    randomToken(),
+		Nonce:    randomToken(),
+		Verifier: oauth2.GenerateVerifier(),
+		Next:     SafeNext(next),
+		Created:  time.Now(),
+	}
+	u := o.oauth2Config(p).AuthCodeURL(pend.State,
+		oidc.Nonce(pend.Nonce),
+		oauth2.S256ChallengeOption(pend.Verifier),
+	)
+	return u, pend, nil
+}
+
+// Finish exchanges the code, verifies the ID token (signature, issuer,
+// audience, expiry, and our nonce) and collects the person's claims, from
+// the userinfo endpoint where the ID token lacks them.
+func (o *OIDC) Finish(ctx context.Context, code string, pend Pending) (Identity, error) {
+	p, verifier, err := o.discovered(ctx)
+	if err != nil {
+		return Identity{}, err
+	}
+	ctx = oidc.ClientContext(ctx, o.client)
+	tok, err := o.oauth2Config(p).Exchange(ctx, code, oauth2.VerifierOption(pend.Verifier))
+	if err != nil {
+		return Identity{}, fmt.Errorf("%w: code exchange: %v", ErrSignIn, redactTokenError(err))
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	if raw == "" {
+		return Identity{}, fmt.Errorf("%w: no id_token in the token response", ErrSignIn)
+	}
+	idt, err := verifier.Verify(ctx, raw)
+	if err != nil {
+		return Identity{}, fmt.Errorf("%w: id token: %v", ErrSignIn, err)
+	}
+	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(pend.Nonce)) != 1 || pend.Nonce == "" {
+		return Identity{}, fmt.Errorf("%w: nonce mismatch", ErrSignIn)
+	}
+	claims := map[string]any{}
+	if err := idt.Claims(&claims); err != nil {
+		return Identity{}, fmt.Errorf("%w: id token claims: %v", ErrSignIn, err)
+	}
+	if o.missing(claims) {
+		info, err := p.UserInfo(ctx, oauth2.StaticTokenSource(tok))
+		if err != nil {
+			o.log.Warn("userinfo unavailable; using the ID token's claims only", "err", err)
+		} else if info.Subject != idt.Subject {
+			return Identity{}, fmt.Errorf("%w: userinfo subject differs from the ID token's", ErrSignIn)
+		} else {
+			extra := map[string]any{}
+			if err := info.Claims(&extra); err == nil {
+				for k, v := range extra {
+					if _, ok := claims[k]; !ok {
+						claims[k] = v
+					}
+				}
+			}
+		}
+	}
+	if names, ok := claims["_claim_names"].(map[string]any); ok {
+		if _, overage := names[o.cfg.GroupsClaim]; overage {
+			o.log.Warn("the provider left out the groups claim (group overage): the person gets no extra roles; assign only the relevant groups to the application",
+				"claim", o.cfg.GroupsClaim)
+		}
+	}
+	id := Identity{
+		Issuer:         o.cfg.Issuer,
+		Subject:        str(claims[o.cfg.UserClaim]),
+		Email:          strings.TrimSpace(str(claims["email"])),
+		EmailVerified:  truthy(claims["email_verified"]),
+		Groups:         strs(claims[o.cfg.GroupsClaim]),
+		Department:     strings.TrimSpace(str(claims[o.cfg.DepartmentClaim])),
+		EmployeeNumber: strings.TrimSpace(str(claims[o.cfg.EmployeeClaim])),
+	}
+	if o.cfg.DepartmentClaim == "" {
+		id.Department = ""
+	}
+	if o.cfg.EmployeeClaim == "" {
+		id.EmployeeNumber = ""
+	}
+	id.Name = displayName(claims, id.Email)
+	if id.Subject == "" {
+		return Identity{}, fmt.Errorf("%w: the token has no %q claim", ErrSignIn, o.cfg.UserClaim)
+	}
+	return id, nil
+}
+
+// missing reports whether profile claims we use are absent from the ID token.
+func (o *OIDC) missing(c map[string]any) bool {
+	need := []string{"name", "email", o.cfg.GroupsClaim}
+	if o.cfg.DepartmentClaim != "" {
+		need = append(need, o.cfg.DepartmentClaim)
+	}
+	if o.cfg.EmployeeClaim != "" {
+		need = append(need, o.cfg.EmployeeClaim)
+	}
+	for _, k := range need {
+		if _, ok := c[k]; !ok {
+			return true
+		}
+	}
+	return false
+}
+
+// EndSessionURL returns where to send the browser after sign-out so the
+// provider ends its session too, or "" when it announces no such endpoint.
+func (o *OIDC) EndSessionURL(postLogout string) string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.endSession == "" {
+		return ""
+	}
+	u, err := url.Parse(o.endSession)
+	if err != nil {
+		return ""
+	}
+	q := u.Query()
+	q.Set("client_id", o.cfg.ClientID)
+	q.Set("post_logout_redirect_uri", postLogout)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// FormTargets lists the provider's origins (issuer, authorization and
+// end-session endpoints) that the CSP's form-action must allow: a form post
+// may continue there by redirect (sign-out, or a post that needs sign-in).
+func (o *OIDC) FormTargets() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.formTargets == "" {
+		return uniqueOrigins(o.cfg.Issuer)
+	}
+	return o.formTargets
+}
+
+func uniqueOrigins(urls ...string) string {
+	var out []string
+	for _, raw := range urls {
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+			continue
+		}
+		o := u.Scheme + "://" + u.Host
+		dup := false
+		for _, x := range out {
+			dup = dup || x == o
+		}
+		if !dup {
+			out = append(out, o)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// redactTokenError keeps the provider's error code but drops bodies that
+// could echo secrets.
+func redactTokenError(err error) error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		return fmt.Errorf("token endpoint answered %d %s", re.Response.StatusCode, re.ErrorCode)
+	}
+	return err
+}
+
+func str(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%f", x), "0"), ".")
+	}
+	return ""
+}
+
+func strs(v any) []string {
+	switch x := v.(type) {
+	case string:
+		if x == "" {
+			return nil
+		}
+		return []string{x}
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			if s := str(e); s != "" {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return x
+	case string:
+		return x == "true"
+	}
+	return false
+}
+
+func displayName(c map[string]any, email string) string {
+	if n := strings.TrimSpace(str(c["name"])); n != "" {
+		return n
+	}
+	if n := strings.TrimSpace(str(c["given_name"]) + " " + str(c["family_name"])); n != "" {
+		return n
+	}
+	if n := strings.TrimSpace(str(c["preferred_username"])); n != "" {
+		return n
+	}
+	if email != "" {
+		return email
+	}
+	return "Okänd användare"
+}

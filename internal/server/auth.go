@@ -1,0 +1,260 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"itportal/internal/auth"
+	"itportal/internal/portal"
+	"itportal/internal/postgres"
+	"itportal/web/pages"
+)
+
+const actorKey ctxKey = iota + 100
+
+// actorFrom returns the signed-in actor, or nil.
+func actorFrom(ctx context.Context) *portal.Actor {
+	a, _ := ctx.Value(actorKey).(*portal.Actor)
+	return a
+}
+
+// loadActor puts the signed-in person in the request context. The session
+// is checked against the database on every request: a deactivated person,
+// an administrator's "end all sessions", an idle or absolute timeout all
+// hold at the next request on every replica.
+func (s *Server) loadActor(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		pid, epoch, state := s.sessions.Current(ctx)
+		reason := ""
+		switch state {
+		case auth.Anonymous:
+			next.ServeHTTP(w, r)
+			return
+		case auth.ExpiredIdle:
+			reason = "idle timeout"
+		case auth.ExpiredMax:
+			reason = "absolute lifetime"
+		case auth.SignedIn:
+			check, err := s.people.Actor(ctx, pid)
+			switch {
+			case portal.KindOf(err) == portal.KindNotFound:
+				reason = "person missing"
+			case err != nil:
+				s.fail(w, r, err)
+				return
+			case !check.Active:
+				reason = "person inactive"
+			case epoch != check.Epoch:
+				reason = "sessions ended by an administrator"
+			default:
+				actor := check.Actor
+				next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, actorKey, &actor)))
+				return
+			}
+		}
+		s.log.Info("security event: session ended", "event", "session_ended", "person_id", pid,
+			"reason", reason, "request_id", requestIDFrom(ctx))
+		if err := s.sessions.End(ctx, pid); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// requireSignIn sends anonymous requests to sign-in: pages are redirected
+// (a form posted after the session lapsed is kept for the same person),
+// htmx requests get HX-Redirect, the API gets 401.
+func (s *Server) requireSignIn(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if actorFrom(r.Context()) != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		target := r.URL.RequestURI()
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			target = s.formPage(r)
+			if r.ParseForm() == nil && s.sessions.StashForm(r.Context(), pathOf(target), r.PostForm) {
+				s.sessions.Flash(r.Context(), "Du var utloggad. Det du fyllde i finns kvar – kontrollera uppgifterna och skicka igen.")
+			}
+		}
+		loginURL := "/auth/login?next=" + url.QueryEscape(auth.SafeNext(target))
+		w.Header().Add("Vary", "HX-Request")
+		switch {
+		case strings.HasPrefix(r.URL.Path, "/api/"):
+			w.Header().Set("WWW-Authenticate", `Bearer realm="itportal"`)
+			writeProblem(w, http.StatusUnauthorized, "Inloggning krävs", "Logga in för att använda IT-portalens API.", requestIDFrom(r.Context()))
+		case r.Header.Get("HX-Request") == "true":
+			w.Header().Set("HX-Redirect", loginURL)
+			w.WriteHeader(http.StatusUnauthorized)
+		default:
+			http.Redirect(w, r, loginURL, http.StatusSeeOther)
+		}
+	})
+}
+
+// formPage is the page a posted form came from: the Referer when it is ours,
+// else the form's own address.
+func (s *Server) formPage(r *http.Request) string {
+	if ref, err := url.Parse(r.Referer()); err == nil && ref.Path != "" && s.cfg.BaseURL != nil &&
+		ref.Scheme == s.cfg.BaseURL.Scheme && ref.Host == s.cfg.BaseURL.Host {
+		return auth.SafeNext(ref.RequestURI())
+	}
+	return auth.SafeNext(r.URL.Path)
+}
+
+func pathOf(target string) string {
+	p, _, _ := strings.Cut(target, "?")
+	return p
+}
+
+// requireRole lets through actors holding one of roles; others get 403 and
+// a logged access denial.
+func (s *Server) requireRole(roles ...portal.Role) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			a := actorFrom(r.Context())
+			if a != nil && a.HasAny(roles...) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			s.denied(w, r, "role required")
+		})
+	}
+}
+
+// denied answers 403 and logs the access denial as a security event.
+func (s *Server) denied(w http.ResponseWriter, r *http.Request, reason string) {
+	var pid int64
+	if a := actorFrom(r.Context()); a != nil {
+		pid = a.PersonID
+	}
+	s.log.Warn("security event: access denied", "event", "access_denied", "person_id", pid,
+		"method", r.Method, "path", r.URL.Path, "reason", reason, "request_id", requestIDFrom(r.Context()))
+	s.errorPage(w, r, http.StatusForbidden, "")
+}
+
+// login starts the OIDC flow.
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	next := auth.SafeNext(r.URL.Query().Get("next"))
+	if actorFrom(r.Context()) != nil {
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
+	authURL, pending, err := s.oidc.Begin(r.Context(), next)
+	if err != nil {
+		s.log.Warn("sign-in unavailable", "err", err, "request_id", requestIDFrom(r.Context()))
+		w.Header().Set("Retry-After", "30")
+		s.render(w, r, http.StatusServiceUnavailable, pages.SignInProblemPage(s.page(r, "Inloggningen är inte tillgänglig", ""), pages.SignInProblem{
+			Heading:   "Inloggningen är inte tillgänglig just nu",
+			Message:   "IT-portalen når inte kommunens inloggningstjänst. Försök igen om en stund. Om du redan är inloggad kan du fortsätta arbeta.",
+			RetryHref: "/auth/login?next=" + url.QueryEscape(next),
+			RequestID: requestIDFrom(r.Context()),
+		}))
+		return
+	}
+	s.sessions.AddPending(r.Context(), pending)
+	http.Redirect(w, r, authURL, http.StatusFound)
+}
+
+// callback finishes the OIDC flow: state, code exchange, token checks,
+// person, roles, a new session token.
+func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	pending, ok := s.sessions.TakePending(ctx, q.Get("state"))
+	if !ok {
+		s.signInFailed(w, r, http.StatusBadRequest, "unknown, reused or expired state", "/")
+		return
+	}
+	if e := q.Get("error"); e != "" {
+		s.signInFailed(w, r, http.StatusBadRequest, "provider error: "+clipLog(e), pending.Next)
+		return
+	}
+	id, err := s.oidc.Finish(ctx, q.Get("code"), pending)
+	if err != nil {
+		status := http.StatusBadRequest
+		if errors.Is(err, auth.ErrProviderUnavailable) {
+			status = http.StatusServiceUnavailable
+		}
+		s.signInFailed(w, r, status, err.Error(), pending.Next)
+		return
+	}
+	res, err := s.people.SignIn(ctx, postgres.SignInInput{
+		Issuer: id.Issuer, Subject: id.Subject, Name: id.Name, Email: id.Email, EmailVerified: id.EmailVerified,
+		EmployeeNumber: id.EmployeeNumber, Department: id.Department,
+		Roles: auth.RolesFor(id.Groups, s.cfg.RoleGroups), TrustEmail: s.cfg.OIDC.TrustEmail,
+		RequestID: requestIDFrom(ctx),
+	})
+	if errors.Is(err, postgres.ErrInactive) {
+		s.log.Warn("security event: sign-in refused", "event", "sign_in_failure", "reason", "person inactive",
+			"request_id", requestIDFrom(ctx))
+		s.errorPage(w, r, http.StatusForbidden, portal.MessageOf(err))
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.sessions.SignIn(ctx, res.PersonID, res.Epoch); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.log.Info("security event: signed in", "event", "sign_in_success", "person_id", res.PersonID,
+		"created", res.Created, "linked_by", res.LinkedBy, "roles", res.RolesAfter, "request_id", requestIDFrom(ctx))
+	http.Redirect(w, r, pending.Next, http.StatusSeeOther)
+}
+
+func (s *Server) signInFailed(w http.ResponseWriter, r *http.Request, status int, reason, next string) {
+	s.log.Warn("security event: sign-in failed", "event", "sign_in_failure", "reason", reason,
+		"request_id", requestIDFrom(r.Context()))
+	s.render(w, r, status, pages.SignInProblemPage(s.page(r, "Inloggningen misslyckades", ""), pages.SignInProblem{
+		Heading:   "Inloggningen kunde inte slutföras",
+		Message:   "Inloggningen avbröts eller tog för lång tid, eller så gick något fel hos inloggningstjänsten. Försök igen.",
+		RetryHref: "/auth/login?next=" + url.QueryEscape(auth.SafeNext(next)),
+		RequestID: requestIDFrom(r.Context()),
+	}))
+}
+
+// logout ends the session and, when the provider offers it, its session too.
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if a := actorFrom(r.Context()); a != nil {
+		s.log.Info("security event: signed out", "event", "sign_out", "person_id", a.PersonID,
+			"request_id", requestIDFrom(r.Context()))
+	}
+	if err := s.sessions.Destroy(r.Context()); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	target := "/utloggad"
+	if end := s.oidc.EndSessionURL(s.cfg.BaseURL.String() + "/utloggad"); end != "" {
+		target = end
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+func (s *Server) signedOut(w http.ResponseWriter, r *http.Request) {
+	if actorFrom(r.Context()) != nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, pages.SignedOutPage(s.page(r, "Utloggad", "")))
+}
+
+// clipLog shortens a value from outside before it goes to the log.
+func clipLog(v string) string {
+	v = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, v)
+	if len(v) > 100 {
+		v = v[:100]
+	}
+	return v
+}

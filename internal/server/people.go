@@ -1,0 +1,192 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"itportal/internal/portal"
+	"itportal/internal/postgres"
+	"itportal/web/pages"
+)
+
+var stockholm = mustLocation("Europe/Stockholm")
+
+func mustLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+func formatTime(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return "–"
+	}
+	return t.In(stockholm).Format("2006-01-02 15:04")
+}
+
+func (s *Server) myPage(w http.ResponseWriter, r *http.Request) {
+	a := actorFrom(r.Context())
+	m := pages.MyPage{Name: a.Name, Email: a.Email, Department: a.DepartmentName, Roles: []string{"Medarbetare"}}
+	for _, role := range a.Roles {
+		m.Roles = append(m.Roles, role.Label())
+	}
+	s.render(w, r, http.StatusOK, pages.MyPagePage(s.page(r, "Min sida", "/min-sida"), m))
+}
+
+func (s *Server) listPeople(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query().Get("q")
+	list, err := s.people.List(r.Context(), actorFrom(r.Context()), postgresPersonFilter(q))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	m := pages.PeopleList{Query: q}
+	for _, p := range list {
+		m.People = append(m.People, pages.PersonRow{
+			Href: "/admin/personer/" + strconv.FormatInt(p.ID, 10), Name: p.Name, Email: p.Email,
+			Department: p.DepartmentName, Active: p.Active, SignedIn: p.Linked(), Roles: roleLabels(p.Roles),
+		})
+	}
+	s.render(w, r, http.StatusOK, pages.PeopleListPage(s.page(r, "Personer", "/admin/personer"), m))
+}
+
+func (s *Server) showPerson(w http.ResponseWriter, r *http.Request) {
+	s.renderPerson(w, r, http.StatusOK, "", nil)
+}
+
+func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, status int, target string, errs []pages.FieldError) {
+	id, ok := pathID(r)
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	actor := actorFrom(r.Context())
+	p, audit, err := s.people.Get(r.Context(), actor, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	m := pages.PersonDetail{
+		ID: p.ID, Name: p.Name, Email: p.Email, EmployeeNumber: p.EmployeeNumber, Department: p.DepartmentName,
+		Active: p.Active, SignedIn: p.Linked(), LastSignIn: formatTime(p.LastSignInAt), Roles: roleLabels(p.Roles),
+		CanLink: p.Linked() && p.Active && p.EmployeeNumber == "", LinkTarget: target, Errors: errs,
+	}
+	if restored, ok := s.sessions.RestoreForm(r.Context(), r.URL.Path, actor.PersonID); ok && target == "" {
+		m.LinkTarget = restored.Get("target")
+	}
+	if m.CanLink {
+		candidates, err := s.people.List(r.Context(), actor, postgresPersonFilter(""))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, c := range candidates {
+			if !c.Linked() && c.Active {
+				label := c.Name
+				if c.Email != "" {
+					label += " (" + c.Email + ")"
+				}
+				m.LinkTargets = append(m.LinkTargets, pages.LinkTarget{Value: strconv.FormatInt(c.ID, 10), Label: label})
+			}
+		}
+	}
+	for _, a := range audit {
+		who := "Systemet"
+		if a.ActorName != nil {
+			who = *a.ActorName
+		}
+		m.History = append(m.History, pages.HistoryEntry{At: formatTime(&a.At), Actor: who, Action: auditLabel(a.Action)})
+	}
+	s.render(w, r, status, pages.PersonDetailPage(s.page(r, p.Name, "/admin/personer"), m))
+}
+
+func (s *Server) endSessions(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	actor := actorFrom(r.Context())
+	if err := s.people.EndSessions(r.Context(), actor, id, requestIDFrom(r.Context())); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.log.Info("security event: sessions ended by administrator", "event", "sessions_terminated",
+		"person_id", id, "by", actor.PersonID, "request_id", requestIDFrom(r.Context()))
+	s.sessions.Flash(r.Context(), "Alla personens sessioner är avslutade.")
+	http.Redirect(w, r, "/admin/personer/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+}
+
+func (s *Server) linkIdentity(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	target := r.PostForm.Get("target")
+	to, err := strconv.ParseInt(target, 10, 64)
+	if err != nil || to <= 0 {
+		s.renderPerson(w, r, http.StatusUnprocessableEntity, target, []pages.FieldError{{Field: "target", Message: "Välj den person som inloggningen ska kopplas till."}})
+		return
+	}
+	err = s.people.LinkIdentity(r.Context(), actorFrom(r.Context()), id, to, requestIDFrom(r.Context()))
+	if portal.KindOf(err) == portal.KindInvalid {
+		var errs []pages.FieldError
+		if e, ok := err.(*portal.Error); ok {
+			for f, msg := range e.Fields {
+				errs = append(errs, pages.FieldError{Field: f, Message: msg})
+			}
+		}
+		s.renderPerson(w, r, http.StatusUnprocessableEntity, target, errs)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.sessions.Flash(r.Context(), "Inloggningen är kopplad.")
+	http.Redirect(w, r, "/admin/personer/"+strconv.FormatInt(to, 10), http.StatusSeeOther)
+}
+
+func pathID(r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	return id, err == nil && id > 0
+}
+
+func roleLabels(roles []portal.Role) []string {
+	out := make([]string, 0, len(roles))
+	for _, r := range roles {
+		out = append(out, r.Label())
+	}
+	return out
+}
+
+// auditLabel names an audit action in Swedish.
+func auditLabel(action string) string {
+	switch action {
+	case "person.roles_changed":
+		return "Roller ändrade vid inloggning"
+	case "person.created_by_sign_in":
+		return "Skapad vid första inloggningen"
+	case "person.identity_linked":
+		return "Inloggning kopplad"
+	case "person.identity_moved":
+		return "Inloggning flyttad till annan person"
+	case "person.sessions_ended":
+		return "Alla sessioner avslutade"
+	}
+	return action
+}
+
+func postgresPersonFilter(q string) postgres.PersonFilter {
+	return postgres.PersonFilter{Query: q, Limit: 200}
+}
