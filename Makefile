@@ -21,7 +21,7 @@ TOOLS := go tool -modfile=tools.mod
 GO_TEST_FLAGS ?= -race -timeout 15m
 
 .PHONY: all build run test lint generate check-generate fmt-check vet staticcheck vulncheck \
-        unit bench deps-postgres clean help
+        unit bench deps-postgres deps-browser clean help
 
 all: build
 
@@ -38,10 +38,12 @@ build:
 run: deps-postgres build
 	./bin/itportal dev
 
-test: deps-postgres check-generate lint unit
+test: deps-postgres deps-browser check-generate lint unit
 
+# ITPORTAL_REQUIRE_BROWSER makes a missing browser or checker a failure of
+# the browser journeys (a plain `go test` elsewhere skips them).
 unit:
-	go test $(GO_TEST_FLAGS) ./...
+	ITPORTAL_REQUIRE_BROWSER=1 go test $(GO_TEST_FLAGS) ./...
 
 lint: fmt-check vet staticcheck vulncheck
 
@@ -73,6 +75,24 @@ vulncheck:
 bench: deps-postgres
 	@echo "No load benchmarks yet (they arrive with the quality-gates issue)."
 	go test -run '^$$' -bench . -benchmem ./...
+
+# The browser journeys need Debian's Chromium, a Java runtime for the Nu HTML
+# Checker, and the pinned npm packages (axe-core, vnu-jar) from e2e/'s lock file.
+deps-browser:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v java >/dev/null 2>&1 || missing="$$missing openjdk-17-jre-headless"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing$$missing (apt-get)..."; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+		else \
+			echo "Missing for the browser journeys:$$missing. Install them (Debian: sudo apt-get install$$missing)."; exit 1; \
+		fi; \
+	fi
+	@if [ ! -f e2e/node_modules/.package-lock.json ] || [ e2e/package-lock.json -nt e2e/node_modules/.package-lock.json ]; then \
+		cd e2e && npm ci --no-audit --no-fund --loglevel=error; fi
 
 # The tests and `make run` use the system's PostgreSQL server binaries
 # (initdb, pg_ctl). Install them when missing and allowed, else say how.

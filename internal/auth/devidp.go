@@ -216,7 +216,7 @@ button{font-size:1rem;padding:.5rem 1.2rem;margin-top:1rem;background:#0b4f6c;co
 <main>
 <h1>Utvecklingsinloggning</h1>
 <p class="warn">Den här inloggningen finns bara i utvecklingsläget (<code>itportal dev</code>). Personerna är påhittade.</p>
-<form method="get" action="">
+<form method="get">
 {{range $k, $v := .Params}}<input type="hidden" name="{{$k}}" value="{{$v}}">
 {{end}}<fieldset>
 <legend>Logga in som</legend>

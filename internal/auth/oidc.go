@@ -216,8 +216,17 @@ func (o *OIDC) Finish(ctx context.Context, code string, pend Pending) (Identity,
 		id.EmployeeNumber = ""
 	}
 	id.Name = displayName(claims, id.Email)
-	if id.Subject == "" {
-		return Identity{}, fmt.Errorf("%w: the token has no %q claim", ErrSignIn, o.cfg.UserClaim)
+	if id.Subject == "" || id.Subject != cleanClaim(id.Subject, 500) {
+		return Identity{}, fmt.Errorf("%w: the token has no usable %q claim", ErrSignIn, o.cfg.UserClaim)
+	}
+	// Claims are input like any other: no control characters (a NUL byte
+	// cannot even be stored), valid UTF-8, bounded length.
+	id.Name = cleanClaim(id.Name, 200)
+	id.Email = cleanClaim(id.Email, 320)
+	id.Department = cleanClaim(id.Department, 200)
+	id.EmployeeNumber = cleanClaim(id.EmployeeNumber, 50)
+	for i, g := range id.Groups {
+		id.Groups[i] = cleanClaim(g, 500)
 	}
 	return id, nil
 }
@@ -342,6 +351,22 @@ func truthy(v any) bool {
 		return x == "true"
 	}
 	return false
+}
+
+// cleanClaim drops control characters and invalid UTF-8, trims, and cuts to
+// at most n runes.
+func cleanClaim(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, ""))
+	s = strings.TrimSpace(s)
+	if r := []rune(s); len(r) > n {
+		s = string(r[:n])
+	}
+	return s
 }
 
 func displayName(c map[string]any, email string) string {

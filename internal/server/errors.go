@@ -55,7 +55,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 // errorPage answers with status and the matching Swedish explanation.
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, message string) {
 	heading, defaultMsg := explain(status)
-	if message == "" || status >= 500 {
+	if message == "" || status >= 500 && status != http.StatusServiceUnavailable {
 		message = defaultMsg
 	}
 	if status == http.StatusServiceUnavailable {

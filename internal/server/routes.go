@@ -24,6 +24,7 @@ func (s *Server) routes() http.Handler {
 		s.securityHeaders,
 		s.crossOriginProtection(),
 		s.limitBody(defaultBodyLimit),
+		s.rejectBadInput,
 		s.timeout,
 	)
 

@@ -1,0 +1,69 @@
+package testkit
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+)
+
+// Hostile returns the hostile-input corpus (testdata/hostile/values.json).
+func Hostile(t testing.TB) []string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "testdata", "hostile", "values.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vals []string
+	if err := json.Unmarshal(b, &vals); err != nil {
+		t.Fatal(err)
+	}
+	return vals
+}
+
+// AssertInert fails the test when page contains markup that input could
+// have produced: a script, style, iframe, object, embed, svg, math, image
+// or base element, an on* event attribute, or a URL attribute with a
+// javascript:, vbscript: or data: scheme. The portal's own pages contain
+// none of these, so any occurrence came from input.
+func AssertInert(t testing.TB, where, page string) {
+	t.Helper()
+	z := html.NewTokenizer(strings.NewReader(page))
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			return
+		case html.StartTagToken, html.SelfClosingTagToken:
+			tok := z.Token()
+			switch tok.Data {
+			case "script", "style", "iframe", "object", "embed", "svg", "math", "img", "base", "frame", "frameset":
+				t.Errorf("%s: input became a <%s> element", where, tok.Data)
+			}
+			for _, a := range tok.Attr {
+				if strings.HasPrefix(strings.ToLower(a.Key), "on") {
+					t.Errorf("%s: input became an event attribute %s=%q on <%s>", where, a.Key, a.Val, tok.Data)
+				}
+				switch a.Key {
+				case "href", "src", "action", "formaction":
+					v := strings.ToLower(strings.Map(func(r rune) rune {
+						if r <= ' ' {
+							return -1
+						}
+						return r
+					}, a.Val))
+					for _, bad := range []string{"javascript:", "vbscript:", "data:"} {
+						if strings.HasPrefix(v, bad) {
+							t.Errorf("%s: a %s URL in %s on <%s>: %q", where, bad, a.Key, tok.Data, a.Val)
+						}
+					}
+				}
+			}
+		}
+	}
+}
