@@ -80,6 +80,13 @@ func TestJourneyEmployeeAndAdmin(t *testing.T) {
 	b.tabTo(`nav a[href="/admin/personer"]`)
 	b.activate()
 	b.check("personer, lång lista")
+	// A long list is paged: the next page by keyboard.
+	b.tabTo(`a[rel="next"]`)
+	b.activate()
+	if !strings.Contains(b.path(), "sida=2") {
+		t.Errorf("next page link led to %s", b.path())
+	}
+	b.check("personer, sida 2")
 	b.tabTo(`input#q`)
 	b.key("Medarbetare 01")
 	b.key(kb.Enter)

@@ -338,8 +338,9 @@ func (s *PersonService) LinkIdentity(ctx context.Context, actor *portal.Actor, f
 
 // PersonFilter narrows List.
 type PersonFilter struct {
-	Query string
-	Limit int
+	Query  string
+	Limit  int
+	Offset int
 }
 
 // Get returns one person (admin pages).
@@ -379,10 +380,13 @@ func (s *PersonService) List(ctx context.Context, actor *portal.Actor, f PersonF
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
+	if f.Offset < 0 || f.Offset > 1_000_000 {
+		f.Offset = 0
+	}
 	rows, err := s.pool.Query(ctx, personSelect+`
 		WHERE $1 = '' OR p.name ILIKE '%' || $1 || '%' OR p.email ILIKE '%' || $1 || '%' OR p.employee_number = $1
 		ORDER BY p.name COLLATE swedish, p.id
-		LIMIT $2`, escapeLike(strings.TrimSpace(f.Query)), f.Limit)
+		LIMIT $2 OFFSET $3`, escapeLike(strings.TrimSpace(f.Query)), f.Limit, f.Offset)
 	if err != nil {
 		return nil, translate(err)
 	}

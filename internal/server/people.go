@@ -2,6 +2,8 @@ package server
 
 import (
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -38,14 +40,30 @@ func (s *Server) myPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, pages.MyPagePage(s.page(r, "Min sida", "/min-sida"), m))
 }
 
+// peoplePerPage is the length of a page of the people list.
+const peoplePerPage = 50
+
 func (s *Server) listPeople(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query().Get("q")
-	list, err := s.people.List(r.Context(), actorFrom(r.Context()), postgresPersonFilter(q))
+	page, err := strconv.Atoi(r.URL.Query().Get("sida"))
+	if err != nil || page < 1 || page > 10000 {
+		page = 1
+	}
+	// One more than a page tells whether there is a next page.
+	list, err := s.people.List(r.Context(), actorFrom(r.Context()),
+		postgres.PersonFilter{Query: q, Limit: peoplePerPage + 1, Offset: (page - 1) * peoplePerPage})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	m := pages.PeopleList{Query: q}
+	m := pages.PeopleList{Query: q, Page: page}
+	if len(list) > peoplePerPage {
+		list = list[:peoplePerPage]
+		m.NextHref = "/admin/personer?" + url.Values{"q": {q}, "sida": {strconv.Itoa(page + 1)}}.Encode()
+	}
+	if page > 1 {
+		m.PrevHref = "/admin/personer?" + url.Values{"q": {q}, "sida": {strconv.Itoa(page - 1)}}.Encode()
+	}
 	for _, p := range list {
 		m.People = append(m.People, pages.PersonRow{
 			Href: "/admin/personer/" + strconv.FormatInt(p.ID, 10), Name: p.Name, Email: p.Email,
@@ -80,10 +98,23 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, status int
 		m.LinkTarget = restored.Get("target")
 	}
 	if m.CanLink {
-		candidates, err := s.people.List(r.Context(), actor, postgresPersonFilter(""))
+		// Search, then choose: by default people with the same name, since
+		// that is who the duplicate most likely is; works without JavaScript.
+		m.LinkSearch = r.URL.Query().Get("sok")
+		if m.LinkSearch == "" {
+			m.LinkSearch = p.Name
+		}
+		candidates, err := s.people.List(r.Context(), actor, postgres.PersonFilter{Query: m.LinkSearch, Limit: 100})
 		if err != nil {
 			s.fail(w, r, err)
 			return
+		}
+		// The person already chosen (a form kept over a lapsed session, or
+		// one with an error) stays selectable whatever the search.
+		if chosen, err := strconv.ParseInt(m.LinkTarget, 10, 64); err == nil {
+			if c, _, err := s.people.Get(r.Context(), actor, chosen); err == nil && !slices.ContainsFunc(candidates, func(x portal.Person) bool { return x.ID == c.ID }) {
+				candidates = append([]portal.Person{c}, candidates...)
+			}
 		}
 		for _, c := range candidates {
 			if !c.Linked() && c.Active {
@@ -185,8 +216,4 @@ func auditLabel(action string) string {
 		return "Alla sessioner avslutade"
 	}
 	return action
-}
-
-func postgresPersonFilter(q string) postgres.PersonFilter {
-	return postgres.PersonFilter{Query: q, Limit: 200}
 }

@@ -240,7 +240,7 @@ func TestAdminLinksAnIdentityAndKeepsAFormAcrossALapsedSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	adm := h.SignedIn(admin)
-	page := adm.Get("/admin/personer/" + itoa(dup))
+	page := adm.Get("/admin/personer/" + itoa(dup) + "?sok=Karin")
 	if !strings.Contains(page.Body, "Koppla inloggningen") || !strings.Contains(page.Body, "Karin Från HR") {
 		t.Fatalf("link form missing:\n%s", page.Body)
 	}

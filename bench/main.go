@@ -1,0 +1,444 @@
+// Command bench is IT-portalen's load benchmark (make bench). It starts a
+// private PostgreSQL, seeds a large municipality, runs the real `itportal
+// serve` binary and a bare reference server (chi + pgx + templ, 50 rows, no
+// middleware), signs in a pool of sessions through the real OIDC flow and
+// measures each key page at 32 concurrent clients: requests/s, p50/p99
+// latency, errors, and the server's peak RSS. Pages are reported as a
+// ratio of the reference, since absolute numbers vary between machines.
+// Servers and PostgreSQL are pinned to CPU 0, the load generator to CPU 1.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"golang.org/x/sys/unix"
+
+	"itportal/internal/auth"
+	"itportal/internal/pgcluster"
+	"itportal/internal/postgres"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "reference" {
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+		defer stop()
+		if err := serveReference(ctx, os.Getenv("BENCH_DSN"), os.Getenv("BENCH_ADDR")); err != nil {
+			fmt.Fprintln(os.Stderr, "reference:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	duration := flag.Duration("duration", 10*time.Second, "measuring time per page")
+	clients := flag.Int("clients", 32, "concurrent clients")
+	staff := flag.Int("staff", 10000, "staff to seed")
+	update := flag.String("update", "", "write the results into this markdown file between the bench markers")
+	flag.Parse()
+	if err := run(*duration, *clients, *staff, *update); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type target struct {
+	name string
+	path string
+	ref  bool // the reference server
+}
+
+type result struct {
+	target
+	rps, p50, p99 float64
+	requests      int
+	errors        int
+}
+
+func run(duration time.Duration, clients, staff int, update string) error {
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	dir, err := os.MkdirTemp("", "itportal-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	_ = os.Chmod(dir, 0o755)
+
+	fmt.Fprintln(os.Stderr, "starting PostgreSQL and seeding", staff, "staff...")
+	cluster, err := pgcluster.New(pgcluster.Options{DataDir: filepath.Join(dir, "pgdata"), WatchParent: true})
+	if err != nil {
+		return err
+	}
+	if err := cluster.Start(ctx); err != nil {
+		return err
+	}
+	defer cluster.Close()
+	su, err := pgx.Connect(ctx, cluster.URL(pgcluster.Superuser, "postgres"))
+	if err != nil {
+		return err
+	}
+	if err := postgres.PrepareRoles(ctx, su, "itportal"); err != nil {
+		return err
+	}
+	su.Close(ctx)
+	ownerURL, appURL := cluster.URL("itportal_owner", "itportal"), cluster.URL("itportal_app", "itportal")
+	if _, err := postgres.Migrate(ctx, ownerURL, log); err != nil {
+		return err
+	}
+	adminID, err := seed(ctx, ownerURL, staff)
+	if err != nil {
+		return err
+	}
+
+	idp, err := auth.StartDevIdP("127.0.0.1:0", []auth.Persona{
+		{Key: "admin", Name: "Bench Admin", Email: "bench.admin@example.lillaedet.se", EmployeeNumber: "B00000", Groups: []string{auth.DevGroupAdmin}},
+	})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = idp.Shutdown() }()
+
+	bin := filepath.Join(dir, "itportal")
+	fmt.Fprintln(os.Stderr, "building itportal...")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/itportal")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("build: %w", err)
+	}
+	portalAddr, refAddr := freeAddr(), freeAddr()
+	portal := exec.Command(bin, "serve")
+	portal.Env = append(os.Environ(),
+		"ITPORTAL_DATABASE_URL="+appURL, "ITPORTAL_MIGRATE_DATABASE_URL="+ownerURL,
+		"ITPORTAL_LISTEN="+portalAddr, "ITPORTAL_METRICS_LISTEN=off", "ITPORTAL_BASE_URL=http://"+portalAddr,
+		"ITPORTAL_OIDC_ISSUER="+idp.Issuer(), "ITPORTAL_OIDC_CLIENT_ID="+idp.ClientID(), "ITPORTAL_OIDC_CLIENT_SECRET="+idp.ClientSecret(),
+		"ITPORTAL_OIDC_SCOPES=openid profile email groups", "ITPORTAL_OIDC_EMPLOYEE_CLAIM=employee_number",
+		"ITPORTAL_ROLE_GROUPS="+auth.DevRoleGroups, "ITPORTAL_SHUTDOWN_DRAIN=0s", "ITPORTAL_DB_MAX_CONNS=20",
+	)
+	portalLog, _ := os.Create(filepath.Join(dir, "portal.log"))
+	portal.Stdout, portal.Stderr = portalLog, portalLog
+	if err := portal.Start(); err != nil {
+		return err
+	}
+	defer stopProcess(portal)
+	self, _ := os.Executable()
+	ref := exec.Command(self, "reference")
+	ref.Env = append(os.Environ(), "BENCH_DSN="+appURL, "BENCH_ADDR="+refAddr)
+	ref.Stderr = os.Stderr
+	if err := ref.Start(); err != nil {
+		return err
+	}
+	defer stopProcess(ref)
+	if err := waitHTTP("http://"+portalAddr+"/readyz", 30*time.Second); err != nil {
+		return fmt.Errorf("portal: %w (log in %s)", err, portalLog.Name())
+	}
+	if err := waitHTTP("http://"+refAddr+"/", 30*time.Second); err != nil {
+		return fmt.Errorf("reference: %w", err)
+	}
+
+	// Servers and PostgreSQL on CPU 0, the load on the other cores.
+	pinned := false
+	if runtime.NumCPU() >= 2 {
+		pgPID, _ := cluster.PostmasterPID()
+		pinned = pin(0, portal.Process.Pid, ref.Process.Pid, pgPID) == nil && pinSelf() == nil
+	}
+
+	fmt.Fprintln(os.Stderr, "signing in", clients, "sessions...")
+	var sessions []*http.Client
+	for range clients {
+		c, err := signIn("http://"+portalAddr, "admin")
+		if err != nil {
+			return fmt.Errorf("sign in: %w", err)
+		}
+		sessions = append(sessions, c)
+	}
+	refClients := make([]*http.Client, clients)
+	for i := range refClients {
+		refClients[i] = newClient()
+	}
+
+	targets := []target{
+		{name: "reference: 50 rows, chi + pgx + templ, no middleware", path: "http://" + refAddr + "/", ref: true},
+		{name: "start page `/`", path: "http://" + portalAddr + "/"},
+		{name: "my page `/min-sida`", path: "http://" + portalAddr + "/min-sida"},
+		{name: "people list `/admin/personer` (200 of " + strconv.Itoa(staff) + ")", path: "http://" + portalAddr + "/admin/personer"},
+		{name: "people search `/admin/personer?q=berg`", path: "http://" + portalAddr + "/admin/personer?q=berg"},
+		{name: "person page `/admin/personer/{id}`", path: "http://" + portalAddr + "/admin/personer/" + strconv.FormatInt(adminID, 10)},
+	}
+	var results []result
+	for _, tg := range targets {
+		cs := sessions
+		if tg.ref {
+			cs = refClients
+		}
+		fmt.Fprintln(os.Stderr, "measuring", tg.name)
+		measure(tg, cs, time.Second) // warm-up
+		results = append(results, measure(tg, cs, duration))
+	}
+	portalRSS, refRSS := peakRSS(portal.Process.Pid), peakRSS(ref.Process.Pid)
+	table := report(results, clients, duration, portalRSS, refRSS, pinned)
+	fmt.Println(table)
+	if update != "" {
+		return updateFile(update, table)
+	}
+	return nil
+}
+
+// seed adds departments, staff and the bench admin; returns the admin's id.
+func seed(ctx context.Context, ownerURL string, staff int) (int64, error) {
+	conn, err := pgx.Connect(ctx, ownerURL)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `INSERT INTO departments (name, short_name) VALUES
+		('Kommunledningsförvaltningen', 'KLF'), ('Barn- och utbildningsförvaltningen', 'BUF'),
+		('Socialförvaltningen', 'SOC'), ('Samhällsbyggnadsförvaltningen', 'SBF'), ('Kultur- och fritidsförvaltningen', 'KFF')`); err != nil {
+		return 0, err
+	}
+	var deps []int64
+	rows, _ := conn.Query(ctx, `SELECT id FROM departments ORDER BY id`)
+	deps, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return 0, err
+	}
+	first := []string{"Anna", "Erik", "Maria", "Lars", "Karin", "Johan", "Eva", "Anders", "Sara", "Per", "Åsa", "Örjan"}
+	last := []string{"Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson", "Svensson", "Berg", "Lindqvist", "Öberg"}
+	var data [][]any
+	for i := range staff {
+		f, l := first[i%len(first)], last[(i/len(first))%len(last)]
+		data = append(data, []any{fmt.Sprintf("%06d", 100000+i), f + " " + l,
+			strings.ToLower(fmt.Sprintf("%s.%s%d@example.lillaedet.se", f, l, i)), deps[i%len(deps)]})
+	}
+	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"people"}, []string{"employee_number", "name", "email", "department_id"}, pgx.CopyFromRows(data)); err != nil {
+		return 0, err
+	}
+	var id int64
+	err = conn.QueryRow(ctx, `INSERT INTO people (employee_number, name, email, department_id) VALUES ('B00000', 'Bench Admin', 'bench.admin@example.lillaedet.se', $1) RETURNING id`, deps[0]).Scan(&id)
+	if err != nil {
+		return 0, err
+	}
+	_, err = conn.Exec(ctx, `ANALYZE`)
+	return id, err
+}
+
+func newClient() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{
+		Jar:     jar,
+		Timeout: 10 * time.Second,
+		Transport: &http.Transport{
+			MaxIdleConnsPerHost: 4, IdleConnTimeout: time.Minute,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// signIn runs the real OIDC flow against the dev provider.
+func signIn(base, persona string) (*http.Client, error) {
+	c := newClient()
+	get := func(u string) (*http.Response, error) {
+		resp, err := c.Get(u)
+		if err != nil {
+			return nil, err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp, nil
+	}
+	resp, err := get(base + "/auth/login?next=/")
+	if err != nil {
+		return nil, err
+	}
+	authorize, err := resp.Location()
+	if err != nil {
+		return nil, fmt.Errorf("login: %s", resp.Status)
+	}
+	q := authorize.Query()
+	q.Set("persona", persona)
+	authorize.RawQuery = q.Encode()
+	if resp, err = get(authorize.String()); err != nil {
+		return nil, err
+	}
+	cb, err := resp.Location()
+	if err != nil {
+		return nil, fmt.Errorf("authorize: %s", resp.Status)
+	}
+	if resp, err = get(cb.String()); err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusSeeOther {
+		return nil, fmt.Errorf("callback: %s", resp.Status)
+	}
+	return c, nil
+}
+
+// measure runs len(clients) workers against tg for d.
+func measure(tg target, clients []*http.Client, d time.Duration) result {
+	var mu sync.Mutex
+	var lat []time.Duration
+	errs := 0
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for _, c := range clients {
+		wg.Go(func() {
+			var mine []time.Duration
+			bad := 0
+			for time.Now().Before(deadline) {
+				start := time.Now()
+				resp, err := c.Get(tg.path)
+				if err != nil {
+					bad++
+					continue
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					bad++
+				}
+				mine = append(mine, time.Since(start))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			errs += bad
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	slices.Sort(lat)
+	r := result{target: tg, requests: len(lat), errors: errs, rps: float64(len(lat)) / d.Seconds()}
+	if len(lat) > 0 {
+		r.p50 = ms(lat[len(lat)/2])
+		r.p99 = ms(lat[min(len(lat)-1, len(lat)*99/100)])
+	}
+	return r
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func report(rs []result, clients int, d time.Duration, portalRSS, refRSS int64, pinned bool) string {
+	var b strings.Builder
+	host, _ := os.Hostname()
+	fmt.Fprintf(&b, "Run %s on %s (%d cores), %d concurrent clients, %s per page, Go %s; servers and PostgreSQL pinned to CPU 0: %v.\n\n",
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), host, runtime.NumCPU(), clients, d, runtime.Version(), pinned)
+	b.WriteString("| page | requests/s | ratio to reference | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|\n")
+	refRPS := rs[0].rps
+	for _, r := range rs {
+		fmt.Fprintf(&b, "| %s | %.0f | %.2f | %.2f | %.2f | %d of %d |\n", r.name, r.rps, r.rps/refRPS, r.p50, r.p99, r.errors, r.requests+r.errors)
+	}
+	fmt.Fprintf(&b, "\nPeak RSS: itportal serve %.1f MB, reference %.1f MB.\n", float64(portalRSS)/1024, float64(refRSS)/1024)
+	return b.String()
+}
+
+// peakRSS reads VmHWM (kB) from /proc.
+func peakRSS(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			n, _ := strconv.ParseInt(strings.Fields(line)[1], 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+func pin(cpu int, pids ...int) error {
+	var set unix.CPUSet
+	set.Set(cpu)
+	for _, p := range pids {
+		if p > 0 {
+			if err := unix.SchedSetaffinity(p, &set); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func pinSelf() error {
+	var set unix.CPUSet
+	for i := 1; i < runtime.NumCPU(); i++ {
+		set.Set(i)
+	}
+	// Every thread of this process: the load generator stays off CPU 0.
+	entries, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", os.Getpid()))
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		tid, _ := strconv.Atoi(e.Name())
+		_ = unix.SchedSetaffinity(tid, &set)
+	}
+	return nil
+}
+
+func freeAddr() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func waitHTTP(u string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(u)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return errors.New("not ready in time: " + u)
+}
+
+func stopProcess(c *exec.Cmd) {
+	_ = c.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = c.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		_ = c.Process.Kill()
+	}
+}
+
+// updateFile replaces the text between the bench markers of a markdown file.
+func updateFile(path, table string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	const start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+	s := string(b)
+	i, j := strings.Index(s, start), strings.Index(s, end)
+	if i < 0 || j < i {
+		return fmt.Errorf("%s has no %s … %s markers", path, start, end)
+	}
+	s = s[:i+len(start)] + "\n" + table + "\n" + s[j:]
+	return os.WriteFile(path, []byte(s), 0o644)
+}
