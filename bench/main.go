@@ -178,7 +178,7 @@ func run(duration time.Duration, clients, staff int, update string) error {
 		{name: "reference: 50 rows, chi + pgx + templ, no middleware", path: "http://" + refAddr + "/", ref: true},
 		{name: "start page `/`", path: "http://" + portalAddr + "/"},
 		{name: "my page `/min-sida`", path: "http://" + portalAddr + "/min-sida"},
-		{name: "people list `/admin/personer` (200 of " + strconv.Itoa(staff) + ")", path: "http://" + portalAddr + "/admin/personer"},
+		{name: "people list `/admin/personer` (50 per page of " + strconv.Itoa(staff) + ")", path: "http://" + portalAddr + "/admin/personer"},
 		{name: "people search `/admin/personer?q=berg`", path: "http://" + portalAddr + "/admin/personer?q=berg"},
 		{name: "person page `/admin/personer/{id}`", path: "http://" + portalAddr + "/admin/personer/" + strconv.FormatInt(adminID, 10)},
 	}

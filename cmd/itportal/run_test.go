@@ -192,6 +192,15 @@ func TestServeSmoke(t *testing.T) {
 		t.Errorf("access log leaks the query string: %s", line2)
 	}
 
+	// The container health check asks the running portal.
+	listen := strings.TrimPrefix(p.URL, "http://")
+	if err := run(context.Background(), []string{"itportal", "healthcheck"}, env(map[string]string{"ITPORTAL_LISTEN": listen}), io.Discard, io.Discard); err != nil {
+		t.Errorf("healthcheck against the running portal: %v", err)
+	}
+	if err := run(context.Background(), []string{"itportal", "healthcheck"}, env(map[string]string{"ITPORTAL_LISTEN": freeAddr(t)}), io.Discard, io.Discard); err == nil {
+		t.Error("healthcheck with nothing listening succeeded")
+	}
+
 	// Static assets: hashed URL, long cache lifetime.
 	css := regexp.MustCompile(`href="(/static/css/site\.[0-9a-f]+\.css)"`).FindStringSubmatch(body)
 	if css == nil {
