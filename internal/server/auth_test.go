@@ -175,12 +175,7 @@ func TestCallbackRefusesBadState(t *testing.T) {
 
 	// An attempt older than ten minutes has expired.
 	b2 := h.Browser()
-	resp = b2.Get("/auth/login?next=/")
-	authorize, _ = resp.Location()
-	q = authorize.Query()
-	q.Set("persona", employee.Key)
-	authorize.RawQuery = q.Encode()
-	cb, _ = b2.Get(authorize.String()).Location()
+	cb = b2.Callback(employee.Key, "/")
 	h.Clock.Advance(auth.PendingLifetime + time.Minute)
 	if resp := b2.Get(cb.String()); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("expired state: %d", resp.StatusCode)

@@ -84,12 +84,7 @@ func TestAdminEndsAllSessionsAndDeactivationHolds(t *testing.T) {
 		t.Errorf("inactive person still signed in: %d", resp.StatusCode)
 	}
 	b := h.Browser()
-	resp = b.Get("/auth/login?next=/")
-	authorize, _ := resp.Location()
-	q := authorize.Query()
-	q.Set("persona", employee.Key)
-	authorize.RawQuery = q.Encode()
-	cb, _ := b.Get(authorize.String()).Location()
+	cb := b.Callback(employee.Key, "/")
 	if resp := b.Get(cb.String()); resp.StatusCode != http.StatusForbidden || !strings.Contains(resp.Body, "inte aktivt") {
 		t.Errorf("inactive person's sign-in: %d\n%s", resp.StatusCode, resp.Body)
 	}
@@ -110,14 +105,9 @@ func TestCookieAttributes(t *testing.T) {
 			}
 		}
 	}
-	resp := b.Get("/auth/login?next=/")
-	check(resp.Response)
-	authorize, _ := resp.Location()
-	q := authorize.Query()
-	q.Set("persona", employee.Key)
-	authorize.RawQuery = q.Encode()
-	cb, _ := b.Get(authorize.String()).Location()
-	resp = b.Get(cb.String())
+	check(b.Get("/auth/login?next=/").Response)
+	cb := b.Callback(employee.Key, "/")
+	resp := b.Get(cb.String())
 	if len(resp.Cookies()) == 0 {
 		t.Fatal("no session cookie set at sign-in")
 	}

@@ -67,13 +67,8 @@ func TestForgedIDTokensAreRejected(t *testing.T) {
 			})
 			defer h.IdP.SetTokenHook(nil)
 			b := h.Browser()
-			resp := b.Get("/auth/login?next=/min-sida")
-			authorize, _ := resp.Location()
-			q := authorize.Query()
-			q.Set("persona", admin.Key)
-			authorize.RawQuery = q.Encode()
-			cb, _ := b.Get(authorize.String()).Location()
-			resp = b.Get(cb.String())
+			cb := b.Callback(admin.Key, "/min-sida")
+			resp := b.Get(cb.String())
 			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(resp.Body, "Inloggningen kunde inte slutföras") {
 				t.Fatalf("callback with a forged token: %d\n%s", resp.StatusCode, resp.Body)
 			}
@@ -120,12 +115,7 @@ func TestTokensNeverReachTheBrowserOrTheLog(t *testing.T) {
 	})
 	b := h.Browser()
 	var seen []string
-	resp := b.Get("/auth/login?next=/min-sida")
-	authorize, _ := resp.Location()
-	q := authorize.Query()
-	q.Set("persona", itHead.Key)
-	authorize.RawQuery = q.Encode()
-	cb, _ := b.Get(authorize.String()).Location()
+	cb := b.Callback(itHead.Key, "/min-sida")
 	for _, r := range []string{cb.String(), "/min-sida", "/", "/finns-inte"} {
 		resp := b.Get(r)
 		seen = append(seen, resp.Body)

@@ -114,9 +114,10 @@ func (b *Browser) Follow(path string) Response {
 	return resp
 }
 
-// SignIn goes through the real sign-in flow as persona and returns the
-// response of the page the portal sent the browser to afterwards.
-func (b *Browser) SignIn(persona, next string) Response {
+// Callback starts a sign-in at the portal, picks persona at the provider
+// and returns the callback URL the provider sends the browser back to,
+// without visiting it (tests tamper with it, or time it).
+func (b *Browser) Callback(persona, next string) *url.URL {
 	b.t.Helper()
 	resp := b.Get("/auth/login?next=" + url.QueryEscape(next))
 	if resp.StatusCode != http.StatusFound {
@@ -131,7 +132,14 @@ func (b *Browser) SignIn(persona, next string) Response {
 		b.t.Fatalf("provider authorize: %d\n%s", resp.StatusCode, resp.Body)
 	}
 	callback, _ := resp.Location()
-	resp = b.Get(callback.String())
+	return callback
+}
+
+// SignIn goes through the real sign-in flow as persona and returns the
+// response of the page the portal sent the browser to afterwards.
+func (b *Browser) SignIn(persona, next string) Response {
+	b.t.Helper()
+	resp := b.Get(b.Callback(persona, next).String())
 	if resp.StatusCode != http.StatusSeeOther {
 		b.t.Fatalf("callback: %d, want 303\n%s", resp.StatusCode, resp.Body)
 	}
