@@ -50,7 +50,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	oidc := auth.NewOIDC(cfg.OIDC, cfg.BaseURL, log)
 	handler := server.NewServer(server.Deps{
 		Logger: log, Config: cfg, Pool: pool, Assets: assets, Readiness: ready, Metrics: metrics,
-		OIDC: oidc, Sessions: sessions,
+		OIDC: oidc, Sessions: sessions, Enqueue: jobs.Enqueuer(river),
 	})
 
 	srv := &http.Server{

@@ -38,6 +38,8 @@ type Config struct {
 	DBMinConns       int32
 	StatementTimeout time.Duration
 
+	OfficialWebAddress string // R13: websites representing the municipality live here
+
 	OIDC        OIDC
 	RoleGroups  map[string][]string // role name → identity-provider group ids
 	SessionIdle time.Duration
@@ -107,6 +109,7 @@ var Variables = []Variable{
 	{"ITPORTAL_ROLE_GROUPS", "", "groups that give roles: it_unit=<group id>;it_head=<group id>;it_head_deputy=<group id>;admin=<group id> (several ids separated by commas)"},
 	{"ITPORTAL_SESSION_IDLE", "30m", "a session ends after this long without requests"},
 	{"ITPORTAL_SESSION_MAX", "12h", "a session ends this long after sign-in, however active"},
+	{"ITPORTAL_OFFICIAL_WEB_ADDRESS", "https://www.lillaedet.se", "the municipality's official web address: websites that represent the municipality must be https on exactly this host (R13)"},
 	{"ITPORTAL_SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests may take to finish at shutdown"},
 	{"ITPORTAL_SHUTDOWN_DRAIN", "5s (dev: 0s)", "how long /readyz answers 503 before the listener closes at shutdown"},
 	{"ITPORTAL_REQUEST_TIMEOUT", "30s", "longest time one request may take"},
@@ -193,6 +196,10 @@ func Load(getenv func(string) string, mode Mode) (Config, error) {
 		p.fail(fmt.Sprintf("ITPORTAL_OIDC_SCOPES must include openid, got %q", strings.Join(c.OIDC.Scopes, " ")))
 	}
 	c.RoleGroups = p.roleGroups("ITPORTAL_ROLE_GROUPS")
+	c.OfficialWebAddress = p.str("ITPORTAL_OFFICIAL_WEB_ADDRESS", "https://www.lillaedet.se")
+	if u, err := url.Parse(c.OfficialWebAddress); err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
+		p.fail(fmt.Sprintf("ITPORTAL_OFFICIAL_WEB_ADDRESS must be an https URL such as https://www.lillaedet.se, got %q", c.OfficialWebAddress))
+	}
 	c.SessionIdle = p.duration("ITPORTAL_SESSION_IDLE", 30*time.Minute, time.Minute, 24*time.Hour)
 	c.SessionMax = p.duration("ITPORTAL_SESSION_MAX", 12*time.Hour, 5*time.Minute, 7*24*time.Hour)
 	if c.SessionIdle > c.SessionMax {

@@ -4,8 +4,10 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -51,5 +53,75 @@ func Load(ctx context.Context, pool *pgxpool.Pool) error {
 			return fmt.Errorf("demo person %s: %w", p.Employee, err)
 		}
 	}
+	if err := loadSystems(ctx, tx); err != nil {
+		return err
+	}
 	return tx.Commit(ctx)
+}
+
+// demoSystem is a system of the demo register with its current roles.
+type demoSystem struct {
+	name, description, owner, admin, operator, supplier, lifecycle, hosting, personal, web string
+	represents                                                                             bool
+}
+
+// Systems are typical systems of a Swedish municipality (real products;
+// the roles are invented). One website is off the official address and
+// one system lacks an administrator, so the breaches show.
+var Systems = []demoSystem{
+	{"Treserva", "Verksamhetssystem för individ- och familjeomsorg", "SOC", "D0003", "CGI", "CGI", "i_drift", "saas", "kansliga", "", false},
+	{"Procapita", "Äldre verksamhetssystem för socialtjänsten, under avveckling", "SOC", "D0003", "IT-enheten", "CGI", "under_avveckling", "intern", "kansliga", "", false},
+	{"Public 360", "Diarium och ärendehantering", "KLF", "D0002", "Tietoevry", "Tietoevry", "under_inforande", "saas", "personuppgifter", "", false},
+	{"Platina", "Dokument- och ärendehantering för nämnderna", "KLF", "D0002", "IT-enheten", "Formpipe", "i_drift", "intern", "personuppgifter", "", false},
+	{"Microsoft 365", "E-post, kontorsprogram och samarbete", "KLF", "D0006", "IT-enheten", "Microsoft", "i_drift", "saas", "personuppgifter", "", false},
+	{"Heroma", "Lön och personaladministration", "KLF", "D0001", "IT-enheten", "CGI", "i_drift", "intern", "kansliga", "", false},
+	{"Raindance", "Ekonomisystem", "KLF", "D0001", "IT-enheten", "CGI", "i_drift", "intern", "personuppgifter", "", false},
+	{"Skola24", "Schemaläggning och frånvaro i skolan", "BUF", "D0004", "Skola24", "Skola24", "i_drift", "saas", "personuppgifter", "", false},
+	{"Unikum", "Lärplattform och dokumentation i förskola och skola", "BUF", "", "Unikum", "Unikum", "i_drift", "saas", "kansliga", "", false},
+	{"Sitevision", "Kommunens webbplats och intranät", "KLF", "D0006", "IT-enheten", "Sitevision", "i_drift", "intern", "inga", "https://www.lillaedet.se/", true},
+	{"Evolution", "Ärendehantering för bygglov", "SBF", "D0005", "IT-enheten", "Sokigo", "i_drift", "intern", "personuppgifter", "", false},
+	{"ArcGIS", "Kartor och geografisk information", "SBF", "D0005", "IT-enheten", "Esri", "i_drift", "intern", "inga", "", false},
+	{"Libra", "Bibliotekssystem", "KFF", "D0007", "Axiell", "Axiell", "i_drift", "saas", "personuppgifter", "", false},
+	{"Evenemangskalendern", "Evenemang i Lilla Edet", "KFF", "D0007", "Leverantör AB", "Leverantör AB", "i_drift", "saas", "inga", "https://evenemang-lillaedet.example/", true},
+}
+
+func loadSystems(ctx context.Context, tx pgx.Tx) error {
+	for _, s := range Systems {
+		var id int64
+		err := tx.QueryRow(ctx, `
+			INSERT INTO systems (name, description, lifecycle, supplier, hosting, personal_data, web_address, represents_municipality,
+				introduced_before_portal, category)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, true, 'forvaltningsspecifik')
+			ON CONFLICT DO NOTHING RETURNING id`,
+			s.name, s.description, s.lifecycle, s.supplier, s.hosting, s.personal, s.web, s.represents).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue // loaded before
+		}
+		if err != nil {
+			return fmt.Errorf("demo system %s: %w", s.name, err)
+		}
+		from := "2023-01-01"
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO role_assignments (system_id, role, department_id, valid, reason)
+			SELECT $1, 'owner', id, daterange($2::date, NULL), 'Demodata' FROM departments WHERE short_name = $3`, id, from, s.owner); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO role_assignments (system_id, role, operator, valid, reason) VALUES ($1, 'operations', $2, daterange($3::date, NULL), 'Demodata')`,
+			id, s.operator, from); err != nil {
+			return err
+		}
+		if s.admin != "" {
+			if _, err := tx.Exec(ctx, `
+				INSERT INTO role_assignments (system_id, role, person_id, valid, appointed_by, reason)
+				SELECT $1, 'administrator', id, daterange($2::date, NULL), 'Förvaltningschefen', 'Demodata' FROM people WHERE employee_number = $3`,
+				id, from, s.admin); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO evaluations (system_id, evaluated_on, legacy) VALUES ($1, $2, true)`, id, "2025-09-15"); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -14,51 +14,36 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"itportal/internal/jobs/jobargs"
 	"itportal/internal/postgres"
 )
 
 // Client is the River client type the portal uses.
 type Client = river.Client[pgx.Tx]
 
-// NotifyArgs asks for people to be told about a change. Until the
-// notifications issue delivers mail, the worker records it in the log.
-type NotifyArgs struct {
-	Topic      string `json:"topic"` // e.g. "system.role_changed"
-	ObjectType string `json:"object_type"`
-	ObjectID   string `json:"object_id"`
-}
-
-// Kind names the job kind in River's table.
-func (NotifyArgs) Kind() string { return "notify" }
-
-// NotifyWorker handles NotifyArgs.
+// NotifyWorker handles jobargs.Notify. Until the notifications issue
+// delivers mail, it records the notification in the log.
 type NotifyWorker struct {
-	river.WorkerDefaults[NotifyArgs]
+	river.WorkerDefaults[jobargs.Notify]
 	Log *slog.Logger
 }
 
 // Work records the notification.
-func (w *NotifyWorker) Work(_ context.Context, job *river.Job[NotifyArgs]) error {
+func (w *NotifyWorker) Work(_ context.Context, job *river.Job[jobargs.Notify]) error {
 	w.Log.Info("notification", "job_id", job.ID, "topic", job.Args.Topic, "object_type", job.Args.ObjectType, "object_id", job.Args.ObjectID)
 	return nil
 }
 
-// PurgeSessionsArgs removes expired sessions; River schedules it
+// PurgeSessionsWorker removes expired sessions; River schedules it
 // periodically and, through leader election, once across replicas.
-type PurgeSessionsArgs struct{}
-
-// Kind names the job kind.
-func (PurgeSessionsArgs) Kind() string { return "purge_sessions" }
-
-// PurgeSessionsWorker handles PurgeSessionsArgs.
 type PurgeSessionsWorker struct {
-	river.WorkerDefaults[PurgeSessionsArgs]
+	river.WorkerDefaults[jobargs.PurgeSessions]
 	Store *postgres.SessionStore
 	Log   *slog.Logger
 }
 
 // Work purges expired sessions.
-func (w *PurgeSessionsWorker) Work(ctx context.Context, _ *river.Job[PurgeSessionsArgs]) error {
+func (w *PurgeSessionsWorker) Work(ctx context.Context, _ *river.Job[jobargs.PurgeSessions]) error {
 	n, err := w.Store.DeleteExpired(ctx)
 	if err != nil {
 		return err
@@ -85,7 +70,7 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool) (*Clie
 		cfg.Workers = workers
 		cfg.PeriodicJobs = []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(15*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
-				return PurgeSessionsArgs{}, nil
+				return jobargs.PurgeSessions{}, nil
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
 		}
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}}
@@ -95,4 +80,12 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool) (*Clie
 		return nil, fmt.Errorf("river client: %w", err)
 	}
 	return c, nil
+}
+
+// Enqueuer returns a function that inserts jobs in a caller's transaction.
+func Enqueuer(c *Client) postgres.Enqueuer {
+	return func(ctx context.Context, tx pgx.Tx, args jobargs.Args) error {
+		_, err := c.InsertTx(ctx, tx, args, nil)
+		return err
+	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"itportal/internal/auth"
 	"itportal/internal/config"
+	"itportal/internal/jobs"
 	"itportal/internal/postgres"
 	"itportal/internal/server"
 	"itportal/internal/testkit"
@@ -107,9 +108,13 @@ func Start(t testing.TB, tweak ...func(map[string]string)) *Portal {
 	log := slog.New(slog.NewJSONHandler(p.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	sessions := auth.NewSessions(postgres.NewSessionStore(p.Pool), false, cfg.SessionIdle, cfg.SessionMax)
 	sessions.Now = p.Clock.Now
+	river, err := jobs.NewClient(p.Pool, log, false) // inserts jobs; no workers
+	if err != nil {
+		t.Fatal(err)
+	}
 	p.Srv.Config.Handler = server.NewServer(server.Deps{
 		Logger: log, Config: cfg, Pool: p.Pool, Assets: assets,
-		OIDC: auth.NewOIDC(cfg.OIDC, cfg.BaseURL, log), Sessions: sessions,
+		OIDC: auth.NewOIDC(cfg.OIDC, cfg.BaseURL, log), Sessions: sessions, Enqueue: jobs.Enqueuer(river),
 	})
 	p.Srv.Start()
 	t.Cleanup(p.Srv.Close)

@@ -394,6 +394,27 @@ func (s *PersonService) List(ctx context.Context, actor *portal.Actor, f PersonF
 	return list, translate(err)
 }
 
+// Search finds active people for a picker (anyone who may change roles):
+// by name (typo-tolerant), e-mail or employee number; the already chosen
+// person (chosenID) is always included.
+func (s *PersonService) Search(ctx context.Context, actor *portal.Actor, q, chosenID string) ([]portal.Person, error) {
+	if !portal.CanManageRegister(actor) {
+		return nil, portal.Forbidden("Bara IT-enheten söker bland personer här.")
+	}
+	chosen, _ := strconv.ParseInt(chosenID, 10, 64)
+	q = strings.TrimSpace(q)
+	rows, err := s.pool.Query(ctx, personSelect+`
+		WHERE p.active AND (p.id = $3 OR ($1 <> '' AND (p.name ILIKE '%' || $2 || '%' OR p.name % $1
+		       OR lower(p.email) = lower($1) OR p.employee_number = $1)))
+		ORDER BY p.id = $3 DESC, similarity(p.name, $1) DESC, p.name COLLATE swedish, p.id
+		LIMIT 25`, q, escapeLike(q), chosen)
+	if err != nil {
+		return nil, translate(err)
+	}
+	list, err := pgx.CollectRows(rows, scanPerson)
+	return list, translate(err)
+}
+
 const personSelect = `
 	SELECT p.id, p.name, p.email, COALESCE(p.employee_number, ''), COALESCE(p.department_id, 0), COALESCE(d.name, ''),
 	       p.active, COALESCE(p.identity_issuer, ''), COALESCE(p.identity_subject, ''), p.last_sign_in_at,

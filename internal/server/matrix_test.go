@@ -38,6 +38,15 @@ var authzMatrix = map[string][6]int{
 	"GET /admin/personer/{id}": {303, 403, 403, 403, 403, 200},
 	"POST /admin/personer/{id}/avsluta-sessioner": {303, 403, 403, 403, 403, 303},
 	"POST /admin/personer/{id}/koppla":            {303, 403, 403, 403, 403, 422},
+	"GET /system":                                 {303, 200, 200, 200, 200, 200},
+	"GET /system/{id}":                            {303, 200, 200, 200, 200, 200},
+	"GET /system/{id}/historik":                   {303, 200, 200, 200, 200, 200},
+	"GET /system/{id}/redigera":                   {303, 403, 200, 200, 200, 403},
+	"POST /system/{id}/redigera":                  {303, 403, 422, 422, 422, 403},
+	"GET /system/ny":                              {303, 403, 200, 200, 200, 403},
+	"POST /system/ny":                             {303, 403, 422, 422, 422, 403},
+	"GET /system/{id}/roller":                     {303, 403, 200, 200, 200, 403},
+	"POST /system/{id}/roller":                    {303, 403, 422, 422, 422, 403},
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
@@ -45,6 +54,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 	h := newPortal(t)
 	var target int64
 	if err := h.Owner.QueryRow(context.Background(), `INSERT INTO people (name) VALUES ('Målperson') RETURNING id`).Scan(&target); err != nil {
+		t.Fatal(err)
+	}
+	var system int64
+	if err := h.Owner.QueryRow(context.Background(), `INSERT INTO systems (name) VALUES ('Matrissystem') RETURNING id`).Scan(&system); err != nil {
 		t.Fatal(err)
 	}
 
@@ -84,6 +97,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 		method, pattern, _ := strings.Cut(r, " ")
 		path := strings.ReplaceAll(pattern, "{id}", itoa(target))
+		if strings.HasPrefix(pattern, "/system/") {
+			path = strings.ReplaceAll(pattern, "{id}", itoa(system))
+		}
 		path = strings.ReplaceAll(path, "/static/*", stylesheet)
 		if path == "/auth/login" {
 			path += "?next=%2Fmin-sida"

@@ -50,6 +50,23 @@ func (s *Server) routes() http.Handler {
 			r.Get("/", s.home)
 			r.Get("/min-sida", s.myPage)
 
+			// The register: everyone reads; edits are checked per object
+			// in the service (IT-enheten, or the system's administrator).
+			r.Get("/system", s.listSystems)
+			r.Get("/system/{id}", s.showSystem)
+			r.Get("/system/{id}/historik", s.systemHistory)
+			r.Get("/system/{id}/redigera", s.editSystemForm)
+			r.Post("/system/{id}/redigera", s.updateSystem)
+
+			// IT-enheten (and its head) keep the register.
+			r.Group(func(r chi.Router) {
+				r.Use(s.requireRole(portal.RoleITUnit, portal.RoleITHead))
+				r.Get("/system/ny", s.newSystemForm)
+				r.Post("/system/ny", s.createSystem)
+				r.Get("/system/{id}/roller", s.roleForm)
+				r.Post("/system/{id}/roller", s.changeRole)
+			})
+
 			// Administrators.
 			r.Group(func(r chi.Router) {
 				r.Use(s.requireRole(portal.RoleAdmin))

@@ -25,6 +25,7 @@ type Deps struct {
 	Metrics   *Metrics
 	OIDC      *auth.OIDC
 	Sessions  *auth.Sessions
+	Enqueue   postgres.Enqueuer // inserts jobs in a service's transaction
 }
 
 // Server holds the handlers' dependencies.
@@ -39,6 +40,7 @@ type Server struct {
 	sessions    *auth.Sessions
 	departments *postgres.DepartmentService
 	people      *postgres.PersonService
+	systems     *postgres.SystemService
 }
 
 // NewServer returns the portal's HTTP handler with every route and middleware.
@@ -54,6 +56,7 @@ func NewServer(d Deps) http.Handler {
 		sessions:    d.Sessions,
 		departments: postgres.NewDepartmentService(d.Pool),
 		people:      postgres.NewPersonService(d.Pool),
+		systems:     postgres.NewSystemService(d.Pool, d.Enqueue, d.Config.OfficialWebAddress),
 	}
 	if s.sessions != nil {
 		// A session store that cannot be reached is a 503 page, not Go's text.

@@ -1,0 +1,22 @@
+// Package jobargs holds the arguments of background jobs, so services can
+// enqueue them inside their transactions without depending on the workers.
+package jobargs
+
+// Args is a job's arguments (River's JobArgs).
+type Args interface{ Kind() string }
+
+// Notify asks for people to be told about a change (R3, §4.4.1, §12).
+type Notify struct {
+	Topic      string `json:"topic"` // e.g. "system.role_changed"
+	ObjectType string `json:"object_type"`
+	ObjectID   string `json:"object_id"`
+}
+
+// Kind names the job kind in River's table.
+func (Notify) Kind() string { return "notify" }
+
+// PurgeSessions removes expired sessions.
+type PurgeSessions struct{}
+
+// Kind names the job kind.
+func (PurgeSessions) Kind() string { return "purge_sessions" }

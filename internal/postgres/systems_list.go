@@ -1,0 +1,163 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"itportal/internal/portal"
+)
+
+// SystemFilter narrows the register list. Values outside the allow-lists
+// are ignored, never passed to SQL text.
+type SystemFilter struct {
+	Query                string
+	DepartmentID         int64
+	Lifecycle            string
+	Hosting              string
+	PersonalData         string
+	MissingAdministrator bool
+	EvaluationOverdue    bool
+	HeldBy               int64  // "my systems": a person holding a role
+	Sort                 string // namn, agare, livscykel, andrad, relevans
+	Page                 int    // 1-based
+	PerPage              int
+}
+
+// SystemSorts are the allowed sort keys with Swedish labels.
+var SystemSorts = []portal.Choice{
+	{Value: "namn", Label: "Namn"}, {Value: "agare", Label: "Systemägare"},
+	{Value: "livscykel", Label: "Livscykel"}, {Value: "andrad", Label: "Senast ändrad"},
+}
+
+// SystemRow is one line of the register list.
+type SystemRow struct {
+	ID            int64
+	Name          string
+	Lifecycle     string
+	Supplier      string
+	Owner         string
+	Administrator string
+	AdminActive   bool
+	Operations    string
+}
+
+// SystemPage is a page of the register list.
+type SystemPage struct {
+	Rows    []SystemRow
+	Total   int
+	Page    int
+	PerPage int
+}
+
+// Normalise applies the allow-lists and bounds.
+func (f *SystemFilter) Normalise() {
+	f.Query = strings.TrimSpace(f.Query)
+	if len([]rune(f.Query)) > 200 {
+		f.Query = string([]rune(f.Query)[:200])
+	}
+	okChoice := func(choices []portal.Choice, v string) string {
+		for _, c := range choices {
+			if c.Value == v {
+				return v
+			}
+		}
+		return ""
+	}
+	f.Lifecycle = okChoice(portal.Lifecycles, f.Lifecycle)
+	f.Hosting = okChoice(portal.Hostings, f.Hosting)
+	f.PersonalData = okChoice(portal.PersonalData, f.PersonalData)
+	sort := okChoice(SystemSorts, f.Sort)
+	if sort == "" {
+		sort = "namn"
+		if f.Query != "" {
+			sort = "relevans"
+		}
+	}
+	f.Sort = sort
+	if f.PerPage <= 0 || f.PerPage > 200 {
+		f.PerPage = 50
+	}
+	if f.Page < 1 || f.Page > 100000 {
+		f.Page = 1
+	}
+}
+
+// The list query. Search: Swedish full text (stemming: "förvaltare" finds
+// "förvaltaren") over name, description, purpose, supplier and product,
+// plus trigram similarity on the name ("trserva" finds Treserva) and the
+// current administrator's and owner's names.
+const systemListBase = `
+	WITH q AS (SELECT $1::text AS text, websearch_to_tsquery('swedish', $1::text) AS ts)
+	SELECT s.id, s.name, s.lifecycle, s.supplier, COALESCE(d.name, ''), COALESCE(p.name, ''), COALESCE(p.active, true),
+	       COALESCE(op.operator, ''), count(*) OVER () AS total
+	FROM systems s CROSS JOIN q
+	LEFT JOIN role_assignments ro ON ro.system_id = s.id AND ro.role = 'owner' AND ro.valid @> current_date
+	LEFT JOIN departments d ON d.id = ro.department_id
+	LEFT JOIN role_assignments ra ON ra.system_id = s.id AND ra.role = 'administrator' AND ra.valid @> current_date
+	LEFT JOIN people p ON p.id = ra.person_id
+	LEFT JOIN role_assignments op ON op.system_id = s.id AND op.role = 'operations' AND op.valid @> current_date
+	WHERE (q.text = ''
+	       OR to_tsvector('swedish', s.name || ' ' || s.description || ' ' || s.purpose || ' ' || s.supplier || ' ' || s.product) @@ q.ts
+	       OR s.name % q.text OR q.text <% s.name
+	       OR p.name ILIKE '%' || $9 || '%' OR d.name ILIKE '%' || $9 || '%' OR s.supplier ILIKE '%' || $9 || '%')
+	  AND ($2::bigint = 0 OR ro.department_id = $2)
+	  AND ($3 = '' OR s.lifecycle = $3)
+	  AND ($4 = '' OR s.hosting = $4)
+	  AND ($5 = '' OR s.personal_data = $5)
+	  AND (NOT $6 OR ((ra.id IS NULL OR NOT p.active) AND s.lifecycle <> 'avvecklad'))
+	  AND ($7::bigint = 0 OR EXISTS (SELECT 1 FROM role_assignments m WHERE m.system_id = s.id AND m.person_id = $7 AND m.valid @> current_date))
+	  AND (NOT $8 OR (s.lifecycle IN ('i_drift', 'under_avveckling') AND
+	       COALESCE((SELECT max(evaluated_on) FROM evaluations e WHERE e.system_id = s.id), (s.created_at AT TIME ZONE 'Europe/Stockholm')::date)
+	         + interval '12 months' < current_date))`
+
+const (
+	systemListByName = systemListBase + `
+	ORDER BY s.name COLLATE swedish, s.id LIMIT $10 OFFSET $11`
+	systemListByOwner = systemListBase + `
+	ORDER BY d.name COLLATE swedish NULLS LAST, s.name COLLATE swedish, s.id LIMIT $10 OFFSET $11`
+	systemListByLifecycle = systemListBase + `
+	ORDER BY array_position(ARRAY['planerad','under_inforande','i_drift','under_avveckling','avvecklad'], s.lifecycle), s.name COLLATE swedish, s.id LIMIT $10 OFFSET $11`
+	systemListByChanged = systemListBase + `
+	ORDER BY s.updated_at DESC, s.id LIMIT $10 OFFSET $11`
+	systemListByRelevance = systemListBase + `
+	ORDER BY GREATEST(similarity(s.name, q.text), word_similarity(q.text, s.name),
+	         ts_rank(to_tsvector('swedish', s.name || ' ' || s.description || ' ' || s.purpose || ' ' || s.supplier || ' ' || s.product), q.ts)) DESC,
+	         s.name COLLATE swedish, s.id LIMIT $10 OFFSET $11`
+)
+
+// List returns a page of the register. Everyone signed in may read it.
+func (s *SystemService) List(ctx context.Context, actor *portal.Actor, f SystemFilter) (SystemPage, error) {
+	if actor == nil {
+		return SystemPage{}, portal.Forbidden("Logga in för att läsa registret.")
+	}
+	f.Normalise()
+	args := []any{f.Query, f.DepartmentID, f.Lifecycle, f.Hosting, f.PersonalData, f.MissingAdministrator, f.HeldBy,
+		f.EvaluationOverdue, escapeLike(f.Query), f.PerPage, (f.Page - 1) * f.PerPage}
+	var rows pgx.Rows
+	var err error
+	switch f.Sort {
+	case "agare":
+		rows, err = s.pool.Query(ctx, systemListByOwner, args...)
+	case "livscykel":
+		rows, err = s.pool.Query(ctx, systemListByLifecycle, args...)
+	case "andrad":
+		rows, err = s.pool.Query(ctx, systemListByChanged, args...)
+	case "relevans":
+		rows, err = s.pool.Query(ctx, systemListByRelevance, args...)
+	default:
+		rows, err = s.pool.Query(ctx, systemListByName, args...)
+	}
+	if err != nil {
+		return SystemPage{}, translate(err)
+	}
+	page := SystemPage{Page: f.Page, PerPage: f.PerPage}
+	page.Rows, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (SystemRow, error) {
+		var row SystemRow
+		err := r.Scan(&row.ID, &row.Name, &row.Lifecycle, &row.Supplier, &row.Owner, &row.Administrator, &row.AdminActive,
+			&row.Operations, &page.Total)
+		return row, err
+	})
+	return page, translate(err)
+}

@@ -1,0 +1,525 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"itportal/internal/portal"
+	"itportal/internal/postgres"
+	"itportal/web/components"
+	"itportal/web/pages"
+)
+
+const dateLayout = "2006-01-02"
+
+func systemHref(id int64) string { return "/system/" + strconv.FormatInt(id, 10) }
+
+// listSystems is the register: search, filters, sort, pages. The URL
+// carries the whole filter, so a filtered view can be shared.
+func (s *Server) listSystems(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	actor := actorFrom(r.Context())
+	f := postgres.SystemFilter{
+		Query: q.Get("q"), Lifecycle: q.Get("livscykel"), Hosting: q.Get("drift"), PersonalData: q.Get("personuppgifter"),
+		MissingAdministrator: q.Get("saknar_forvaltare") == "ja", EvaluationOverdue: q.Get("utvardering_forsenad") == "ja",
+		Sort: q.Get("sortering"),
+	}
+	f.DepartmentID, _ = strconv.ParseInt(q.Get("forvaltning"), 10, 64)
+	f.Page, _ = strconv.Atoi(q.Get("sida"))
+	if q.Get("mina") == "ja" {
+		f.HeldBy = actor.PersonID
+	}
+	page, err := s.systems.List(r.Context(), actor, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	deps, err := s.departments.ListActive(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f.Normalise()
+	depOpts := []components.Option{{Value: "", Label: "Alla förvaltningar"}}
+	for _, d := range deps {
+		depOpts = append(depOpts, components.Option{Value: strconv.FormatInt(d.ID, 10), Label: d.Name})
+	}
+	deptValue := ""
+	if f.DepartmentID > 0 {
+		deptValue = strconv.FormatInt(f.DepartmentID, 10)
+	}
+	m := pages.SystemList{
+		Query: components.Field{Name: "q", Label: "Sök system", Hint: "Namn, beskrivning, leverantör eller person", Value: f.Query, Type: "search"},
+		Filters: []components.Field{
+			{Name: "forvaltning", Label: "Systemägare", Value: deptValue, Options: depOpts},
+			{Name: "livscykel", Label: "Livscykel", Value: f.Lifecycle, Options: choiceOptions("Alla", portal.Lifecycles)},
+			{Name: "drift", Label: "Drift", Value: f.Hosting, Options: choiceOptions("Alla", portal.Hostings)},
+			{Name: "personuppgifter", Label: "Personuppgifter", Value: f.PersonalData, Options: choiceOptions("Alla", portal.PersonalData)},
+		},
+		Checks: []components.Field{
+			{Name: "saknar_forvaltare", Label: "Bara system som saknar systemförvaltare", Checked: f.MissingAdministrator},
+			{Name: "utvardering_forsenad", Label: "Bara system med försenad utvärdering", Checked: f.EvaluationOverdue},
+			{Name: "mina", Label: "Bara mina system", Checked: f.HeldBy != 0},
+		},
+		Sort:      components.Field{Name: "sortering", Label: "Sortering", Value: q.Get("sortering"), Options: sortOptions()},
+		Total:     page.Total,
+		Page:      page.Page,
+		CanCreate: portal.CanManageRegister(actor),
+	}
+	m.Summary = strconv.Itoa(page.Total) + " system"
+	if f.Query != "" || f.DepartmentID != 0 || f.Lifecycle != "" || f.Hosting != "" || f.PersonalData != "" || f.MissingAdministrator || f.EvaluationOverdue || f.HeldBy != 0 {
+		m.Summary += " matchar"
+	}
+	if page.Total == 0 {
+		m.Summary = "Inga system matchar. Prova en annan sökning eller färre filter."
+	}
+	for _, row := range page.Rows {
+		m.Rows = append(m.Rows, pages.SystemListRow{
+			Href: systemHref(row.ID), Name: row.Name, Owner: row.Owner, Administrator: row.Administrator,
+			AdminMissing: (row.Administrator == "" || !row.AdminActive) && row.Lifecycle != string(portal.LifecycleDecommission),
+			Operations:   row.Operations, Lifecycle: portal.LabelOf(portal.Lifecycles, row.Lifecycle),
+		})
+	}
+	pageURL := func(n int) string {
+		v := url.Values{}
+		for k, vals := range q {
+			if k != "sida" {
+				v[k] = vals
+			}
+		}
+		v.Set("sida", strconv.Itoa(n))
+		return "/system?" + v.Encode()
+	}
+	if page.Page > 1 {
+		m.PrevHref = pageURL(page.Page - 1)
+	}
+	if page.Page*page.PerPage < page.Total {
+		m.NextHref = pageURL(page.Page + 1)
+	}
+	w.Header().Add("Vary", "HX-Request")
+	s.render(w, r, http.StatusOK, pages.SystemListPage(s.page(r, "System", "/system"), m))
+}
+
+// sortOptions start with the default: best match when searching, else name.
+func sortOptions() []components.Option {
+	out := []components.Option{{Value: "", Label: "Bäst träff vid sökning, annars namn"}}
+	for _, c := range postgres.SystemSorts {
+		out = append(out, components.Option{Value: c.Value, Label: c.Label})
+	}
+	return out
+}
+
+func choiceOptions(all string, choices []portal.Choice) []components.Option {
+	out := []components.Option{}
+	if all != "" {
+		out = append(out, components.Option{Value: "", Label: all})
+	}
+	for _, c := range choices {
+		out = append(out, components.Option{Value: c.Value, Label: c.Label})
+	}
+	return out
+}
+
+// showSystem is a system's page: facts, roles today or on a chosen day,
+// breaches with the guideline's section, role history and audit trail.
+func (s *Server) showSystem(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	ctx := r.Context()
+	actor := actorFrom(ctx)
+	sys, err := s.systems.Get(ctx, actor, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	hist, err := s.systems.History(ctx, actor, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	breaches, err := s.systems.Breaches(ctx, actor, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	dateField := components.Field{Name: "datum", Label: "Datum", Type: "date", Hint: "Till exempel 2025-03-01"}
+	roles := sys.Roles
+	heading := "Roller i dag"
+	status := http.StatusOK
+	if raw := r.URL.Query().Get("datum"); raw != "" {
+		dateField.Value = raw
+		on, err := time.Parse(dateLayout, raw)
+		if err != nil || on.Year() < 1990 || on.Year() > 2100 {
+			dateField.Error = "Ange ett datum som 2025-03-01 (mellan 1990 och 2100)."
+			status = http.StatusUnprocessableEntity
+		} else if roles, err = s.systems.RolesOn(ctx, actor, id, on); err != nil {
+			s.fail(w, r, err)
+			return
+		} else {
+			heading = "Roller den " + raw
+		}
+	}
+	adminID := int64(0)
+	if h := sys.Roles[portal.RoleAdministrator]; h != nil {
+		adminID = h.PersonID
+	}
+	m := pages.SystemDetail{
+		Name: sys.Facts.Name, Facts: factRows(sys), RolesHeading: heading, RolesDate: dateField, Roles: roleRows(roles),
+		Periods: periodRows(hist.Periods), Audit: auditRows(hist.Audit),
+		CanEdit: portal.CanEditFacts(actor, adminID), CanChangeRoles: portal.CanManageRegister(actor),
+		EditHref: systemHref(id) + "/redigera", RolesHref: systemHref(id) + "/roller", HistoryHref: systemHref(id) + "/historik",
+		DateAction: systemHref(id) + "#roller",
+	}
+	for _, b := range breaches {
+		m.Breaches = append(m.Breaches, pages.BreachRow{Rule: b.Rule, Section: b.Section, Message: b.Message, Since: b.Since.Format(dateLayout), Fix: b.Fix})
+	}
+	s.render(w, r, status, pages.SystemDetailPage(s.page(r, sys.Facts.Name, "/system"), m))
+}
+
+func (s *Server) systemHistory(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	actor := actorFrom(r.Context())
+	sys, err := s.systems.Get(r.Context(), actor, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	hist, err := s.systems.History(r.Context(), actor, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, pages.SystemHistoryPage(s.page(r, "Historik: "+sys.Facts.Name, "/system"), pages.SystemHistory{
+		Name: sys.Facts.Name, Printed: time.Now().In(stockholm).Format("2006-01-02 15:04"), Facts: factRows(sys),
+		Periods: periodRows(hist.Periods), Audit: auditRows(hist.Audit),
+	}))
+}
+
+func factRows(sys postgres.System) []pages.FactRow {
+	f := sys.Facts
+	yesNo := func(b bool) string {
+		if b {
+			return "Ja"
+		}
+		return "Nej"
+	}
+	lastEval := "Aldrig"
+	if sys.LastEval != nil {
+		lastEval = sys.LastEval.Format(dateLayout)
+	}
+	rows := []pages.FactRow{
+		{Label: "Beskrivning", Value: f.Description}, {Label: "Syfte", Value: f.Purpose},
+		{Label: "Kategori", Value: portal.LabelOf(portal.Categories, f.Category)},
+		{Label: "Livscykel", Value: portal.LabelOf(portal.Lifecycles, f.Lifecycle)},
+		{Label: "Leverantör", Value: f.Supplier}, {Label: "Produkt", Value: f.Product}, {Label: "Version", Value: f.Version},
+		{Label: "Drift", Value: portal.LabelOf(portal.Hostings, f.Hosting)},
+		{Label: "Personuppgifter", Value: portal.LabelOf(portal.PersonalData, f.PersonalData)},
+		{Label: "Öppen källkod", Value: yesNo(f.OpenSource)}, {Label: "Egenutvecklad", Value: yesNo(f.SelfDeveloped)},
+	}
+	if f.SelfDeveloped {
+		rows = append(rows, pages.FactRow{Label: "Beslut om egenutveckling", Value: f.SelfDevelopedRef})
+	}
+	rows = append(rows, pages.FactRow{Label: "Webbplats som representerar kommunen", Value: yesNo(f.RepresentsMunicipality)})
+	if f.WebAddress != "" {
+		row := pages.FactRow{Label: "Webbadress", Value: f.WebAddress}
+		if u, err := url.Parse(f.WebAddress); err == nil && (u.Scheme == "https" || u.Scheme == "http") {
+			row.Href = f.WebAddress
+		}
+		rows = append(rows, row)
+	}
+	rows = append(rows,
+		pages.FactRow{Label: "Infört före IT-portalen", Value: yesNo(f.IntroducedBeforePortal)},
+		pages.FactRow{Label: "Senast utvärderad", Value: lastEval},
+		pages.FactRow{Label: "Nästa utvärdering senast", Value: postgres.EvaluationDue(sys.LastEval, sys.CreatedAt).Format(dateLayout)},
+		pages.FactRow{Label: "Anteckningar", Value: f.Notes},
+	)
+	return rows
+}
+
+func roleRows(roles map[portal.SystemRole]*postgres.Holder) []pages.RoleRow {
+	var out []pages.RoleRow
+	for _, role := range portal.SystemRoles {
+		h := roles[role]
+		if h == nil {
+			out = append(out, pages.RoleRow{Role: role.Label(), Missing: true})
+			continue
+		}
+		row := pages.RoleRow{Role: role.Label(), Holder: h.Name, Contact: h.Email, From: h.From.Format(dateLayout), AppointedBy: h.AppointedBy}
+		if u := h.Until(); u != nil {
+			row.Until = u.Format(dateLayout)
+		}
+		if role == portal.RoleAdministrator && !h.PersonActive {
+			row.Holder += " (inte längre aktiv)"
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+func periodRows(periods []postgres.Holder) []pages.PeriodRow {
+	out := make([]pages.PeriodRow, 0, len(periods))
+	for _, h := range periods {
+		row := pages.PeriodRow{Role: h.Role.Label(), Holder: h.Name, From: h.From.Format(dateLayout), AppointedBy: h.AppointedBy, Reason: h.Reason, ChangedBy: h.CreatedBy}
+		if u := h.Until(); u != nil {
+			row.Until = u.Format(dateLayout)
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+func auditRows(audit []postgres.AuditRow) []pages.HistoryEntry {
+	out := make([]pages.HistoryEntry, 0, len(audit))
+	for i := len(audit) - 1; i >= 0; i-- { // newest first
+		a := audit[i]
+		who := "Systemet"
+		if a.ActorName != nil {
+			who = *a.ActorName
+		}
+		out = append(out, pages.HistoryEntry{At: formatTime(&a.At), Actor: who, Action: describeAudit(a)})
+	}
+	return out
+}
+
+// describeAudit turns an audit row into a Swedish sentence with the changes.
+func describeAudit(a postgres.AuditRow) string {
+	switch a.Action {
+	case "system.created":
+		return "Systemet registrerades"
+	case "system.updated":
+		var fields []string
+		for k := range a.Changes {
+			fields = append(fields, factLabel(k))
+		}
+		sort.Strings(fields)
+		return "Uppgifter ändrade: " + strings.Join(fields, ", ")
+	case "system.role_changed":
+		role, _ := a.Changes["role"].(string)
+		after, _ := a.Changes["after"].(map[string]any)
+		holder, _ := after["holder"].(string)
+		from, _ := after["from"].(string)
+		return portal.SystemRole(role).Label() + ": " + holder + " från " + from
+	}
+	return auditLabel(a.Action)
+}
+
+var factLabels = map[string]string{
+	"name": "namn", "description": "beskrivning", "purpose": "syfte", "category": "kategori", "lifecycle": "livscykel",
+	"supplier": "leverantör", "product": "produkt", "version": "version", "hosting": "drift", "personal_data": "personuppgifter",
+	"open_source": "öppen källkod", "self_developed": "egenutvecklad", "self_developed_ref": "beslut om egenutveckling",
+	"represents_municipality": "representerar kommunen", "web_address": "webbadress", "notes": "anteckningar",
+	"introduced_before_portal": "infört före portalen",
+}
+
+func factLabel(k string) string {
+	if l, ok := factLabels[k]; ok {
+		return l
+	}
+	return k
+}
+
+// systemForm builds the create/edit form for facts.
+func systemForm(f portal.SystemFacts, errs map[string]string, canSetLifecycle bool) []pages.FormField {
+	field := func(kind, name, label, hint, value string) pages.FormField {
+		return pages.FormField{Kind: kind, Field: components.Field{Name: name, Label: label, Hint: hint, Value: value, Error: errs[name]}}
+	}
+	check := func(name, label, hint string, v bool) pages.FormField {
+		return pages.FormField{Kind: "checkbox", Field: components.Field{Name: name, Label: label, Hint: hint, Checked: v, Error: errs[name]}}
+	}
+	sel := func(name, label, value string, choices []portal.Choice) pages.FormField {
+		ff := field("select", name, label, "", value)
+		ff.Options = choiceOptions("", choices)
+		return ff
+	}
+	lifecycle := sel("lifecycle", "Livscykel", f.Lifecycle, portal.Lifecycles)
+	if !canSetLifecycle {
+		lifecycle = pages.FormField{Kind: "readonly", Field: components.Field{Name: "lifecycle", Label: "Livscykel (ändras av IT-enheten)", Value: f.Lifecycle}}
+	}
+	web := field("text", "web_address", "Webbadress", "För webbplatser: hela adressen, till exempel https://www.lillaedet.se/", f.WebAddress)
+	web.Type = "url"
+	return []pages.FormField{
+		field("text", "name", "Systemets namn", "", f.Name),
+		field("textarea", "description", "Beskrivning", "Vad systemet används till", f.Description),
+		field("textarea", "purpose", "Syfte", "", f.Purpose),
+		sel("category", "Kategori", f.Category, portal.Categories),
+		lifecycle,
+		field("text", "supplier", "Leverantör", "", f.Supplier),
+		field("text", "product", "Produkt", "", f.Product),
+		field("text", "version", "Version", "", f.Version),
+		sel("hosting", "Drift", f.Hosting, portal.Hostings),
+		sel("personal_data", "Personuppgifter", f.PersonalData, portal.PersonalData),
+		check("open_source", "Öppen källkod", "Kräver särskild prövning av chefen för IT-enheten (§7)", f.OpenSource),
+		check("self_developed", "Egenutvecklad applikation", "Tillåts bara efter särskilt beslut av chefen för IT-enheten (§7)", f.SelfDeveloped),
+		field("text", "self_developed_ref", "Beslut om egenutveckling", "Ärende- eller diarienummer", f.SelfDevelopedRef),
+		check("represents_municipality", "Webbplats som representerar kommunen", "Ska finnas på kommunens officiella adress (§10)", f.RepresentsMunicipality),
+		web,
+		check("introduced_before_portal", "Infört före IT-portalen", "För system som var i drift innan införandeärenden hanterades här", f.IntroducedBeforePortal),
+		field("textarea", "notes", "Anteckningar", "", f.Notes),
+	}
+}
+
+func factsFromForm(r *http.Request) portal.SystemFacts {
+	v := r.PostForm
+	return portal.SystemFacts{
+		Name: v.Get("name"), Description: v.Get("description"), Purpose: v.Get("purpose"), Category: v.Get("category"),
+		Lifecycle: v.Get("lifecycle"), Supplier: v.Get("supplier"), Product: v.Get("product"), Version: v.Get("version"),
+		Hosting: v.Get("hosting"), PersonalData: v.Get("personal_data"), OpenSource: v.Get("open_source") == "ja",
+		SelfDeveloped: v.Get("self_developed") == "ja", SelfDevelopedRef: v.Get("self_developed_ref"),
+		RepresentsMunicipality: v.Get("represents_municipality") == "ja", WebAddress: v.Get("web_address"), Notes: v.Get("notes"),
+		IntroducedBeforePortal: v.Get("introduced_before_portal") == "ja",
+	}
+}
+
+var factOrder = []string{"name", "description", "purpose", "category", "lifecycle", "supplier", "product", "version", "hosting",
+	"personal_data", "open_source", "self_developed", "self_developed_ref", "represents_municipality", "web_address",
+	"introduced_before_portal", "notes"}
+
+func errorItems(errs map[string]string, order []string) []components.ErrorItem {
+	var out []components.ErrorItem
+	for _, k := range order {
+		if msg, ok := errs[k]; ok {
+			out = append(out, components.ErrorItem{Field: k, Message: msg})
+		}
+	}
+	return out
+}
+
+func fieldErrors(err error) map[string]string {
+	var pe *portal.Error
+	if errors.As(err, &pe) && pe.Kind == portal.KindInvalid {
+		return pe.Fields
+	}
+	return nil
+}
+
+func (s *Server) newSystemForm(w http.ResponseWriter, r *http.Request) {
+	f := portal.SystemFacts{Category: "forvaltningsspecifik", Lifecycle: "planerad", Hosting: "intern", PersonalData: "inga"}
+	if restored, ok := s.sessions.RestoreForm(r.Context(), r.URL.Path, actorFrom(r.Context()).PersonID); ok {
+		r.PostForm = restored
+		f = factsFromForm(r)
+	}
+	s.renderSystemForm(w, r, http.StatusOK, 0, f, nil, nil, "")
+}
+
+func (s *Server) renderSystemForm(w http.ResponseWriter, r *http.Request, status int, id int64, f portal.SystemFacts, errs map[string]string, conflict []pages.ConflictRow, version string) {
+	actor := actorFrom(r.Context())
+	m := pages.SystemForm{Heading: "Registrera nytt system", Action: "/system/ny", Submit: "Registrera systemet", CancelHref: "/system",
+		Errors: errorItems(errs, factOrder), Conflict: conflict, RowVersion: version,
+		Fields: systemForm(f, errs, portal.CanManageRegister(actor))}
+	title := m.Heading
+	if id != 0 {
+		m.Heading, m.Action, m.Submit, m.CancelHref = "Ändra uppgifter: "+f.Name, systemHref(id)+"/redigera", "Spara ändringarna", systemHref(id)
+		title = "Ändra uppgifter"
+	}
+	if len(errs) > 0 {
+		title = "Fel: " + title
+	}
+	s.render(w, r, status, pages.SystemFormPage(s.page(r, title, "/system"), m))
+}
+
+func (s *Server) createSystem(w http.ResponseWriter, r *http.Request) {
+	f := factsFromForm(r)
+	id, err := s.systems.Create(r.Context(), actorFrom(r.Context()), f, requestIDFrom(r.Context()))
+	if errs := fieldErrors(err); errs != nil {
+		s.renderSystemForm(w, r, http.StatusUnprocessableEntity, 0, f, errs, nil, "")
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.sessions.Flash(r.Context(), "Systemet är registrerat. Registrera nu dess roller.")
+	http.Redirect(w, r, systemHref(id)+"/roller", http.StatusSeeOther)
+}
+
+func (s *Server) editSystemForm(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	actor := actorFrom(r.Context())
+	sys, err := s.systems.Get(r.Context(), actor, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	adminID := int64(0)
+	if h := sys.Roles[portal.RoleAdministrator]; h != nil {
+		adminID = h.PersonID
+	}
+	if !portal.CanEditFacts(actor, adminID) {
+		s.denied(w, r, "not the system's administrator or IT-enheten")
+		return
+	}
+	f, version := sys.Facts, strconv.Itoa(sys.RowVersion)
+	if restored, ok := s.sessions.RestoreForm(r.Context(), r.URL.Path, actor.PersonID); ok {
+		r.PostForm = restored
+		f, version = factsFromForm(r), restored.Get("version")
+	}
+	s.renderSystemForm(w, r, http.StatusOK, id, f, nil, nil, version)
+}
+
+func (s *Server) updateSystem(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	f := factsFromForm(r)
+	version, _ := strconv.Atoi(r.PostForm.Get("version"))
+	err := s.systems.UpdateFacts(r.Context(), actorFrom(r.Context()), id, version, f, requestIDFrom(r.Context()))
+	var stale *postgres.StaleError
+	switch {
+	case errors.As(err, &stale):
+		// Nothing is lost: the page shows what changed and keeps the values
+		// entered; saving again applies them over the current version.
+		cur := stale.Current.Facts
+		var conflict []pages.ConflictRow
+		for k, ch := range postgresChanges(cur, f) {
+			conflict = append(conflict, pages.ConflictRow{Field: factLabel(k), Theirs: ch[0], Yours: ch[1]})
+		}
+		sort.Slice(conflict, func(i, j int) bool { return conflict[i].Field < conflict[j].Field })
+		s.renderSystemForm(w, r, http.StatusConflict, id, f, nil, conflict, strconv.Itoa(stale.Current.RowVersion))
+		return
+	case fieldErrors(err) != nil:
+		s.renderSystemForm(w, r, http.StatusUnprocessableEntity, id, f, fieldErrors(err), nil, r.PostForm.Get("version"))
+		return
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	}
+	s.sessions.Flash(r.Context(), "Ändringarna är sparade.")
+	http.Redirect(w, r, systemHref(id), http.StatusSeeOther)
+}
+
+// postgresChanges lists fields whose current value differs from the one
+// entered: field → [current, entered].
+func postgresChanges(cur, mine portal.SystemFacts) map[string][2]string {
+	out := map[string][2]string{}
+	pairs := map[string][2]string{
+		"name": {cur.Name, mine.Name}, "description": {cur.Description, mine.Description}, "purpose": {cur.Purpose, mine.Purpose},
+		"category": {cur.Category, mine.Category}, "lifecycle": {cur.Lifecycle, mine.Lifecycle}, "supplier": {cur.Supplier, mine.Supplier},
+		"product": {cur.Product, mine.Product}, "version": {cur.Version, mine.Version}, "hosting": {cur.Hosting, mine.Hosting},
+		"personal_data": {cur.PersonalData, mine.PersonalData}, "web_address": {cur.WebAddress, mine.WebAddress}, "notes": {cur.Notes, mine.Notes},
+		"self_developed_ref": {cur.SelfDevelopedRef, mine.SelfDevelopedRef},
+	}
+	for k, p := range pairs {
+		if p[0] != p[1] {
+			out[k] = p
+		}
+	}
+	return out
+}

@@ -1,0 +1,185 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"itportal/internal/auth"
+	"itportal/internal/testkit"
+)
+
+func sysForm(name string) url.Values {
+	return url.Values{"name": {name}, "description": {"Verksamhetssystem för socialtjänsten"}, "category": {"forvaltningsspecifik"},
+		"lifecycle": {"i_drift"}, "hosting": {"saas"}, "personal_data": {"kansliga"}, "supplier": {"CGI"}}
+}
+
+var idInLocation = regexp.MustCompile(`/system/(\d+)`)
+
+// TestRegisterThroughThePages: IT-enheten registers a system and its roles
+// through the forms; everyone finds it; its page shows roles and history.
+func TestRegisterThroughThePages(t *testing.T) {
+	t.Parallel()
+	h := newPortal(t)
+	it := h.SignedIn(itUnit)
+
+	// Bad input: field errors in the summary, values kept, nothing stored.
+	bad := sysForm("")
+	bad.Set("web_address", "javascript:alert(1)")
+	bad.Set("lifecycle", "i_drift'; DROP TABLE systems; --")
+	resp := it.Post("/system/ny", bad)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.Body, `href="#name"`) || !strings.Contains(resp.Body, `href="#web_address"`) || !strings.Contains(resp.Body, "Verksamhetssystem för socialtjänsten") {
+		t.Fatalf("bad form: %d\n%s", resp.StatusCode, resp.Body)
+	}
+	// Mass assignment: unknown fields are ignored.
+	form := sysForm("Treserva")
+	form.Set("row_version", "999")
+	form.Set("id", "1")
+	resp = it.Post("/system/ny", form)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create: %d\n%s", resp.StatusCode, resp.Body)
+	}
+	id := idInLocation.FindStringSubmatch(resp.Header.Get("Location"))[1]
+	// A duplicate name, in other case, is a field error.
+	if resp := it.Post("/system/ny", sysForm("TRESERVA")); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.Body, "finns redan") {
+		t.Errorf("duplicate name: %d", resp.StatusCode)
+	}
+
+	// Roles: owner, a person found with the picker, operations.
+	var soc, leila int64
+	_ = h.Pool.QueryRow(context.Background(), `SELECT id FROM departments WHERE short_name = 'SOC'`).Scan(&soc)
+	h.SignedIn(employee) // Åsa exists now
+	_ = h.Pool.QueryRow(context.Background(), `SELECT id FROM people WHERE identity_subject = 'dev-medarbetare'`).Scan(&leila)
+	page := it.Get("/system/" + id + "/roller?roll=administrator&sok=" + url.QueryEscape("Åsa Öberg"))
+	if !strings.Contains(page.Body, `value="`+itoa(leila)+`"`) {
+		t.Fatalf("person picker does not offer the person:\n%s", page.Body)
+	}
+	for _, c := range []url.Values{
+		{"roll": {"owner"}, "holder": {itoa(soc)}, "from": {"2024-01-01"}},
+		{"roll": {"administrator"}, "holder": {itoa(leila)}, "from": {"2024-01-01"}, "appointed_by": {"Socialchefen"}},
+		{"roll": {"operations"}, "holder": {"IT-enheten"}, "from": {"2024-01-01"}},
+	} {
+		sys := it.Get("/system/" + id)
+		c.Set("version", regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(it.Get("/system/" + id + "/roller?roll=" + c.Get("roll")).Body)[1])
+		_ = sys
+		resp := it.Post("/system/"+id+"/roller", c)
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("role %s: %d\n%s", c.Get("roll"), resp.StatusCode, resp.Body)
+		}
+	}
+	// Bad dates are field errors.
+	resp = it.Post("/system/"+id+"/roller", url.Values{"roll": {"operations"}, "holder": {"X"}, "from": {"1900-01-01"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.Body, `href="#from"`) {
+		t.Errorf("date in 1900: %d", resp.StatusCode)
+	}
+
+	// Everyone reads it; search finds it with a typo.
+	emp := h.SignedIn(employee)
+	list := emp.Get("/system?q=trserva")
+	if !strings.Contains(list.Body, "/system/"+id) || !strings.Contains(list.Body, "1 system matchar") {
+		t.Fatalf("search with a typo:\n%s", list.Body)
+	}
+	page = emp.Get("/system/" + id)
+	for _, want := range []string{"Socialförvaltningen", "Åsa Öberg-O&#39;Connor", "IT-enheten", "Socialchefen", "Rollhistorik", "Ändringslogg"} {
+		if !strings.Contains(page.Body, want) {
+			t.Errorf("system page lacks %q", want)
+		}
+	}
+	// The administrator (an employee) may edit facts but not roles.
+	if strings.Contains(page.Body, "Ändra roller") || !strings.Contains(page.Body, "Ändra uppgifter") {
+		t.Error("the administrator is offered role changes, or not offered fact edits")
+	}
+	if p := h.SignedIn(noGroups).Get("/system/" + id); strings.Contains(p.Body, "Ändra uppgifter") || strings.Contains(p.Body, "Ändra roller") {
+		t.Error("an ordinary employee is offered edits")
+	}
+	// Roles on a date before they began: none; a bad date: a field error.
+	if p := emp.Get("/system/" + id + "?datum=2023-06-01"); !strings.Contains(p.Body, "Roller den 2023-06-01") || strings.Count(p.Body, "Saknas") < 3 {
+		t.Errorf("roles on 2023-06-01 should all be missing")
+	}
+	if p := emp.Get("/system/" + id + "?datum=igår"); p.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "Ange ett datum") {
+		t.Errorf("bad date: %d", p.StatusCode)
+	}
+	if p := emp.Get("/system/" + id + "/historik"); p.StatusCode != 200 || !strings.Contains(p.Body, "Allmän handling") {
+		t.Errorf("history page: %d", p.StatusCode)
+	}
+
+	// The administrator edits the facts of their own system, not another's.
+	own := emp.Get("/system/" + id + "/redigera")
+	if own.StatusCode != 200 {
+		t.Fatalf("administrator's edit form: %d", own.StatusCode)
+	}
+	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(own.Body)[1]
+	edit := sysForm("Treserva")
+	edit.Set("notes", "Uppdaterad av förvaltaren")
+	edit.Set("version", version)
+	if resp := emp.Post("/system/"+id+"/redigera", edit); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("administrator saving: %d\n%s", resp.StatusCode, resp.Body)
+	}
+	// The same stale version again: a conflict page showing what changed,
+	// with the values entered kept.
+	edit.Set("notes", "Min andra ändring")
+	resp = emp.Post("/system/"+id+"/redigera", edit)
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(resp.Body, "Någon annan har ändrat systemet") || !strings.Contains(resp.Body, "Min andra ändring") || !strings.Contains(resp.Body, "Uppdaterad av förvaltaren") {
+		t.Fatalf("stale edit: %d\n%s", resp.StatusCode, resp.Body)
+	}
+	if resp := emp.Post("/system/"+id+"/roller", url.Values{"roll": {"operations"}, "holder": {"Någon"}, "from": {"2025-01-01"}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("administrator changing roles: %d", resp.StatusCode)
+	}
+	var other int64
+	_ = h.Owner.QueryRow(context.Background(), `INSERT INTO systems (name) VALUES ('Annat') RETURNING id`).Scan(&other)
+	if resp := emp.Get("/system/" + itoa(other) + "/redigera"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("administrator opening another system's form: %d", resp.StatusCode)
+	}
+	if resp := emp.Post("/system/"+itoa(other)+"/redigera", edit); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("administrator editing another system: %d", resp.StatusCode)
+	}
+	var notes string
+	_ = h.Pool.QueryRow(context.Background(), `SELECT notes FROM systems WHERE id = $1`, other).Scan(&notes)
+	if notes != "" {
+		t.Error("another system was changed")
+	}
+}
+
+// TestRegisterHostileInput: hostile text in every field of the system form
+// is stored exactly or refused with a field message, and never renders as
+// markup on the list, the system page or the history.
+func TestRegisterHostileInput(t *testing.T) {
+	t.Parallel()
+	h := newPortal(t)
+	it := h.SignedIn(itUnit)
+	fields := []string{"description", "purpose", "supplier", "product", "version", "self_developed_ref", "notes", "web_address"}
+	for i, v := range testkit.Hostile(t) {
+		form := sysForm("Fientligt " + itoa(int64(i)) + " " + short(v))
+		for _, f := range fields {
+			form.Set(f, v)
+		}
+		resp := it.Post("/system/ny", form)
+		testkit.AssertInert(t, "system form "+short(v), resp.Body)
+		switch resp.StatusCode {
+		case http.StatusSeeOther:
+			page := it.Get(resp.Header.Get("Location"))
+			testkit.AssertInert(t, "system page "+short(v), page.Body)
+		case http.StatusUnprocessableEntity, http.StatusBadRequest, http.StatusRequestEntityTooLarge:
+			if strings.ContainsRune(v, 0) && resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("a NUL byte: %d, want 400", resp.StatusCode)
+			}
+		default:
+			t.Errorf("hostile %.30q: %d", v, resp.StatusCode)
+		}
+	}
+	list := it.Get("/system?q=" + url.QueryEscape("<script>"))
+	testkit.AssertInert(t, "system search", list.Body)
+	all := it.Get("/system")
+	testkit.AssertInert(t, "system list", all.Body)
+	// The person picker with hostile names (from the identity provider).
+	p := auth.Persona{Key: "xss", Name: `"><img src=x onerror=alert(1)>`, Email: "x@example.lillaedet.se"}
+	h.IdP.AddPersona(p)
+	h.Browser().SignIn("xss", "/")
+	var sys int64
+	_ = h.Pool.QueryRow(context.Background(), `SELECT min(id) FROM systems`).Scan(&sys)
+	picker := it.Get("/system/" + itoa(sys) + "/roller?roll=administrator&sok=" + url.QueryEscape("img"))
+	testkit.AssertInert(t, "person picker", picker.Body)
+}
