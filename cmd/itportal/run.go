@@ -32,6 +32,10 @@ Usage:
   itportal dev              run with a private PostgreSQL, demo data and dev sign-in
   itportal migrate up       apply pending database migrations
   itportal migrate status   list migrations and whether they are applied
+  itportal import systems FILE [--dry-run] [--create-departments]
+                            import the register from .xlsx or .csv (all rows or none)
+  itportal export systems [--format csv|xlsx]
+                            the register as a spreadsheet on standard output
   itportal healthcheck      exit 0 if the running portal's /healthz answers
   itportal version          print version, commit and build date
 `
@@ -62,6 +66,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrate(ctx, args[2:], getenv, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, getenv)
+	case "export":
+		return export(ctx, args[2:], getenv, stdout, stderr)
+	case "import":
+		return importCmd(ctx, args[2:], getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, versionLine())
 		return nil

@@ -217,8 +217,17 @@ func (s *SystemService) Create(ctx context.Context, actor *portal.Actor, f porta
 		return 0, translate(err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
+	id, err := createTx(ctx, tx, actor, f, requestID)
+	if err != nil {
+		return 0, err
+	}
+	return id, translate(tx.Commit(ctx))
+}
+
+// createTx inserts a validated system and audits it.
+func createTx(ctx context.Context, tx pgx.Tx, actor *portal.Actor, f portal.SystemFacts, requestID string) (int64, error) {
 	var id int64
-	err = tx.QueryRow(ctx, `
+	err := tx.QueryRow(ctx, `
 		INSERT INTO systems (name, description, purpose, category, lifecycle, supplier, product, version, hosting,
 			personal_data, open_source, self_developed, self_developed_ref, represents_municipality, web_address, notes,
 			introduced_before_portal)
@@ -234,7 +243,7 @@ func (s *SystemService) Create(ctx context.Context, actor *portal.Actor, f porta
 		ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: factChanges(portal.SystemFacts{}, f, true)}); err != nil {
 		return 0, err
 	}
-	return id, translate(tx.Commit(ctx))
+	return id, nil
 }
 
 // UpdateFacts changes a system's descriptive facts. IT-enheten may change
@@ -268,12 +277,21 @@ func (s *SystemService) UpdateFacts(ctx context.Context, actor *portal.Actor, id
 	if cur.RowVersion != expectedVersion {
 		return &StaleError{Current: cur}
 	}
+	if err := updateFactsTx(ctx, tx, actor, cur, f, requestID); err != nil {
+		return err
+	}
+	return translate(tx.Commit(ctx))
+}
+
+// updateFactsTx writes changed facts and audits them; no change, no write.
+func updateFactsTx(ctx context.Context, tx pgx.Tx, actor *portal.Actor, cur System, f portal.SystemFacts, requestID string) error {
+	id := cur.ID
 	changes := factChanges(cur.Facts, f, false)
 	if len(changes) == 0 {
 		return nil
 	}
 	args := append(factArgs(f), id)
-	_, err = tx.Exec(ctx, `
+	_, err := tx.Exec(ctx, `
 		UPDATE systems SET name = $1, description = $2, purpose = $3, category = $4, lifecycle = $5, supplier = $6,
 			product = $7, version = $8, hosting = $9, personal_data = $10, open_source = $11, self_developed = $12,
 			self_developed_ref = $13, represents_municipality = $14, web_address = $15, notes = $16,
@@ -285,11 +303,8 @@ func (s *SystemService) UpdateFacts(ctx context.Context, actor *portal.Actor, id
 	if err != nil {
 		return translate(err)
 	}
-	if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "system.updated", ObjectType: "system",
-		ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: changes}); err != nil {
-		return err
-	}
-	return translate(tx.Commit(ctx))
+	return appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "system.updated", ObjectType: "system",
+		ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: changes})
 }
 
 // StaleError is a Conflict: the system changed since the editor loaded it.
@@ -379,6 +394,21 @@ func (s *SystemService) ChangeRole(ctx context.Context, actor *portal.Actor, sys
 	if c.ExpectedRowV != 0 && cur.RowVersion != c.ExpectedRowV {
 		return &StaleError{Current: cur}
 	}
+	if err := changeRoleTx(ctx, tx, actor, systemID, c); err != nil {
+		return err
+	}
+	// R3: IT-enheten is told at once, through a job in this transaction.
+	if s.enqueue != nil {
+		if err := s.enqueue(ctx, tx, jobargs.Notify{Topic: "system.role_changed", ObjectType: "system", ObjectID: strconv.FormatInt(systemID, 10)}); err != nil {
+			return fmt.Errorf("enqueue notification: %w", err)
+		}
+	}
+	return translate(tx.Commit(ctx))
+}
+
+// changeRoleTx records a new holder from c.From inside tx (the system row
+// is locked by the caller).
+func changeRoleTx(ctx context.Context, tx pgx.Tx, actor *portal.Actor, systemID int64, c RoleChange) error {
 	if err := checkHolder(ctx, tx, c); err != nil {
 		return err
 	}
@@ -436,7 +466,7 @@ func (s *SystemService) ChangeRole(ctx context.Context, actor *portal.Actor, sys
 	err = tx.QueryRow(ctx, `
 		INSERT INTO role_assignments (system_id, role, department_id, person_id, operator, valid, appointed_by, reason, created_by)
 		VALUES ($1, $2, $3, $4, $5, daterange($6::date, $7::date), $8, $9, $10) RETURNING id`,
-		systemID, string(c.Role), dept, person, operator, c.From, end, strings.TrimSpace(c.AppointedBy), strings.TrimSpace(c.Reason), actor.PersonID).Scan(&newID)
+		systemID, string(c.Role), dept, person, operator, c.From, end, strings.TrimSpace(c.AppointedBy), strings.TrimSpace(c.Reason), nullID(actor.PersonID)).Scan(&newID)
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23P01" { // exclusion: two holders on one day
 		return portal.Conflict("Rollen har redan en innehavare under den perioden.")
@@ -459,17 +489,8 @@ func (s *SystemService) ChangeRole(ctx context.Context, actor *portal.Actor, sys
 		"before": before,
 		"after":  map[string]any{"holder": holderName, "from": day(c.From), "to": dayPtr(end), "appointed_by": c.AppointedBy, "reason": c.Reason},
 	}
-	if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "system.role_changed", ObjectType: "system",
-		ObjectID: strconv.FormatInt(systemID, 10), RequestID: c.RequestID, Changes: changes}); err != nil {
-		return err
-	}
-	// R3: IT-enheten is told at once, through a job in this transaction.
-	if s.enqueue != nil {
-		if err := s.enqueue(ctx, tx, jobargs.Notify{Topic: "system.role_changed", ObjectType: "system", ObjectID: strconv.FormatInt(systemID, 10)}); err != nil {
-			return fmt.Errorf("enqueue notification: %w", err)
-		}
-	}
-	return translate(tx.Commit(ctx))
+	return appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "system.role_changed", ObjectType: "system",
+		ObjectID: strconv.FormatInt(systemID, 10), RequestID: c.RequestID, Changes: changes})
 }
 
 func checkHolder(ctx context.Context, tx pgx.Tx, c RoleChange) error {

@@ -193,6 +193,10 @@ func (s *Server) crossOriginProtection() func(http.Handler) http.Handler {
 func (s *Server) limitBody(n int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			n := n
+			if limit, ok := uploadLimits[r.URL.Path]; ok && r.Method == http.MethodPost {
+				n = limit // routes that take files, listed in imports.go
+			}
 			if r.ContentLength > n {
 				s.errorPage(w, r, http.StatusRequestEntityTooLarge, "")
 				return

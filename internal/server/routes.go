@@ -53,6 +53,12 @@ func (s *Server) routes() http.Handler {
 			// The register: everyone reads; edits are checked per object
 			// in the service (IT-enheten, or the system's administrator).
 			r.Get("/system", s.listSystems)
+			r.Get("/system/export.csv", s.exportSystems("csv"))
+			r.Get("/system/export.xlsx", s.exportSystems("xlsx"))
+			r.Get("/rollfordelning", s.rollfordelning(""))
+			r.Get("/rollfordelning.csv", s.rollfordelning("csv"))
+			r.Get("/rollfordelning.xlsx", s.rollfordelning("xlsx"))
+			r.Get("/mina-system", s.mySystems)
 			r.Get("/system/{id}", s.showSystem)
 			r.Get("/system/{id}/historik", s.systemHistory)
 			r.Get("/system/{id}/redigera", s.editSystemForm)
@@ -61,6 +67,9 @@ func (s *Server) routes() http.Handler {
 			// IT-enheten (and its head) keep the register.
 			r.Group(func(r chi.Router) {
 				r.Use(s.requireRole(portal.RoleITUnit, portal.RoleITHead))
+				r.Get("/system/import", s.importForm)
+				r.Post("/system/import", s.importUpload)
+				r.Post("/system/import/bekrafta", s.importCommit)
 				r.Get("/system/ny", s.newSystemForm)
 				r.Post("/system/ny", s.createSystem)
 				r.Get("/system/{id}/roller", s.roleForm)

@@ -41,6 +41,7 @@ type Server struct {
 	departments *postgres.DepartmentService
 	people      *postgres.PersonService
 	systems     *postgres.SystemService
+	uploads     *postgres.UploadService
 }
 
 // NewServer returns the portal's HTTP handler with every route and middleware.
@@ -57,6 +58,7 @@ func NewServer(d Deps) http.Handler {
 		departments: postgres.NewDepartmentService(d.Pool),
 		people:      postgres.NewPersonService(d.Pool),
 		systems:     postgres.NewSystemService(d.Pool, d.Enqueue, d.Config.OfficialWebAddress),
+		uploads:     postgres.NewUploadService(d.Pool),
 	}
 	if s.sessions != nil {
 		// A session store that cannot be reached is a 503 page, not Go's text.

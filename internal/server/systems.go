@@ -21,9 +21,10 @@ func systemHref(id int64) string { return "/system/" + strconv.FormatInt(id, 10)
 
 // listSystems is the register: search, filters, sort, pages. The URL
 // carries the whole filter, so a filtered view can be shared.
-func (s *Server) listSystems(w http.ResponseWriter, r *http.Request) {
+// systemFilterFrom reads the register filter from the query string (the
+// list, its exports and the API share it).
+func systemFilterFrom(r *http.Request) postgres.SystemFilter {
 	q := r.URL.Query()
-	actor := actorFrom(r.Context())
 	f := postgres.SystemFilter{
 		Query: q.Get("q"), Lifecycle: q.Get("livscykel"), Hosting: q.Get("drift"), PersonalData: q.Get("personuppgifter"),
 		MissingAdministrator: q.Get("saknar_forvaltare") == "ja", EvaluationOverdue: q.Get("utvardering_forsenad") == "ja",
@@ -31,9 +32,16 @@ func (s *Server) listSystems(w http.ResponseWriter, r *http.Request) {
 	}
 	f.DepartmentID, _ = strconv.ParseInt(q.Get("forvaltning"), 10, 64)
 	f.Page, _ = strconv.Atoi(q.Get("sida"))
-	if q.Get("mina") == "ja" {
-		f.HeldBy = actor.PersonID
+	if a := actorFrom(r.Context()); a != nil && q.Get("mina") == "ja" {
+		f.HeldBy = a.PersonID
 	}
+	return f
+}
+
+func (s *Server) listSystems(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	actor := actorFrom(r.Context())
+	f := systemFilterFrom(r)
 	page, err := s.systems.List(r.Context(), actor, f)
 	if err != nil {
 		s.fail(w, r, err)
@@ -70,6 +78,7 @@ func (s *Server) listSystems(w http.ResponseWriter, r *http.Request) {
 		Total:     page.Total,
 		Page:      page.Page,
 		CanCreate: portal.CanManageRegister(actor),
+		ExportCSV: "/system/export.csv?" + r.URL.RawQuery, ExportXLSX: "/system/export.xlsx?" + r.URL.RawQuery,
 	}
 	m.Summary = strconv.Itoa(page.Total) + " system"
 	if f.Query != "" || f.DepartmentID != 0 || f.Lifecycle != "" || f.Hosting != "" || f.PersonalData != "" || f.MissingAdministrator || f.EvaluationOverdue || f.HeldBy != 0 {

@@ -1,7 +1,9 @@
 package testkit
 
 import (
+	"bytes"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -96,6 +98,24 @@ func (b *Browser) Post(path string, form url.Values) Response {
 		referer = b.abs(path)
 	}
 	req.Header.Set("Referer", referer)
+	return b.Do(req)
+}
+
+// Upload posts a file as a multipart form, as a same-origin browser would.
+func (b *Browser) Upload(path, field, filename string, data []byte) Response {
+	b.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, err := mw.CreateFormFile(field, filename)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	_, _ = fw.Write(data)
+	_ = mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, b.abs(path), &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Origin", b.Base)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	return b.Do(req)
 }
 

@@ -1,0 +1,197 @@
+package registerfile
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/charmap"
+
+	"itportal/internal/sheet"
+)
+
+// MaxFileSize is the largest register file accepted.
+const MaxFileSize = 10 << 20
+
+// File is a parsed register file: its rows by column, with the line each
+// came from, and warnings about what was ignored.
+type File struct {
+	Format   string // "xlsx" or "csv (UTF-8, ;)" and the like
+	Columns  []string
+	Rows     []Line
+	Warnings []string
+}
+
+// Line is one data row: values by column name (Columns' names).
+type Line struct {
+	Number int // the row number as the spreadsheet shows it (header = 1)
+	Values map[string]string
+}
+
+// Get returns the trimmed value of column.
+func (l Line) Get(column string) string { return strings.TrimSpace(l.Values[column]) }
+
+// Has reports whether the file has column.
+func (f File) Has(column string) bool {
+	for _, c := range f.Columns {
+		if c == column {
+			return true
+		}
+	}
+	return false
+}
+
+// ErrFile is a file that cannot be read as a register; its text is Swedish.
+type ErrFile struct{ Message string }
+
+func (e *ErrFile) Error() string { return e.Message }
+
+// Parse reads an XLSX workbook or a CSV file (UTF-8 with or without BOM,
+// or Windows-1252; ';' or ',' separated).
+func Parse(data []byte) (File, error) {
+	switch {
+	case len(bytes.TrimSpace(data)) == 0:
+		return File{}, &ErrFile{"Filen är tom."}
+	case len(data) > MaxFileSize:
+		return File{}, &ErrFile{fmt.Sprintf("Filen är för stor (högst %d MB).", MaxFileSize>>20)}
+	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
+		return parseXLSX(data)
+	case bytes.IndexByte(data, 0) >= 0 || bytes.HasPrefix(data, []byte("%PDF")) || bytes.HasPrefix(data, []byte("\x89PNG")):
+		return File{}, &ErrFile{"Filen är varken en Excel-fil (.xlsx) eller en CSV-fil."}
+	}
+	return parseCSV(data)
+}
+
+func parseXLSX(data []byte) (File, error) {
+	wb, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true})
+	if err != nil {
+		return File{}, &ErrFile{"Excel-filen kunde inte läsas. Spara den som .xlsx och försök igen."}
+	}
+	defer wb.Close()
+	sheetName := ""
+	for _, s := range wb.GetSheetList() {
+		if normaliseHeader(s) == "rollfördelning" {
+			sheetName = s
+		}
+	}
+	if sheetName == "" {
+		sheetName = wb.GetSheetName(0)
+	}
+	rows, err := wb.GetRows(sheetName)
+	if err != nil {
+		return File{}, &ErrFile{"Excel-filen kunde inte läsas."}
+	}
+	f, err := fromRows(rows)
+	f.Format = "xlsx"
+	return f, err
+}
+
+func parseCSV(data []byte) (File, error) {
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	enc := "UTF-8"
+	if !utf8.Valid(data) {
+		decoded, err := charmap.Windows1252.NewDecoder().Bytes(data)
+		if err != nil {
+			return File{}, &ErrFile{"Filens teckenkodning kunde inte läsas (varken UTF-8 eller Windows-1252)."}
+		}
+		data, enc = decoded, "Windows-1252"
+	}
+	firstLine, _, _ := bytes.Cut(data, []byte("\n"))
+	sep := ';'
+	if bytes.Count(firstLine, []byte(",")) > bytes.Count(firstLine, []byte(";")) {
+		sep = ','
+	}
+	r := csv.NewReader(bytes.NewReader(data))
+	r.Comma = sep
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	var rows [][]string
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return File{}, &ErrFile{"CSV-filen kunde inte läsas: rad " + strconv.Itoa(len(rows)+1) + " har fel format."}
+		}
+		rows = append(rows, rec)
+	}
+	f, err := fromRows(rows)
+	f.Format = fmt.Sprintf("CSV (%s, %q)", enc, string(sep))
+	return f, err
+}
+
+// fromRows maps the header to the known columns and collects data rows.
+func fromRows(rows [][]string) (File, error) {
+	var f File
+	if len(rows) == 0 {
+		return f, &ErrFile{"Filen är tom."}
+	}
+	known := map[string]string{}
+	for _, c := range Columns {
+		known[normaliseHeader(c)] = c
+	}
+	index := map[int]string{}
+	for i, h := range rows[0] {
+		name := normaliseHeader(h)
+		if name == "" {
+			continue
+		}
+		if c, ok := known[name]; ok {
+			index[i] = c
+			f.Columns = append(f.Columns, c)
+		} else {
+			f.Warnings = append(f.Warnings, fmt.Sprintf("Kolumnen %q känns inte igen och läses inte in.", strings.TrimSpace(h)))
+		}
+	}
+	if !f.Has("Systemnamn") {
+		return f, &ErrFile{"Filen saknar kolumnen Systemnamn. Första raden ska vara rubriker som i registret (Systemnamn, Beskrivning, Systemägare, …)."}
+	}
+	for n, rec := range rows[1:] {
+		line := Line{Number: n + 2, Values: map[string]string{}}
+		empty := true
+		for i, v := range rec {
+			if c, ok := index[i]; ok {
+				v = sheet.Unneutralise(v)
+				line.Values[c] = v
+				if strings.TrimSpace(v) != "" {
+					empty = false
+				}
+			}
+		}
+		if !empty {
+			f.Rows = append(f.Rows, line)
+		}
+	}
+	if len(f.Rows) == 0 {
+		return f, &ErrFile{"Filen innehåller bara rubrikraden och inga system."}
+	}
+	return f, nil
+}
+
+// ParseDate reads a date as ISO (2025-03-12), as YYYYMMDD, or as an Excel
+// date serial number.
+func ParseDate(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, true
+	}
+	if len(s) == 8 {
+		if t, err := time.Parse("20060102", s); err == nil {
+			return t, true
+		}
+	}
+	if serial, err := strconv.ParseFloat(s, 64); err == nil && serial > 20000 && serial < 80000 {
+		if t, err := excelize.ExcelDateToTime(serial, false); err == nil {
+			return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), true
+		}
+	}
+	return time.Time{}, false
+}

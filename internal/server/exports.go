@@ -1,0 +1,141 @@
+package server
+
+import (
+	"bytes"
+	"net/http"
+	"strconv"
+	"time"
+
+	"itportal/internal/portal"
+	"itportal/internal/postgres"
+	"itportal/internal/registerfile"
+	"itportal/internal/sheet"
+	"itportal/web/pages"
+)
+
+// exportSystems serves the register with the list's current filter as CSV
+// or XLSX, through the same service call and checks as the page.
+func (s *Server) exportSystems(format string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		records, err := s.systems.Export(r.Context(), actorFrom(r.Context()), systemFilterFrom(r))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.sendTable(w, r, format, "system-"+time.Now().In(stockholm).Format("2006-01-02"), registerfile.Table(records))
+	}
+}
+
+// sendTable writes a table as a download, buffered so a failure is a page,
+// not half a file.
+func (s *Server) sendTable(w http.ResponseWriter, r *http.Request, format, name string, t sheet.Table) {
+	var buf bytes.Buffer
+	var err error
+	ct := "text/csv; charset=utf-8"
+	if format == "xlsx" {
+		ct = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+		err = sheet.WriteXLSX(&buf, t)
+	} else {
+		format = "csv"
+		err = sheet.WriteCSV(&buf, t)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+sheet.SafeFilename(name)+"."+format+`"`)
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	_, _ = w.Write(buf.Bytes())
+}
+
+// rollfordelning is the official report "Rollfördelning över IT-system"
+// (§4.2): per department, every system in use with its three roles today.
+func (s *Server) rollfordelning(format string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		records, err := s.systems.Export(r.Context(), actorFrom(r.Context()), postgres.SystemFilter{Sort: "agare"})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		var inUse []registerfile.Record
+		for _, rec := range records {
+			if rec.Facts.Lifecycle != string(portal.LifecycleDecommission) {
+				inUse = append(inUse, rec)
+			}
+		}
+		date := time.Now().In(stockholm).Format("2006-01-02")
+		if format != "" {
+			t := registerfile.Table(inUse)
+			t.Header, t.Rows = t.Header[:8], trimRows(t.Rows, 8)
+			s.sendTable(w, r, format, "rollfordelning-"+date, t)
+			return
+		}
+		m := pages.Rollfordelning{Date: date, Total: len(inUse)}
+		for _, rec := range inUse {
+			owner := rec.Owner
+			if owner == "" {
+				owner = "Saknar systemägare"
+			}
+			if len(m.Groups) == 0 || m.Groups[len(m.Groups)-1].Department != owner {
+				m.Groups = append(m.Groups, pages.RollGroup{Department: owner})
+			}
+			g := &m.Groups[len(m.Groups)-1]
+			g.Rows = append(g.Rows, pages.RollRow{
+				System: rec.Facts.Name, Administrator: rec.Administrator, AdministratorEmail: rec.AdministratorEmail,
+				Operations: rec.Operations, Lifecycle: portal.LabelOf(portal.Lifecycles, rec.Facts.Lifecycle),
+			})
+		}
+		s.render(w, r, http.StatusOK, pages.RollfordelningPage(s.page(r, "Rollfördelning över IT-system", "/rollfordelning"), m))
+	}
+}
+
+func trimRows(rows [][]sheet.Cell, n int) [][]sheet.Cell {
+	for i := range rows {
+		if len(rows[i]) > n {
+			rows[i] = rows[i][:n]
+		}
+	}
+	return rows
+}
+
+// mySystems lists the systems where the signed-in person holds a role, with
+// what the guideline expects of them.
+func (s *Server) mySystems(w http.ResponseWriter, r *http.Request) {
+	actor := actorFrom(r.Context())
+	page, err := s.systems.List(r.Context(), actor, postgres.SystemFilter{HeldBy: actor.PersonID, PerPage: 200})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	m := pages.MySystems{}
+	for _, row := range page.Rows {
+		roles, err := s.systems.RolesOn(r.Context(), actor, row.ID, todayStockholm())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		var mine []string
+		for _, role := range portal.SystemRoles {
+			if h := roles[role]; h != nil && h.PersonID == actor.PersonID {
+				mine = append(mine, role.Label())
+			}
+		}
+		breaches, err := s.systems.Breaches(r.Context(), actor, row.ID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		item := pages.MySystem{Href: systemHref(row.ID), Name: row.Name, Roles: mine}
+		for _, b := range breaches {
+			item.Todo = append(item.Todo, b.Message+" "+b.Fix)
+		}
+		m.Systems = append(m.Systems, item)
+	}
+	s.render(w, r, http.StatusOK, pages.MySystemsPage(s.page(r, "Mina system", "/mina-system"), m))
+}
+
+func todayStockholm() time.Time {
+	n := time.Now().In(stockholm)
+	return time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC)
+}
