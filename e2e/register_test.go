@@ -43,11 +43,25 @@ func TestJourneyRegister(t *testing.T) {
 	b.signIn(p, "it", "/system", true)
 	b.check("register, lång lista")
 
+	// Live search (htmx): typing updates the results and the address
+	// without loading a new page.
+	origin := eval[float64](b, `performance.timeOrigin`)
+	b.tabTo(`input#q`)
+	b.key("System 042")
+	b.waitFor(`location.search.includes("q=System%20042") && document.querySelector("#resultat tbody tr td a")?.textContent === "System 042"`, "live results")
+	if eval[float64](b, `performance.timeOrigin`) != origin {
+		t.Error("live search loaded a new page")
+	}
+	b.check("register, live-sökning")
+	b.navigate(p.URL + "/system")
+
 	// Search with a typo, keyboard only.
 	b.tabTo(`input#q`)
 	b.key("Sytem 042")
 	b.tabTo(`main form[role=search] button[type=submit]`)
-	b.activate()
+	b.key("\r")
+	b.waitFor(`location.search.includes("q=Sytem")`, "search results")
+	b.waitLoaded()
 	if first := eval[string](b, `document.querySelector("tbody tr td a")?.textContent || ""`); first != "System 042" {
 		t.Errorf("search 'Sytem 042': first hit %q", first)
 	}

@@ -39,6 +39,8 @@ var authzMatrix = map[string][6]int{
 	"POST /admin/personer/{id}/avsluta-sessioner": {303, 403, 403, 403, 403, 303},
 	"POST /admin/personer/{id}/koppla":            {303, 403, 403, 403, 403, 422},
 	"GET /system":                                 {303, 200, 200, 200, 200, 200},
+	"GET /api/v1/systems":                         {401, 200, 200, 200, 200, 200},
+	"GET /api/v1/systems/{id}":                    {401, 200, 200, 200, 200, 200},
 	"GET /system/import":                          {303, 403, 200, 200, 200, 403},
 	"POST /system/import":                         {303, 403, 422, 422, 422, 403},
 	"POST /system/import/bekrafta":                {303, 403, 400, 400, 400, 403},
@@ -106,7 +108,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 		method, pattern, _ := strings.Cut(r, " ")
 		path := strings.ReplaceAll(pattern, "{id}", itoa(target))
-		if strings.HasPrefix(pattern, "/system/") {
+		if strings.HasPrefix(pattern, "/system/") || strings.HasPrefix(pattern, "/api/v1/systems/") {
 			path = strings.ReplaceAll(pattern, "{id}", itoa(system))
 		}
 		path = strings.ReplaceAll(path, "/static/*", stylesheet)

@@ -15,6 +15,7 @@ func (s *Server) page(r *http.Request, title, current string) layout.Page {
 	p := layout.Page{
 		Title:      title,
 		Stylesheet: s.assets.Path("css/site.css"),
+		Script:     s.assets.Path("js/htmx.min.js"),
 		RequestID:  requestIDFrom(r.Context()),
 	}
 	a := actorFrom(r.Context())

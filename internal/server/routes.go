@@ -59,6 +59,10 @@ func (s *Server) routes() http.Handler {
 			r.Get("/rollfordelning.csv", s.rollfordelning("csv"))
 			r.Get("/rollfordelning.xlsx", s.rollfordelning("xlsx"))
 			r.Get("/mina-system", s.mySystems)
+
+			// The JSON API (session for now; API tokens arrive with operations).
+			r.Get("/api/v1/systems", s.apiSystems)
+			r.Get("/api/v1/systems/{id}", s.apiSystem)
 			r.Get("/system/{id}", s.showSystem)
 			r.Get("/system/{id}/historik", s.systemHistory)
 			r.Get("/system/{id}/redigera", s.editSystemForm)

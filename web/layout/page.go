@@ -5,6 +5,7 @@ package layout
 type Page struct {
 	Title      string    // the page's own title; the site name is appended
 	Stylesheet string    // hashed URL of the style sheet
+	Script     string    // hashed URL of htmx, the one script (progressive enhancement only)
 	Nav        []NavItem // main navigation, only the pages that exist and the viewer may use
 	RequestID  string
 	User       *User  // nil when nobody is signed in
