@@ -119,10 +119,12 @@ func (s *SystemService) get(ctx context.Context, tx pgx.Tx, id int64, on time.Ti
 	return sys, err
 }
 
-const holderSelect = `
-	SELECT ra.id, ra.role, COALESCE(ra.department_id, 0), COALESCE(ra.person_id, 0), COALESCE(p.active, true),
+const holderColumns = `ra.id, ra.role, COALESCE(ra.department_id, 0), COALESCE(ra.person_id, 0), COALESCE(p.active, true),
 	       COALESCE(d.name, p.name, ra.operator, ''), COALESCE(p.email, ''), lower(ra.valid), upper(ra.valid),
-	       ra.appointed_by, ra.reason, COALESCE(c.name, 'Systemet'), ra.created_at
+	       ra.appointed_by, ra.reason, COALESCE(c.name, 'Systemet'), ra.created_at`
+
+const holderSelect = `
+	SELECT ` + holderColumns + `
 	FROM role_assignments ra
 	LEFT JOIN departments d ON d.id = ra.department_id
 	LEFT JOIN people p ON p.id = ra.person_id

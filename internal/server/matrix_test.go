@@ -39,6 +39,8 @@ var authzMatrix = map[string][6]int{
 	"POST /admin/personer/{id}/avsluta-sessioner": {303, 403, 403, 403, 403, 303},
 	"POST /admin/personer/{id}/koppla":            {303, 403, 403, 403, 403, 422},
 	"GET /system":                                 {303, 200, 200, 200, 200, 200},
+	"GET /personer/{id}":                          {303, 200, 200, 200, 200, 200},
+	"POST /personer/{id}/overlamna":               {303, 403, 422, 422, 422, 403},
 	"GET /api/v1/systems":                         {401, 200, 200, 200, 200, 200},
 	"GET /api/v1/systems/{id}":                    {401, 200, 200, 200, 200, 200},
 	"GET /system/import":                          {303, 403, 200, 200, 200, 403},

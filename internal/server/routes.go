@@ -59,6 +59,7 @@ func (s *Server) routes() http.Handler {
 			r.Get("/rollfordelning.csv", s.rollfordelning("csv"))
 			r.Get("/rollfordelning.xlsx", s.rollfordelning("xlsx"))
 			r.Get("/mina-system", s.mySystems)
+			r.Get("/personer/{id}", s.showPersonRoles)
 
 			// The JSON API (session for now; API tokens arrive with operations).
 			r.Get("/api/v1/systems", s.apiSystems)
@@ -78,6 +79,7 @@ func (s *Server) routes() http.Handler {
 				r.Post("/system/ny", s.createSystem)
 				r.Get("/system/{id}/roller", s.roleForm)
 				r.Post("/system/{id}/roller", s.changeRole)
+				r.Post("/personer/{id}/overlamna", s.handOver)
 			})
 
 			// Administrators.

@@ -266,6 +266,9 @@ func roleRows(roles map[portal.SystemRole]*postgres.Holder) []pages.RoleRow {
 			continue
 		}
 		row := pages.RoleRow{Role: role.Label(), Holder: h.Name, Contact: h.Email, From: h.From.Format(dateLayout), AppointedBy: h.AppointedBy}
+		if h.PersonID != 0 {
+			row.HolderHref = personHref(h.PersonID)
+		}
 		if u := h.Until(); u != nil {
 			row.Until = u.Format(dateLayout)
 		}

@@ -1,0 +1,146 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"itportal/internal/jobs/jobargs"
+	"itportal/internal/portal"
+)
+
+// HeldRole is a role period a person holds (now or planned).
+type HeldRole struct {
+	SystemID   int64
+	SystemName string
+	Holder
+}
+
+// Profile is what any employee may see about a person in the register.
+type Profile struct {
+	ID         int64
+	Name       string
+	Email      string
+	Department string
+	Active     bool
+}
+
+// PersonRoles returns a person's profile and the role periods they hold
+// today or later (the register is readable by everyone signed in).
+func (s *SystemService) PersonRoles(ctx context.Context, actor *portal.Actor, personID int64) (Profile, []HeldRole, error) {
+	var p Profile
+	if actor == nil {
+		return p, nil, portal.Forbidden("Logga in för att läsa registret.")
+	}
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return p, nil, translate(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	err = tx.QueryRow(ctx, `
+		SELECT p.id, p.name, p.email, COALESCE(d.name, ''), p.active
+		FROM people p LEFT JOIN departments d ON d.id = p.department_id WHERE p.id = $1`, personID).
+		Scan(&p.ID, &p.Name, &p.Email, &p.Department, &p.Active)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p, nil, portal.NotFound("Personen finns inte.")
+	}
+	if err != nil {
+		return p, nil, translate(err)
+	}
+	held, err := heldRoles(ctx, tx, personID, today())
+	return p, held, err
+}
+
+func heldRoles(ctx context.Context, tx pgx.Tx, personID int64, from time.Time) ([]HeldRole, error) {
+	rows, err := tx.Query(ctx, `
+		SELECT s.id, s.name, `+holderColumns+`
+		FROM role_assignments ra
+		JOIN systems s ON s.id = ra.system_id
+		LEFT JOIN departments d ON d.id = ra.department_id
+		LEFT JOIN people p ON p.id = ra.person_id
+		LEFT JOIN people c ON c.id = ra.created_by
+		WHERE ra.person_id = $1 AND (upper(ra.valid) IS NULL OR upper(ra.valid) > $2::date)
+		ORDER BY s.name COLLATE swedish, lower(ra.valid)`, personID, from)
+	if err != nil {
+		return nil, translate(err)
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (HeldRole, error) {
+		var h HeldRole
+		var role string
+		err := r.Scan(&h.SystemID, &h.SystemName, &h.AssignmentID, &role, &h.DepartmentID, &h.PersonID, &h.PersonActive, &h.Name, &h.Email,
+			&h.From, &h.To, &h.AppointedBy, &h.Reason, &h.CreatedBy, &h.CreatedAt)
+		h.Role = portal.SystemRole(role)
+		return h, err
+	})
+	return list, translate(err)
+}
+
+// HandOver gives every administrator role the person holds on the given
+// day to a successor from that day, in one transaction: one role change
+// (with its audit row and notification) per system. It returns how many
+// systems changed. IT-enheten only.
+func (s *SystemService) HandOver(ctx context.Context, actor *portal.Actor, personID, successorID int64, from time.Time, requestID string) (int, error) {
+	if !portal.CanManageRegister(actor) {
+		return 0, portal.Forbidden("Bara IT-enheten kan lämna över roller.")
+	}
+	errs := map[string]string{}
+	if successorID <= 0 {
+		errs["successor"] = "Välj vem som tar över rollerna."
+	} else if successorID == personID {
+		errs["successor"] = "Välj en annan person än den som lämnar."
+	}
+	if from.IsZero() || from.Year() < 1990 || from.Year() > 2100 {
+		errs["from"] = "Ange ett datum mellan 1990 och 2100."
+	}
+	if len(errs) > 0 {
+		return 0, portal.Invalid("Uppgifterna behöver rättas.", errs)
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return 0, translate(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	held, err := heldRoles(ctx, tx, personID, from)
+	if err != nil {
+		return 0, err
+	}
+	var name string
+	if err := tx.QueryRow(ctx, `SELECT name FROM people WHERE id = $1`, personID).Scan(&name); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return 0, portal.NotFound("Personen finns inte.")
+		}
+		return 0, translate(err)
+	}
+	changed := 0
+	for _, h := range held {
+		// Only the period running on the day: planned later periods are the
+		// person's own future roles, which IT-enheten handles one by one.
+		if h.Role != portal.RoleAdministrator || h.From.After(from) {
+			continue
+		}
+		if _, err := s.get(ctx, tx, h.SystemID, from, true); err != nil { // lock the system
+			return 0, err
+		}
+		err := changeRoleTx(ctx, tx, actor, h.SystemID, RoleChange{
+			Role: portal.RoleAdministrator, PersonID: successorID, From: from, RequestID: requestID,
+			Reason: "Överlämning: " + name + " lämnar rollen",
+		})
+		if err != nil {
+			if fe := fieldMessage(err); fe != "" {
+				return 0, portal.Invalid(fe, map[string]string{"from": h.SystemName + ": " + fe})
+			}
+			return 0, err
+		}
+		if s.enqueue != nil {
+			if err := s.enqueue(ctx, tx, jobargs.Notify{Topic: "system.role_changed", ObjectType: "system", ObjectID: strconv.FormatInt(h.SystemID, 10)}); err != nil {
+				return 0, fmt.Errorf("enqueue notification: %w", err)
+			}
+		}
+		changed++
+	}
+	return changed, translate(tx.Commit(ctx))
+}
