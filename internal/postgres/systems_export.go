@@ -34,11 +34,8 @@ func (s *SystemService) Export(ctx context.Context, actor *portal.Actor, f Syste
 		return nil, translate(err)
 	}
 	ids, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (int64, error) {
-		var id int64
-		var skip SystemRow
-		var total int
-		err := r.Scan(&id, &skip.Name, &skip.Lifecycle, &skip.Supplier, &skip.Owner, &skip.Administrator, &skip.AdminActive, &skip.Operations, &total)
-		return id, err
+		row, err := scanSystemRow(r)
+		return row.ID, err
 	})
 	if err != nil {
 		return nil, translate(err)

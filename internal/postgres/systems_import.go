@@ -87,14 +87,15 @@ func (s *SystemService) Import(ctx context.Context, actor *portal.Actor, file re
 }
 
 type importer struct {
-	tx     pgx.Tx
-	actor  *portal.Actor
-	opt    ImportOptions
-	file   registerfile.File
-	res    *ImportResult
-	today  time.Time
-	depts  map[string]int64 // lower name or short name → id
-	people map[string]int64 // lower e-mail → id
+	tx      pgx.Tx
+	actor   *portal.Actor
+	opt     ImportOptions
+	file    registerfile.File
+	res     *ImportResult
+	today   time.Time
+	depts   map[string]int64 // lower name or short name → id
+	people  map[string]int64 // lower e-mail → id
+	systems map[string]int64 // lower name → id
 }
 
 func (im *importer) run(ctx context.Context) error {
@@ -134,7 +135,22 @@ func (im *importer) run(ctx context.Context) error {
 }
 
 func (im *importer) load(ctx context.Context) error {
-	im.depts, im.people = map[string]int64{}, map[string]int64{}
+	im.depts, im.people, im.systems = map[string]int64{}, map[string]int64{}, map[string]int64{}
+	srows, err := im.tx.Query(ctx, `SELECT id, lower(name) FROM systems`)
+	if err != nil {
+		return translate(err)
+	}
+	for srows.Next() {
+		var id int64
+		var name string
+		if err := srows.Scan(&id, &name); err != nil {
+			return translate(err)
+		}
+		im.systems[name] = id
+	}
+	if err := srows.Err(); err != nil {
+		return translate(err)
+	}
 	rows, err := im.tx.Query(ctx, `SELECT id, lower(name), lower(short_name) FROM departments WHERE active`)
 	if err != nil {
 		return translate(err)
@@ -270,13 +286,8 @@ func (im *importer) row(ctx context.Context, l registerfile.Line, row *ImportRow
 	}
 	// The current system, if it exists (locked for the rest of the import).
 	var cur *System
-	var id int64
-	err := im.tx.QueryRow(ctx, `SELECT id FROM systems WHERE lower(name) = lower($1)`, row.Name).Scan(&id)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-	case err != nil:
-		return translate(err)
-	default:
+	id := im.systems[strings.ToLower(row.Name)]
+	if id != 0 {
 		sys, err := getSystemTx(ctx, im.tx, id, im.today)
 		if err != nil {
 			return err
@@ -403,24 +414,16 @@ func (im *importer) row(ctx context.Context, l registerfile.Line, row *ImportRow
 	// Write.
 	reqID := im.opt.RequestID
 	if cur == nil {
-		id, err = createTx(ctx, im.tx, im.actor, f, reqID)
-		if err != nil {
-			return err
-		}
-		row.Action = "ny"
-		sys, err := getSystemTx(ctx, im.tx, id, im.today)
-		if err != nil {
-			return err
-		}
-		cur = &sys
-	} else {
-		changes := factChanges(cur.Facts, f, false)
-		for k := range changes {
-			row.Changes = append(row.Changes, k)
-		}
-		if err := updateFactsTx(ctx, im.tx, im.actor, *cur, f, reqID); err != nil {
-			return err
-		}
+		// A new system: one statement for the system, its roles, a new
+		// administrator, the legacy evaluation and the audit rows.
+		return im.insertNew(ctx, row, f, ownerID, adminName, adminEmail, operator, evaluated)
+	}
+	changes := factChanges(cur.Facts, f, false)
+	for k := range changes {
+		row.Changes = append(row.Changes, k)
+	}
+	if err := updateFactsTx(ctx, im.tx, im.actor, *cur, f, reqID); err != nil {
+		return err
 	}
 	change := func(role portal.SystemRole, rc RoleChange, label string) error {
 		rc.Role, rc.From, rc.RequestID, rc.Reason = role, im.today, reqID, "Import av registret"
@@ -470,6 +473,92 @@ func (im *importer) row(ctx context.Context, l registerfile.Line, row *ImportRow
 			row.Action = "ändras"
 		}
 	}
+	return nil
+}
+
+// insertNewSQL creates a system with its roles in one round trip. $4 is
+// an existing administrator, or 0 with $5/$6 naming a person to create.
+const insertNewSQL = `
+	WITH sys AS (
+		INSERT INTO systems (name, description, purpose, category, lifecycle, supplier, product, version, hosting,
+			personal_data, open_source, self_developed, self_developed_ref, represents_municipality, web_address, notes,
+			introduced_before_portal)
+		SELECT f.name, f.description, f.purpose, f.category, f.lifecycle, f.supplier, f.product, f.version, f.hosting,
+			f.personal_data, f.open_source, f.self_developed, f.self_developed_ref, f.represents_municipality, f.web_address,
+			f.notes, f.introduced_before_portal
+		FROM jsonb_to_record($1::jsonb) AS f(name text, description text, purpose text, category text, lifecycle text,
+			supplier text, product text, version text, hosting text, personal_data text, open_source boolean,
+			self_developed boolean, self_developed_ref text, represents_municipality boolean, web_address text, notes text,
+			introduced_before_portal boolean)
+		RETURNING id),
+	newp AS (
+		INSERT INTO people (name, email) SELECT $5::text, $6::text WHERE $4::bigint = 0 AND $5 <> '' RETURNING id),
+	adminp AS (
+		SELECT id FROM newp UNION ALL SELECT $4::bigint WHERE $4::bigint <> 0),
+	roles AS (
+		INSERT INTO role_assignments (system_id, role, department_id, person_id, operator, valid, reason, created_by)
+		SELECT sys.id, 'owner', $3::bigint, NULL::bigint, NULL::text, daterange($8::date, NULL), 'Import av registret', $9::bigint FROM sys WHERE $3::bigint <> 0
+		UNION ALL
+		SELECT sys.id, 'administrator', NULL::bigint, adminp.id, NULL::text, daterange($8::date, NULL), 'Import av registret', $9::bigint FROM sys, adminp
+		UNION ALL
+		SELECT sys.id, 'operations', NULL::bigint, NULL::bigint, $7::text, daterange($8::date, NULL), 'Import av registret', $9::bigint FROM sys WHERE $7::text <> ''
+		RETURNING 1),
+	ev AS (
+		INSERT INTO evaluations (system_id, evaluated_on, legacy, created_by)
+		SELECT sys.id, $10::date, true, $9::bigint FROM sys WHERE $10::date IS NOT NULL RETURNING 1),
+	audit AS (
+		INSERT INTO audit_log (actor_id, action, object_type, object_id, changes, request_id)
+		SELECT $9::bigint, 'system.created', 'system', sys.id::text, $2::jsonb, $11::text FROM sys
+		UNION ALL
+		SELECT $9::bigint, 'person.created_by_import', 'person', newp.id::text, jsonb_build_object('name', $5::text, 'email', $6::text), $11::text FROM newp
+		RETURNING 1)
+	SELECT (SELECT id FROM sys), (SELECT id FROM newp)`
+
+func (im *importer) insertNew(ctx context.Context, row *ImportRow, f portal.SystemFacts, ownerID int64, adminName, adminEmail, operator string, evaluated *time.Time) error {
+	var adminID int64
+	if adminName != "" {
+		if adminEmail != "" {
+			adminID = im.people[adminEmail]
+		} else {
+			var ids []int64
+			rows, err := im.tx.Query(ctx, `SELECT id FROM people WHERE active AND lower(name) = lower($1) LIMIT 2`, adminName)
+			if err != nil {
+				return translate(err)
+			}
+			if ids, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+				return translate(err)
+			}
+			if len(ids) == 1 {
+				adminID = ids[0]
+			}
+		}
+	}
+	facts := map[string]any{
+		"name": strings.TrimSpace(f.Name), "description": f.Description, "purpose": f.Purpose, "category": f.Category,
+		"lifecycle": f.Lifecycle, "supplier": strings.TrimSpace(f.Supplier), "product": strings.TrimSpace(f.Product),
+		"version": strings.TrimSpace(f.Version), "hosting": f.Hosting, "personal_data": f.PersonalData, "open_source": f.OpenSource,
+		"self_developed": f.SelfDeveloped, "self_developed_ref": strings.TrimSpace(f.SelfDevelopedRef),
+		"represents_municipality": f.RepresentsMunicipality, "web_address": f.WebAddress, "notes": f.Notes,
+		"introduced_before_portal": f.IntroducedBeforePortal,
+	}
+	changes := factChanges(portal.SystemFacts{}, f, true)
+	changes["roles"] = map[string]any{"owner_department_id": ownerID, "administrator": adminName, "operations": operator, "from": day(im.today)}
+	var evalDate *time.Time
+	if evaluated != nil {
+		evalDate = evaluated
+	}
+	var sysID int64
+	var newPerson *int64
+	err := im.tx.QueryRow(ctx, insertNewSQL, facts, changes, ownerID, adminID, clip(adminName, 200), clip(adminEmail, 320),
+		operator, im.today, nullID(im.actor.PersonID), evalDate, im.opt.RequestID).Scan(&sysID, &newPerson)
+	if err != nil {
+		return translate(err)
+	}
+	im.systems[strings.ToLower(f.Name)] = sysID
+	if newPerson != nil && adminEmail != "" {
+		im.people[adminEmail] = *newPerson
+	}
+	row.Action = "ny"
 	return nil
 }
 

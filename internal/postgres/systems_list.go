@@ -84,33 +84,49 @@ func (f *SystemFilter) Normalise() {
 	}
 }
 
-// The list query. Search: Swedish full text (stemming: "förvaltare" finds
-// "förvaltaren") over name, description, purpose, supplier and product,
-// plus trigram similarity on the name ("trserva" finds Treserva) and the
-// current administrator's and owner's names.
-const systemListBase = `
-	WITH q AS (SELECT $1::text AS text, websearch_to_tsquery('swedish', $1::text) AS ts)
-	SELECT s.id, s.name, s.lifecycle, s.supplier, COALESCE(d.name, ''), COALESCE(p.name, ''), COALESCE(p.active, true),
-	       COALESCE(op.operator, ''), count(*) OVER () AS total
-	FROM systems s CROSS JOIN q
-	LEFT JOIN role_assignments ro ON ro.system_id = s.id AND ro.role = 'owner' AND ro.valid @> current_date
-	LEFT JOIN departments d ON d.id = ro.department_id
-	LEFT JOIN role_assignments ra ON ra.system_id = s.id AND ra.role = 'administrator' AND ra.valid @> current_date
-	LEFT JOIN people p ON p.id = ra.person_id
-	LEFT JOIN role_assignments op ON op.system_id = s.id AND op.role = 'operations' AND op.valid @> current_date
-	WHERE (q.text = ''
-	       OR to_tsvector('swedish', s.name || ' ' || s.description || ' ' || s.purpose || ' ' || s.supplier || ' ' || s.product) @@ q.ts
-	       OR s.name % q.text OR q.text <% s.name
-	       OR p.name ILIKE '%' || $9 || '%' OR d.name ILIKE '%' || $9 || '%' OR s.supplier ILIKE '%' || $9 || '%')
-	  AND ($2::bigint = 0 OR ro.department_id = $2)
+// The register's filter, shared by the page query and the count. Search:
+// Swedish full text (stemming: "förvaltare" finds "förvaltaren") over name,
+// description, purpose, supplier and product, trigram similarity on the
+// name ("trserva" finds Treserva), and the current owner's and
+// administrator's names; each branch of the union is backed by an index.
+// Role filters are EXISTS probes, so rows that are not shown are not joined.
+const systemWhere = `
+	WHERE ($1::text = '' OR s.id IN (
+	        SELECT s2.id FROM systems s2
+	        WHERE to_tsvector('swedish', s2.name || ' ' || s2.description || ' ' || s2.purpose || ' ' || s2.supplier || ' ' || s2.product)
+	              @@ websearch_to_tsquery('swedish', $1::text)
+	        UNION SELECT s2.id FROM systems s2 WHERE s2.name % $1::text
+	        UNION SELECT s2.id FROM systems s2 WHERE $1::text <% s2.name
+	        UNION SELECT s2.id FROM systems s2 WHERE s2.supplier ILIKE '%' || $9 || '%'
+	        UNION SELECT h.system_id FROM role_assignments h JOIN people hp ON hp.id = h.person_id
+	              WHERE h.role = 'administrator' AND h.valid @> current_date AND hp.name ILIKE '%' || $9 || '%'
+	        UNION SELECT h.system_id FROM role_assignments h JOIN departments hd ON hd.id = h.department_id
+	              WHERE h.role = 'owner' AND h.valid @> current_date AND hd.name ILIKE '%' || $9 || '%'))
+	  AND ($2::bigint = 0 OR EXISTS (SELECT 1 FROM role_assignments f
+	        WHERE f.system_id = s.id AND f.role = 'owner' AND f.valid @> current_date AND f.department_id = $2))
 	  AND ($3 = '' OR s.lifecycle = $3)
 	  AND ($4 = '' OR s.hosting = $4)
 	  AND ($5 = '' OR s.personal_data = $5)
-	  AND (NOT $6 OR ((ra.id IS NULL OR NOT p.active) AND s.lifecycle <> 'avvecklad'))
+	  AND (NOT $6 OR (s.lifecycle <> 'avvecklad' AND NOT EXISTS (SELECT 1 FROM role_assignments f JOIN people fp ON fp.id = f.person_id
+	        WHERE f.system_id = s.id AND f.role = 'administrator' AND f.valid @> current_date AND fp.active)))
 	  AND ($7::bigint = 0 OR EXISTS (SELECT 1 FROM role_assignments m WHERE m.system_id = s.id AND m.person_id = $7 AND m.valid @> current_date))
 	  AND (NOT $8 OR (s.lifecycle IN ('i_drift', 'under_avveckling') AND
 	       COALESCE((SELECT max(evaluated_on) FROM evaluations e WHERE e.system_id = s.id), (s.created_at AT TIME ZONE 'Europe/Stockholm')::date)
 	         + interval '12 months' < current_date))`
+
+// systemCount counts the systems the filter matches.
+const systemCount = `SELECT count(*) FROM systems s` + systemWhere
+
+// systemListBase selects the rows shown, with their current roles.
+const systemListBase = `
+	SELECT s.id, s.name, s.lifecycle, s.supplier, COALESCE(d.name, ''), COALESCE(p.name, ''), COALESCE(p.active, true),
+	       COALESCE(op.operator, '')
+	FROM systems s
+	LEFT JOIN role_assignments ro ON ro.system_id = s.id AND ro.role = 'owner' AND ro.valid @> current_date
+	LEFT JOIN departments d ON d.id = ro.department_id
+	LEFT JOIN role_assignments ra ON ra.system_id = s.id AND ra.role = 'administrator' AND ra.valid @> current_date
+	LEFT JOIN people p ON p.id = ra.person_id
+	LEFT JOIN role_assignments op ON op.system_id = s.id AND op.role = 'operations' AND op.valid @> current_date` + systemWhere
 
 const (
 	systemListByName = systemListBase + `
@@ -122,10 +138,17 @@ const (
 	systemListByChanged = systemListBase + `
 	ORDER BY s.updated_at DESC, s.id LIMIT $10 OFFSET $11`
 	systemListByRelevance = systemListBase + `
-	ORDER BY GREATEST(similarity(s.name, q.text), word_similarity(q.text, s.name),
-	         ts_rank(to_tsvector('swedish', s.name || ' ' || s.description || ' ' || s.purpose || ' ' || s.supplier || ' ' || s.product), q.ts)) DESC,
+	ORDER BY GREATEST(similarity(s.name, $1::text), word_similarity($1::text, s.name),
+	         ts_rank(to_tsvector('swedish', s.name || ' ' || s.description || ' ' || s.purpose || ' ' || s.supplier || ' ' || s.product),
+	                 websearch_to_tsquery('swedish', $1::text))) DESC,
 	         s.name COLLATE swedish, s.id LIMIT $10 OFFSET $11`
 )
+
+func scanSystemRow(r pgx.CollectableRow) (SystemRow, error) {
+	var row SystemRow
+	err := r.Scan(&row.ID, &row.Name, &row.Lifecycle, &row.Supplier, &row.Owner, &row.Administrator, &row.AdminActive, &row.Operations)
+	return row, err
+}
 
 // systemListAfter is the API's keyset page: in name order, after a cursor
 // (name, id), so pages stay stable while systems are added.
@@ -145,12 +168,7 @@ func (s *SystemService) ListAfter(ctx context.Context, actor *portal.Actor, f Sy
 	if err != nil {
 		return nil, translate(err)
 	}
-	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (SystemRow, error) {
-		var row SystemRow
-		var total int
-		err := r.Scan(&row.ID, &row.Name, &row.Lifecycle, &row.Supplier, &row.Owner, &row.Administrator, &row.AdminActive, &row.Operations, &total)
-		return row, err
-	})
+	list, err := pgx.CollectRows(rows, scanSystemRow)
 	return list, translate(err)
 }
 
@@ -180,11 +198,11 @@ func (s *SystemService) List(ctx context.Context, actor *portal.Actor, f SystemF
 		return SystemPage{}, translate(err)
 	}
 	page := SystemPage{Page: f.Page, PerPage: f.PerPage}
-	page.Rows, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (SystemRow, error) {
-		var row SystemRow
-		err := r.Scan(&row.ID, &row.Name, &row.Lifecycle, &row.Supplier, &row.Owner, &row.Administrator, &row.AdminActive,
-			&row.Operations, &page.Total)
-		return row, err
-	})
-	return page, translate(err)
+	if page.Rows, err = pgx.CollectRows(rows, scanSystemRow); err != nil {
+		return page, translate(err)
+	}
+	if err := s.pool.QueryRow(ctx, systemCount, args[:9]...).Scan(&page.Total); err != nil {
+		return page, translate(err)
+	}
+	return page, nil
 }
