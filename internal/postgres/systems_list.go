@@ -97,7 +97,6 @@ const systemWhere = `
 	              @@ websearch_to_tsquery('swedish', $1::text)
 	        UNION SELECT s2.id FROM systems s2 WHERE s2.name % $1::text
 	        UNION SELECT s2.id FROM systems s2 WHERE $1::text <% s2.name
-	        UNION SELECT s2.id FROM systems s2 WHERE s2.supplier ILIKE '%' || $9 || '%'
 	        UNION SELECT h.system_id FROM role_assignments h JOIN people hp ON hp.id = h.person_id
 	              WHERE h.role = 'administrator' AND h.valid @> current_date AND hp.name ILIKE '%' || $9 || '%'
 	        UNION SELECT h.system_id FROM role_assignments h JOIN departments hd ON hd.id = h.department_id
