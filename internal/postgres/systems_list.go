@@ -92,11 +92,8 @@ func (f *SystemFilter) Normalise() {
 // Role filters are EXISTS probes, so rows that are not shown are not joined.
 const systemWhere = `
 	WHERE ($1::text = '' OR s.id IN (
-	        SELECT s2.id FROM systems s2
-	        WHERE to_tsvector('swedish', s2.name || ' ' || s2.description || ' ' || s2.purpose || ' ' || s2.supplier || ' ' || s2.product)
-	              @@ websearch_to_tsquery('swedish', $1::text)
+	        SELECT s2.id FROM systems s2 WHERE s2.search_doc @@ websearch_to_tsquery('swedish', $1::text)
 	        UNION SELECT s2.id FROM systems s2 WHERE s2.name % $1::text
-	        UNION SELECT s2.id FROM systems s2 WHERE $1::text <% s2.name
 	        UNION SELECT h.system_id FROM role_assignments h JOIN people hp ON hp.id = h.person_id
 	              WHERE h.role = 'administrator' AND h.valid @> current_date AND hp.name ILIKE '%' || $9 || '%'
 	        UNION SELECT h.system_id FROM role_assignments h JOIN departments hd ON hd.id = h.department_id
@@ -138,8 +135,7 @@ const (
 	ORDER BY s.updated_at DESC, s.id LIMIT $10 OFFSET $11`
 	systemListByRelevance = systemListBase + `
 	ORDER BY GREATEST(similarity(s.name, $1::text), word_similarity($1::text, s.name),
-	         ts_rank(to_tsvector('swedish', s.name || ' ' || s.description || ' ' || s.purpose || ' ' || s.supplier || ' ' || s.product),
-	                 websearch_to_tsquery('swedish', $1::text))) DESC,
+	         ts_rank(s.search_doc, websearch_to_tsquery('swedish', $1::text))) DESC,
 	         s.name COLLATE swedish, s.id LIMIT $10 OFFSET $11`
 )
 
@@ -200,7 +196,16 @@ func (s *SystemService) List(ctx context.Context, actor *portal.Actor, f SystemF
 	if page.Rows, err = pgx.CollectRows(rows, scanSystemRow); err != nil {
 		return page, translate(err)
 	}
-	if err := s.pool.QueryRow(ctx, systemCount, args[:9]...).Scan(&page.Total); err != nil {
+	switch {
+	case f.Page == 1 && len(page.Rows) < f.PerPage:
+		page.Total = len(page.Rows) // everything fits on the first page
+	case f == (SystemFilter{Sort: f.Sort, Page: f.Page, PerPage: f.PerPage}):
+		// Nothing filtered: count the table, not the filter.
+		err = s.pool.QueryRow(ctx, `SELECT count(*) FROM systems`).Scan(&page.Total)
+	default:
+		err = s.pool.QueryRow(ctx, systemCount, args[:9]...).Scan(&page.Total)
+	}
+	if err != nil {
 		return page, translate(err)
 	}
 	return page, nil
