@@ -121,6 +121,13 @@ func TestJourneyEmployeeAndAdmin(t *testing.T) {
 	b.key(kb.Enter)
 	b.waitFor(`location.hash === "#target"`, "the link to the field")
 
+	// Departments: the list, and the form with an error.
+	b.navigate(p.URL + "/admin/forvaltningar")
+	b.check("förvaltningar")
+	b.tabTo(`main form[method=post] button[type=submit]`)
+	b.activate()
+	b.check("förvaltningar, formulärfel")
+
 	// The accessibility statement from the footer, and a 404.
 	b.tabTo(`footer a[href="/tillganglighet"]`)
 	b.activate()

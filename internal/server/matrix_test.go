@@ -39,6 +39,10 @@ var authzMatrix = map[string][6]int{
 	"POST /admin/personer/{id}/avsluta-sessioner": {303, 403, 403, 403, 403, 303},
 	"POST /admin/personer/{id}/koppla":            {303, 403, 403, 403, 403, 422},
 	"GET /system":                                 {303, 200, 200, 200, 200, 200},
+	"GET /admin/forvaltningar":                    {303, 403, 403, 403, 403, 200},
+	"POST /admin/forvaltningar":                   {303, 403, 403, 403, 403, 422},
+	"GET /admin/forvaltningar/{id}":               {303, 403, 403, 403, 403, 200},
+	"POST /admin/forvaltningar/{id}":              {303, 403, 403, 403, 403, 422},
 	"GET /personer/{id}":                          {303, 200, 200, 200, 200, 200},
 	"POST /personer/{id}/overlamna":               {303, 403, 422, 422, 422, 403},
 	"GET /api/v1/systems":                         {401, 200, 200, 200, 200, 200},
@@ -67,6 +71,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 	h := newPortal(t)
 	var target int64
 	if err := h.Owner.QueryRow(context.Background(), `INSERT INTO people (name) VALUES ('Målperson') RETURNING id`).Scan(&target); err != nil {
+		t.Fatal(err)
+	}
+	var department int64
+	if err := h.Owner.QueryRow(context.Background(), `SELECT min(id) FROM departments`).Scan(&department); err != nil {
 		t.Fatal(err)
 	}
 	var system int64
@@ -110,6 +118,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 		method, pattern, _ := strings.Cut(r, " ")
 		path := strings.ReplaceAll(pattern, "{id}", itoa(target))
+		if strings.HasPrefix(pattern, "/admin/forvaltningar/") {
+			path = strings.ReplaceAll(pattern, "{id}", itoa(department))
+		}
 		if strings.HasPrefix(pattern, "/system/") || strings.HasPrefix(pattern, "/api/v1/systems/") {
 			path = strings.ReplaceAll(pattern, "{id}", itoa(system))
 		}

@@ -25,7 +25,7 @@ func (s *Server) page(r *http.Request, title, current string) layout.Page {
 	p.User = &layout.User{Name: a.Name}
 	p.Nav = []layout.NavItem{{Label: "Översikt", Href: "/"}, {Label: "System", Href: "/system"}, {Label: "Mina system", Href: "/mina-system"}, {Label: "Min sida", Href: "/min-sida"}}
 	if portal.CanAdminister(a) {
-		p.Nav = append(p.Nav, layout.NavItem{Label: "Personer", Href: "/admin/personer"})
+		p.Nav = append(p.Nav, layout.NavItem{Label: "Personer", Href: "/admin/personer"}, layout.NavItem{Label: "Förvaltningar", Href: "/admin/forvaltningar"})
 	}
 	for i := range p.Nav {
 		p.Nav[i].Current = p.Nav[i].Href == current
