@@ -19,16 +19,18 @@ func (s *SystemService) Export(ctx context.Context, actor *portal.Actor, f Syste
 	}
 	f.Normalise()
 	args := []any{f.Query, f.DepartmentID, f.Lifecycle, f.Hosting, f.PersonalData, f.MissingAdministrator, f.HeldBy,
-		f.EvaluationOverdue, escapeLike(f.Query), nil, 0} // LIMIT NULL: all
+		f.EvaluationOverdue, escapeLike(f.Query), int64(0)} // no limit: every row
 	var rows pgx.Rows
 	var err error
-	switch f.Sort {
-	case "agare":
-		rows, err = s.pool.Query(ctx, systemListByOwner, args...)
-	case "relevans":
-		rows, err = s.pool.Query(ctx, systemListByRelevance, args...)
+	switch {
+	case f.Query == "" && f.Sort == "agare":
+		rows, err = s.pool.Query(ctx, systemAllByOwner, args...)
+	case f.Query == "":
+		rows, err = s.pool.Query(ctx, systemAllByName, args...)
+	case f.Sort == "relevans":
+		rows, err = s.pool.Query(ctx, systemSearchAllByRel, args...)
 	default:
-		rows, err = s.pool.Query(ctx, systemListByName, args...)
+		rows, err = s.pool.Query(ctx, systemSearchAllByName, args...)
 	}
 	if err != nil {
 		return nil, translate(err)

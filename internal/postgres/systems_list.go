@@ -76,9 +76,9 @@ func (f *SystemFilter) Normalise() {
 		}
 	}
 	f.Sort = sort
-	if f.PerPage <= 0 || f.PerPage > 200 {
-		f.PerPage = 50
-	}
+	// Pages are 50 rows: the limit is a constant in the queries, so their
+	// generic plans know how few rows are wanted.
+	f.PerPage = 50
 	if f.Page < 1 || f.Page > 100000 {
 		f.Page = 1
 	}
@@ -90,14 +90,8 @@ func (f *SystemFilter) Normalise() {
 // name ("trserva" finds Treserva), and the current owner's and
 // administrator's names; each branch of the union is backed by an index.
 // Role filters are EXISTS probes, so rows that are not shown are not joined.
-const systemWhere = `
-	WHERE ($1::text = '' OR s.id IN (
-	        SELECT s2.id FROM systems s2 WHERE s2.search_doc @@ websearch_to_tsquery('swedish', $1::text)
-	        UNION SELECT s2.id FROM systems s2 WHERE s2.name % $1::text
-	        UNION SELECT h.system_id FROM role_assignments h JOIN people hp ON hp.id = h.person_id
-	              WHERE h.role = 'administrator' AND h.valid @> current_date AND hp.name ILIKE '%' || $9 || '%'
-	        UNION SELECT h.system_id FROM role_assignments h JOIN departments hd ON hd.id = h.department_id
-	              WHERE h.role = 'owner' AND h.valid @> current_date AND hd.name ILIKE '%' || $9 || '%'))
+const systemFilters = `
+	WHERE $1::text = $1::text AND $9::text = $9::text AND $10::bigint = $10::bigint
 	  AND ($2::bigint = 0 OR EXISTS (SELECT 1 FROM role_assignments f
 	        WHERE f.system_id = s.id AND f.role = 'owner' AND f.valid @> current_date AND f.department_id = $2))
 	  AND ($3 = '' OR s.lifecycle = $3)
@@ -110,11 +104,26 @@ const systemWhere = `
 	       COALESCE((SELECT max(evaluated_on) FROM evaluations e WHERE e.system_id = s.id), (s.created_at AT TIME ZONE 'Europe/Stockholm')::date)
 	         + interval '12 months' < current_date))`
 
-// systemCount counts the systems the filter matches.
-const systemCount = `SELECT count(*) FROM systems s` + systemWhere
+// systemSearch adds the search to the filters. The queries without a
+// search leave it out entirely: planning it on every page view cost more
+// than running the page.
+const systemSearch = systemFilters + `
+	  AND s.id IN (
+	        SELECT s2.id FROM systems s2 WHERE s2.search_doc @@ websearch_to_tsquery('swedish', $1::text)
+	        UNION SELECT s2.id FROM systems s2 WHERE s2.name % $1::text
+	        UNION SELECT h.system_id FROM role_assignments h JOIN people hp ON hp.id = h.person_id
+	              WHERE h.role = 'administrator' AND h.valid @> current_date AND hp.name ILIKE '%' || $9 || '%'
+	        UNION SELECT h.system_id FROM role_assignments h JOIN departments hd ON hd.id = h.department_id
+	              WHERE h.role = 'owner' AND h.valid @> current_date AND hd.name ILIKE '%' || $9 || '%')`
 
-// systemListBase selects the rows shown, with their current roles.
-const systemListBase = `
+// Counts of what the filter (and search) match.
+const (
+	systemCount       = `SELECT count(*) FROM systems s` + systemFilters
+	systemSearchCount = `SELECT count(*) FROM systems s` + systemSearch
+)
+
+// systemSelect selects the rows shown, with their current roles.
+const systemSelect = `
 	SELECT s.id, s.name, s.lifecycle, s.supplier, COALESCE(d.name, ''), COALESCE(p.name, ''), COALESCE(p.active, true),
 	       COALESCE(op.operator, '')
 	FROM systems s
@@ -122,34 +131,75 @@ const systemListBase = `
 	LEFT JOIN departments d ON d.id = ro.department_id
 	LEFT JOIN role_assignments ra ON ra.system_id = s.id AND ra.role = 'administrator' AND ra.valid @> current_date
 	LEFT JOIN people p ON p.id = ra.person_id
-	LEFT JOIN role_assignments op ON op.system_id = s.id AND op.role = 'operations' AND op.valid @> current_date` + systemWhere
+	LEFT JOIN role_assignments op ON op.system_id = s.id AND op.role = 'operations' AND op.valid @> current_date`
+
+// The orders, each a constant (sorting never comes from input text).
+const (
+	orderByName      = ` ORDER BY s.name COLLATE swedish, s.id LIMIT 50 OFFSET $11`
+	orderByOwner     = ` ORDER BY d.name COLLATE swedish NULLS LAST, s.name COLLATE swedish, s.id LIMIT 50 OFFSET $11`
+	orderByLifecycle = ` ORDER BY array_position(ARRAY['planerad','under_inforande','i_drift','under_avveckling','avvecklad'], s.lifecycle), s.name COLLATE swedish, s.id LIMIT 50 OFFSET $11`
+	orderByChanged   = ` ORDER BY s.updated_at DESC, s.id LIMIT 50 OFFSET $11`
+	orderByRelevance = ` ORDER BY GREATEST(similarity(s.name, $1::text), word_similarity($1::text, s.name),
+	         ts_rank(s.search_doc, websearch_to_tsquery('swedish', $1::text))) DESC, s.name COLLATE swedish, s.id LIMIT 50 OFFSET $11`
+)
 
 const (
-	systemListByName = systemListBase + `
-	ORDER BY s.name COLLATE swedish, s.id LIMIT $10 OFFSET $11`
-	systemListByOwner = systemListBase + `
-	ORDER BY d.name COLLATE swedish NULLS LAST, s.name COLLATE swedish, s.id LIMIT $10 OFFSET $11`
-	systemListByLifecycle = systemListBase + `
-	ORDER BY array_position(ARRAY['planerad','under_inforande','i_drift','under_avveckling','avvecklad'], s.lifecycle), s.name COLLATE swedish, s.id LIMIT $10 OFFSET $11`
-	systemListByChanged = systemListBase + `
-	ORDER BY s.updated_at DESC, s.id LIMIT $10 OFFSET $11`
-	systemListByRelevance = systemListBase + `
-	ORDER BY GREATEST(similarity(s.name, $1::text), word_similarity($1::text, s.name),
-	         ts_rank(s.search_doc, websearch_to_tsquery('swedish', $1::text))) DESC,
-	         s.name COLLATE swedish, s.id LIMIT $10 OFFSET $11`
+	systemListByName        = systemSelect + systemFilters + orderByName
+	systemListByOwner       = systemSelect + systemFilters + orderByOwner
+	systemListByLifecycle   = systemSelect + systemFilters + orderByLifecycle
+	systemListByChanged     = systemSelect + systemFilters + orderByChanged
+	systemSearchByName      = systemSelect + systemSearch + orderByName
+	systemSearchByOwner     = systemSelect + systemSearch + orderByOwner
+	systemSearchByLifecycle = systemSelect + systemSearch + orderByLifecycle
+	systemSearchByChanged   = systemSelect + systemSearch + orderByChanged
+	systemSearchByRelevance = systemSelect + systemSearch + orderByRelevance
+	systemListAfterCursor   = systemSelect + systemFilters + cursorAfter
+	systemSearchAfterCursor = systemSelect + systemSearch + cursorAfter
+	cursorAfter             = `
+	  AND (s.name COLLATE swedish, s.id) > ($12::text COLLATE swedish, $13::bigint)
+	ORDER BY s.name COLLATE swedish, s.id LIMIT 50 OFFSET $11`
 )
+
+// The export's variants: every matching row, no limit.
+const (
+	systemAllByName      = systemSelect + systemFilters + ` ORDER BY s.name COLLATE swedish, s.id`
+	systemAllByOwner     = systemSelect + systemFilters + ` ORDER BY d.name COLLATE swedish NULLS LAST, s.name COLLATE swedish, s.id`
+	systemSearchAllByRel = systemSelect + systemSearch + ` ORDER BY GREATEST(similarity(s.name, $1::text), word_similarity($1::text, s.name),
+	         ts_rank(s.search_doc, websearch_to_tsquery('swedish', $1::text))) DESC, s.name COLLATE swedish, s.id`
+	systemSearchAllByName = systemSelect + systemSearch + ` ORDER BY s.name COLLATE swedish, s.id`
+)
+
+// querySystems runs the list query for the filter's sort and search.
+func (s *SystemService) querySystems(ctx context.Context, f SystemFilter, args []any) (pgx.Rows, error) {
+	if f.Query == "" {
+		switch f.Sort {
+		case "agare":
+			return s.pool.Query(ctx, systemListByOwner, args...)
+		case "livscykel":
+			return s.pool.Query(ctx, systemListByLifecycle, args...)
+		case "andrad":
+			return s.pool.Query(ctx, systemListByChanged, args...)
+		}
+		return s.pool.Query(ctx, systemListByName, args...)
+	}
+	switch f.Sort {
+	case "agare":
+		return s.pool.Query(ctx, systemSearchByOwner, args...)
+	case "livscykel":
+		return s.pool.Query(ctx, systemSearchByLifecycle, args...)
+	case "andrad":
+		return s.pool.Query(ctx, systemSearchByChanged, args...)
+	case "namn":
+		return s.pool.Query(ctx, systemSearchByName, args...)
+	}
+	return s.pool.Query(ctx, systemSearchByRelevance, args...)
+}
 
 func scanSystemRow(r pgx.CollectableRow) (SystemRow, error) {
 	var row SystemRow
 	err := r.Scan(&row.ID, &row.Name, &row.Lifecycle, &row.Supplier, &row.Owner, &row.Administrator, &row.AdminActive, &row.Operations)
 	return row, err
 }
-
-// systemListAfter is the API's keyset page: in name order, after a cursor
-// (name, id), so pages stay stable while systems are added.
-const systemListAfter = systemListBase + `
-	  AND (s.name COLLATE swedish, s.id) > ($12::text COLLATE swedish, $13::bigint)
-	ORDER BY s.name COLLATE swedish, s.id LIMIT $10 OFFSET $11`
 
 // ListAfter returns up to f.PerPage systems in name order after the
 // cursor (afterName, afterID); empty values start from the beginning.
@@ -158,8 +208,15 @@ func (s *SystemService) ListAfter(ctx context.Context, actor *portal.Actor, f Sy
 		return nil, portal.Forbidden("Logga in för att läsa registret.")
 	}
 	f.Normalise()
-	rows, err := s.pool.Query(ctx, systemListAfter, f.Query, f.DepartmentID, f.Lifecycle, f.Hosting, f.PersonalData,
-		f.MissingAdministrator, f.HeldBy, f.EvaluationOverdue, escapeLike(f.Query), f.PerPage, 0, afterName, afterID)
+	args := []any{f.Query, f.DepartmentID, f.Lifecycle, f.Hosting, f.PersonalData,
+		f.MissingAdministrator, f.HeldBy, f.EvaluationOverdue, escapeLike(f.Query), f.PerPage, 0, afterName, afterID}
+	var rows pgx.Rows
+	var err error
+	if f.Query == "" {
+		rows, err = s.pool.Query(ctx, systemListAfterCursor, args...)
+	} else {
+		rows, err = s.pool.Query(ctx, systemSearchAfterCursor, args...)
+	}
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -175,20 +232,7 @@ func (s *SystemService) List(ctx context.Context, actor *portal.Actor, f SystemF
 	f.Normalise()
 	args := []any{f.Query, f.DepartmentID, f.Lifecycle, f.Hosting, f.PersonalData, f.MissingAdministrator, f.HeldBy,
 		f.EvaluationOverdue, escapeLike(f.Query), f.PerPage, (f.Page - 1) * f.PerPage}
-	var rows pgx.Rows
-	var err error
-	switch f.Sort {
-	case "agare":
-		rows, err = s.pool.Query(ctx, systemListByOwner, args...)
-	case "livscykel":
-		rows, err = s.pool.Query(ctx, systemListByLifecycle, args...)
-	case "andrad":
-		rows, err = s.pool.Query(ctx, systemListByChanged, args...)
-	case "relevans":
-		rows, err = s.pool.Query(ctx, systemListByRelevance, args...)
-	default:
-		rows, err = s.pool.Query(ctx, systemListByName, args...)
-	}
+	rows, err := s.querySystems(ctx, f, args)
 	if err != nil {
 		return SystemPage{}, translate(err)
 	}
@@ -202,8 +246,10 @@ func (s *SystemService) List(ctx context.Context, actor *portal.Actor, f SystemF
 	case f == (SystemFilter{Sort: f.Sort, Page: f.Page, PerPage: f.PerPage}):
 		// Nothing filtered: count the table, not the filter.
 		err = s.pool.QueryRow(ctx, `SELECT count(*) FROM systems`).Scan(&page.Total)
+	case f.Query == "":
+		err = s.pool.QueryRow(ctx, systemCount, args[:10]...).Scan(&page.Total)
 	default:
-		err = s.pool.QueryRow(ctx, systemCount, args[:9]...).Scan(&page.Total)
+		err = s.pool.QueryRow(ctx, systemSearchCount, args[:10]...).Scan(&page.Total)
 	}
 	if err != nil {
 		return page, translate(err)

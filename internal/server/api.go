@@ -107,10 +107,7 @@ func decodeCursor(c string) (string, int64, bool) {
 // apiSystems lists the register: the page's filters, name order, a cursor.
 func (s *Server) apiSystems(w http.ResponseWriter, r *http.Request) {
 	f := systemFilterFrom(r)
-	f.PerPage, _ = strconv.Atoi(r.URL.Query().Get("limit"))
-	if f.PerPage <= 0 || f.PerPage > 200 {
-		f.PerPage = 50
-	}
+	f.PerPage = 50 // pages of 50, like the register's pages
 	name, id, ok := decodeCursor(r.URL.Query().Get("cursor"))
 	if !ok {
 		writeProblem(w, http.StatusBadRequest, "Ogiltig cursor", "Parametern cursor ska vara värdet next_cursor från ett tidigare svar.", requestIDFrom(r.Context()))

@@ -103,13 +103,20 @@ func trimRows(rows [][]sheet.Cell, n int) [][]sheet.Cell {
 // what the guideline expects of them.
 func (s *Server) mySystems(w http.ResponseWriter, r *http.Request) {
 	actor := actorFrom(r.Context())
-	page, err := s.systems.List(r.Context(), actor, postgres.SystemFilter{HeldBy: actor.PersonID, PerPage: 200})
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	var rows []postgres.SystemRow
+	for n := 1; ; n++ {
+		page, err := s.systems.List(r.Context(), actor, postgres.SystemFilter{HeldBy: actor.PersonID, Page: n})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		rows = append(rows, page.Rows...)
+		if len(rows) >= page.Total || len(page.Rows) == 0 {
+			break
+		}
 	}
 	m := pages.MySystems{}
-	for _, row := range page.Rows {
+	for _, row := range rows {
 		roles, err := s.systems.RolesOn(r.Context(), actor, row.ID, todayStockholm())
 		if err != nil {
 			s.fail(w, r, err)
