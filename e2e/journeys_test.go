@@ -90,7 +90,8 @@ func TestJourneyEmployeeAndAdmin(t *testing.T) {
 	b.tabTo(`input#q`)
 	b.key("Medarbetare 01")
 	b.key(kb.Enter)
-	b.waitFor(`location.search.includes("q=")`, "search results")
+	// Page 2's own address already holds "q=": wait for this search's.
+	b.waitFor(`location.search.includes("q=Medarbetare")`, "search results")
 	b.waitLoaded()
 	if n := eval[int](b, `document.querySelectorAll("tbody tr").length`); n != 10 {
 		t.Errorf("search for 'Medarbetare 01' found %d people, want 10", n)
@@ -165,7 +166,7 @@ func TestJourneyWithoutJavaScript(t *testing.T) {
 	b.tabTo(`input#q`)
 	b.key("Åström")
 	b.key(kb.Enter)
-	b.waitFor(`location.search.includes("q=")`, "search results")
+	b.waitFor(`location.search.includes("q=%C3%85str%C3%B6m")`, "search results")
 	b.waitLoaded()
 	if n := eval[int](b, `document.querySelectorAll("tbody tr").length`); n != 5 {
 		t.Errorf("search without JavaScript found %d people, want 5", n)

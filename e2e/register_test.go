@@ -123,7 +123,7 @@ func TestJourneyRegister(t *testing.T) {
 	nojs.tabTo(`input#q`)
 	nojs.key("tresserva")
 	nojs.key("\r")
-	nojs.waitFor(`location.search.includes("q=")`, "search results")
+	nojs.waitFor(`location.search.includes("q=tresserva")`, "search results")
 	nojs.waitLoaded()
 	if first := eval[string](nojs, `document.querySelector("tbody tr td a")?.textContent || ""`); first != "Tresserva Journey" {
 		t.Errorf("search without JavaScript: first hit %q", first)
