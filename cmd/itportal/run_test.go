@@ -478,7 +478,9 @@ func TestServeWithoutAutoMigrateWaitsForTheSchema(t *testing.T) {
 	if err := run(ctx, []string{"itportal", "migrate", "up"}, env(map[string]string{"ITPORTAL_MIGRATE_DATABASE_URL": db.OwnerURL}), &out, io.Discard); err != nil {
 		t.Fatalf("migrate up with only the owner's URL: %v", err)
 	}
-	waitReady(t, base, 5*time.Second)
+	// Ready at the next retry after the schema is current (the 5 s recovery
+	// figure is TestServeWaitsForTheDatabase's; this one is about waiting).
+	waitReady(t, base, 20*time.Second)
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
