@@ -283,10 +283,20 @@ func seedSystems(ctx context.Context, ownerURL string, n int) (int64, error) {
 		return 0, err
 	}
 	defer conn.Close(ctx)
+	// Names are distinct, as in a real register: the known products once
+	// each, the rest invented from syllables (so a search for "treserva"
+	// finds Treserva, not hundreds of look-alikes).
 	products := []string{"Treserva", "Procapita", "Public 360", "Platina", "Heroma", "Raindance", "Skola24", "Unikum", "Sitevision", "ArcGIS", "Libra", "Evolution"}
+	syll := []string{"ka", "ro", "mi", "la", "to", "ve", "sa", "nu", "pe", "di", "go", "fa", "bi", "le", "mo", "ri"}
 	var rows [][]any
 	for i := range n {
-		rows = append(rows, []any{fmt.Sprintf("%s %05d", products[i%len(products)], i), "Verksamhetssystem för förvaltningen, version " + strconv.Itoa(i%7),
+		name := ""
+		if i < len(products) {
+			name = products[i]
+		} else {
+			name = strings.ToUpper(syll[i%16][:1]) + syll[i%16][1:] + syll[(i/16)%16] + syll[(i/256)%16] + " " + strconv.Itoa(i)
+		}
+		rows = append(rows, []any{name, "Verksamhetssystem för förvaltningen, version " + strconv.Itoa(i%7),
 			[]string{"i_drift", "planerad", "under_inforande", "under_avveckling"}[i%4], []string{"CGI", "Tietoevry", "Visma", "Formpipe"}[i%4]})
 	}
 	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"systems"}, []string{"name", "description", "lifecycle", "supplier"}, pgx.CopyFromRows(rows)); err != nil {
