@@ -145,6 +145,7 @@ const (
 
 const (
 	systemListByName        = systemSelect + systemFilters + orderByName
+	systemListFirstPage     = systemSelect + systemFilters + ` ORDER BY s.name COLLATE swedish, s.id LIMIT 50`
 	systemListByOwner       = systemSelect + systemFilters + orderByOwner
 	systemListByLifecycle   = systemSelect + systemFilters + orderByLifecycle
 	systemListByChanged     = systemSelect + systemFilters + orderByChanged
@@ -179,6 +180,11 @@ func (s *SystemService) querySystems(ctx context.Context, f SystemFilter, args [
 			return s.pool.Query(ctx, systemListByLifecycle, args...)
 		case "andrad":
 			return s.pool.Query(ctx, systemListByChanged, args...)
+		}
+		if f.Page == 1 {
+			// The most requested page: without an OFFSET parameter its
+			// generic plan walks the name index and stops after 50 rows.
+			return s.pool.Query(ctx, systemListFirstPage, args[:10]...)
 		}
 		return s.pool.Query(ctx, systemListByName, args...)
 	}
