@@ -114,9 +114,10 @@ func (s *Server) listSystems(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, pages.SystemListPage(s.page(r, "System", "/system"), m))
 }
 
-// sortOptions start with the default: best match when searching, else name.
+// sortOptions start with the default ("Standard"): best match when
+// searching, else name.
 func sortOptions() []components.Option {
-	out := []components.Option{{Value: "", Label: "Bäst träff vid sökning, annars namn"}}
+	out := []components.Option{{Value: "", Label: "Standard"}}
 	for _, c := range postgres.SystemSorts {
 		out = append(out, components.Option{Value: c.Value, Label: c.Label})
 	}
