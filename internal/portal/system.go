@@ -2,6 +2,7 @@ package portal
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -132,7 +133,7 @@ func (f *SystemFacts) Validate() map[string]string {
 		case !utf8.ValidString(t.v) || strings.ContainsRune(t.v, 0):
 			errs[field] = "Texten innehåller tecken som inte är tillåtna."
 		case utf8.RuneCountInString(t.v) > t.max:
-			errs[field] = "Texten får vara högst " + itoa(t.max) + " tecken."
+			errs[field] = "Texten får vara högst " + strconv.Itoa(t.max) + " tecken."
 		}
 	}
 	if f.Name == "" {
@@ -160,20 +161,6 @@ func (f *SystemFacts) Validate() map[string]string {
 		errs["web_address"] = "Ange webbadressen för en webbplats som representerar kommunen."
 	}
 	return errs
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
 }
 
 // OfficialWebsite reports whether address meets R13: https on exactly the

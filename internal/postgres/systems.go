@@ -604,7 +604,7 @@ func breachesOf(sys System, gaps []Gap, official string, on time.Time) []portal.
 			Message: "Webbplatsen använder inte kommunens officiella adress " + official + "."})
 	}
 	if sys.Facts.Lifecycle == string(portal.LifecycleInOperation) || sys.Facts.Lifecycle == string(portal.LifecycleWindingDown) {
-		due := EvaluationDue(sys.LastEval, sys.CreatedAt)
+		due := portal.EvaluationDue(sys.LastEval, sys.CreatedAt)
 		if due.Before(on) {
 			out = append(out, portal.Breach{Rule: "R12", Section: "3", Since: due, Fix: "Systemförvaltaren gör en utvärdering av systemet.",
 				Message: "Utvärderingen är försenad (skulle ha gjorts senast " + day(due) + ")."})
@@ -616,17 +616,6 @@ func breachesOf(sys System, gaps []Gap, official string, on time.Time) []portal.
 func r1GapMessage(g Gap) string {
 	last := g.To.AddDate(0, 0, -1)
 	return g.Role.Label() + " saknades " + day(g.From) + "–" + day(last) + "."
-}
-
-// EvaluationDue is the one place that computes when a system's next
-// evaluation is due (R12): twelve months after the last, or after
-// registration when it was never evaluated.
-func EvaluationDue(last *time.Time, registered time.Time) time.Time {
-	if last != nil {
-		return last.AddDate(1, 0, 0)
-	}
-	r := registered.In(stockholm)
-	return time.Date(r.Year(), r.Month(), r.Day(), 0, 0, 0, 0, time.UTC).AddDate(1, 0, 0)
 }
 
 func factArgs(f portal.SystemFacts) []any {
@@ -668,21 +657,8 @@ func isUnique(err error) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }
 
-var stockholm = mustLoad("Europe/Stockholm")
-
-func mustLoad(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}
-
-// today is the calendar date in Europe/Stockholm, as a UTC midnight.
-func today() time.Time {
-	n := time.Now().In(stockholm)
-	return time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC)
-}
+// today is the calendar date in Europe/Stockholm.
+func today() time.Time { return portal.Today() }
 
 func sameDay(a, b time.Time) bool { return day(a) == day(b) }
 

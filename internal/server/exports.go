@@ -117,7 +117,7 @@ func (s *Server) mySystems(w http.ResponseWriter, r *http.Request) {
 	}
 	m := pages.MySystems{}
 	for _, row := range rows {
-		roles, err := s.systems.RolesOn(r.Context(), actor, row.ID, todayStockholm())
+		roles, err := s.systems.RolesOn(r.Context(), actor, row.ID, portal.Today())
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -140,9 +140,4 @@ func (s *Server) mySystems(w http.ResponseWriter, r *http.Request) {
 		m.Systems = append(m.Systems, item)
 	}
 	s.render(w, r, http.StatusOK, pages.MySystemsPage(s.page(r, "Mina system", "/mina-system"), m))
-}
-
-func todayStockholm() time.Time {
-	n := time.Now().In(stockholm)
-	return time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC)
 }

@@ -14,15 +14,7 @@ import (
 	"itportal/web/pages"
 )
 
-var stockholm = mustLocation("Europe/Stockholm")
-
-func mustLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}
+var stockholm = portal.Stockholm
 
 func formatTime(t *time.Time) string {
 	if t == nil || t.IsZero() {

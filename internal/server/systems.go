@@ -252,7 +252,7 @@ func factRows(sys postgres.System) []pages.FactRow {
 	rows = append(rows,
 		pages.FactRow{Label: "Infört före IT-portalen", Value: yesNo(f.IntroducedBeforePortal)},
 		pages.FactRow{Label: "Senast utvärderad", Value: lastEval},
-		pages.FactRow{Label: "Nästa utvärdering senast", Value: postgres.EvaluationDue(sys.LastEval, sys.CreatedAt).Format(dateLayout)},
+		pages.FactRow{Label: "Nästa utvärdering senast", Value: portal.EvaluationDue(sys.LastEval, sys.CreatedAt).Format(dateLayout)},
 		pages.FactRow{Label: "Anteckningar", Value: f.Notes},
 	)
 	return rows
