@@ -33,25 +33,21 @@ type Profile struct {
 // today or later (the register is readable by everyone signed in).
 func (s *SystemService) PersonRoles(ctx context.Context, actor *portal.Actor, personID int64) (Profile, []HeldRole, error) {
 	var p Profile
-	if actor == nil {
-		return p, nil, portal.Forbidden("Logga in för att läsa registret.")
-	}
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return p, nil, translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	err = tx.QueryRow(ctx, `
-		SELECT p.id, p.name, p.email, COALESCE(d.name, ''), p.active
-		FROM people p LEFT JOIN departments d ON d.id = p.department_id WHERE p.id = $1`, personID).
-		Scan(&p.ID, &p.Name, &p.Email, &p.Department, &p.Active)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return p, nil, portal.NotFound("Personen finns inte.")
-	}
-	if err != nil {
-		return p, nil, translate(err)
-	}
-	held, err := heldRoles(ctx, tx, personID, today())
+	var held []HeldRole
+	err := s.read(ctx, actor, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `
+			SELECT p.id, p.name, p.email, COALESCE(d.name, ''), p.active
+			FROM people p LEFT JOIN departments d ON d.id = p.department_id WHERE p.id = $1`, personID).
+			Scan(&p.ID, &p.Name, &p.Email, &p.Department, &p.Active)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return portal.NotFound("Personen finns inte.")
+		}
+		if err != nil {
+			return translate(err)
+		}
+		held, err = heldRoles(ctx, tx, personID, today())
+		return err
+	})
 	return p, held, err
 }
 

@@ -44,6 +44,14 @@ type System struct {
 	LastEval   *time.Time
 }
 
+// AdministratorID is the person who administers the system today, or 0.
+func (s System) AdministratorID() int64 {
+	if h := s.Roles[portal.RoleAdministrator]; h != nil {
+		return h.PersonID
+	}
+	return 0
+}
+
 // Holder is who holds a role during a period.
 type Holder struct {
 	AssignmentID int64
@@ -89,15 +97,26 @@ func scanSystem(row pgx.Row) (System, error) {
 // Get returns a system with its current roles. Everyone signed in may read
 // the register.
 func (s *SystemService) Get(ctx context.Context, actor *portal.Actor, id int64) (System, error) {
+	var sys System
+	err := s.read(ctx, actor, func(tx pgx.Tx) (err error) {
+		sys, err = s.get(ctx, tx, id, today(), false)
+		return err
+	})
+	return sys, err
+}
+
+// read runs fn in a read-only transaction for a signed-in actor: everyone
+// signed in may read the register; nobody else.
+func (s *SystemService) read(ctx context.Context, actor *portal.Actor, fn func(pgx.Tx) error) error {
 	if actor == nil {
-		return System{}, portal.Forbidden("Logga in för att läsa registret.")
+		return portal.Forbidden("Logga in för att läsa registret.")
 	}
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return System{}, translate(err)
+		return translate(err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	return s.get(ctx, tx, id, today(), false)
+	return fn(tx)
 }
 
 func (s *SystemService) get(ctx context.Context, tx pgx.Tx, id int64, on time.Time, lock bool) (System, error) {
@@ -159,18 +178,13 @@ func rolesOn(ctx context.Context, tx pgx.Tx, systemID int64, on time.Time) (map[
 // RolesOn returns the holders of each role on a given calendar day
 // ("who was förvaltare on 2025-03-01?").
 func (s *SystemService) RolesOn(ctx context.Context, actor *portal.Actor, id int64, on time.Time) (map[portal.SystemRole]*Holder, error) {
-	if actor == nil {
-		return nil, portal.Forbidden("Logga in för att läsa registret.")
-	}
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	if _, err := s.get(ctx, tx, id, on, false); err != nil {
-		return nil, err
-	}
-	return rolesOn(ctx, tx, id, on)
+	var roles map[portal.SystemRole]*Holder
+	err := s.read(ctx, actor, func(tx pgx.Tx) error {
+		sys, err := s.get(ctx, tx, id, on, false)
+		roles = sys.Roles
+		return err
+	})
+	return roles, err
 }
 
 // History is a system's complete record: every role period, every change.
@@ -182,28 +196,21 @@ type History struct {
 // History returns every role period (oldest first) and the audit trail.
 func (s *SystemService) History(ctx context.Context, actor *portal.Actor, id int64) (History, error) {
 	var h History
-	if actor == nil {
-		return h, portal.Forbidden("Logga in för att läsa registret.")
-	}
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return h, translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	if _, err := s.get(ctx, tx, id, today(), false); err != nil {
-		return h, err
-	}
-	rows, err := tx.Query(ctx, holderSelect+` WHERE ra.system_id = $1 ORDER BY ra.role, lower(ra.valid)`, id)
-	if err != nil {
-		return h, translate(err)
-	}
-	if h.Periods, err = pgx.CollectRows(rows, scanHolder); err != nil {
-		return h, translate(err)
-	}
-	if h.Audit, err = auditFor(ctx, tx, "system", strconv.FormatInt(id, 10)); err != nil {
-		return h, translate(err)
-	}
-	return h, nil
+	err := s.read(ctx, actor, func(tx pgx.Tx) error {
+		if _, err := s.get(ctx, tx, id, today(), false); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, holderSelect+` WHERE ra.system_id = $1 ORDER BY ra.role, lower(ra.valid)`, id)
+		if err != nil {
+			return translate(err)
+		}
+		if h.Periods, err = pgx.CollectRows(rows, scanHolder); err != nil {
+			return translate(err)
+		}
+		h.Audit, err = auditFor(ctx, tx, "system", strconv.FormatInt(id, 10))
+		return translate(err)
+	})
+	return h, err
 }
 
 // Create registers a new system with its first role holders. IT-enheten only.
@@ -262,11 +269,7 @@ func (s *SystemService) UpdateFacts(ctx context.Context, actor *portal.Actor, id
 	if err != nil {
 		return err
 	}
-	adminID := int64(0)
-	if h := cur.Roles[portal.RoleAdministrator]; h != nil {
-		adminID = h.PersonID
-	}
-	if !portal.CanEditFacts(actor, adminID) {
+	if !portal.CanEditFacts(actor, cur.AdministratorID()) {
 		return portal.Forbidden("Bara IT-enheten och systemets förvaltare kan ändra uppgifterna.")
 	}
 	// Who may act is decided before the input is judged.
@@ -517,23 +520,20 @@ func checkHolder(ctx context.Context, tx pgx.Tx, c RoleChange) error {
 // holder, gaps in its history, an inactive administrator), R12 (evaluation
 // overdue), R13 (a municipal website off the official address).
 func (s *SystemService) Breaches(ctx context.Context, actor *portal.Actor, id int64) ([]portal.Breach, error) {
-	if actor == nil {
-		return nil, portal.Forbidden("Logga in för att läsa registret.")
-	}
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	sys, err := s.get(ctx, tx, id, today(), false)
-	if err != nil {
-		return nil, err
-	}
-	gaps, err := roleGaps(ctx, tx, id, today())
-	if err != nil {
-		return nil, err
-	}
-	return breachesOf(sys, gaps, s.official, today()), nil
+	var out []portal.Breach
+	err := s.read(ctx, actor, func(tx pgx.Tx) error {
+		sys, err := s.get(ctx, tx, id, today(), false)
+		if err != nil {
+			return err
+		}
+		gaps, err := roleGaps(ctx, tx, id, today())
+		if err != nil {
+			return err
+		}
+		out = breachesOf(sys, gaps, s.official, today())
+		return nil
+	})
+	return out, err
 }
 
 // Gap is a period without a holder of a role.

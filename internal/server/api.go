@@ -139,18 +139,12 @@ func (s *Server) apiSystems(w http.ResponseWriter, r *http.Request) {
 
 // apiSystem is one system with its current roles and breaches.
 func (s *Server) apiSystem(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	sys, ok := s.loadSystem(w, r)
 	if !ok {
-		s.notFound(w, r)
 		return
 	}
-	actor := actorFrom(r.Context())
-	sys, err := s.systems.Get(r.Context(), actor, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	breaches, err := s.systems.Breaches(r.Context(), actor, id)
+	id := sys.ID
+	breaches, err := s.systems.Breaches(r.Context(), actorFrom(r.Context()), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -30,9 +30,7 @@ func (s *Server) renderDepartments(w http.ResponseWriter, r *http.Request, statu
 		m.Rows = append(m.Rows, pages.DepartmentAdminRow{Href: departmentHref(d.ID), Name: d.Name, Short: d.ShortName, Active: d.Active})
 	}
 	title := "Förvaltningar"
-	if len(errs) > 0 {
-		title = "Fel: " + title
-	}
+	title = formTitle(title, errs)
 	s.render(w, r, status, pages.DepartmentsPage(s.page(r, title, "/admin/forvaltningar"), m))
 }
 
@@ -73,9 +71,7 @@ func (s *Server) renderDepartmentEdit(w http.ResponseWriter, r *http.Request, st
 		Active: components.Field{Name: "active", Label: "Aktiv", Checked: d.Active, Hint: "En inaktiv förvaltning kan inte väljas som ny systemägare."},
 	}
 	title := "Ändra förvaltning"
-	if len(errs) > 0 {
-		title = "Fel: " + title
-	}
+	title = formTitle(title, errs)
 	s.render(w, r, status, pages.DepartmentEditPage(s.page(r, title, "/admin/forvaltningar"), m))
 }
 

@@ -70,9 +70,7 @@ func (s *Server) renderPersonRoles(w http.ResponseWriter, r *http.Request, statu
 		}
 	}
 	title := p.Name
-	if len(errs) > 0 {
-		title = "Fel: " + title
-	}
+	title = formTitle(title, errs)
 	s.render(w, r, status, pages.PersonRolesPage(s.page(r, title, ""), m))
 }
 

@@ -112,9 +112,7 @@ func (s *Server) renderRoleForm(w http.ResponseWriter, r *http.Request, status i
 		}
 		title = "Ny " + m.RoleLabel
 	}
-	if len(errs) > 0 {
-		title = "Fel: " + title
-	}
+	title = formTitle(title, errs)
 	s.render(w, r, status, pages.RoleFormPage(s.page(r, title, "/system"), m))
 }
 

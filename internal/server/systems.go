@@ -135,21 +135,40 @@ func choiceOptions(all string, choices []portal.Choice) []components.Option {
 	return out
 }
 
-// showSystem is a system's page: facts, roles today or on a chosen day,
-// breaches with the guideline's section, role history and audit trail.
-func (s *Server) showSystem(w http.ResponseWriter, r *http.Request) {
+// loadSystem reads the system named by the path for the signed-in actor,
+// answering 404 (or the service's error) itself when it cannot.
+func (s *Server) loadSystem(w http.ResponseWriter, r *http.Request) (postgres.System, bool) {
 	id, ok := pathID(r)
 	if !ok {
 		s.notFound(w, r)
-		return
+		return postgres.System{}, false
 	}
-	ctx := r.Context()
-	actor := actorFrom(ctx)
-	sys, err := s.systems.Get(ctx, actor, id)
+	sys, err := s.systems.Get(r.Context(), actorFrom(r.Context()), id)
 	if err != nil {
 		s.fail(w, r, err)
+		return postgres.System{}, false
+	}
+	return sys, true
+}
+
+// formTitle marks a page title when its form has errors, so a screen reader
+// user hears the problem first (GOV.UK pattern).
+func formTitle(title string, errs map[string]string) string {
+	if len(errs) > 0 {
+		return "Fel: " + title
+	}
+	return title
+}
+
+// showSystem is a system's page: facts, roles today or on a chosen day,
+// breaches with the guideline's section, role history and audit trail.
+func (s *Server) showSystem(w http.ResponseWriter, r *http.Request) {
+	sys, ok := s.loadSystem(w, r)
+	if !ok {
 		return
 	}
+	ctx, id := r.Context(), sys.ID
+	actor := actorFrom(ctx)
 	hist, err := s.systems.History(ctx, actor, id)
 	if err != nil {
 		s.fail(w, r, err)
@@ -177,14 +196,10 @@ func (s *Server) showSystem(w http.ResponseWriter, r *http.Request) {
 			heading = "Roller den " + raw
 		}
 	}
-	adminID := int64(0)
-	if h := sys.Roles[portal.RoleAdministrator]; h != nil {
-		adminID = h.PersonID
-	}
 	m := pages.SystemDetail{
 		Name: sys.Facts.Name, Facts: factRows(sys), RolesHeading: heading, RolesDate: dateField, Roles: roleRows(roles),
 		Periods: periodRows(hist.Periods), Audit: auditRows(hist.Audit),
-		CanEdit: portal.CanEditFacts(actor, adminID), CanChangeRoles: portal.CanManageRegister(actor),
+		CanEdit: portal.CanEditFacts(actor, sys.AdministratorID()), CanChangeRoles: portal.CanManageRegister(actor),
 		EditHref: systemHref(id) + "/redigera", RolesHref: systemHref(id) + "/roller", HistoryHref: systemHref(id) + "/historik",
 		DateAction: systemHref(id) + "#roller",
 	}
@@ -195,18 +210,11 @@ func (s *Server) showSystem(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) systemHistory(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	sys, ok := s.loadSystem(w, r)
 	if !ok {
-		s.notFound(w, r)
 		return
 	}
-	actor := actorFrom(r.Context())
-	sys, err := s.systems.Get(r.Context(), actor, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	hist, err := s.systems.History(r.Context(), actor, id)
+	hist, err := s.systems.History(r.Context(), actorFrom(r.Context()), sys.ID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -436,9 +444,7 @@ func (s *Server) renderSystemForm(w http.ResponseWriter, r *http.Request, status
 		m.Heading, m.Action, m.Submit, m.CancelHref = "Ändra uppgifter: "+f.Name, systemHref(id)+"/redigera", "Spara ändringarna", systemHref(id)
 		title = "Ändra uppgifter"
 	}
-	if len(errs) > 0 {
-		title = "Fel: " + title
-	}
+	title = formTitle(title, errs)
 	s.render(w, r, status, pages.SystemFormPage(s.page(r, title, "/system"), m))
 }
 
@@ -458,22 +464,12 @@ func (s *Server) createSystem(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) editSystemForm(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	sys, ok := s.loadSystem(w, r)
 	if !ok {
-		s.notFound(w, r)
 		return
 	}
-	actor := actorFrom(r.Context())
-	sys, err := s.systems.Get(r.Context(), actor, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	adminID := int64(0)
-	if h := sys.Roles[portal.RoleAdministrator]; h != nil {
-		adminID = h.PersonID
-	}
-	if !portal.CanEditFacts(actor, adminID) {
+	id, actor := sys.ID, actorFrom(r.Context())
+	if !portal.CanEditFacts(actor, sys.AdministratorID()) {
 		s.denied(w, r, "not the system's administrator or IT-enheten")
 		return
 	}
