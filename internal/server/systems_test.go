@@ -2,11 +2,14 @@ package server_test
 
 import (
 	"context"
+	"encoding/csv"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"itportal/internal/auth"
 	"itportal/internal/testkit"
@@ -150,16 +153,31 @@ func TestRegisterHostileInput(t *testing.T) {
 	t.Parallel()
 	h := newPortal(t)
 	it := h.SignedIn(itUnit)
-	fields := []string{"description", "purpose", "supplier", "product", "version", "self_developed_ref", "notes", "web_address"}
+	fields := []string{"description", "purpose", "supplier", "product", "version", "self_developed_ref", "notes"}
+	stored := 0
 	for i, v := range testkit.Hostile(t) {
 		form := sysForm("Fientligt " + itoa(int64(i)) + " " + short(v))
 		for _, f := range fields {
 			form.Set(f, v)
 		}
+		// The address alone: refused unless it is a real http(s) address.
+		addr := sysForm("Adress " + itoa(int64(i)))
+		addr.Set("web_address", v)
+		if resp := it.Post("/system/ny", addr); resp.StatusCode != http.StatusUnprocessableEntity && resp.StatusCode != http.StatusBadRequest && resp.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Errorf("web address %.30q: %d, want it refused", v, resp.StatusCode)
+		} else {
+			testkit.AssertInert(t, "address form "+short(v), resp.Body)
+		}
 		resp := it.Post("/system/ny", form)
 		testkit.AssertInert(t, "system form "+short(v), resp.Body)
 		switch resp.StatusCode {
 		case http.StatusSeeOther:
+			stored++
+			var desc, notes string
+			if err := h.Pool.QueryRow(context.Background(), `SELECT description, notes FROM systems WHERE name = $1`,
+				strings.TrimSpace(form.Get("name"))).Scan(&desc, &notes); err != nil || desc != v || notes != v {
+				t.Errorf("%.30q not stored exactly: %v", v, err)
+			}
 			page := it.Get(resp.Header.Get("Location"))
 			testkit.AssertInert(t, "system page "+short(v), page.Body)
 		case http.StatusUnprocessableEntity, http.StatusBadRequest, http.StatusRequestEntityTooLarge:
@@ -170,6 +188,32 @@ func TestRegisterHostileInput(t *testing.T) {
 			t.Errorf("hostile %.30q: %d", v, resp.StatusCode)
 		}
 	}
+	// Most hostile text is stored exactly (a NUL byte and 100 kB are not).
+	if stored < len(testkit.Hostile(t))-3 {
+		t.Errorf("only %d of %d hostile texts stored", stored, len(testkit.Hostile(t)))
+	}
+	// Every export of what was stored: no cell may start a formula.
+	for _, path := range []string{"/system/export.csv", "/rollfordelning.csv"} {
+		resp := it.Get(path)
+		r := csv.NewReader(strings.NewReader(strings.TrimPrefix(resp.Body, "\ufeff")))
+		r.Comma, r.FieldsPerRecord = ';', -1
+		recs, err := r.ReadAll()
+		if err != nil || len(recs) < 2 {
+			t.Fatalf("%s: %v (%d rows)", path, err, len(recs))
+		}
+		assertNoFormula(t, path, recs[1:])
+	}
+	x := it.Get("/system/export.xlsx")
+	wb, err := excelize.OpenReader(strings.NewReader(x.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := wb.GetRows("Rollfördelning")
+	if len(rows) != stored+1 {
+		t.Errorf("xlsx export: %d rows for %d systems", len(rows)-1, stored)
+	}
+	assertNoFormula(t, "xlsx export", rows[1:])
+
 	list := it.Get("/system?q=" + url.QueryEscape("<script>"))
 	testkit.AssertInert(t, "system search", list.Body)
 	all := it.Get("/system")
@@ -182,4 +226,16 @@ func TestRegisterHostileInput(t *testing.T) {
 	_ = h.Pool.QueryRow(context.Background(), `SELECT min(id) FROM systems`).Scan(&sys)
 	picker := it.Get("/system/" + itoa(sys) + "/roller?roll=administrator&sok=" + url.QueryEscape("img"))
 	testkit.AssertInert(t, "person picker", picker.Body)
+}
+
+// assertNoFormula fails on a cell a spreadsheet would run as a formula.
+func assertNoFormula(t *testing.T, where string, rows [][]string) {
+	t.Helper()
+	for _, row := range rows {
+		for _, cell := range row {
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				t.Errorf("%s: a cell starts a formula: %.60q", where, cell)
+			}
+		}
+	}
 }
