@@ -57,11 +57,39 @@ func main() {
 	staff := flag.Int("staff", 10000, "staff to seed")
 	systems := flag.Int("systems", 10000, "systems to seed (each with three roles)")
 	update := flag.String("update", "", "write the results into this markdown file between the bench markers")
+	flag.StringVar(&onlyPages, "only", "", "measure only the pages whose name contains this text (and the reference)")
+	flag.StringVar(&explainTerm, "explain", "", "seed, print the query plans of the register searching for this term (- for the first page) and stop")
 	flag.Parse()
 	if err := run(*duration, *clients, *staff, *systems, *update); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+}
+
+// explainTerm, when set, makes the run print query plans instead of measuring.
+var explainTerm string
+
+// onlyPages, when set, limits the pages measured (for quick comparisons;
+// never with -update).
+var onlyPages string
+
+func explain(ctx context.Context, appURL string) error {
+	pool, err := postgres.OpenPool(ctx, postgres.PoolConfig{URL: appURL})
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	for _, term := range strings.Split(explainTerm, ",") {
+		if term == "-" {
+			term = ""
+		}
+		plan, err := postgres.ExplainRegister(ctx, pool, term)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("-- %q\n%s\n", term, plan)
+	}
+	return nil
 }
 
 type target struct {
@@ -119,6 +147,15 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 	importTime, importRows, err := measureImport(ctx, appURL)
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
+	}
+	// The dry run left 5,000 dead rows: vacuum them now, as autovacuum soon
+	// would, so autovacuum does not run on the servers' CPU while pages are
+	// measured.
+	if err := vacuum(ctx, ownerURL); err != nil {
+		return err
+	}
+	if explainTerm != "" {
+		return explain(ctx, appURL)
 	}
 
 	idp, err := auth.StartDevIdP("127.0.0.1:0", []auth.Persona{
@@ -202,6 +239,9 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 	}
 	var results []result
 	for _, tg := range targets {
+		if onlyPages != "" && !tg.ref && !strings.Contains(tg.name, onlyPages) {
+			continue
+		}
 		cs := sessions
 		if tg.ref {
 			cs = refClients
@@ -231,7 +271,7 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 	table += fmt.Sprintf("\n`/rollfordelning` with all %d systems (one client): median %.0f ms, slowest of 5 %.0f ms.\n", systems, ms(rollTimes[2]), ms(rollTimes[4]))
 	table += fmt.Sprintf("\nImport dry run of a %d-row XLSX into the seeded register: %.2f s.\n", importRows, importTime.Seconds())
 	fmt.Println(table)
-	if update != "" {
+	if update != "" && onlyPages == "" {
 		return updateFile(update, table)
 	}
 	return nil
@@ -319,6 +359,16 @@ func seedSystems(ctx context.Context, ownerURL string, n int) (int64, error) {
 	var id int64
 	err = conn.QueryRow(ctx, `SELECT min(id) FROM systems`).Scan(&id)
 	return id, err
+}
+
+func vacuum(ctx context.Context, url string) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `VACUUM ANALYZE`)
+	return err
 }
 
 // measureImport times the dry run of a 5,000-row register file (made by the

@@ -238,14 +238,16 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	b := testkit.NewBrowser(t, p.URL)
 	b.SignIn("it-enheten", "/")
 
-	// Hold a lock on the table the start page reads, so the request is
-	// still in flight when shutdown begins.
+	// Hold a lock on the table every signed-in request reads (the session;
+	// other reads may come from the read caches), so the request is still
+	// in flight when shutdown begins.
 	ctx := context.Background()
 	lockTx, err := db.OwnerPool(t).Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := lockTx.Exec(ctx, `LOCK TABLE departments IN ACCESS EXCLUSIVE MODE`); err != nil {
+	t.Cleanup(func() { _ = lockTx.Rollback(context.Background()) })
+	if _, err := lockTx.Exec(ctx, `LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE`); err != nil {
 		t.Fatal(err)
 	}
 	type result struct {

@@ -48,9 +48,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	metrics := server.NewMetrics(pool, buildInfo())
 	sessions := auth.NewSessions(postgres.NewSessionStore(pool), cfg.BaseURL.Scheme == "https", cfg.SessionIdle, cfg.SessionMax)
 	oidc := auth.NewOIDC(cfg.OIDC, cfg.BaseURL, log)
+	changes := postgres.NewChangeFeed(pool, log)
+	feedCtx, stopFeed := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopFeed()
+	go changes.Run(feedCtx)
 	handler := server.NewServer(server.Deps{
 		Logger: log, Config: cfg, Pool: pool, Assets: assets, Readiness: ready, Metrics: metrics,
-		OIDC: oidc, Sessions: sessions, Enqueue: jobs.Enqueuer(river),
+		OIDC: oidc, Sessions: sessions, Enqueue: jobs.Enqueuer(river), Changes: changes,
 	})
 
 	srv := &http.Server{

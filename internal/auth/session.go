@@ -41,6 +41,7 @@ type Sessions struct {
 func NewSessions(store scs.Store, secure bool, idle, maxAge time.Duration) *Sessions {
 	sm := scs.New()
 	sm.Store = store
+	sm.Codec = sessionCodec{}
 	sm.Lifetime = maxAge + PendingLifetime
 	sm.Cookie.Name = "itportal_session"
 	if secure {

@@ -65,6 +65,8 @@ type Portal struct {
 	Logs  *testkit.LogSink
 	Clock *Clock
 	Cfg   config.Config
+	// Changes is the portal's change feed (its read caches follow it).
+	Changes *postgres.ChangeFeed
 }
 
 // Start runs a portal on a fresh database with the test personas (and the
@@ -112,9 +114,17 @@ func Start(t testing.TB, tweak ...func(map[string]string)) *Portal {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The read caches run as in production, so tests see what users see
+	// when another replica (here: the test's own pool) changes data.
+	p.Changes = postgres.NewChangeFeed(p.Pool, log)
+	feedCtx, stopFeed := context.WithCancel(context.Background())
+	feedDone := make(chan struct{})
+	go func() { defer close(feedDone); p.Changes.Run(feedCtx) }()
+	t.Cleanup(func() { stopFeed(); <-feedDone })
 	p.Srv.Config.Handler = server.NewServer(server.Deps{
 		Logger: log, Config: cfg, Pool: p.Pool, Assets: assets,
 		OIDC: auth.NewOIDC(cfg.OIDC, cfg.BaseURL, log), Sessions: sessions, Enqueue: jobs.Enqueuer(river),
+		Changes: p.Changes,
 	})
 	p.Srv.Start()
 	t.Cleanup(p.Srv.Close)
@@ -137,3 +147,30 @@ func (p *Portal) SignedIn(persona auth.Persona) *testkit.Browser {
 
 // Itoa formats an id for a URL.
 func Itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Sync waits until the portal's read caches have seen every change committed
+// before the call (a test's direct SQL plays another replica): it sends a
+// change notification of its own and waits for it, since PostgreSQL delivers
+// notifications in commit order.
+func (p *Portal) Sync() {
+	p.t.Helper()
+	before, live := p.Changes.Generation()
+	if !live {
+		return // nothing is cached
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := p.Owner.Exec(ctx, `SELECT pg_notify('itportal_changed', 'sync')`); err != nil {
+		p.t.Fatal(err)
+	}
+	for {
+		if now, _ := p.Changes.Generation(); now > before {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			p.t.Fatal("change notification not seen within 10 s")
+		case <-time.After(time.Millisecond):
+		}
+	}
+}

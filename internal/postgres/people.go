@@ -18,7 +18,8 @@ import (
 // PersonService knows the people of the municipality: sign-in, the actor
 // behind a session, and administration of people and their sessions.
 type PersonService struct {
-	pool *pgxpool.Pool
+	pool   *pgxpool.Pool
+	actors *readCache[int64, SessionCheck]
 }
 
 // NewPersonService returns the service over pool.
@@ -210,8 +211,22 @@ type SessionCheck struct {
 	MergedInto int64
 }
 
+// CacheWith keeps loaded actors for as long as the feed reports no change
+// to people, their roles or departments: the session itself is still read
+// from the database on every request.
+func (s *PersonService) CacheWith(feed *ChangeFeed) {
+	s.actors = newReadCache[int64, SessionCheck](feed, 10000)
+}
+
 // Actor loads the person behind a session, with roles and department.
 func (s *PersonService) Actor(ctx context.Context, personID int64) (SessionCheck, error) {
+	if s.actors == nil {
+		return s.loadActor(ctx, personID)
+	}
+	return s.actors.get(personID, func() (SessionCheck, error) { return s.loadActor(ctx, personID) })
+}
+
+func (s *PersonService) loadActor(ctx context.Context, personID int64) (SessionCheck, error) {
 	var c SessionCheck
 	var roles []string
 	var deptID *int64

@@ -22,6 +22,14 @@ type SystemService struct {
 	pool     *pgxpool.Pool
 	enqueue  Enqueuer
 	official string // the municipality's official web address (R13)
+	pages    *readCache[SystemFilter, SystemPage]
+}
+
+// CacheWith keeps the register's unsearched list pages (the first page of
+// /system above all) for as long as the feed reports no change. Searches are
+// not cached: their terms are as many as the users.
+func (s *SystemService) CacheWith(feed *ChangeFeed) {
+	s.pages = newReadCache[SystemFilter, SystemPage](feed, 256)
 }
 
 // Enqueuer inserts background jobs inside a transaction (River's InsertTx).

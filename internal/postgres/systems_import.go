@@ -66,7 +66,10 @@ func (s *SystemService) Import(ctx context.Context, actor *portal.Actor, file re
 	if err != nil {
 		return res, translate(err)
 	}
-	defer func() { _ = tx.Rollback(ctx) }()
+	defer func() {
+		_ = tx.Rollback(ctx)
+		s.mergeSearchIndexes(ctx)
+	}()
 	imp := &importer{tx: tx, actor: actor, opt: opt, file: file, res: &res, today: today()}
 	if err := imp.run(ctx); err != nil {
 		return res, err
@@ -84,6 +87,16 @@ func (s *SystemService) Import(ctx context.Context, actor *portal.Actor, file re
 	}
 	res.Committed = true
 	return res, nil
+}
+
+// mergeSearchIndexes merges the search indexes' pending entries after an
+// import or a dry run (migration 00009), so the next searches use the
+// indexes at once instead of waiting for autovacuum. A failure only costs
+// speed: it is logged by nobody and retried by the next import.
+func (s *SystemService) mergeSearchIndexes(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	_, _ = s.pool.Exec(ctx, `SELECT merge_search_index_lists()`)
 }
 
 type importer struct {

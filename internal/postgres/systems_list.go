@@ -87,8 +87,10 @@ func (f *SystemFilter) Normalise() {
 // The register's filter, shared by the page query and the count. Search:
 // Swedish full text (stemming: "förvaltare" finds "förvaltaren") over name,
 // description, purpose, supplier and product, trigram similarity on the
-// name ("trserva" finds Treserva), and the current owner's and
-// administrator's names; each branch of the union is backed by an index.
+// name ("trserva" finds Treserva), and the current administrator's name;
+// each branch of the union is backed by an index. (The owning department
+// is a filter, not a search: searching department names matched thousands
+// of systems per department and made PostgreSQL scan the whole table.)
 // Role filters are EXISTS probes, so rows that are not shown are not joined.
 const systemFilters = `
 	WHERE $1::text = $1::text AND $9::text = $9::text AND $10::bigint = $10::bigint
@@ -112,9 +114,7 @@ const systemSearch = systemFilters + `
 	        SELECT s2.id FROM systems s2 WHERE s2.search_doc @@ websearch_to_tsquery('swedish', $1::text)
 	        UNION SELECT s2.id FROM systems s2 WHERE s2.name % $1::text
 	        UNION SELECT h.system_id FROM role_assignments h JOIN people hp ON hp.id = h.person_id
-	              WHERE h.role = 'administrator' AND h.valid @> current_date AND hp.name ILIKE '%' || $9 || '%'
-	        UNION SELECT h.system_id FROM role_assignments h JOIN departments hd ON hd.id = h.department_id
-	              WHERE h.role = 'owner' AND h.valid @> current_date AND hd.name ILIKE '%' || $9 || '%')`
+	              WHERE h.role = 'administrator' AND h.valid @> current_date AND hp.name ILIKE '%' || $9 || '%')`
 
 // Counts of what the filter (and search) match.
 const (
@@ -124,14 +124,33 @@ const (
 
 // systemSelect selects the rows shown, with their current roles.
 const systemSelect = `
-	SELECT s.id, s.name, s.lifecycle, s.supplier, COALESCE(d.name, ''), COALESCE(p.name, ''), COALESCE(p.active, true),
-	       COALESCE(op.operator, '')
-	FROM systems s
+	SELECT ` + listColumns + `
+	FROM systems s` + systemRoleJoins
+
+const listColumns = `s.id, s.name, s.lifecycle, s.supplier, COALESCE(d.name, ''), COALESCE(p.name, ''), COALESCE(p.active, true),
+	       COALESCE(op.operator, '')`
+
+const systemRoleJoins = `
 	LEFT JOIN role_assignments ro ON ro.system_id = s.id AND ro.role = 'owner' AND ro.valid @> current_date
 	LEFT JOIN departments d ON d.id = ro.department_id
 	LEFT JOIN role_assignments ra ON ra.system_id = s.id AND ra.role = 'administrator' AND ra.valid @> current_date
 	LEFT JOIN people p ON p.id = ra.person_id
 	LEFT JOIN role_assignments op ON op.system_id = s.id AND op.role = 'operations' AND op.valid @> current_date`
+
+// systemSearchPage is the search in relevance order (the default) in one
+// statement that runs the search once: the matches are collected with their
+// rank, counted, and only the 50 shown are joined with their roles.
+const systemSearchPage = `
+	WITH m AS MATERIALIZED (
+	    SELECT s.id, s.name, GREATEST(similarity(s.name, $1::text), word_similarity($1::text, s.name),
+	           ts_rank(s.search_doc, websearch_to_tsquery('swedish', $1::text))) AS rank
+	    FROM systems s` + systemSearch + `
+	), shown AS (
+	    SELECT id, rank FROM m ORDER BY rank DESC, name COLLATE swedish, id LIMIT 50 OFFSET $11
+	)
+	SELECT ` + listColumns + `, (SELECT count(*) FROM m)
+	FROM shown JOIN systems s ON s.id = shown.id` + systemRoleJoins + `
+	ORDER BY shown.rank DESC, s.name COLLATE swedish, s.id`
 
 // The orders, each a constant (sorting never comes from input text).
 const (
@@ -139,8 +158,6 @@ const (
 	orderByOwner     = ` ORDER BY d.name COLLATE swedish NULLS LAST, s.name COLLATE swedish, s.id LIMIT 50 OFFSET $11`
 	orderByLifecycle = ` ORDER BY array_position(ARRAY['planerad','under_inforande','i_drift','under_avveckling','avvecklad'], s.lifecycle), s.name COLLATE swedish, s.id LIMIT 50 OFFSET $11`
 	orderByChanged   = ` ORDER BY s.updated_at DESC, s.id LIMIT 50 OFFSET $11`
-	orderByRelevance = ` ORDER BY GREATEST(similarity(s.name, $1::text), word_similarity($1::text, s.name),
-	         ts_rank(s.search_doc, websearch_to_tsquery('swedish', $1::text))) DESC, s.name COLLATE swedish, s.id LIMIT 50 OFFSET $11`
 )
 
 const (
@@ -153,7 +170,6 @@ const (
 	systemSearchByOwner     = systemSelect + systemSearch + orderByOwner
 	systemSearchByLifecycle = systemSelect + systemSearch + orderByLifecycle
 	systemSearchByChanged   = systemSelect + systemSearch + orderByChanged
-	systemSearchByRelevance = systemSelect + systemSearch + orderByRelevance
 	systemListAfterCursor   = systemSelect + systemFilters + cursorAfter
 	systemSearchAfterCursor = systemSelect + systemSearch + cursorAfter
 	cursorAfter             = `
@@ -170,35 +186,22 @@ const (
 	systemSearchAllByName = systemSelect + systemSearch + ` ORDER BY s.name COLLATE swedish, s.id`
 )
 
-// querySystems runs the list query for the filter's sort and search.
+// querySystems runs the unsearched list query for the filter's sort.
 func (s *SystemService) querySystems(ctx context.Context, f SystemFilter, args []any) (pgx.Rows, error) {
-	if f.Query == "" {
-		switch f.Sort {
-		case "agare":
-			return s.pool.Query(ctx, systemListByOwner, args...)
-		case "livscykel":
-			return s.pool.Query(ctx, systemListByLifecycle, args...)
-		case "andrad":
-			return s.pool.Query(ctx, systemListByChanged, args...)
-		}
-		if f.Page == 1 {
-			// The most requested page: without an OFFSET parameter its
-			// generic plan walks the name index and stops after 50 rows.
-			return s.pool.Query(ctx, systemListFirstPage, args[:10]...)
-		}
-		return s.pool.Query(ctx, systemListByName, args...)
-	}
 	switch f.Sort {
 	case "agare":
-		return s.pool.Query(ctx, systemSearchByOwner, args...)
+		return s.pool.Query(ctx, systemListByOwner, args...)
 	case "livscykel":
-		return s.pool.Query(ctx, systemSearchByLifecycle, args...)
+		return s.pool.Query(ctx, systemListByLifecycle, args...)
 	case "andrad":
-		return s.pool.Query(ctx, systemSearchByChanged, args...)
-	case "namn":
-		return s.pool.Query(ctx, systemSearchByName, args...)
+		return s.pool.Query(ctx, systemListByChanged, args...)
 	}
-	return s.pool.Query(ctx, systemSearchByRelevance, args...)
+	if f.Page == 1 {
+		// The most requested page: without an OFFSET parameter its
+		// generic plan walks the name index and stops after 50 rows.
+		return s.pool.Query(ctx, systemListFirstPage, args[:10]...)
+	}
+	return s.pool.Query(ctx, systemListByName, args...)
 }
 
 func scanSystemRow(r pgx.CollectableRow) (SystemRow, error) {
@@ -231,13 +234,25 @@ func (s *SystemService) ListAfter(ctx context.Context, actor *portal.Actor, f Sy
 }
 
 // List returns a page of the register. Everyone signed in may read it.
+// The page is shared when it comes from the cache: callers must not modify
+// it.
 func (s *SystemService) List(ctx context.Context, actor *portal.Actor, f SystemFilter) (SystemPage, error) {
 	if actor == nil {
 		return SystemPage{}, portal.Forbidden("Logga in för att läsa registret.")
 	}
 	f.Normalise()
+	if s.pages == nil || f.Query != "" {
+		return s.list(ctx, f)
+	}
+	return s.pages.get(f, func() (SystemPage, error) { return s.list(ctx, f) })
+}
+
+func (s *SystemService) list(ctx context.Context, f SystemFilter) (SystemPage, error) {
 	args := []any{f.Query, f.DepartmentID, f.Lifecycle, f.Hosting, f.PersonalData, f.MissingAdministrator, f.HeldBy,
 		f.EvaluationOverdue, escapeLike(f.Query), f.PerPage, (f.Page - 1) * f.PerPage}
+	if f.Query != "" {
+		return s.search(ctx, f, args)
+	}
 	rows, err := s.querySystems(ctx, f, args)
 	if err != nil {
 		return SystemPage{}, translate(err)
@@ -252,12 +267,64 @@ func (s *SystemService) List(ctx context.Context, actor *portal.Actor, f SystemF
 	case f == (SystemFilter{Sort: f.Sort, Page: f.Page, PerPage: f.PerPage}):
 		// Nothing filtered: count the table, not the filter.
 		err = s.pool.QueryRow(ctx, `SELECT count(*) FROM systems`).Scan(&page.Total)
-	case f.Query == "":
-		err = s.pool.QueryRow(ctx, systemCount, args[:10]...).Scan(&page.Total)
 	default:
-		err = s.pool.QueryRow(ctx, systemSearchCount, args[:10]...).Scan(&page.Total)
+		err = s.pool.QueryRow(ctx, systemCount, args[:10]...).Scan(&page.Total)
 	}
 	if err != nil {
+		return page, translate(err)
+	}
+	return page, nil
+}
+
+// search runs the default (relevance) order as one statement; the other
+// orders send the page's query and the count in one round trip.
+func (s *SystemService) search(ctx context.Context, f SystemFilter, args []any) (page SystemPage, err error) {
+	page = SystemPage{Page: f.Page, PerPage: f.PerPage}
+	if f.Sort == "relevans" {
+		rows, err := s.pool.Query(ctx, systemSearchPage, args...)
+		if err != nil {
+			return page, translate(err)
+		}
+		page.Rows, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (SystemRow, error) {
+			var row SystemRow
+			err := r.Scan(&row.ID, &row.Name, &row.Lifecycle, &row.Supplier, &row.Owner, &row.Administrator, &row.AdminActive, &row.Operations, &page.Total)
+			return row, err
+		})
+		if err != nil {
+			return page, translate(err)
+		}
+		if len(page.Rows) == 0 && f.Page > 1 {
+			// Past the last page: the count comes from the query that shows rows.
+			err = s.pool.QueryRow(ctx, systemSearchCount, args[:10]...).Scan(&page.Total)
+		}
+		return page, translate(err)
+	}
+	b := &pgx.Batch{}
+	switch f.Sort {
+	case "agare":
+		b.Queue(systemSearchByOwner, args...)
+	case "livscykel":
+		b.Queue(systemSearchByLifecycle, args...)
+	case "andrad":
+		b.Queue(systemSearchByChanged, args...)
+	default:
+		b.Queue(systemSearchByName, args...)
+	}
+	b.Queue(systemSearchCount, args[:10]...)
+	br := s.pool.SendBatch(ctx, b)
+	defer func() {
+		if cerr := br.Close(); err == nil && cerr != nil {
+			err = translate(cerr)
+		}
+	}()
+	rows, err := br.Query()
+	if err != nil {
+		return page, translate(err)
+	}
+	if page.Rows, err = pgx.CollectRows(rows, scanSystemRow); err != nil {
+		return page, translate(err)
+	}
+	if err := br.QueryRow().Scan(&page.Total); err != nil {
 		return page, translate(err)
 	}
 	return page, nil

@@ -59,3 +59,26 @@ func BenchmarkSignInRoundTrip(b *testing.B) {
 	}
 	b.ReportMetric(float64(portal.Microseconds())/float64(b.N)/1000, "portal-ms/signin")
 }
+
+// BenchmarkRegisterPage renders the register's first page (50 of 500
+// systems, served from the read cache after the first view) in-process:
+// the portal's own cost of the page, for CPU profiles.
+func BenchmarkRegisterPage(b *testing.B) {
+	h := newPortal(b)
+	if _, err := h.Owner.Exec(b.Context(), `INSERT INTO systems (name, lifecycle, supplier) SELECT 'System ' || g, 'i_drift', 'Leverantör AB' FROM generate_series(1, 500) g`); err != nil {
+		b.Fatal(err)
+	}
+	h.Sync()
+	browser := h.SignedIn(itUnit)
+	handler := h.Srv.Config.Handler
+	cookie := browser.Cookie("itportal_session")
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodGet, "/system", nil)
+		req.AddCookie(cookie)
+		w := httptest.NewRecorder()
+		handler.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatalf("status %d", w.Code)
+		}
+	}
+}

@@ -25,7 +25,8 @@ type Deps struct {
 	Metrics   *Metrics
 	OIDC      *auth.OIDC
 	Sessions  *auth.Sessions
-	Enqueue   postgres.Enqueuer // inserts jobs in a service's transaction
+	Enqueue   postgres.Enqueuer    // inserts jobs in a service's transaction
+	Changes   *postgres.ChangeFeed // read caches follow it; nil caches nothing
 }
 
 // Server holds the handlers' dependencies.
@@ -42,6 +43,7 @@ type Server struct {
 	people      *postgres.PersonService
 	systems     *postgres.SystemService
 	uploads     *postgres.UploadService
+	changes     *postgres.ChangeFeed
 }
 
 // NewServer returns the portal's HTTP handler with every route and middleware.
@@ -59,6 +61,12 @@ func NewServer(d Deps) http.Handler {
 		people:      postgres.NewPersonService(d.Pool),
 		systems:     postgres.NewSystemService(d.Pool, d.Enqueue, d.Config.OfficialWebAddress),
 		uploads:     postgres.NewUploadService(d.Pool),
+		changes:     d.Changes,
+	}
+	if d.Changes != nil {
+		s.departments.CacheWith(d.Changes)
+		s.people.CacheWith(d.Changes)
+		s.systems.CacheWith(d.Changes)
 	}
 	if s.sessions != nil {
 		// A session store that cannot be reached is a 503 page, not Go's text.

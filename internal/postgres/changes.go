@@ -1,0 +1,158 @@
+package postgres
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"itportal/internal/portal"
+)
+
+// ChangeChannel is where statement triggers announce changes to the tables
+// behind the read caches (migration 00008).
+const ChangeChannel = "itportal_changed"
+
+// ChangeFeed follows the database's change notifications so that a replica
+// may cache reads of data that changes rarely: the register's unfiltered
+// pages, the departments, the signed-in person. Its generation moves on
+// every notification, on every local write (Bump) and whenever the listening
+// connection is lost or regained; while it is lost, nothing is cached and
+// every read goes to the database. A nil feed caches nothing.
+type ChangeFeed struct {
+	pool *pgxpool.Pool
+	log  *slog.Logger
+	gen  atomic.Uint64
+	live atomic.Bool
+}
+
+// NewChangeFeed returns a feed over the pool's database; Run starts it.
+func NewChangeFeed(pool *pgxpool.Pool, log *slog.Logger) *ChangeFeed {
+	return &ChangeFeed{pool: pool, log: log}
+}
+
+// Run listens until ctx ends, reconnecting after a lost connection (a
+// PostgreSQL restart, a fail-over) with a growing pause of up to 30 s.
+func (f *ChangeFeed) Run(ctx context.Context) {
+	pause := 500 * time.Millisecond
+	for ctx.Err() == nil {
+		started := time.Now()
+		err := f.listen(ctx)
+		f.live.Store(false)
+		f.gen.Add(1)
+		if ctx.Err() != nil {
+			return
+		}
+		if time.Since(started) > time.Minute {
+			pause = 500 * time.Millisecond
+		}
+		f.log.Warn("change feed lost; read caches are off until it is back", "err", err, "retry_in", pause.String())
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 30*time.Second)
+	}
+}
+
+func (f *ChangeFeed) listen(ctx context.Context) error {
+	conn, err := pgx.ConnectConfig(ctx, f.pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return err
+	}
+	defer func() {
+		closeCtx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = conn.Close(closeCtx)
+	}()
+	if _, err := conn.Exec(ctx, "LISTEN "+ChangeChannel); err != nil {
+		return err
+	}
+	// Whatever was cached before now may have missed a change.
+	f.gen.Add(1)
+	f.live.Store(true)
+	f.log.Debug("change feed listening")
+	for {
+		if _, err := conn.WaitForNotification(ctx); err != nil {
+			return err
+		}
+		f.gen.Add(1)
+	}
+}
+
+// Bump drops this replica's caches at once, for a write it just committed
+// (the notification follows a moment later).
+func (f *ChangeFeed) Bump() {
+	if f != nil {
+		f.gen.Add(1)
+	}
+}
+
+// Live reports whether the feed is listening, so caches are in use.
+func (f *ChangeFeed) Live() bool { return f != nil && f.live.Load() }
+
+// Generation returns the current generation and whether caching is on.
+func (f *ChangeFeed) Generation() (uint64, bool) {
+	if f == nil {
+		return 0, false
+	}
+	live := f.live.Load()
+	return f.gen.Load(), live
+}
+
+// readCache keeps up to max values of one kind for as long as the feed's
+// generation and the Stockholm date (current roles and due dates move at
+// midnight) stay the same. Cached values are shared: callers must not
+// modify them.
+type readCache[K comparable, V any] struct {
+	feed *ChangeFeed
+	max  int
+
+	mu  sync.Mutex
+	gen uint64
+	day time.Time
+	m   map[K]V
+}
+
+func newReadCache[K comparable, V any](feed *ChangeFeed, max int) *readCache[K, V] {
+	return &readCache[K, V]{feed: feed, max: max}
+}
+
+// get returns the cached value for k, or loads it and keeps it when nothing
+// changed while it was loading.
+func (c *readCache[K, V]) get(k K, load func() (V, error)) (V, error) {
+	gen, live := c.feed.Generation()
+	if !live {
+		return load()
+	}
+	day := portal.Today()
+	c.mu.Lock()
+	if c.gen == gen && c.day.Equal(day) {
+		if v, ok := c.m[k]; ok {
+			c.mu.Unlock()
+			return v, nil
+		}
+	}
+	c.mu.Unlock()
+	v, err := load()
+	if err != nil {
+		return v, err
+	}
+	if after, live := c.feed.Generation(); !live || after != gen || !portal.Today().Equal(day) {
+		return v, nil // something changed meanwhile: use it once, keep nothing
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen || !c.day.Equal(day) {
+		c.gen, c.day, c.m = gen, day, make(map[K]V)
+	}
+	if len(c.m) < c.max {
+		c.m[k] = v
+	}
+	return v, nil
+}

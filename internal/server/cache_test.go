@@ -1,0 +1,75 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestReadCachesFollowChanges: the register's list, the departments and
+// the signed-in person are cached per replica. A change made on this
+// replica shows on the very next page; a change made elsewhere (here: SQL
+// from the test, as another replica would commit it) shows once its
+// notification has arrived; nothing stale outlives either.
+func TestReadCachesFollowChanges(t *testing.T) {
+	t.Parallel()
+	h := newPortal(t)
+	ctx := context.Background()
+	it := h.SignedIn(itUnit)
+	resp := it.Post("/system/ny", sysForm("Alfasystemet"))
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create: %d\n%s", resp.StatusCode, resp.Body)
+	}
+	id := idInLocation.FindStringSubmatch(resp.Header.Get("Location"))[1]
+	for range 2 { // the second view is served from the cache
+		if page := it.Get("/system"); !strings.Contains(page.Body, "Alfasystemet") {
+			t.Fatalf("new system missing from the register:\n%s", page.Body)
+		}
+	}
+
+	// Another replica renames it.
+	if _, err := h.Owner.Exec(ctx, `UPDATE systems SET name = 'Betasystemet' WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	h.Sync()
+	if page := it.Get("/system"); !strings.Contains(page.Body, "Betasystemet") || strings.Contains(page.Body, "Alfasystemet") {
+		t.Fatalf("a change made elsewhere is not shown:\n%s", page.Body)
+	}
+
+	// This replica renames it: shown at once, without waiting for anything.
+	form := it.Get("/system/" + id + "/redigera")
+	edit := sysForm("Gammasystemet")
+	edit.Set("version", regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(form.Body)[1])
+	if resp := it.Post("/system/"+id+"/redigera", edit); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("edit: %d\n%s", resp.StatusCode, resp.Body)
+	}
+	if page := it.Get("/system"); !strings.Contains(page.Body, "Gammasystemet") || strings.Contains(page.Body, "Betasystemet") {
+		t.Fatalf("this replica's own change is not shown:\n%s", page.Body)
+	}
+
+	// A new department elsewhere appears in the register's filter.
+	if page := it.Get("/system"); strings.Contains(page.Body, "Miljöförvaltningen") {
+		t.Fatal("department shown before it exists")
+	}
+	if _, err := h.Owner.Exec(ctx, `INSERT INTO departments (name, short_name) VALUES ('Miljöförvaltningen', 'MIL')`); err != nil {
+		t.Fatal(err)
+	}
+	h.Sync()
+	if page := it.Get("/system"); !strings.Contains(page.Body, "Miljöförvaltningen") {
+		t.Fatal("a department added elsewhere is missing from the filter")
+	}
+
+	// IT-enheten's role is taken away elsewhere: the next request is refused.
+	if resp := it.Get("/system/ny"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("IT-enheten's form: %d", resp.StatusCode)
+	}
+	if _, err := h.Owner.Exec(ctx, `DELETE FROM person_roles WHERE person_id = (SELECT id FROM people WHERE email = $1)`, itUnit.Email); err != nil {
+		t.Fatal(err)
+	}
+	h.Sync()
+	if resp := it.Get("/system/ny"); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("a revoked role still works: %d", resp.StatusCode)
+	}
+}
