@@ -56,6 +56,7 @@ func main() {
 	clients := flag.Int("clients", 32, "concurrent clients")
 	staff := flag.Int("staff", 10000, "staff to seed")
 	systems := flag.Int("systems", 10000, "systems to seed (each with three roles)")
+	flag.IntVar(&cases, "cases", 5000, "cases to seed")
 	update := flag.String("update", "", "write the results into this markdown file between the bench markers")
 	flag.StringVar(&onlyPages, "only", "", "measure only the pages whose name contains this text (and the reference)")
 	flag.StringVar(&explainTerm, "explain", "", "seed, print the query plans of the register searching for this term (- for the first page) and stop")
@@ -65,6 +66,9 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// cases is how many cases (ärenden) the seed files.
+var cases int
 
 // explainTerm, when set, makes the run print query plans instead of measuring.
 var explainTerm string
@@ -144,6 +148,9 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 	if err != nil {
 		return err
 	}
+	if err := seedCases(ctx, ownerURL, cases); err != nil {
+		return fmt.Errorf("seed cases: %w", err)
+	}
 	importTime, importRows, err := measureImport(ctx, appURL)
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
@@ -159,7 +166,7 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 	}
 
 	idp, err := auth.StartDevIdP("127.0.0.1:0", []auth.Persona{
-		{Key: "admin", Name: "Bench Admin", Email: "bench.admin@example.lillaedet.se", EmployeeNumber: "B00000", Groups: []string{auth.DevGroupAdmin}},
+		{Key: "admin", Name: "Bench Admin", Email: "bench.admin@example.lillaedet.se", EmployeeNumber: "B00000", Groups: []string{auth.DevGroupAdmin, auth.DevGroupITUnit}},
 	})
 	if err != nil {
 		return err
@@ -236,6 +243,8 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 		{name: "register search with a typo `/system?q=trserva`", path: "http://" + portalAddr + "/system?q=trserva"},
 		{name: "system page `/system/{id}`", path: "http://" + portalAddr + "/system/" + strconv.FormatInt(systemID, 10)},
 		{name: "API `/api/v1/systems?limit=50`", path: "http://" + portalAddr + "/api/v1/systems?limit=50"},
+		{name: "work queue `/arenden?vy=ko` (open cases of " + strconv.Itoa(cases) + ")", path: "http://" + portalAddr + "/arenden?vy=ko"},
+		{name: "all cases `/arenden?vy=alla`", path: "http://" + portalAddr + "/arenden?vy=alla"},
 	}
 	var results []result
 	for _, tg := range targets {
@@ -313,6 +322,39 @@ func seed(ctx context.Context, ownerURL string, staff int) (int64, error) {
 	}
 	_, err = conn.Exec(ctx, `ANALYZE`)
 	return id, err
+}
+
+// seedCases files n cases over the last two years from the seeded staff:
+// a tenth each waiting, in handling and waiting for completion, the rest
+// decided or withdrawn.
+func seedCases(ctx context.Context, ownerURL string, n int) error {
+	conn, err := pgx.Connect(ctx, ownerURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `
+		WITH c AS (
+			SELECT g,
+			       (ARRAY['inforande','uppgradering','oppen_kallkod','egenutvecklad','natanslutning'])[1 + g % 5] AS kind,
+			       CASE WHEN g % 10 = 0 THEN 'inskickat' WHEN g % 10 = 1 THEN 'under_handlaggning' WHEN g % 10 = 2 THEN 'komplettering_begard'
+			            WHEN g % 10 < 7 THEN 'beviljat' WHEN g % 10 < 9 THEN 'avslaget' ELSE 'aterkallat' END AS state,
+			       now() - make_interval(hours => (n - g) * 3) AS submitted
+			FROM generate_series(1, $1::int) g, (SELECT $1::int AS n) k
+		)
+		INSERT INTO requests (kind, state, author_id, department_id, title, description, contact, financing_source, financing_confirmed,
+			number_year, number_seq, submitted_at, decided_at, decided_by, decision_motivation)
+		SELECT c.kind, c.state, p.id, p.department_id, 'Ärende ' || c.g || ': ' || c.kind, 'Beskrivning av ärendet', p.name, 'Budget', true,
+			2025 + c.g % 2, c.g / 2 + 1, c.submitted,
+			CASE WHEN c.state IN ('beviljat', 'avslaget') THEN c.submitted + interval '2 days' END,
+			CASE WHEN c.state IN ('beviljat', 'avslaget') THEN (SELECT id FROM people WHERE employee_number = 'B00000') END,
+			CASE WHEN c.state IN ('beviljat', 'avslaget') THEN 'Motivering' ELSE '' END
+		FROM c JOIN LATERAL (SELECT id, name, department_id FROM people ORDER BY id OFFSET (c.g * 7 % 9000) LIMIT 1) p ON true`, n)
+	if err != nil {
+		return err
+	}
+	_, err = conn.Exec(ctx, `ANALYZE requests`)
+	return err
 }
 
 // seedSystems adds n systems, each with an owner, an administrator and an

@@ -482,7 +482,7 @@ func TestServeWithoutAutoMigrateWaitsForTheSchema(t *testing.T) {
 	}
 	// Ready at the next retry after the schema is current (the 5 s recovery
 	// figure is TestServeWaitsForTheDatabase's; this one is about waiting).
-	waitReady(t, base, 20*time.Second)
+	waitReady(t, base, 60*time.Second) // generous: under a loaded CI the migrations alone can take seconds
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)

@@ -56,7 +56,10 @@ func Load(ctx context.Context, pool *pgxpool.Pool) error {
 	if err := loadSystems(ctx, tx); err != nil {
 		return err
 	}
-	return tx.Commit(ctx)
+	if err := tx.Commit(ctx); err != nil {
+		return err
+	}
+	return loadCases(ctx, pool)
 }
 
 // demoSystem is a system of the demo register with its current roles.

@@ -30,7 +30,10 @@ var (
 	ITHead   = auth.Persona{Key: "itchef", Name: "Ingrid Svensson", Email: "ingrid@example.lillaedet.se", Groups: []string{"g-itchef", "g-it"}}
 	Deputy   = auth.Persona{Key: "ersattare", Name: "Eva Holm", Email: "eva@example.lillaedet.se", Groups: []string{"g-deputy", "g-it"}}
 	Admin    = auth.Persona{Key: "admin", Name: "Anders Nyström", Email: "anders@example.lillaedet.se", Groups: []string{"g-admin"}}
-	NoGroups = auth.Persona{Key: "utan-grupper", Name: "Nils Utan", Email: "nils@example.lillaedet.se", OmitGroups: true}
+	// Requester files cases; in a department of their own (BUF, when a test
+	// creates it before the requester signs in).
+	Requester = auth.Persona{Key: "sokande", Name: "Sara Sökande", Email: "sara.sokande@example.lillaedet.se", EmailVerified: true, Department: "BUF"}
+	NoGroups  = auth.Persona{Key: "utan-grupper", Name: "Nils Utan", Email: "nils@example.lillaedet.se", OmitGroups: true}
 )
 
 // Clock is an injectable clock for session timeouts.
@@ -74,7 +77,7 @@ type Portal struct {
 func Start(t testing.TB, tweak ...func(map[string]string)) *Portal {
 	t.Helper()
 	p := &Portal{t: t, DB: testkit.NewDB(t), Logs: testkit.NewLogSink(), Clock: &Clock{now: time.Now()}}
-	p.IdP = testkit.StartIdP(t, append([]auth.Persona{Employee, ITUnit, ITHead, Deputy, Admin, NoGroups}, auth.DevPersonas...)...)
+	p.IdP = testkit.StartIdP(t, append([]auth.Persona{Employee, ITUnit, ITHead, Deputy, Admin, Requester, NoGroups}, auth.DevPersonas...)...)
 	p.Pool = p.DB.Pool(t)
 	p.Owner = p.DB.OwnerPool(t)
 	if _, err := p.Owner.Exec(context.Background(), `

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"itportal/internal/postgres"
 	"itportal/internal/registerfile"
@@ -12,9 +13,16 @@ import (
 	"itportal/web/pages"
 )
 
-// uploadLimits raise the request body limit for the routes that take files.
-var uploadLimits = map[string]int64{
-	"/system/import": registerfile.MaxFileSize + 64<<10, // the file and the multipart envelope
+// uploadLimit raises the request body limit for the routes that take
+// files: the file and the multipart envelope.
+func uploadLimit(path string) (int64, bool) {
+	switch {
+	case path == "/system/import":
+		return registerfile.MaxFileSize + 64<<10, true
+	case strings.HasPrefix(path, "/arenden/") && strings.HasSuffix(path, "/bilagor") && strings.Count(path, "/") == 3:
+		return attachmentUploadLimit, true
+	}
+	return 0, false
 }
 
 func (s *Server) importForm(w http.ResponseWriter, r *http.Request) {

@@ -17,53 +17,75 @@ import (
 )
 
 // Who the matrix asks as.
-var matrixPersonas = []string{"anonymous", "employee", "it_unit", "it_head", "it_head_deputy", "admin"}
+var matrixPersonas = []string{"anonymous", "employee", "it_unit", "it_head", "it_head_deputy", "admin", "requester"}
 
 // expected status per persona, in matrixPersonas' order. Every route the
 // router has must be here: a new route without a row fails the test, so
 // nobody adds a route without deciding who may reach it.
-var authzMatrix = map[string][6]int{
-	// anonymous, employee, it_unit, it_head, it_head_deputy, admin
-	"GET /healthz":             {200, 200, 200, 200, 200, 200},
-	"GET /readyz":              {200, 200, 200, 200, 200, 200},
-	"GET /static/*":            {200, 200, 200, 200, 200, 200},
-	"GET /tillganglighet":      {200, 200, 200, 200, 200, 200},
-	"GET /auth/login":          {302, 303, 303, 303, 303, 303},
-	"GET /auth/callback":       {400, 400, 400, 400, 400, 400},
-	"POST /auth/logout":        {303, 303, 303, 303, 303, 303},
-	"GET /utloggad":            {200, 303, 303, 303, 303, 303},
-	"GET /":                    {303, 200, 200, 200, 200, 200},
-	"GET /min-sida":            {303, 200, 200, 200, 200, 200},
-	"GET /admin/personer":      {303, 403, 403, 403, 403, 200},
-	"GET /admin/personer/{id}": {303, 403, 403, 403, 403, 200},
-	"POST /admin/personer/{id}/avsluta-sessioner": {303, 403, 403, 403, 403, 303},
-	"POST /admin/personer/{id}/koppla":            {303, 403, 403, 403, 403, 422},
-	"GET /system":                                 {303, 200, 200, 200, 200, 200},
-	"GET /admin/forvaltningar":                    {303, 403, 403, 403, 403, 200},
-	"POST /admin/forvaltningar":                   {303, 403, 403, 403, 403, 422},
-	"GET /admin/forvaltningar/{id}":               {303, 403, 403, 403, 403, 200},
-	"POST /admin/forvaltningar/{id}":              {303, 403, 403, 403, 403, 422},
-	"GET /personer/{id}":                          {303, 200, 200, 200, 200, 200},
-	"POST /personer/{id}/overlamna":               {303, 403, 422, 422, 422, 403},
-	"GET /api/v1/systems":                         {401, 200, 200, 200, 200, 200},
-	"GET /api/v1/systems/{id}":                    {401, 200, 200, 200, 200, 200},
-	"GET /system/import":                          {303, 403, 200, 200, 200, 403},
-	"POST /system/import":                         {303, 403, 422, 422, 422, 403},
-	"POST /system/import/bekrafta":                {303, 403, 400, 400, 400, 403},
-	"GET /system/export.csv":                      {303, 200, 200, 200, 200, 200},
-	"GET /system/export.xlsx":                     {303, 200, 200, 200, 200, 200},
-	"GET /rollfordelning":                         {303, 200, 200, 200, 200, 200},
-	"GET /rollfordelning.csv":                     {303, 200, 200, 200, 200, 200},
-	"GET /rollfordelning.xlsx":                    {303, 200, 200, 200, 200, 200},
-	"GET /mina-system":                            {303, 200, 200, 200, 200, 200},
-	"GET /system/{id}":                            {303, 200, 200, 200, 200, 200},
-	"GET /system/{id}/historik":                   {303, 200, 200, 200, 200, 200},
-	"GET /system/{id}/redigera":                   {303, 403, 200, 200, 200, 403},
-	"POST /system/{id}/redigera":                  {303, 403, 422, 422, 422, 403},
-	"GET /system/ny":                              {303, 403, 200, 200, 200, 403},
-	"POST /system/ny":                             {303, 403, 422, 422, 422, 403},
-	"GET /system/{id}/roller":                     {303, 403, 200, 200, 200, 403},
-	"POST /system/{id}/roller":                    {303, 403, 422, 422, 422, 403},
+var authzMatrix = map[string][7]int{
+	// anonymous, employee, it_unit, it_head, it_head_deputy, admin, requester (the author of the case
+	// under test, an employee of another department than "employee")
+	"GET /healthz":             {200, 200, 200, 200, 200, 200, 200},
+	"GET /readyz":              {200, 200, 200, 200, 200, 200, 200},
+	"GET /static/*":            {200, 200, 200, 200, 200, 200, 200},
+	"GET /tillganglighet":      {200, 200, 200, 200, 200, 200, 200},
+	"GET /auth/login":          {302, 303, 303, 303, 303, 303, 303},
+	"GET /auth/callback":       {400, 400, 400, 400, 400, 400, 400},
+	"POST /auth/logout":        {303, 303, 303, 303, 303, 303, 303},
+	"GET /utloggad":            {200, 303, 303, 303, 303, 303, 303},
+	"GET /":                    {303, 200, 200, 200, 200, 200, 200},
+	"GET /min-sida":            {303, 200, 200, 200, 200, 200, 200},
+	"GET /admin/personer":      {303, 403, 403, 403, 403, 200, 403},
+	"GET /admin/personer/{id}": {303, 403, 403, 403, 403, 200, 403},
+	"POST /admin/personer/{id}/avsluta-sessioner": {303, 403, 403, 403, 403, 303, 403},
+	"POST /admin/personer/{id}/koppla":            {303, 403, 403, 403, 403, 422, 403},
+	"GET /system":                                 {303, 200, 200, 200, 200, 200, 200},
+	"GET /admin/forvaltningar":                    {303, 403, 403, 403, 403, 200, 403},
+	"POST /admin/forvaltningar":                   {303, 403, 403, 403, 403, 422, 403},
+	"GET /admin/forvaltningar/{id}":               {303, 403, 403, 403, 403, 200, 403},
+	"POST /admin/forvaltningar/{id}":              {303, 403, 403, 403, 403, 422, 403},
+	"GET /personer/{id}":                          {303, 200, 200, 200, 200, 200, 200},
+	"POST /personer/{id}/overlamna":               {303, 403, 422, 422, 422, 403, 403},
+	"GET /api/v1/systems":                         {401, 200, 200, 200, 200, 200, 200},
+	"GET /api/v1/systems/{id}":                    {401, 200, 200, 200, 200, 200, 200},
+	"GET /system/import":                          {303, 403, 200, 200, 200, 403, 403},
+	"POST /system/import":                         {303, 403, 422, 422, 422, 403, 403},
+	"POST /system/import/bekrafta":                {303, 403, 400, 400, 400, 403, 403},
+	"GET /system/export.csv":                      {303, 200, 200, 200, 200, 200, 200},
+	"GET /system/export.xlsx":                     {303, 200, 200, 200, 200, 200, 200},
+	"GET /rollfordelning":                         {303, 200, 200, 200, 200, 200, 200},
+	"GET /rollfordelning.csv":                     {303, 200, 200, 200, 200, 200, 200},
+	"GET /rollfordelning.xlsx":                    {303, 200, 200, 200, 200, 200, 200},
+	"GET /mina-system":                            {303, 200, 200, 200, 200, 200, 200},
+	"GET /system/{id}":                            {303, 200, 200, 200, 200, 200, 200},
+	"GET /system/{id}/historik":                   {303, 200, 200, 200, 200, 200, 200},
+	"GET /system/{id}/redigera":                   {303, 403, 200, 200, 200, 403, 403},
+	"POST /system/{id}/redigera":                  {303, 403, 422, 422, 422, 403, 403},
+	"GET /system/ny":                              {303, 403, 200, 200, 200, 403, 403},
+	"POST /system/ny":                             {303, 403, 422, 422, 422, 403, 403},
+	"GET /system/{id}/roller":                     {303, 403, 200, 200, 200, 403, 403},
+	"POST /system/{id}/roller":                    {303, 403, 422, 422, 422, 403, 403},
+
+	// Cases: submitted cases are public records; steps are the author's or
+	// IT-enheten's; an introduction is decided by IT-enheten (the head and
+	// the deputy are in IT-enheten too), never by its author.
+	"GET /arenden":                    {303, 200, 200, 200, 200, 200, 200},
+	"GET /arenden/nytt":               {303, 200, 200, 200, 200, 200, 200},
+	"POST /arenden/nytt":              {303, 303, 303, 303, 303, 303, 303},
+	"GET /arenden/{id}":               {303, 200, 200, 200, 200, 200, 200},
+	"GET /arenden/{id}/redigera":      {303, 303, 303, 303, 303, 303, 303},
+	"POST /arenden/{id}/redigera":     {303, 403, 403, 403, 403, 403, 409},
+	"GET /arenden/{id}/skicka":        {303, 303, 303, 303, 303, 303, 303},
+	"POST /arenden/{id}/skicka":       {303, 403, 403, 403, 403, 403, 409},
+	"POST /arenden/{id}/steg":         {303, 403, 409, 409, 409, 403, 409},
+	"POST /arenden/{id}/beslut":       {303, 403, 422, 422, 422, 403, 403},
+	"POST /arenden/{id}/kommentar":    {303, 403, 422, 422, 422, 403, 422},
+	"POST /arenden/{id}/diarienummer": {303, 403, 303, 303, 303, 403, 403},
+	"POST /arenden/{id}/bilagor":      {303, 403, 422, 422, 422, 403, 422},
+	"GET /arenden/{id}/bilagor/{bid}": {303, 403, 200, 200, 200, 403, 200},
+	"GET /arenden/{id}/utskrift":      {303, 200, 200, 200, 200, 200, 200},
+	"GET /api/v1/requests":            {401, 200, 200, 200, 200, 200, 200},
+	"GET /api/v1/requests/{id}":       {401, 200, 200, 200, 200, 200, 200},
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
@@ -79,6 +101,26 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	var system int64
 	if err := h.Owner.QueryRow(context.Background(), `INSERT INTO systems (name) VALUES ('Matrissystem') RETURNING id`).Scan(&system); err != nil {
+		t.Fatal(err)
+	}
+
+	// A submitted introduction by the requester (of a third department),
+	// with an attachment.
+	if _, err := h.Owner.Exec(context.Background(), `INSERT INTO departments (name, short_name) VALUES ('Barn- och utbildningsförvaltningen', 'BUF')`); err != nil {
+		t.Fatal(err)
+	}
+	browsersRequester := h.SignedIn(portaltest.Requester)
+	var requestID, attachmentID int64
+	if err := h.Owner.QueryRow(context.Background(), `
+		INSERT INTO requests (kind, state, author_id, department_id, title, number_year, number_seq, submitted_at)
+		SELECT 'inforande', 'inskickat', p.id, p.department_id, 'Matrisärende', 2026, 1, now()
+		FROM people p WHERE p.email = $1 RETURNING id`, portaltest.Requester.Email).Scan(&requestID); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Owner.QueryRow(context.Background(), `
+		INSERT INTO request_attachments (request_id, file_name, content_type, size_bytes, sha256, data, uploaded_by)
+		SELECT $1, 'offert.pdf', 'application/pdf', 9, '', '%PDF-1.4
+'::bytea, author_id FROM requests WHERE id = $1 RETURNING id`, requestID).Scan(&attachmentID); err != nil {
 		t.Fatal(err)
 	}
 
@@ -107,7 +149,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 
 	stylesheet := regexp.MustCompile(`/static/css/site\.[0-9a-f]+\.css`).FindString(h.Browser().Get("/tillganglighet").Body)
-	browsers := map[string]*testkit.Browser{"anonymous": h.Browser()}
+	browsers := map[string]*testkit.Browser{"anonymous": h.Browser(), "requester": browsersRequester}
 	for name, p := range map[string]auth.Persona{"employee": employee, "it_unit": itUnit, "it_head": itHead, "it_head_deputy": portaltest.Deputy, "admin": admin} {
 		browsers[name] = h.SignedIn(p)
 	}
@@ -123,6 +165,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 		if strings.HasPrefix(pattern, "/system/") || strings.HasPrefix(pattern, "/api/v1/systems/") {
 			path = strings.ReplaceAll(pattern, "{id}", itoa(system))
+		}
+		if strings.HasPrefix(pattern, "/arenden/") || strings.HasPrefix(pattern, "/api/v1/requests/") {
+			path = strings.ReplaceAll(strings.ReplaceAll(pattern, "{id}", itoa(requestID)), "{bid}", itoa(attachmentID))
 		}
 		path = strings.ReplaceAll(path, "/static/*", stylesheet)
 		if path == "/auth/login" {

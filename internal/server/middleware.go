@@ -194,8 +194,8 @@ func (s *Server) limitBody(n int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			n := n
-			if limit, ok := uploadLimits[r.URL.Path]; ok && r.Method == http.MethodPost {
-				n = limit // routes that take files, listed in imports.go
+			if limit, ok := uploadLimit(r.URL.Path); ok && r.Method == http.MethodPost {
+				n = limit // routes that take files
 			}
 			if r.ContentLength > n {
 				s.errorPage(w, r, http.StatusRequestEntityTooLarge, "")

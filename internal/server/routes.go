@@ -69,6 +69,26 @@ func (s *Server) routes() http.Handler {
 			r.Get("/system/{id}/redigera", s.editSystemForm)
 			r.Post("/system/{id}/redigera", s.updateSystem)
 
+			// Cases: everyone submits and reads submitted cases; drafts,
+			// steps, decisions and files are checked per case in the service.
+			r.Get("/arenden", s.listRequests)
+			r.Get("/arenden/nytt", s.newRequestForm)
+			r.Post("/arenden/nytt", s.createRequest)
+			r.Get("/arenden/{id}", s.showRequest)
+			r.Get("/arenden/{id}/redigera", s.editRequestForm)
+			r.Post("/arenden/{id}/redigera", s.updateRequest)
+			r.Get("/arenden/{id}/skicka", s.reviewRequest)
+			r.Post("/arenden/{id}/skicka", s.submitRequest)
+			r.Post("/arenden/{id}/steg", s.actOnRequest)
+			r.Post("/arenden/{id}/beslut", s.decideRequest)
+			r.Post("/arenden/{id}/kommentar", s.commentRequest)
+			r.Post("/arenden/{id}/diarienummer", s.setDiarienummer)
+			r.Post("/arenden/{id}/bilagor", s.uploadAttachment)
+			r.Get("/arenden/{id}/bilagor/{bid}", s.downloadAttachment)
+			r.Get("/arenden/{id}/utskrift", s.printRequest)
+			r.Get("/api/v1/requests", s.apiRequests)
+			r.Get("/api/v1/requests/{id}", s.apiRequest)
+
 			// IT-enheten (and its head) keep the register.
 			r.Group(func(r chi.Router) {
 				r.Use(s.requireRole(portal.RoleITUnit, portal.RoleITHead))

@@ -43,6 +43,7 @@ type Server struct {
 	people      *postgres.PersonService
 	systems     *postgres.SystemService
 	uploads     *postgres.UploadService
+	requests    *postgres.RequestService
 	changes     *postgres.ChangeFeed
 }
 
@@ -61,12 +62,14 @@ func NewServer(d Deps) http.Handler {
 		people:      postgres.NewPersonService(d.Pool),
 		systems:     postgres.NewSystemService(d.Pool, d.Enqueue, d.Config.OfficialWebAddress),
 		uploads:     postgres.NewUploadService(d.Pool),
+		requests:    postgres.NewRequestService(d.Pool, d.Enqueue),
 		changes:     d.Changes,
 	}
 	if d.Changes != nil {
 		s.departments.CacheWith(d.Changes)
 		s.people.CacheWith(d.Changes)
 		s.systems.CacheWith(d.Changes)
+		s.requests.CacheWith(d.Changes)
 	}
 	if s.sessions != nil {
 		// A session store that cannot be reached is a 503 page, not Go's text.

@@ -206,7 +206,27 @@ func (s *Server) showSystem(w http.ResponseWriter, r *http.Request) {
 	for _, b := range breaches {
 		m.Breaches = append(m.Breaches, pages.BreachRow{Rule: b.Rule, Section: b.Section, Message: b.Message, Since: b.Since.Format(dateLayout), Fix: b.Fix})
 	}
+	if m.Cases, err = s.systemCases(r, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	m.UpgradeHref = "/arenden/nytt?typ=uppgradering&system_id=" + strconv.FormatInt(id, 10)
+	m.ChangeHref = "/arenden/nytt?typ=driftforandring&system_id=" + strconv.FormatInt(id, 10)
 	s.render(w, r, status, pages.SystemDetailPage(s.page(r, sys.Facts.Name, "/system"), m))
+}
+
+// systemCases lists the submitted cases that concern a system.
+func (s *Server) systemCases(r *http.Request, id int64) ([]pages.RequestListRow, error) {
+	list, err := s.requests.ForSystem(r.Context(), actorFrom(r.Context()), id)
+	if err != nil {
+		return nil, err
+	}
+	var out []pages.RequestListRow
+	for _, c := range list {
+		out = append(out, pages.RequestListRow{Href: requestHref(c.ID), Number: c.Number, Title: c.Title, Kind: c.Kind.Label(),
+			State: c.State.Label(), Department: c.Department, Author: c.AuthorName, Submitted: dateOrEmpty(c.SubmittedAt)})
+	}
+	return out, nil
 }
 
 func (s *Server) systemHistory(w http.ResponseWriter, r *http.Request) {
@@ -219,9 +239,14 @@ func (s *Server) systemHistory(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	cases, err := s.systemCases(r, sys.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, pages.SystemHistoryPage(s.page(r, "Historik: "+sys.Facts.Name, "/system"), pages.SystemHistory{
 		Name: sys.Facts.Name, Printed: time.Now().In(stockholm).Format("2006-01-02 15:04"), Facts: factRows(sys),
-		Periods: periodRows(hist.Periods), Audit: auditRows(hist.Audit),
+		Periods: periodRows(hist.Periods), Audit: auditRows(hist.Audit), Cases: cases,
 	}))
 }
 

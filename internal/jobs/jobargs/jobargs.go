@@ -10,6 +10,9 @@ type Notify struct {
 	Topic      string `json:"topic"` // e.g. "system.role_changed"
 	ObjectType string `json:"object_type"`
 	ObjectID   string `json:"object_id"`
+	// Audience names who is told: "it_unit", "it_head", "it_head_deputy",
+	// "requester"; empty means IT-enheten.
+	Audience []string `json:"audience,omitempty"`
 }
 
 // Kind names the job kind in River's table.

@@ -1,0 +1,504 @@
+package portal
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// RequestKind is what a case (ärende) asks for.
+type RequestKind string
+
+// The kinds of case, §4.2.1, §4.4.1, §6, §7, §10.
+const (
+	KindIntroduction     RequestKind = "inforande"
+	KindUpgrade          RequestKind = "uppgradering"
+	KindOpenSource       RequestKind = "oppen_kallkod"
+	KindSelfDeveloped    RequestKind = "egenutvecklad"
+	KindNetworkAccess    RequestKind = "natanslutning"
+	KindOperationsChange RequestKind = "driftforandring"
+)
+
+// RequestKinds lists the kinds in the order the portal offers them.
+var RequestKinds = []RequestKind{KindIntroduction, KindUpgrade, KindOpenSource, KindSelfDeveloped, KindNetworkAccess, KindOperationsChange}
+
+// Valid reports whether k is a known kind.
+func (k RequestKind) Valid() bool { return slices.Contains(RequestKinds, k) }
+
+// Label is the kind's Swedish name.
+func (k RequestKind) Label() string {
+	switch k {
+	case KindIntroduction:
+		return "Införande av nytt system"
+	case KindUpgrade:
+		return "Uppgradering"
+	case KindOpenSource:
+		return "Öppen källkod"
+	case KindSelfDeveloped:
+		return "Egenutvecklad applikation"
+	case KindNetworkAccess:
+		return "Nätanslutning"
+	case KindOperationsChange:
+		return "Driftförändring"
+	}
+	return string(k)
+}
+
+// Hint says in one line what the kind is for.
+func (k RequestKind) Hint() string {
+	switch k {
+	case KindIntroduction:
+		return "Ett nytt verksamhetssystem ska köpas in eller tas i bruk (4.2.1). IT-enheten beslutar."
+	case KindUpgrade:
+		return "Ett system i registret ska uppgraderas till en ny version (4.2.1). IT-enheten beslutar."
+	case KindOpenSource:
+		return "Programvara med öppen källkod ska prövas (7). Chefen för IT-enheten beslutar."
+	case KindSelfDeveloped:
+		return "Undantag för en egenutvecklad applikation (7). Chefen för IT-enheten beslutar."
+	case KindNetworkAccess:
+		return "Ett kommunalt bolag eller en samarbetspart behöver anslutas till nätet (6, 10). Chefen för IT-enheten beslutar."
+	case KindOperationsChange:
+		return "Den ägande förvaltningen anmäler en planerad ändring av drift eller ansvar (4.4.1). IT-enheten kvitterar."
+	}
+	return ""
+}
+
+// DecidedByITHead reports whether only the IT head decides the kind (R6, R7).
+func (k RequestKind) DecidedByITHead() bool {
+	return k == KindOpenSource || k == KindSelfDeveloped || k == KindNetworkAccess
+}
+
+// NeedsFinancing reports whether the kind states its financing (R5): every
+// kind but the operations-change report.
+func (k RequestKind) NeedsFinancing() bool { return k != KindOperationsChange }
+
+// NeedsSystem reports whether the case concerns a system in the register.
+func (k RequestKind) NeedsSystem() bool { return k == KindUpgrade || k == KindOperationsChange }
+
+// RequestState is where a case stands.
+type RequestState string
+
+// The states of a case.
+const (
+	StateDraft               RequestState = "utkast"
+	StateSubmitted           RequestState = "inskickat"
+	StateInProgress          RequestState = "under_handlaggning"
+	StateCompletionRequested RequestState = "komplettering_begard"
+	StateGranted             RequestState = "beviljat"
+	StateRejected            RequestState = "avslaget"
+	StateWithdrawn           RequestState = "aterkallat"
+	StateAcknowledged        RequestState = "kvitterad"
+)
+
+// RequestStates lists the states in the order of a case's life.
+var RequestStates = []RequestState{StateDraft, StateSubmitted, StateInProgress, StateCompletionRequested,
+	StateGranted, StateRejected, StateWithdrawn, StateAcknowledged}
+
+// Valid reports whether s is a known state.
+func (s RequestState) Valid() bool { return slices.Contains(RequestStates, s) }
+
+// Label is the state's Swedish name.
+func (s RequestState) Label() string {
+	switch s {
+	case StateDraft:
+		return "Utkast"
+	case StateSubmitted:
+		return "Inskickat"
+	case StateInProgress:
+		return "Under handläggning"
+	case StateCompletionRequested:
+		return "Komplettering begärd"
+	case StateGranted:
+		return "Beviljat"
+	case StateRejected:
+		return "Avslaget"
+	case StateWithdrawn:
+		return "Återkallat"
+	case StateAcknowledged:
+		return "Kvitterad"
+	}
+	return string(s)
+}
+
+// Open reports whether the case still waits for something.
+func (s RequestState) Open() bool {
+	return s == StateSubmitted || s == StateInProgress || s == StateCompletionRequested
+}
+
+// Final reports whether the case is closed for good.
+func (s RequestState) Final() bool {
+	return s == StateGranted || s == StateRejected || s == StateWithdrawn || s == StateAcknowledged
+}
+
+// RequestAction is a step a person takes on a case.
+type RequestAction string
+
+// The actions.
+const (
+	ActionSubmit            RequestAction = "skicka"      // requester: draft → submitted
+	ActionTakeUp            RequestAction = "handlagg"    // IT-enheten: submitted → in progress
+	ActionRequestCompletion RequestAction = "begar"       // IT-enheten: in progress → completion requested
+	ActionAnswerCompletion  RequestAction = "komplettera" // requester: completion requested → in progress
+	ActionGrant             RequestAction = "bevilja"     // decider
+	ActionReject            RequestAction = "avsla"       // decider
+	ActionWithdraw          RequestAction = "aterkalla"   // requester, before a decision
+	ActionAcknowledge       RequestAction = "kvittera"    // IT-enheten: an operations change
+)
+
+// Party is who may take an action: the one who asked, or IT-enheten's side.
+type Party int
+
+// The parties.
+const (
+	PartyRequester Party = iota + 1
+	PartyPreparer        // IT-enheten, the IT head and the deputy: comment, take up, ask for more
+	PartyDecider         // who decides the kind (R4, R6, R7)
+)
+
+// Transition is one allowed step of the case flow.
+type Transition struct {
+	Action RequestAction
+	From   RequestState
+	To     RequestState
+	By     Party
+}
+
+// transitions is the whole case flow; anything not here is refused. An
+// operations change is reported, not applied for: it is acknowledged.
+var transitions = []Transition{
+	{ActionSubmit, StateDraft, StateSubmitted, PartyRequester},
+	{ActionTakeUp, StateSubmitted, StateInProgress, PartyPreparer},
+	{ActionRequestCompletion, StateSubmitted, StateCompletionRequested, PartyPreparer},
+	{ActionRequestCompletion, StateInProgress, StateCompletionRequested, PartyPreparer},
+	{ActionAnswerCompletion, StateCompletionRequested, StateInProgress, PartyRequester},
+	{ActionGrant, StateSubmitted, StateGranted, PartyDecider},
+	{ActionGrant, StateInProgress, StateGranted, PartyDecider},
+	{ActionReject, StateSubmitted, StateRejected, PartyDecider},
+	{ActionReject, StateInProgress, StateRejected, PartyDecider},
+	{ActionWithdraw, StateSubmitted, StateWithdrawn, PartyRequester},
+	{ActionWithdraw, StateInProgress, StateWithdrawn, PartyRequester},
+	{ActionWithdraw, StateCompletionRequested, StateWithdrawn, PartyRequester},
+	{ActionAcknowledge, StateSubmitted, StateAcknowledged, PartyDecider},
+}
+
+// operationsChangeActions are the only actions on an operations change.
+var operationsChangeActions = []RequestAction{ActionSubmit, ActionWithdraw, ActionAcknowledge}
+
+// Step returns the transition for taking action on a case of kind in
+// state from, or a Conflict error with a Swedish message.
+func Step(kind RequestKind, from RequestState, action RequestAction) (Transition, error) {
+	if kind == KindOperationsChange && !slices.Contains(operationsChangeActions, action) {
+		return Transition{}, Conflict("En driftförändring kvitteras; den beviljas eller avslås inte.")
+	}
+	if kind != KindOperationsChange && action == ActionAcknowledge {
+		return Transition{}, Conflict("Bara driftförändringar kvitteras.")
+	}
+	for _, t := range transitions {
+		if kind == KindOperationsChange && t.From != StateDraft && t.From != StateSubmitted {
+			continue // never under handling: reported, then acknowledged
+		}
+		if t.Action == action && t.From == from {
+			return t, nil
+		}
+	}
+	switch {
+	case from == StateDraft:
+		return Transition{}, Conflict("Ärendet är ett utkast och har inte skickats in.")
+	case from.Final():
+		return Transition{}, Conflict(fmt.Sprintf("Ärendet är redan avslutat (%s).", strings.ToLower(from.Label())))
+	case action == ActionAnswerCompletion:
+		return Transition{}, Conflict("Ingen komplettering har begärts i ärendet.")
+	}
+	return Transition{}, Conflict(fmt.Sprintf("Det går inte i ärendets läge (%s).", strings.ToLower(from.Label())))
+}
+
+// Transitions returns the whole flow, for documentation and tests.
+func Transitions() []Transition { return slices.Clone(transitions) }
+
+// IsPreparer reports whether the actor works cases: IT-enheten, the IT
+// head and the deputy.
+func IsPreparer(a *Actor) bool { return a.HasAny(RoleITUnit, RoleITHead, RoleITHeadDeputy) }
+
+// CanDecide says whether the actor may decide (or acknowledge) a case of
+// kind submitted by author; authorIsITHead tells whether the author holds
+// the IT head's role. Nobody decides their own case; the IT head's own
+// cases of the IT head's kinds go to the deputy.
+func CanDecide(a *Actor, kind RequestKind, authorID int64, authorIsITHead bool) error {
+	if a == nil {
+		return Forbidden("Logga in.")
+	}
+	if a.PersonID == authorID {
+		return Forbidden("Du kan inte besluta i ett ärende som du själv har skickat in.")
+	}
+	if kind.DecidedByITHead() {
+		if a.Has(RoleITHead) || (authorIsITHead && a.Has(RoleITHeadDeputy)) {
+			return nil
+		}
+		return Forbidden("Bara chefen för IT-enheten beslutar i ärenden om " + strings.ToLower(kind.Label()) + ".")
+	}
+	if a.HasAny(RoleITUnit, RoleITHead) {
+		return nil
+	}
+	return Forbidden("Bara IT-enheten beslutar i ärendet.")
+}
+
+// RequestFields are what the requester fills in. The common fields are
+// shared by every kind; the rest belong to one or two kinds and are empty
+// for the others. Costs are whole kronor.
+type RequestFields struct {
+	DepartmentID int64
+	Title        string
+	Description  string
+	Contact      string
+	DesiredDate  *time.Time
+
+	FinancingSource    string
+	FinancingConfirmed bool
+	FinancingReference string
+
+	SystemName string // upgrade and operations change: the system in the register
+	SystemID   int64  // resolved from SystemName by the service
+
+	Details RequestDetails
+}
+
+// RequestDetails are the kind-specific fields, kept together.
+type RequestDetails struct {
+	// Införande and uppgradering (R4).
+	Need                  string `json:"need,omitempty"`
+	GoalAlignment         string `json:"goal_alignment,omitempty"`
+	PlatformCompatibility string `json:"platform_compatibility,omitempty"`
+	OneOffCost            int64  `json:"one_off_cost,omitempty"`
+	YearlyCost            int64  `json:"yearly_cost,omitempty"`
+	Years                 int    `json:"years,omitempty"`
+	// Införande: the system to be.
+	NewSystemName      string `json:"new_system_name,omitempty"`
+	Supplier           string `json:"supplier,omitempty"`
+	Hosting            string `json:"hosting,omitempty"`
+	AdministratorName  string `json:"administrator_name,omitempty"`
+	AdministratorEmail string `json:"administrator_email,omitempty"`
+	PersonalData       string `json:"personal_data,omitempty"`
+	TrainingNeeds      string `json:"training_needs,omitempty"`
+	// Uppgradering.
+	FromVersion string `json:"from_version,omitempty"`
+	ToVersion   string `json:"to_version,omitempty"`
+	PerformedBy string `json:"performed_by,omitempty"`
+	// Öppen källkod and egenutvecklad (§7): the four assessments.
+	Software      string `json:"software,omitempty"`
+	Licence       string `json:"licence,omitempty"`
+	ProjectURL    string `json:"project_url,omitempty"`
+	Stability     string `json:"stability,omitempty"`
+	Security      string `json:"security,omitempty"`
+	Compatibility string `json:"compatibility,omitempty"`
+	FutureProof   string `json:"future_proof,omitempty"`
+	WhyNoGeneric  string `json:"why_no_generic,omitempty"`
+	Maintainer    string `json:"maintainer,omitempty"`
+	// Nätanslutning.
+	Organisation string `json:"organisation,omitempty"`
+	AccessTo     string `json:"access_to,omitempty"`
+	AccessPeriod string `json:"access_period,omitempty"`
+	// Driftförändring (§4.4.1): what changes, from when.
+	ChangeRole    string     `json:"change_role,omitempty"` // operations or administrator
+	NewOperator   string     `json:"new_operator,omitempty"`
+	NewAdminName  string     `json:"new_admin_name,omitempty"`
+	NewAdminEmail string     `json:"new_admin_email,omitempty"`
+	EffectiveDate *time.Time `json:"effective_date,omitempty"`
+}
+
+// TotalCost is the total cost of ownership: one-off plus yearly times years.
+func (d RequestDetails) TotalCost() int64 { return d.OneOffCost + d.YearlyCost*int64(d.Years) }
+
+// MaxCost bounds a cost field (kronor): larger is a typing error.
+const MaxCost = 1_000_000_000
+
+// ChangeRoles are the roles an operations change may hand over.
+var ChangeRoles = []Choice{{Value: "operations", Label: "Driftansvar"}, {Value: "administrator", Label: "Systemförvaltare"}}
+
+// Validate checks the fields for kind, trimming text, and returns Swedish
+// messages per form field. A draft is checked only for what it holds
+// (complete=false); a submission needs everything the kind asks for.
+func (f *RequestFields) Validate(kind RequestKind, complete bool) map[string]string {
+	errs := map[string]string{}
+	d := &f.Details
+	type text struct {
+		name     string
+		v        *string
+		max      int
+		required bool
+	}
+	texts := []text{
+		{"title", &f.Title, 200, true},
+		{"description", &f.Description, 10000, true},
+		{"contact", &f.Contact, 200, true},
+		{"system_name", &f.SystemName, 200, kind.NeedsSystem()},
+	}
+	if kind.NeedsFinancing() {
+		texts = append(texts,
+			text{"financing_source", &f.FinancingSource, 500, true},
+			text{"financing_reference", &f.FinancingReference, 200, false})
+	}
+	long := func(name string, v *string, required bool) { texts = append(texts, text{name, v, 10000, required}) }
+	short := func(name string, v *string, required bool) { texts = append(texts, text{name, v, 200, required}) }
+	switch kind {
+	case KindIntroduction:
+		long("need", &d.Need, true)
+		long("goal_alignment", &d.GoalAlignment, true)
+		long("platform_compatibility", &d.PlatformCompatibility, true)
+		short("new_system_name", &d.NewSystemName, true)
+		short("supplier", &d.Supplier, false)
+		short("administrator_name", &d.AdministratorName, true)
+		short("administrator_email", &d.AdministratorEmail, true)
+		long("training_needs", &d.TrainingNeeds, false)
+	case KindUpgrade:
+		long("goal_alignment", &d.GoalAlignment, true)
+		long("platform_compatibility", &d.PlatformCompatibility, true)
+		short("from_version", &d.FromVersion, false)
+		short("to_version", &d.ToVersion, true)
+		short("performed_by", &d.PerformedBy, true)
+	case KindOpenSource, KindSelfDeveloped:
+		short("software", &d.Software, true)
+		if kind == KindOpenSource {
+			short("licence", &d.Licence, true)
+			texts = append(texts, text{"project_url", &d.ProjectURL, 2000, true})
+		} else {
+			long("why_no_generic", &d.WhyNoGeneric, true)
+			short("maintainer", &d.Maintainer, true)
+		}
+		long("stability", &d.Stability, true)
+		long("security", &d.Security, true)
+		long("compatibility", &d.Compatibility, true)
+		long("future_proof", &d.FutureProof, true)
+	case KindNetworkAccess:
+		short("organisation", &d.Organisation, true)
+		long("access_to", &d.AccessTo, true)
+		short("access_period", &d.AccessPeriod, true)
+	case KindOperationsChange:
+		switch d.ChangeRole {
+		case "operations":
+			short("new_operator", &d.NewOperator, true)
+		case "administrator":
+			short("new_admin_name", &d.NewAdminName, true)
+			short("new_admin_email", &d.NewAdminEmail, true)
+		default:
+			errs["change_role"] = "Välj vad som ändras."
+		}
+	}
+	for _, t := range texts {
+		*t.v = strings.TrimSpace(*t.v)
+		switch {
+		case strings.ContainsRune(*t.v, 0):
+			errs[t.name] = "Texten innehåller otillåtna tecken."
+		case len([]rune(*t.v)) > t.max:
+			errs[t.name] = fmt.Sprintf("Högst %d tecken.", t.max)
+		case *t.v == "" && t.required && (complete || t.name == "title"):
+			errs[t.name] = requiredMessage(t.name)
+		}
+	}
+	if complete && f.DepartmentID <= 0 {
+		errs["department"] = "Välj förvaltning."
+	}
+	if f.DesiredDate != nil && (f.DesiredDate.Year() < 2000 || f.DesiredDate.Year() > 2100) {
+		errs["desired_date"] = "Ange ett datum mellan år 2000 och 2100."
+	}
+	if kind == KindIntroduction || kind == KindUpgrade {
+		for name, v := range map[string]int64{"one_off_cost": d.OneOffCost, "yearly_cost": d.YearlyCost} {
+			if v < 0 || v > MaxCost {
+				errs[name] = "Ange ett belopp i hela kronor mellan 0 och 1 000 000 000."
+			}
+		}
+		if (complete || d.Years != 0) && (d.Years < 1 || d.Years > 50) {
+			errs["years"] = "Ange antal år mellan 1 och 50."
+		}
+	}
+	if kind == KindIntroduction {
+		if d.Hosting != "" && !validChoice(Hostings, d.Hosting) {
+			errs["hosting"] = "Välj driftform."
+		}
+		if !validChoice(PersonalData, d.PersonalData) && (complete || d.PersonalData != "") {
+			errs["personal_data"] = "Välj om systemet ska behandla personuppgifter."
+		}
+		if d.AdministratorEmail != "" && !plausibleEmail(d.AdministratorEmail) {
+			errs["administrator_email"] = "Ange en e-postadress, till exempel fornamn.efternamn@lillaedet.se."
+		}
+	}
+	if kind == KindOpenSource && d.ProjectURL != "" {
+		if u, err := url.Parse(d.ProjectURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs["project_url"] = "Ange en webbadress som börjar med https://."
+		}
+	}
+	if kind == KindOperationsChange {
+		if d.ChangeRole == "administrator" && d.NewAdminEmail != "" && !plausibleEmail(d.NewAdminEmail) {
+			errs["new_admin_email"] = "Ange en e-postadress, till exempel fornamn.efternamn@lillaedet.se."
+		}
+		switch {
+		case d.EffectiveDate == nil && complete:
+			errs["effective_date"] = "Ange från vilket datum ändringen gäller."
+		case d.EffectiveDate != nil && (d.EffectiveDate.Year() < 2000 || d.EffectiveDate.Year() > 2100):
+			errs["effective_date"] = "Ange ett datum mellan år 2000 och 2100."
+		}
+	}
+	return errs
+}
+
+func plausibleEmail(s string) bool {
+	at := strings.LastIndexByte(s, '@')
+	return at > 0 && at < len(s)-3 && strings.Contains(s[at:], ".") && !strings.ContainsAny(s, " <>\"(),;:")
+}
+
+func requiredMessage(field string) string {
+	switch field {
+	case "title":
+		return "Ange en rubrik."
+	case "description":
+		return "Beskriv ärendet."
+	case "contact":
+		return "Ange kontaktperson."
+	case "system_name":
+		return "Ange vilket system det gäller."
+	case "financing_source":
+		return "Ange hur kostnaden ska finansieras."
+	case "need":
+		return "Beskriv behovet."
+	case "goal_alignment":
+		return "Beskriv hur det stämmer med kommunens övergripande mål."
+	case "platform_compatibility":
+		return "Beskriv hur det passar kommunens IT-plattform."
+	case "new_system_name":
+		return "Ange systemets namn."
+	case "administrator_name":
+		return "Ange föreslagen systemförvaltare."
+	case "administrator_email":
+		return "Ange systemförvaltarens e-postadress."
+	case "to_version":
+		return "Ange vilken version det ska uppgraderas till."
+	case "performed_by":
+		return "Ange vem som genomför uppgraderingen."
+	case "software":
+		return "Ange programvaran."
+	case "licence":
+		return "Ange licensen."
+	case "project_url":
+		return "Ange projektets webbadress."
+	case "stability", "security", "compatibility", "future_proof":
+		return "Gör bedömningen."
+	case "why_no_generic":
+		return "Förklara varför ingen generell programvara räcker."
+	case "maintainer":
+		return "Ange vem som ska förvalta applikationen."
+	case "organisation":
+		return "Ange organisationen."
+	case "access_to":
+		return "Ange vad organisationen behöver åtkomst till."
+	case "access_period":
+		return "Ange hur länge åtkomsten behövs."
+	case "new_operator":
+		return "Ange ny driftansvarig."
+	case "new_admin_name":
+		return "Ange ny systemförvaltare."
+	case "new_admin_email":
+		return "Ange den nya systemförvaltarens e-postadress."
+	}
+	return "Fältet måste fyllas i."
+}

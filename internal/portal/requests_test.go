@@ -1,0 +1,142 @@
+package portal
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// TestCaseFlow checks every (kind, state, action) against the flow the
+// guideline describes, written out here independently of the table in
+// requests.go: allowed steps land in the right state, everything else is
+// refused with a Swedish message.
+func TestCaseFlow(t *testing.T) {
+	actions := []RequestAction{ActionSubmit, ActionTakeUp, ActionRequestCompletion, ActionAnswerCompletion,
+		ActionGrant, ActionReject, ActionWithdraw, ActionAcknowledge}
+	// want[kind-class][state][action] = resulting state.
+	applied := map[RequestState]map[RequestAction]RequestState{
+		StateDraft:               {ActionSubmit: StateSubmitted},
+		StateSubmitted:           {ActionTakeUp: StateInProgress, ActionRequestCompletion: StateCompletionRequested, ActionGrant: StateGranted, ActionReject: StateRejected, ActionWithdraw: StateWithdrawn},
+		StateInProgress:          {ActionRequestCompletion: StateCompletionRequested, ActionGrant: StateGranted, ActionReject: StateRejected, ActionWithdraw: StateWithdrawn},
+		StateCompletionRequested: {ActionAnswerCompletion: StateInProgress, ActionWithdraw: StateWithdrawn},
+	}
+	reported := map[RequestState]map[RequestAction]RequestState{
+		StateDraft:     {ActionSubmit: StateSubmitted},
+		StateSubmitted: {ActionAcknowledge: StateAcknowledged, ActionWithdraw: StateWithdrawn},
+	}
+	allowed, refused := 0, 0
+	for _, kind := range RequestKinds {
+		want := applied
+		if kind == KindOperationsChange {
+			want = reported
+		}
+		for _, from := range RequestStates {
+			for _, action := range actions {
+				to, ok := want[from][action]
+				tr, err := Step(kind, from, action)
+				name := fmt.Sprintf("%s/%s/%s", kind, from, action)
+				switch {
+				case ok && err != nil:
+					t.Errorf("%s: refused: %v", name, err)
+				case ok && tr.To != to:
+					t.Errorf("%s: to %s, want %s", name, tr.To, to)
+				case !ok && err == nil:
+					t.Errorf("%s: allowed (to %s), want refused", name, tr.To)
+				case !ok && (KindOf(err) != KindConflict || MessageOf(err) == ""):
+					t.Errorf("%s: refused without a conflict message: %v", name, err)
+				}
+				if ok {
+					allowed++
+				} else {
+					refused++
+				}
+			}
+		}
+	}
+	if allowed != 5*12+3 || refused == 0 {
+		t.Errorf("%d allowed, %d refused: the flow changed", allowed, refused)
+	}
+	// Messages say why.
+	if _, err := Step(KindIntroduction, StateGranted, ActionWithdraw); MessageOf(err) != "Ärendet är redan avslutat (beviljat)." {
+		t.Errorf("withdraw after decision: %q", MessageOf(err))
+	}
+	if _, err := Step(KindIntroduction, StateDraft, ActionGrant); MessageOf(err) != "Ärendet är ett utkast och har inte skickats in." {
+		t.Errorf("decide a draft: %q", MessageOf(err))
+	}
+	if _, err := Step(KindIntroduction, StateInProgress, ActionAnswerCompletion); MessageOf(err) != "Ingen komplettering har begärts i ärendet." {
+		t.Errorf("resubmit unasked: %q", MessageOf(err))
+	}
+}
+
+func TestWhoDecides(t *testing.T) {
+	unit := &Actor{PersonID: 1, Roles: []Role{RoleITUnit}}
+	head := &Actor{PersonID: 2, Roles: []Role{RoleITHead}}
+	deputy := &Actor{PersonID: 3, Roles: []Role{RoleITHeadDeputy}}
+	employee := &Actor{PersonID: 4}
+	const other = 99
+	for _, c := range []struct {
+		actor      *Actor
+		kind       RequestKind
+		author     int64
+		authorHead bool
+		ok         bool
+	}{
+		{unit, KindIntroduction, other, false, true},
+		{unit, KindUpgrade, other, false, true},
+		{unit, KindOperationsChange, other, false, true},
+		{unit, KindOpenSource, other, false, false}, // R6
+		{unit, KindSelfDeveloped, other, false, false},
+		{unit, KindNetworkAccess, other, false, false}, // R7
+		{head, KindOpenSource, other, false, true},
+		{head, KindIntroduction, other, false, true},
+		{head, KindOpenSource, head.PersonID, true, false},  // own case
+		{deputy, KindOpenSource, head.PersonID, true, true}, // the head's own case goes to the deputy
+		{deputy, KindOpenSource, other, false, false},
+		{deputy, KindIntroduction, other, false, false},
+		{unit, KindIntroduction, unit.PersonID, false, false}, // segregation of duties
+		{employee, KindIntroduction, other, false, false},
+		{nil, KindIntroduction, other, false, false},
+	} {
+		err := CanDecide(c.actor, c.kind, c.author, c.authorHead)
+		if (err == nil) != c.ok {
+			t.Errorf("%+v deciding %s by %d: %v", c.actor, c.kind, c.author, err)
+		}
+		if err != nil && KindOf(err) != KindForbidden {
+			t.Errorf("refusal is not Forbidden: %v", err)
+		}
+	}
+}
+
+func TestRequestValidation(t *testing.T) {
+	day := time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	f := RequestFields{Title: "  Nytt ärendesystem ", DesiredDate: &day, Details: RequestDetails{OneOffCost: -5, YearlyCost: 2 * MaxCost, Years: 51, PersonalData: "kanske"}}
+	errs := f.Validate(KindIntroduction, true)
+	for _, field := range []string{"desired_date", "one_off_cost", "yearly_cost", "years", "need", "goal_alignment",
+		"platform_compatibility", "financing_source", "department", "personal_data", "administrator_email"} {
+		if errs[field] == "" {
+			t.Errorf("no message for %s: %v", field, errs)
+		}
+	}
+	if f.Title != "Nytt ärendesystem" || errs["title"] != "" {
+		t.Errorf("title: %q %q", f.Title, errs["title"])
+	}
+	// A draft needs only a title; what it holds is still checked.
+	draft := RequestFields{Title: "Utkast", Details: RequestDetails{Years: 0, OneOffCost: -1}}
+	if errs := draft.Validate(KindIntroduction, false); len(errs) != 1 || errs["one_off_cost"] == "" {
+		t.Errorf("draft: %v", errs)
+	}
+	// An operations change has no financing (R5) but a date and a new holder.
+	oc := RequestFields{Title: "Ny driftleverantör", Description: "x", Contact: "y", SystemName: "Treserva", DepartmentID: 1,
+		Details: RequestDetails{ChangeRole: "operations"}}
+	errs = oc.Validate(KindOperationsChange, true)
+	if errs["financing_source"] != "" || errs["new_operator"] == "" || errs["effective_date"] == "" || len(errs) != 2 {
+		t.Errorf("operations change: %v", errs)
+	}
+	osr := RequestFields{Details: RequestDetails{ProjectURL: "javascript:alert(1)"}}
+	if errs := osr.Validate(KindOpenSource, false); errs["project_url"] == "" {
+		t.Errorf("javascript: URL accepted: %v", errs)
+	}
+	if got := (RequestDetails{OneOffCost: 100000, YearlyCost: 25000, Years: 4}).TotalCost(); got != 200000 {
+		t.Errorf("total cost %d", got)
+	}
+}

@@ -1,0 +1,919 @@
+package postgres
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"itportal/internal/jobs/jobargs"
+	"itportal/internal/portal"
+)
+
+// RequestService keeps the cases (ärenden): drafts, submission with a case
+// number, the flow through handling to a decision, comments, attachments
+// and the diarienummer. Every check of who may do what is made here, inside
+// the transaction that acts.
+type RequestService struct {
+	pool    *pgxpool.Pool
+	enqueue Enqueuer
+	queues  *readCache[queueKey, RequestPage]
+}
+
+// NewRequestService returns the service over pool. enqueue may be nil in
+// tools that send no notifications.
+func NewRequestService(pool *pgxpool.Pool, enqueue Enqueuer) *RequestService {
+	return &RequestService{pool: pool, enqueue: enqueue}
+}
+
+// CacheWith keeps list pages for as long as the feed reports no change.
+func (s *RequestService) CacheWith(feed *ChangeFeed) {
+	s.queues = newReadCache[queueKey, RequestPage](feed, 512)
+}
+
+// Request is one case as stored.
+type Request struct {
+	ID             int64
+	Kind           portal.RequestKind
+	State          portal.RequestState
+	AuthorID       int64
+	AuthorName     string
+	AuthorIsITHead bool
+	DepartmentName string
+	Fields         portal.RequestFields
+	Number         string // empty for a draft
+	Diarienummer   string
+	SubmittedAt    *time.Time
+	DecidedAt      *time.Time
+	DecidedByName  string
+	Motivation     string
+	RowVersion     int
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// RequestEvent is one entry of a case's timeline.
+type RequestEvent struct {
+	ID        int64
+	At        time.Time
+	ActorName string
+	Event     string // transition, comment, attachment, diarienummer
+	From      portal.RequestState
+	To        portal.RequestState
+	Comment   string
+}
+
+// AttachmentInfo describes an attachment without its content.
+type AttachmentInfo struct {
+	ID          int64
+	FileName    string
+	ContentType string
+	Size        int
+	UploadedBy  string
+	UploadedAt  time.Time
+}
+
+// RequestView is a case as one person may see it, with what they may do.
+type RequestView struct {
+	Request
+	Events             []RequestEvent
+	Attachments        []AttachmentInfo
+	AttachmentCount    int
+	CanOpenFiles       bool
+	CanAttach          bool
+	CanEdit            bool // the author's draft
+	CanComment         bool
+	CanDecide          bool
+	DecideRefusal      string // why the actor may not decide, for those who prepare
+	Actions            []portal.RequestAction
+	FinancingBlocks    bool // approval impossible: financing not confirmed (R5)
+	IsAuthor           bool
+	IsPreparer         bool
+	CanSetDiarienummer bool
+}
+
+const requestColumns = `r.id, r.kind, r.state, r.author_id, a.name, EXISTS (SELECT 1 FROM person_roles pr WHERE pr.person_id = r.author_id AND pr.role = 'it_head'),
+	COALESCE(r.department_id, 0), COALESCE(d.name, ''), r.title, r.description, r.contact, r.desired_date,
+	r.financing_source, r.financing_confirmed, r.financing_reference, COALESCE(r.system_id, 0), COALESCE(s.name, ''), r.details,
+	COALESCE(r.number, ''), r.diarienummer, r.submitted_at, r.decided_at, COALESCE(dp.name, ''), r.decision_motivation,
+	r.row_version, r.created_at, r.updated_at`
+
+const requestFrom = `
+	FROM requests r
+	JOIN people a ON a.id = r.author_id
+	LEFT JOIN departments d ON d.id = r.department_id
+	LEFT JOIN systems s ON s.id = r.system_id
+	LEFT JOIN people dp ON dp.id = r.decided_by`
+
+func scanRequest(row pgx.Row) (Request, error) {
+	var r Request
+	f := &r.Fields
+	err := row.Scan(&r.ID, &r.Kind, &r.State, &r.AuthorID, &r.AuthorName, &r.AuthorIsITHead,
+		&f.DepartmentID, &r.DepartmentName, &f.Title, &f.Description, &f.Contact, &f.DesiredDate,
+		&f.FinancingSource, &f.FinancingConfirmed, &f.FinancingReference, &f.SystemID, &f.SystemName, &f.Details,
+		&r.Number, &r.Diarienummer, &r.SubmittedAt, &r.DecidedAt, &r.DecidedByName, &r.Motivation,
+		&r.RowVersion, &r.CreatedAt, &r.UpdatedAt)
+	return r, err
+}
+
+// load reads a case, locking it for the transaction's change when lock.
+func loadRequest(ctx context.Context, tx pgx.Tx, id int64, lock bool) (Request, error) {
+	var row pgx.Row
+	if lock {
+		row = tx.QueryRow(ctx, `SELECT `+requestColumns+requestFrom+` WHERE r.id = $1 FOR UPDATE OF r`, id)
+	} else {
+		row = tx.QueryRow(ctx, `SELECT `+requestColumns+requestFrom+` WHERE r.id = $1`, id)
+	}
+	r, err := scanRequest(row)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return r, portal.NotFound("Ärendet finns inte.")
+	}
+	return r, translate(err)
+}
+
+// visible hides drafts from everyone but their author: a draft is not yet
+// a public record. Submitted cases are readable by everyone signed in.
+func visible(actor *portal.Actor, r Request) error {
+	if actor == nil {
+		return portal.Forbidden("Logga in.")
+	}
+	if r.State == portal.StateDraft && r.AuthorID != actor.PersonID {
+		return portal.NotFound("Ärendet finns inte.")
+	}
+	return nil
+}
+
+// canOpenFiles: the requester's department, the requester, IT-enheten and
+// the IT head (and deputy) open attachments.
+func canOpenFiles(actor *portal.Actor, r Request) bool {
+	return actor != nil && (r.AuthorID == actor.PersonID || portal.IsPreparer(actor) ||
+		(actor.DepartmentID != 0 && actor.DepartmentID == r.Fields.DepartmentID))
+}
+
+// resolveSystem finds the system a case names, by name (case-insensitive).
+func resolveSystem(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, f *portal.RequestFields, errs map[string]string) error {
+	f.SystemID = 0
+	if f.SystemName == "" {
+		return nil
+	}
+	var name string
+	err := q.QueryRow(ctx, `SELECT id, name FROM systems WHERE lower(name) = lower($1)`, f.SystemName).Scan(&f.SystemID, &name)
+	if errors.Is(err, pgx.ErrNoRows) {
+		errs["system_name"] = "Det finns inget system med det namnet i registret."
+		return nil
+	}
+	if err != nil {
+		return translate(err)
+	}
+	f.SystemName = name
+	return nil
+}
+
+// SaveDraft creates (id 0) or updates the author's draft. A draft needs a
+// title; whatever else it holds is checked as it is saved.
+func (s *RequestService) SaveDraft(ctx context.Context, actor *portal.Actor, id int64, kind portal.RequestKind, expectedVersion int, f portal.RequestFields, requestID string) (int64, error) {
+	if actor == nil {
+		return 0, portal.Forbidden("Logga in.")
+	}
+	if !kind.Valid() {
+		return 0, portal.Invalid("Välj vilken sorts ärende det är.", map[string]string{"kind": "Välj vilken sorts ärende det är."})
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return 0, translate(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	if id != 0 {
+		cur, err := loadRequest(ctx, tx, id, true)
+		if err != nil {
+			return 0, err
+		}
+		if err := visible(actor, cur); err != nil {
+			return 0, err
+		}
+		if cur.AuthorID != actor.PersonID {
+			return 0, portal.Forbidden("Bara den som skrev ärendet kan ändra det.")
+		}
+		if cur.State != portal.StateDraft {
+			return 0, portal.Conflict("Ärendet är inskickat och kan inte längre ändras. Skriv en kommentar i stället.")
+		}
+		if expectedVersion != cur.RowVersion {
+			return 0, portal.Conflict("Utkastet har ändrats i en annan flik sedan du öppnade det. Ladda om sidan.")
+		}
+		kind = cur.Kind
+	}
+	errs := f.Validate(kind, false)
+	if err := resolveSystem(ctx, tx, &f, errs); err != nil {
+		return 0, err
+	}
+	if f.DepartmentID != 0 {
+		var ok bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM departments WHERE id = $1 AND active)`, f.DepartmentID).Scan(&ok); err != nil {
+			return 0, translate(err)
+		}
+		if !ok {
+			errs["department"] = "Välj förvaltning."
+		}
+	}
+	if len(errs) > 0 {
+		return 0, portal.Invalid("Uppgifterna behöver rättas.", errs)
+	}
+	args := []any{string(kind), actor.PersonID, nullID(f.DepartmentID), f.Title, f.Description, f.Contact, datePtr(f.DesiredDate),
+		f.FinancingSource, f.FinancingConfirmed, f.FinancingReference, nullID(f.SystemID), f.Details}
+	if id == 0 {
+		err = tx.QueryRow(ctx, `
+			INSERT INTO requests (kind, author_id, department_id, title, description, contact, desired_date,
+				financing_source, financing_confirmed, financing_reference, system_id, details)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`, args...).Scan(&id)
+		if err != nil {
+			return 0, translate(err)
+		}
+	} else {
+		_, err = tx.Exec(ctx, `
+			UPDATE requests SET department_id = $3, title = $4, description = $5, contact = $6, desired_date = $7,
+				financing_source = $8, financing_confirmed = $9, financing_reference = $10, system_id = $11, details = $12,
+				row_version = row_version + 1, updated_at = now()
+			WHERE id = $13 AND kind = $1 AND author_id = $2`, append(args, id)...)
+		if err != nil {
+			return 0, translate(err)
+		}
+	}
+	return id, translate(tx.Commit(ctx))
+}
+
+// DeleteDraft is not offered: a draft is the author's own and harmless; it
+// never becomes a record unless submitted.
+
+// Submit sends the author's draft: every field the kind needs is checked,
+// the case gets its number IT {year}/{nnnn} (gapless per year: the
+// counter row is taken in this transaction), and IT-enheten (and the IT
+// head for their kinds) is notified.
+func (s *RequestService) Submit(ctx context.Context, actor *portal.Actor, id int64, requestID string) (string, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return "", translate(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	r, err := loadRequest(ctx, tx, id, true)
+	if err != nil {
+		return "", err
+	}
+	if err := visible(actor, r); err != nil {
+		return "", err
+	}
+	if r.AuthorID != actor.PersonID {
+		return "", portal.Forbidden("Bara den som skrev ärendet kan skicka in det.")
+	}
+	t, err := portal.Step(r.Kind, r.State, portal.ActionSubmit)
+	if err != nil {
+		return "", err
+	}
+	f := r.Fields
+	errs := f.Validate(r.Kind, true)
+	if err := resolveSystem(ctx, tx, &f, errs); err != nil {
+		return "", err
+	}
+	if r.Kind == portal.KindOperationsChange && f.SystemID != 0 && errs["department"] == "" {
+		var owner int64
+		if err := tx.QueryRow(ctx, `SELECT COALESCE((SELECT department_id FROM role_assignments WHERE system_id = $1 AND role = 'owner' AND valid @> current_date), 0)`, f.SystemID).Scan(&owner); err != nil {
+			return "", translate(err)
+		}
+		if owner != f.DepartmentID {
+			errs["department"] = "En driftförändring anmäls av den förvaltning som äger systemet."
+		}
+	}
+	if len(errs) > 0 {
+		return "", portal.Invalid("Ärendet behöver kompletteras innan det kan skickas in.", errs)
+	}
+	year := portal.Today().Year()
+	var seq int
+	if err := tx.QueryRow(ctx, `
+		INSERT INTO request_numbers (year, last) VALUES ($1, 1)
+		ON CONFLICT (year) DO UPDATE SET last = request_numbers.last + 1
+		RETURNING last`, year).Scan(&seq); err != nil {
+		return "", translate(err)
+	}
+	var number string
+	if err := tx.QueryRow(ctx, `
+		UPDATE requests SET state = $2, number_year = $3, number_seq = $4, submitted_at = now(),
+			row_version = row_version + 1, updated_at = now()
+		WHERE id = $1 RETURNING number`, id, string(t.To), year, seq).Scan(&number); err != nil {
+		return "", translate(err)
+	}
+	if err := s.event(ctx, tx, actor, id, t, ""); err != nil {
+		return "", err
+	}
+	if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "request.submitted", ObjectType: "request",
+		ObjectID: strconv.FormatInt(id, 10), RequestID: requestID,
+		Changes: map[string]any{"number": number, "kind": string(r.Kind), "state": map[string]any{"before": string(r.State), "after": string(t.To)}}}); err != nil {
+		return "", err
+	}
+	audience := []string{"it_unit"}
+	if r.Kind.DecidedByITHead() {
+		audience = append(audience, "it_head")
+		if r.AuthorIsITHead {
+			audience = append(audience, "it_head_deputy")
+		}
+	}
+	if err := s.notify(ctx, tx, "request.submitted", id, audience...); err != nil {
+		return "", err
+	}
+	return number, translate(tx.Commit(ctx))
+}
+
+// Act takes a step of the flow that is not a decision: take up, ask for
+// completion, answer it, withdraw. comment is the message that goes with it
+// (required when asking for and when answering a completion).
+func (s *RequestService) Act(ctx context.Context, actor *portal.Actor, id int64, action portal.RequestAction, comment, requestID string) error {
+	comment = strings.TrimSpace(comment)
+	switch {
+	case strings.ContainsRune(comment, 0):
+		return portal.Invalid("Texten innehåller otillåtna tecken.", map[string]string{"comment": "Texten innehåller otillåtna tecken."})
+	case len([]rune(comment)) > 10000:
+		return portal.Invalid("Högst 10 000 tecken.", map[string]string{"comment": "Högst 10 000 tecken."})
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return translate(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	r, err := loadRequest(ctx, tx, id, true)
+	if err != nil {
+		return err
+	}
+	if err := visible(actor, r); err != nil {
+		return err
+	}
+	if r.AuthorID != actor.PersonID && !portal.IsPreparer(actor) {
+		return portal.Forbidden("Bara den som skickade in ärendet och IT-enheten kan göra det.")
+	}
+	t, err := portal.Step(r.Kind, r.State, action)
+	if err != nil {
+		return err
+	}
+	switch t.By {
+	case portal.PartyRequester:
+		if r.AuthorID != actor.PersonID {
+			return portal.Forbidden("Bara den som skickade in ärendet kan göra det.")
+		}
+	case portal.PartyPreparer:
+		if !portal.IsPreparer(actor) {
+			return portal.Forbidden("Bara IT-enheten handlägger ärenden.")
+		}
+		if r.AuthorID == actor.PersonID {
+			return portal.Forbidden("Du kan inte handlägga ett ärende som du själv har skickat in.")
+		}
+	default:
+		return portal.Forbidden("Beslut fattas med beslutsknappen.")
+	}
+	if comment == "" && (action == portal.ActionRequestCompletion || action == portal.ActionAnswerCompletion) {
+		msg := "Skriv vad som behöver kompletteras."
+		if action == portal.ActionAnswerCompletion {
+			msg = "Skriv din komplettering."
+		}
+		return portal.Invalid(msg, map[string]string{"comment": msg})
+	}
+	if _, err := tx.Exec(ctx, `UPDATE requests SET state = $2, row_version = row_version + 1, updated_at = now() WHERE id = $1`, id, string(t.To)); err != nil {
+		return translate(err)
+	}
+	if err := s.event(ctx, tx, actor, id, t, comment); err != nil {
+		return err
+	}
+	if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "request." + string(action), ObjectType: "request",
+		ObjectID: strconv.FormatInt(id, 10), RequestID: requestID,
+		Changes: map[string]any{"state": map[string]any{"before": string(r.State), "after": string(t.To)}}}); err != nil {
+		return err
+	}
+	// The requester hears of every change; IT-enheten of the answers.
+	audience := []string{"requester"}
+	if t.By == portal.PartyRequester {
+		audience = []string{"it_unit"}
+		if r.Kind.DecidedByITHead() {
+			audience = append(audience, "it_head")
+		}
+	}
+	if err := s.notify(ctx, tx, "request."+string(action), id, audience...); err != nil {
+		return err
+	}
+	return translate(tx.Commit(ctx))
+}
+
+// AlreadyDecided is the answer to a second decision (R8).
+func alreadyDecided(r Request) error {
+	at := ""
+	if r.DecidedAt != nil {
+		at = r.DecidedAt.In(portal.Stockholm).Format("2006-01-02 15:04")
+	}
+	return portal.Conflict(strings.TrimSpace(fmt.Sprintf("Ärendet beslutades redan av %s %s.", r.DecidedByName, at)))
+}
+
+// Decide grants or rejects a case, or acknowledges an operations change,
+// once (R8). The row lock makes a second decider wait and then see the
+// first decision; the unique index on decision events makes two decisions
+// impossible even if the pages were wrong. A granted case changes the
+// register in the same transaction.
+func (s *RequestService) Decide(ctx context.Context, actor *portal.Actor, id int64, action portal.RequestAction, motivation, requestID string) error {
+	motivation = strings.TrimSpace(motivation)
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return translate(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	r, err := loadRequest(ctx, tx, id, true)
+	if err != nil {
+		return err
+	}
+	if err := visible(actor, r); err != nil {
+		return err
+	}
+	if r.DecidedAt != nil {
+		// Read the decider anew: a row locked after waiting for another
+		// transaction is current, but the rows joined to it may not be.
+		if err := tx.QueryRow(ctx, `SELECT p.name, r.decided_at FROM requests r JOIN people p ON p.id = r.decided_by WHERE r.id = $1`, id).Scan(&r.DecidedByName, &r.DecidedAt); err != nil {
+			return translate(err)
+		}
+		return alreadyDecided(r)
+	}
+	if err := portal.CanDecide(actor, r.Kind, r.AuthorID, r.AuthorIsITHead); err != nil {
+		return err
+	}
+	if action != portal.ActionGrant && action != portal.ActionReject && action != portal.ActionAcknowledge {
+		return portal.Invalid("Välj beslut.", map[string]string{"decision": "Välj bevilja eller avslå."})
+	}
+	t, err := portal.Step(r.Kind, r.State, action)
+	if err != nil {
+		return err
+	}
+	switch {
+	case strings.ContainsRune(motivation, 0):
+		return portal.Invalid("Texten innehåller otillåtna tecken.", map[string]string{"motivation": "Texten innehåller otillåtna tecken."})
+	case motivation == "" && action != portal.ActionAcknowledge:
+		return portal.Invalid("Ett beslut måste motiveras skriftligt.", map[string]string{"motivation": "Skriv beslutets motivering."})
+	case len([]rune(motivation)) > 10000:
+		return portal.Invalid("Högst 10 000 tecken.", map[string]string{"motivation": "Högst 10 000 tecken."})
+	}
+	if action == portal.ActionGrant && r.Kind.NeedsFinancing() && !r.Fields.FinancingConfirmed {
+		return portal.Conflict("Ärendet kan inte beviljas förrän finansieringen är bekräftad (4.5).")
+	}
+	systemID, err := s.applyDecision(ctx, tx, actor, r, action, requestID)
+	if err != nil {
+		return err
+	}
+	tag, err := tx.Exec(ctx, `
+		UPDATE requests SET state = $2, decided_at = now(), decided_by = $3, decision_motivation = $4,
+			system_id = COALESCE($5, system_id), row_version = row_version + 1, updated_at = now()
+		WHERE id = $1 AND decided_at IS NULL`, id, string(t.To), actor.PersonID, motivation, nullID(systemID))
+	if err != nil {
+		return translate(err)
+	}
+	if tag.RowsAffected() != 1 {
+		return portal.Conflict("Ärendet beslutades redan.")
+	}
+	if err := s.event(ctx, tx, actor, id, t, motivation); err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+			return portal.Conflict("Ärendet beslutades redan.")
+		}
+		return err
+	}
+	changes := map[string]any{"state": map[string]any{"before": string(r.State), "after": string(t.To)}, "number": r.Number, "motivation": motivation}
+	if systemID != 0 {
+		changes["system_id"] = systemID
+	}
+	if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "request.decided", ObjectType: "request",
+		ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: changes}); err != nil {
+		return err
+	}
+	if err := s.notify(ctx, tx, "request.decided", id, "requester"); err != nil {
+		return err
+	}
+	return translate(tx.Commit(ctx))
+}
+
+// applyDecision changes the register as a decision says: a granted
+// införande creates the system (Planerad, owned by the department, with the
+// proposed administrator); a granted upgrade records the new version; a
+// granted open-source or self-developed case sets the system's flag; an
+// acknowledged operations change hands the role over from its date. It
+// returns the system created, if any.
+func (s *RequestService) applyDecision(ctx context.Context, tx pgx.Tx, actor *portal.Actor, r Request, action portal.RequestAction, requestID string) (int64, error) {
+	if action == portal.ActionReject {
+		return 0, nil
+	}
+	d := r.Fields.Details
+	ref := r.Number
+	switch r.Kind {
+	case portal.KindIntroduction:
+		facts := portal.SystemFacts{
+			Name: d.NewSystemName, Description: r.Fields.Description, Purpose: d.Need, Category: "forvaltningsspecifik",
+			Lifecycle: "planerad", Supplier: d.Supplier, Hosting: d.Hosting, PersonalData: d.PersonalData,
+			Notes: "Infört genom beslut i ärende " + ref + ".",
+		}
+		if facts.Hosting == "" {
+			facts.Hosting = "intern"
+		}
+		if errs := facts.Validate(); len(errs) > 0 {
+			return 0, portal.Conflict("Systemet kan inte registreras med ärendets uppgifter: " + firstMessage(errs))
+		}
+		id, err := createTx(ctx, tx, actor, facts, requestID)
+		if err != nil {
+			if portal.KindOf(err) == portal.KindInvalid {
+				return 0, portal.Conflict("Det finns redan ett system som heter " + d.NewSystemName + " i registret. Ändra namnet i registret först eller avslå ärendet.")
+			}
+			return 0, err
+		}
+		from := portal.Today()
+		if r.Fields.DepartmentID != 0 {
+			if err := changeRoleTx(ctx, tx, actor, id, RoleChange{Role: portal.RoleOwner, DepartmentID: r.Fields.DepartmentID, From: from,
+				Reason: "Beslut i ärende " + ref, RequestID: requestID, CaseReference: ref}); err != nil {
+				return 0, err
+			}
+		}
+		adminID, err := personByEmail(ctx, tx, actor, d.AdministratorName, d.AdministratorEmail, requestID)
+		if err != nil {
+			return 0, err
+		}
+		if err := changeRoleTx(ctx, tx, actor, id, RoleChange{Role: portal.RoleAdministrator, PersonID: adminID, From: from,
+			AppointedBy: r.DepartmentName, Reason: "Beslut i ärende " + ref, RequestID: requestID, CaseReference: ref}); err != nil {
+			return 0, err
+		}
+		return id, nil
+	case portal.KindUpgrade:
+		return 0, s.setFacts(ctx, tx, actor, r, requestID, func(f *portal.SystemFacts) { f.Version = d.ToVersion })
+	case portal.KindOpenSource:
+		return 0, s.setFacts(ctx, tx, actor, r, requestID, func(f *portal.SystemFacts) { f.OpenSource = true })
+	case portal.KindSelfDeveloped:
+		return 0, s.setFacts(ctx, tx, actor, r, requestID, func(f *portal.SystemFacts) {
+			f.SelfDeveloped = true
+			f.SelfDevelopedRef = ref
+		})
+	case portal.KindOperationsChange:
+		if r.Fields.SystemID == 0 || d.EffectiveDate == nil {
+			return 0, portal.Conflict("Ärendet saknar system eller datum.")
+		}
+		if _, err := getSystemTx(ctx, tx, r.Fields.SystemID, portal.Today()); err != nil {
+			return 0, err
+		}
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM systems WHERE id = $1 FOR UPDATE`, r.Fields.SystemID); err != nil {
+			return 0, translate(err)
+		}
+		c := RoleChange{From: *d.EffectiveDate, Reason: "Driftförändring " + ref, RequestID: requestID, CaseReference: ref, AppointedBy: r.DepartmentName}
+		switch d.ChangeRole {
+		case "operations":
+			c.Role, c.Operator = portal.RoleOperations, d.NewOperator
+		default:
+			id, err := personByEmail(ctx, tx, actor, d.NewAdminName, d.NewAdminEmail, requestID)
+			if err != nil {
+				return 0, err
+			}
+			c.Role, c.PersonID = portal.RoleAdministrator, id
+		}
+		if err := changeRoleTx(ctx, tx, actor, r.Fields.SystemID, c); err != nil {
+			if portal.KindOf(err) == portal.KindInvalid {
+				return 0, portal.Conflict("Rollbytet kan inte göras i registret: " + portal.MessageOf(err))
+			}
+			return 0, err
+		}
+		if s.enqueue != nil {
+			if err := s.enqueue(ctx, tx, jobargs.Notify{Topic: "system.role_changed", ObjectType: "system", ObjectID: strconv.FormatInt(r.Fields.SystemID, 10)}); err != nil {
+				return 0, fmt.Errorf("enqueue notification: %w", err)
+			}
+		}
+	}
+	return 0, nil
+}
+
+// setFacts changes the facts of the system a case concerns, if it names one.
+func (s *RequestService) setFacts(ctx context.Context, tx pgx.Tx, actor *portal.Actor, r Request, requestID string, change func(*portal.SystemFacts)) error {
+	if r.Fields.SystemID == 0 {
+		return nil // a review of software not yet in the register
+	}
+	var cur System
+	var err error
+	if _, err = tx.Exec(ctx, `SELECT 1 FROM systems WHERE id = $1 FOR UPDATE`, r.Fields.SystemID); err != nil {
+		return translate(err)
+	}
+	if cur, err = getSystemTx(ctx, tx, r.Fields.SystemID, portal.Today()); err != nil {
+		return err
+	}
+	f := cur.Facts
+	change(&f)
+	return updateFactsTx(ctx, tx, actor, cur, f, requestID)
+}
+
+// personByEmail finds the person with the address, or records them as not
+// yet signed in.
+func personByEmail(ctx context.Context, tx pgx.Tx, actor *portal.Actor, name, email, requestID string) (int64, error) {
+	var id int64
+	err := tx.QueryRow(ctx, `SELECT id FROM people WHERE lower(email) = lower($1) AND merged_into IS NULL ORDER BY active DESC, id LIMIT 1`, email).Scan(&id)
+	if err == nil {
+		return id, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return 0, translate(err)
+	}
+	if err := tx.QueryRow(ctx, `INSERT INTO people (name, email) VALUES ($1, $2) RETURNING id`, clip(name, 200), clip(email, 320)).Scan(&id); err != nil {
+		return 0, translate(err)
+	}
+	return id, appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "person.created_by_request", ObjectType: "person",
+		ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: map[string]any{"name": name, "email": email}})
+}
+
+func firstMessage(errs map[string]string) string {
+	for _, m := range errs {
+		return m
+	}
+	return ""
+}
+
+// Comment adds a comment to an open case: by the requester, or by
+// IT-enheten's side.
+func (s *RequestService) Comment(ctx context.Context, actor *portal.Actor, id int64, text, requestID string) error {
+	text = strings.TrimSpace(text)
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return translate(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	r, err := loadRequest(ctx, tx, id, true)
+	if err != nil {
+		return err
+	}
+	if err := visible(actor, r); err != nil {
+		return err
+	}
+	if r.AuthorID != actor.PersonID && !portal.IsPreparer(actor) {
+		return portal.Forbidden("Den som skickade in ärendet och IT-enheten kan kommentera.")
+	}
+	if !r.State.Open() {
+		return portal.Conflict("Ärendet är inte öppet för kommentarer.")
+	}
+	switch {
+	case text == "":
+		return portal.Invalid("Skriv en kommentar.", map[string]string{"comment": "Skriv en kommentar."})
+	case strings.ContainsRune(text, 0):
+		return portal.Invalid("Texten innehåller otillåtna tecken.", map[string]string{"comment": "Texten innehåller otillåtna tecken."})
+	case len([]rune(text)) > 10000:
+		return portal.Invalid("Högst 10 000 tecken.", map[string]string{"comment": "Högst 10 000 tecken."})
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO request_events (request_id, actor_id, event, comment) VALUES ($1, $2, 'comment', $3)`, id, actor.PersonID, text); err != nil {
+		return translate(err)
+	}
+	if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "request.commented", ObjectType: "request",
+		ObjectID: strconv.FormatInt(id, 10), RequestID: requestID}); err != nil {
+		return err
+	}
+	audience := "requester"
+	if r.AuthorID == actor.PersonID {
+		audience = "it_unit"
+	}
+	if err := s.notify(ctx, tx, "request.commented", id, audience); err != nil {
+		return err
+	}
+	return translate(tx.Commit(ctx))
+}
+
+// SetDiarienummer records the municipality's registration number when the
+// registrator enters the case in the diarium. IT-enheten's side only.
+func (s *RequestService) SetDiarienummer(ctx context.Context, actor *portal.Actor, id int64, dnr, requestID string) error {
+	dnr = strings.TrimSpace(dnr)
+	switch {
+	case !portal.IsPreparer(actor):
+		return portal.Forbidden("Bara IT-enheten för in diarienummer.")
+	case strings.ContainsRune(dnr, 0) || len([]rune(dnr)) > 100:
+		return portal.Invalid("Högst 100 tecken.", map[string]string{"diarienummer": "Ange diarienumret, högst 100 tecken."})
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return translate(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	r, err := loadRequest(ctx, tx, id, true)
+	if err != nil {
+		return err
+	}
+	if err := visible(actor, r); err != nil {
+		return err
+	}
+	if r.State == portal.StateDraft {
+		return portal.Conflict("Ett utkast diarieförs inte.")
+	}
+	if r.Diarienummer == dnr {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `UPDATE requests SET diarienummer = $2, row_version = row_version + 1, updated_at = now() WHERE id = $1`, id, dnr); err != nil {
+		return translate(err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO request_events (request_id, actor_id, event, comment) VALUES ($1, $2, 'diarienummer', $3)`, id, actor.PersonID, dnr); err != nil {
+		return translate(err)
+	}
+	if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "request.diarienummer_set", ObjectType: "request",
+		ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: map[string]any{"diarienummer": map[string]any{"before": r.Diarienummer, "after": dnr}}}); err != nil {
+		return err
+	}
+	return translate(tx.Commit(ctx))
+}
+
+// AddAttachment stores a file with a draft or an open case: by its author,
+// or IT-enheten's side. The content decides the type (portal.CheckAttachment).
+func (s *RequestService) AddAttachment(ctx context.Context, actor *portal.Actor, id int64, name string, data []byte, requestID string) (int64, error) {
+	name = portal.SafeFileName(name)
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return 0, translate(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	r, err := loadRequest(ctx, tx, id, true)
+	if err != nil {
+		return 0, err
+	}
+	if err := visible(actor, r); err != nil {
+		return 0, err
+	}
+	if r.AuthorID != actor.PersonID && !portal.IsPreparer(actor) {
+		return 0, portal.Forbidden("Den som skrev ärendet och IT-enheten kan bifoga filer.")
+	}
+	if r.State != portal.StateDraft && !r.State.Open() {
+		return 0, portal.Conflict("Ärendet är avslutat; filer kan inte längre bifogas.")
+	}
+	contentType, err := portal.CheckAttachment(name, data)
+	if err != nil {
+		return 0, err
+	}
+	sum := sha256.Sum256(data)
+	var aid int64
+	if err := tx.QueryRow(ctx, `
+		INSERT INTO request_attachments (request_id, file_name, content_type, size_bytes, sha256, data, uploaded_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		id, name, contentType, len(data), hex.EncodeToString(sum[:]), data, actor.PersonID).Scan(&aid); err != nil {
+		return 0, translate(err)
+	}
+	if r.State != portal.StateDraft {
+		if _, err := tx.Exec(ctx, `INSERT INTO request_events (request_id, actor_id, event, comment) VALUES ($1, $2, 'attachment', $3)`, id, actor.PersonID, name); err != nil {
+			return 0, translate(err)
+		}
+	}
+	if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "request.attachment_added", ObjectType: "request",
+		ObjectID: strconv.FormatInt(id, 10), RequestID: requestID,
+		Changes: map[string]any{"file_name": name, "content_type": contentType, "size": len(data), "sha256": hex.EncodeToString(sum[:])}}); err != nil {
+		return 0, err
+	}
+	return aid, translate(tx.Commit(ctx))
+}
+
+// Attachment returns a file of a case for those who may open it.
+func (s *RequestService) Attachment(ctx context.Context, actor *portal.Actor, id, attachmentID int64) (AttachmentInfo, []byte, error) {
+	var info AttachmentInfo
+	var data []byte
+	err := s.read(ctx, func(tx pgx.Tx) error {
+		r, err := loadRequest(ctx, tx, id, false)
+		if err != nil {
+			return err
+		}
+		if err := visible(actor, r); err != nil {
+			return err
+		}
+		if !canOpenFiles(actor, r) {
+			return portal.Forbidden("Bilagor öppnas av den sökande förvaltningen, IT-enheten och chefen för IT-enheten.")
+		}
+		err = tx.QueryRow(ctx, `
+			SELECT a.id, a.file_name, a.content_type, a.size_bytes, p.name, a.uploaded_at, a.data
+			FROM request_attachments a JOIN people p ON p.id = a.uploaded_by
+			WHERE a.id = $1 AND a.request_id = $2`, attachmentID, id).Scan(
+			&info.ID, &info.FileName, &info.ContentType, &info.Size, &info.UploadedBy, &info.UploadedAt, &data)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return portal.NotFound("Bilagan finns inte.")
+		}
+		return translate(err)
+	})
+	return info, data, err
+}
+
+func (s *RequestService) read(ctx context.Context, fn func(pgx.Tx) error) error {
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return translate(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	return fn(tx)
+}
+
+// Get returns a case as the actor may see it, with its timeline and what
+// the actor may do next.
+func (s *RequestService) Get(ctx context.Context, actor *portal.Actor, id int64) (RequestView, error) {
+	var v RequestView
+	err := s.read(ctx, func(tx pgx.Tx) error {
+		r, err := loadRequest(ctx, tx, id, false)
+		if err != nil {
+			return err
+		}
+		if err := visible(actor, r); err != nil {
+			return err
+		}
+		v.Request = r
+		rows, err := tx.Query(ctx, `
+			SELECT e.id, e.at, COALESCE(p.name, 'Systemet'), e.event, COALESCE(e.from_state, ''), COALESCE(e.to_state, ''), e.comment
+			FROM request_events e LEFT JOIN people p ON p.id = e.actor_id
+			WHERE e.request_id = $1 ORDER BY e.at, e.id`, id)
+		if err != nil {
+			return translate(err)
+		}
+		v.Events, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (RequestEvent, error) {
+			var e RequestEvent
+			err := row.Scan(&e.ID, &e.At, &e.ActorName, &e.Event, &e.From, &e.To, &e.Comment)
+			return e, err
+		})
+		if err != nil {
+			return translate(err)
+		}
+		rows, err = tx.Query(ctx, `
+			SELECT a.id, a.file_name, a.content_type, a.size_bytes, p.name, a.uploaded_at
+			FROM request_attachments a JOIN people p ON p.id = a.uploaded_by
+			WHERE a.request_id = $1 ORDER BY a.uploaded_at, a.id`, id)
+		if err != nil {
+			return translate(err)
+		}
+		v.Attachments, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (AttachmentInfo, error) {
+			var a AttachmentInfo
+			err := row.Scan(&a.ID, &a.FileName, &a.ContentType, &a.Size, &a.UploadedBy, &a.UploadedAt)
+			return a, err
+		})
+		return translate(err)
+	})
+	if err != nil {
+		return v, err
+	}
+	v.AttachmentCount = len(v.Attachments)
+	v.IsAuthor = v.AuthorID == actor.PersonID
+	v.IsPreparer = portal.IsPreparer(actor)
+	v.CanOpenFiles = canOpenFiles(actor, v.Request)
+	if !v.CanOpenFiles {
+		v.Attachments = nil // the count is public, the names and files are not
+	}
+	v.CanEdit = v.IsAuthor && v.State == portal.StateDraft
+	v.CanAttach = (v.IsAuthor || v.IsPreparer) && (v.State == portal.StateDraft || v.State.Open())
+	v.CanComment = (v.IsAuthor || v.IsPreparer) && v.State.Open()
+	v.CanSetDiarienummer = v.IsPreparer && v.State != portal.StateDraft
+	if v.State.Open() {
+		if err := portal.CanDecide(actor, v.Kind, v.AuthorID, v.AuthorIsITHead); err == nil {
+			v.CanDecide = true
+		} else if v.IsPreparer {
+			v.DecideRefusal = portal.MessageOf(err)
+		}
+		v.FinancingBlocks = v.Kind.NeedsFinancing() && !v.Fields.FinancingConfirmed
+	}
+	for _, a := range []portal.RequestAction{portal.ActionSubmit, portal.ActionTakeUp, portal.ActionRequestCompletion,
+		portal.ActionAnswerCompletion, portal.ActionWithdraw} {
+		t, err := portal.Step(v.Kind, v.State, a)
+		if err != nil {
+			continue
+		}
+		if (t.By == portal.PartyRequester && v.IsAuthor) || (t.By == portal.PartyPreparer && v.IsPreparer && !v.IsAuthor) {
+			v.Actions = append(v.Actions, a)
+		}
+	}
+	return v, nil
+}
+
+// event appends a transition to the timeline.
+func (s *RequestService) event(ctx context.Context, tx pgx.Tx, actor *portal.Actor, id int64, t portal.Transition, comment string) error {
+	_, err := tx.Exec(ctx, `
+		INSERT INTO request_events (request_id, actor_id, event, from_state, to_state, comment)
+		VALUES ($1, $2, 'transition', $3, $4, $5)`, id, actor.PersonID, string(t.From), string(t.To), comment)
+	if err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) {
+			return err // the caller tells a second decision from other errors
+		}
+		return translate(err)
+	}
+	return nil
+}
+
+// notify enqueues a notification in the transaction.
+func (s *RequestService) notify(ctx context.Context, tx pgx.Tx, topic string, id int64, audience ...string) error {
+	if s.enqueue == nil {
+		return nil
+	}
+	if err := s.enqueue(ctx, tx, jobargs.Notify{Topic: topic, ObjectType: "request", ObjectID: strconv.FormatInt(id, 10), Audience: audience}); err != nil {
+		return fmt.Errorf("enqueue notification: %w", err)
+	}
+	return nil
+}
+
+func datePtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.Format(time.DateOnly)
+}

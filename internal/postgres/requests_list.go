@@ -1,0 +1,214 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"itportal/internal/portal"
+)
+
+// The lists of cases.
+const (
+	ViewMine  = "mina" // my cases, drafts included
+	ViewAll   = "alla" // every submitted case: public records
+	ViewQueue = "ko"   // IT-enheten's work queue: open cases, oldest first
+)
+
+// RequestFilter narrows a list of cases. Values outside the allow-lists
+// are ignored.
+type RequestFilter struct {
+	View         string
+	State        string
+	Kind         string
+	DepartmentID int64
+	OlderThan    int // days since submission: 0, 7, 30 or 90
+	Page         int
+}
+
+// AgeChoices are the allowed ages of the queue filter.
+var AgeChoices = []portal.Choice{{Value: "7", Label: "Äldre än 7 dagar"}, {Value: "30", Label: "Äldre än 30 dagar"}, {Value: "90", Label: "Äldre än 90 dagar"}}
+
+// RequestRow is one line of a list of cases.
+type RequestRow struct {
+	ID          int64
+	Number      string
+	Kind        portal.RequestKind
+	State       portal.RequestState
+	Title       string
+	Department  string
+	AuthorName  string
+	SubmittedAt *time.Time
+	UpdatedAt   time.Time
+}
+
+// RequestPage is a page of cases with the counts the list shows.
+type RequestPage struct {
+	Rows         []RequestRow
+	Total        int
+	Page         int
+	PerPage      int
+	WaitingForMe int // cases waiting for the actor: a decision, handling, or their completion
+}
+
+type queueKey struct {
+	F        RequestFilter
+	PersonID int64
+	Roles    string
+	Dept     int64
+}
+
+// Normalise applies the allow-lists.
+func (f *RequestFilter) Normalise(actor *portal.Actor) {
+	switch f.View {
+	case ViewMine, ViewAll:
+	case ViewQueue:
+		if !portal.IsPreparer(actor) {
+			f.View = ViewMine
+		}
+	default:
+		f.View = ViewMine
+		if portal.IsPreparer(actor) {
+			f.View = ViewQueue
+		}
+	}
+	if !portal.RequestState(f.State).Valid() || (f.View != ViewMine && f.State == string(portal.StateDraft)) {
+		f.State = ""
+	}
+	if !portal.RequestKind(f.Kind).Valid() {
+		f.Kind = ""
+	}
+	if f.DepartmentID < 0 {
+		f.DepartmentID = 0
+	}
+	switch f.OlderThan {
+	case 0, 7, 30, 90:
+	default:
+		f.OlderThan = 0
+	}
+	if f.Page < 1 || f.Page > 100000 {
+		f.Page = 1
+	}
+}
+
+const requestListColumns = `
+	SELECT r.id, COALESCE(r.number, ''), r.kind, r.state, r.title, COALESCE(d.name, ''), a.name, r.submitted_at, r.updated_at
+	FROM requests r
+	JOIN people a ON a.id = r.author_id
+	LEFT JOIN departments d ON d.id = r.department_id`
+
+// requestFilters: $1 state, $2 kind, $3 department, $4 age in days, $5 the actor.
+const requestFilters = `
+	  AND ($1 = '' OR r.state = $1)
+	  AND ($2 = '' OR r.kind = $2)
+	  AND ($3::bigint = 0 OR r.department_id = $3)
+	  AND ($4::int = 0 OR r.submitted_at < now() - make_interval(days => $4::int))
+	  AND $5::bigint = $5::bigint`
+
+const (
+	requestMineWhere  = ` WHERE r.author_id = $5` + requestFilters
+	requestAllWhere   = ` WHERE r.state <> 'utkast'` + requestFilters
+	requestQueueWhere = ` WHERE r.state IN ('inskickat', 'under_handlaggning', 'komplettering_begard')` + requestFilters
+
+	requestMineList  = requestListColumns + requestMineWhere + ` ORDER BY COALESCE(r.submitted_at, r.created_at) DESC, r.id DESC LIMIT 50 OFFSET $6`
+	requestAllList   = requestListColumns + requestAllWhere + ` ORDER BY r.submitted_at DESC, r.id DESC LIMIT 50 OFFSET $6`
+	requestQueueList = requestListColumns + requestQueueWhere + ` ORDER BY r.submitted_at, r.id LIMIT 50 OFFSET $6`
+
+	requestMineCount  = `SELECT count(*) FROM requests r` + requestMineWhere
+	requestAllCount   = `SELECT count(*) FROM requests r` + requestAllWhere
+	requestQueueCount = `SELECT count(*) FROM requests r` + requestQueueWhere
+)
+
+// requestWaiting counts what waits for the actor ($1): as a requester,
+// their completions; as IT-enheten, open cases of IT-enheten's kinds that
+// they did not submit; as the IT head, cases of the head's kinds; as the
+// deputy, the head's own cases of those kinds. $2 IT-enheten (or head),
+// $3 IT head, $4 deputy.
+const requestWaiting = `
+	SELECT count(*) FROM requests r
+	WHERE (r.author_id = $1 AND r.state = 'komplettering_begard')
+	   OR (r.author_id <> $1 AND r.state IN ('inskickat', 'under_handlaggning') AND (
+	        ($2 AND r.kind IN ('inforande', 'uppgradering', 'driftforandring'))
+	     OR ($3 AND r.kind IN ('oppen_kallkod', 'egenutvecklad', 'natanslutning'))
+	     OR ($4 AND r.kind IN ('oppen_kallkod', 'egenutvecklad', 'natanslutning')
+	         AND EXISTS (SELECT 1 FROM person_roles h WHERE h.person_id = r.author_id AND h.role = 'it_head'))))`
+
+// List returns a page of cases, with the number waiting for the actor.
+// Everyone signed in reads submitted cases; drafts only in "mine".
+func (s *RequestService) List(ctx context.Context, actor *portal.Actor, f RequestFilter) (RequestPage, error) {
+	if actor == nil {
+		return RequestPage{}, portal.Forbidden("Logga in.")
+	}
+	f.Normalise(actor)
+	if s.queues == nil {
+		return s.list(ctx, actor, f)
+	}
+	roles := make([]string, 0, len(actor.Roles))
+	for _, r := range actor.Roles {
+		roles = append(roles, string(r))
+	}
+	key := queueKey{F: f, PersonID: actor.PersonID, Roles: strings.Join(roles, ","), Dept: actor.DepartmentID}
+	return s.queues.get(key, func() (RequestPage, error) { return s.list(ctx, actor, f) })
+}
+
+func (s *RequestService) list(ctx context.Context, actor *portal.Actor, f RequestFilter) (page RequestPage, err error) {
+	page = RequestPage{Page: f.Page, PerPage: 50}
+	args := []any{f.State, f.Kind, f.DepartmentID, f.OlderThan, actor.PersonID, (f.Page - 1) * 50}
+	b := &pgx.Batch{}
+	switch f.View {
+	case ViewAll:
+		b.Queue(requestAllList, args...)
+		b.Queue(requestAllCount, args[:5]...)
+	case ViewQueue:
+		b.Queue(requestQueueList, args...)
+		b.Queue(requestQueueCount, args[:5]...)
+	default:
+		b.Queue(requestMineList, args...)
+		b.Queue(requestMineCount, args[:5]...)
+	}
+	b.Queue(requestWaiting, actor.PersonID, actor.HasAny(portal.RoleITUnit, portal.RoleITHead), actor.Has(portal.RoleITHead), actor.Has(portal.RoleITHeadDeputy))
+	br := s.pool.SendBatch(ctx, b)
+	defer func() {
+		if cerr := br.Close(); err == nil && cerr != nil {
+			err = translate(cerr)
+		}
+	}()
+	rows, err := br.Query()
+	if err != nil {
+		return page, translate(err)
+	}
+	page.Rows, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (RequestRow, error) {
+		var r RequestRow
+		err := row.Scan(&r.ID, &r.Number, &r.Kind, &r.State, &r.Title, &r.Department, &r.AuthorName, &r.SubmittedAt, &r.UpdatedAt)
+		return r, err
+	})
+	if err != nil {
+		return page, translate(err)
+	}
+	if err := br.QueryRow().Scan(&page.Total); err != nil {
+		return page, translate(err)
+	}
+	if err := br.QueryRow().Scan(&page.WaitingForMe); err != nil {
+		return page, translate(err)
+	}
+	return page, nil
+}
+
+// ForSystem lists the submitted cases that concern a system, newest first.
+func (s *RequestService) ForSystem(ctx context.Context, actor *portal.Actor, systemID int64) ([]RequestRow, error) {
+	if actor == nil {
+		return nil, portal.Forbidden("Logga in.")
+	}
+	rows, err := s.pool.Query(ctx, requestListColumns+` WHERE r.system_id = $1 AND r.state <> 'utkast' ORDER BY r.submitted_at DESC, r.id DESC LIMIT 200`, systemID)
+	if err != nil {
+		return nil, translate(err)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (RequestRow, error) {
+		var r RequestRow
+		err := row.Scan(&r.ID, &r.Number, &r.Kind, &r.State, &r.Title, &r.Department, &r.AuthorName, &r.SubmittedAt, &r.UpdatedAt)
+		return r, err
+	})
+	return list, translate(err)
+}
