@@ -6,6 +6,10 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -59,9 +63,21 @@ func dev(ctx context.Context, getenv func(string) string, stderr io.Writer) erro
 	if cfg.OIDC.Issuer == "" {
 		// The dev sign-in: a real OIDC provider on loopback with a persona
 		// picker, so dev runs the same sign-in code as production.
-		idp, err := auth.StartDevIdP(devIdPAddr(cfg.Listen), auth.DevPersonas)
+		// The provider keeps its address between runs (remembered next to
+		// the dev database), so its issuer, and with it every persona's
+		// identity, stays the same: a restart does not create the demo
+		// people anew.
+		addrFile := filepath.Join(filepath.Dir(devDataDir), "idp-addr")
+		idp, err := auth.StartDevIdP(rememberedAddr(addrFile), auth.DevPersonas)
+		if err != nil {
+			idp, err = auth.StartDevIdP(devIdPAddr(cfg.Listen), auth.DevPersonas)
+		}
 		if err != nil {
 			return fmt.Errorf("dev identity provider: %w", err)
+		}
+		if u, perr := url.Parse(idp.Issuer()); perr == nil {
+			_ = os.MkdirAll(filepath.Dir(addrFile), 0o700)
+			_ = os.WriteFile(addrFile, []byte(u.Host), 0o600)
 		}
 		defer func() { _ = idp.Shutdown() }()
 		cfg.OIDC = config.OIDC{
@@ -95,6 +111,16 @@ func prepareDevDatabase(ctx context.Context, c *pgcluster.Cluster) error {
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	return postgres.PrepareRoles(ctx, conn, "itportal")
+}
+
+// rememberedAddr is the dev provider's address of the last run, or an
+// address that cannot be used (the caller then picks a new one).
+func rememberedAddr(file string) string {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "invalid:"
+	}
+	return strings.TrimSpace(string(b))
 }
 
 // devIdPAddr puts the dev provider on the portal's loopback host, on a

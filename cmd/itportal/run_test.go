@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"html"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -435,8 +437,31 @@ func TestDevCommand(t *testing.T) {
 		line := logs.WaitFor(t, 60*time.Second, "msg=listening")
 		addr := regexp.MustCompile(`addr=(\S+)`).FindStringSubmatch(line)[1]
 		waitReady(t, "http://"+addr, 20*time.Second)
-		// The dev sign-in: a persona from the picker, through real OIDC.
-		page := testkit.NewBrowser(t, "http://"+addr).SignIn("chef", "/")
+		// The dev sign-in: a persona from the picker, through real OIDC. The
+		// demo's "Regler för IT-säkerhet" comes first (the new-hire gate);
+		// once acknowledged, the second round (after a restart) goes
+		// straight to the start page.
+		b := testkit.NewBrowser(t, "http://"+addr)
+		page := b.SignIn("chef", "/")
+		gate := page.Header.Get("Location")
+		switch {
+		case round == 1 && page.StatusCode == http.StatusSeeOther && strings.HasPrefix(gate, "/styrdokument/regler-for-it-sakerhet/kvittera"):
+			form := b.Get(gate)
+			field := func(name string) string {
+				m := regexp.MustCompile(`name="` + name + `" value="([^"]*)"`).FindStringSubmatch(form.Body)
+				if m == nil {
+					t.Fatalf("acknowledgement form lacks %s:\n%s", name, form.Body)
+				}
+				return html.UnescapeString(m[1])
+			}
+			done := b.Post("/styrdokument/regler-for-it-sakerhet/kvittera", url.Values{"version": {field("version")}, "sha256": {field("sha256")}, "next": {field("next")}})
+			if done.StatusCode != http.StatusSeeOther || done.Header.Get("Location") != "/" {
+				t.Fatalf("acknowledging: %d %s\n%s", done.StatusCode, done.Header.Get("Location"), done.Body)
+			}
+			page = b.Get("/")
+		case round == 2 && page.StatusCode == http.StatusSeeOther:
+			t.Fatalf("round 2: gated again after a restart (%s): the acknowledgement was lost", gate)
+		}
 		if page.StatusCode != http.StatusOK || strings.Count(page.Body, "Kommunledningsförvaltningen") != 1 || !strings.Contains(page.Body, "Karin Åberg") {
 			t.Fatalf("round %d: start page %d, want the persona and the demo departments once:\n%s", round, page.StatusCode, page.Body)
 		}

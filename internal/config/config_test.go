@@ -79,6 +79,7 @@ func TestLoadReportsEveryProblemAtOnce(t *testing.T) {
 		"ITPORTAL_ROLE_GROUPS":          "superuser=g1",
 		"ITPORTAL_SESSION_IDLE":         "10s",
 		"ITPORTAL_SESSION_MAX":          "1y",
+		"ITPORTAL_ACK_GRACE":            "forever",
 		"ITPORTAL_OFFICIAL_WEB_ADDRESS": "http://www.lillaedet.se",
 	}), ModeServe)
 	if err == nil {

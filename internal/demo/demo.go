@@ -59,7 +59,10 @@ func Load(ctx context.Context, pool *pgxpool.Pool) error {
 	if err := tx.Commit(ctx); err != nil {
 		return err
 	}
-	return loadCases(ctx, pool)
+	if err := loadCases(ctx, pool); err != nil {
+		return err
+	}
+	return loadDocuments(ctx, pool)
 }
 
 // demoSystem is a system of the demo register with its current roles.

@@ -84,8 +84,16 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool) (*Clie
 
 // Enqueuer returns a function that inserts jobs in a caller's transaction.
 func Enqueuer(c *Client) postgres.Enqueuer {
-	return func(ctx context.Context, tx pgx.Tx, args jobargs.Args) error {
-		_, err := c.InsertTx(ctx, tx, args, nil)
+	return func(ctx context.Context, tx pgx.Tx, args ...jobargs.Args) error {
+		if len(args) == 1 {
+			_, err := c.InsertTx(ctx, tx, args[0], nil)
+			return err
+		}
+		params := make([]river.InsertManyParams, len(args))
+		for i, a := range args {
+			params[i] = river.InsertManyParams{Args: a}
+		}
+		_, err := c.InsertManyFastTx(ctx, tx, params)
 		return err
 	}
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -156,3 +157,52 @@ func (c *readCache[K, V]) get(k K, load func() (V, error)) (V, error) {
 	}
 	return v, nil
 }
+
+// peek returns the cached value for k without loading; an error when
+// there is none (or caching is off).
+func (c *readCache[K, V]) peek(k K) (V, error) {
+	var zero V
+	gen, live := c.feed.Generation()
+	if !live {
+		return zero, errNotCached
+	}
+	day := portal.Today()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen == gen && c.day.Equal(day) {
+		if v, ok := c.m[k]; ok {
+			return v, nil
+		}
+	}
+	return zero, errNotCached
+}
+
+// stamp is the generation and day a value is read under.
+type stamp struct {
+	gen  uint64
+	live bool
+	day  time.Time
+}
+
+func (c *readCache[K, V]) stamp() stamp {
+	gen, live := c.feed.Generation()
+	return stamp{gen: gen, live: live, day: portal.Today()}
+}
+
+// putAt keeps v for k if nothing changed since st was taken, before v was
+// read (for values the caller reads itself, like "owes nothing").
+func (c *readCache[K, V]) putAt(k K, v V, st stamp) {
+	if now := c.stamp(); !st.live || !now.live || now.gen != st.gen || !now.day.Equal(st.day) {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != st.gen || !c.day.Equal(st.day) {
+		c.gen, c.day, c.m = st.gen, st.day, make(map[K]V)
+	}
+	if len(c.m) < c.max {
+		c.m[k] = v
+	}
+}
+
+var errNotCached = errors.New("not cached")

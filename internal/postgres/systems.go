@@ -32,8 +32,9 @@ func (s *SystemService) CacheWith(feed *ChangeFeed) {
 	s.pages = newReadCache[SystemFilter, SystemPage](feed, 256)
 }
 
-// Enqueuer inserts background jobs inside a transaction (River's InsertTx).
-type Enqueuer func(ctx context.Context, tx pgx.Tx, args jobargs.Args) error
+// Enqueuer inserts background jobs inside a transaction (River's InsertTx;
+// many at once in one batch).
+type Enqueuer func(ctx context.Context, tx pgx.Tx, args ...jobargs.Args) error
 
 // NewSystemService returns the register over pool. enqueue may be nil in
 // tools that send no notifications.

@@ -86,6 +86,20 @@ var authzMatrix = map[string][7]int{
 	"GET /arenden/{id}/utskrift":      {303, 200, 200, 200, 200, 200, 200},
 	"GET /api/v1/requests":            {401, 200, 200, 200, 200, 200, 200},
 	"GET /api/v1/requests/{id}":       {401, 200, 200, 200, 200, 200, 200},
+
+	// Governing documents: everyone reads and acknowledges (an empty form
+	// names no version in force: 409); administrators write and publish.
+	"GET /styrdokument":                         {303, 200, 200, 200, 200, 200, 200},
+	"GET /styrdokument/{slug}":                  {303, 200, 200, 200, 200, 200, 200},
+	"GET /styrdokument/{slug}/kvittera":         {303, 200, 200, 200, 200, 200, 200},
+	"POST /styrdokument/{slug}/kvittera":        {303, 409, 409, 409, 409, 409, 409},
+	"GET /admin/styrdokument":                   {303, 403, 403, 403, 403, 200, 403},
+	"POST /admin/styrdokument":                  {303, 403, 403, 403, 403, 422, 403},
+	"GET /admin/styrdokument/{slug}":            {303, 403, 403, 403, 403, 200, 403},
+	"POST /admin/styrdokument/{slug}":           {303, 403, 403, 403, 403, 422, 403},
+	"GET /admin/styrdokument/{slug}/version":    {303, 403, 403, 403, 403, 200, 403},
+	"POST /admin/styrdokument/{slug}/version":   {303, 403, 403, 403, 403, 422, 403},
+	"POST /admin/styrdokument/{slug}/publicera": {303, 403, 403, 403, 403, 409, 403},
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
@@ -121,6 +135,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 		INSERT INTO request_attachments (request_id, file_name, content_type, size_bytes, sha256, data, uploaded_by)
 		SELECT $1, 'offert.pdf', 'application/pdf', 9, '', '%PDF-1.4
 '::bytea, author_id FROM requests WHERE id = $1 RETURNING id`, requestID).Scan(&attachmentID); err != nil {
+		t.Fatal(err)
+	}
+
+	// A published document that must be acknowledged (but does not close
+	// the portal, so the other rows are reachable).
+	if _, err := h.Owner.Exec(context.Background(), `
+		WITH d AS (INSERT INTO documents (slug, title, kind, fixed_by, must_acknowledge) VALUES ('matrisdokument', 'Matrisdokument', 'regler', 'it_chef', true) RETURNING id)
+		INSERT INTO document_versions (document_id, number, markdown, html, sha256, effective_date, published_at, published_by, created_by)
+		SELECT d.id, 1, 'Text', '<p>Text</p>', repeat('a', 64), '2024-01-01', now(), p.id, p.id FROM d, (SELECT min(id) AS id FROM people) p`); err != nil {
 		t.Fatal(err)
 	}
 
@@ -169,6 +192,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		if strings.HasPrefix(pattern, "/arenden/") || strings.HasPrefix(pattern, "/api/v1/requests/") {
 			path = strings.ReplaceAll(strings.ReplaceAll(pattern, "{id}", itoa(requestID)), "{bid}", itoa(attachmentID))
 		}
+		path = strings.ReplaceAll(path, "{slug}", "matrisdokument")
 		path = strings.ReplaceAll(path, "/static/*", stylesheet)
 		if path == "/auth/login" {
 			path += "?next=%2Fmin-sida"

@@ -29,6 +29,21 @@ func (s *Server) myPage(w http.ResponseWriter, r *http.Request) {
 	for _, role := range a.Roles {
 		m.Roles = append(m.Roles, role.Label())
 	}
+	owed, err := s.documents.Obligations(r.Context(), a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	m.Owed = obligationRows(owed)
+	receipts, err := s.documents.Receipts(r.Context(), a, a.PersonID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, rc := range receipts {
+		m.Receipts = append(m.Receipts, pages.ReceiptRow{Href: documentHref(rc.Slug), Title: rc.DocumentTitle, Version: strconv.Itoa(rc.VersionNumber),
+			At: rc.At.In(portal.Stockholm).Format("2006-01-02 15:04"), SHA256: rc.SHA256, Valid: rc.Valid})
+	}
 	s.render(w, r, http.StatusOK, pages.MyPagePage(s.page(r, "Min sida", "/min-sida"), m))
 }
 

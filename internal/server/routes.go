@@ -46,7 +46,8 @@ func (s *Server) routes() http.Handler {
 
 		// Every signed-in employee (medarbetare).
 		r.Group(func(r chi.Router) {
-			r.Use(s.requireSignIn)
+			// The gate: a document that must be acknowledged first (R9, R10).
+			r.Use(s.requireSignIn, s.acknowledgementGate)
 			r.Get("/", s.home)
 			r.Get("/min-sida", s.myPage)
 
@@ -68,6 +69,12 @@ func (s *Server) routes() http.Handler {
 			r.Get("/system/{id}/historik", s.systemHistory)
 			r.Get("/system/{id}/redigera", s.editSystemForm)
 			r.Post("/system/{id}/redigera", s.updateSystem)
+
+			// Governing documents: everyone reads and acknowledges.
+			r.Get("/styrdokument", s.listDocuments)
+			r.Get("/styrdokument/{slug}", s.showDocument)
+			r.Get("/styrdokument/{slug}/kvittera", s.acknowledgeForm)
+			r.Post("/styrdokument/{slug}/kvittera", s.acknowledge)
 
 			// Cases: everyone submits and reads submitted cases; drafts,
 			// steps, decisions and files are checked per case in the service.
@@ -113,6 +120,13 @@ func (s *Server) routes() http.Handler {
 				r.Post("/admin/forvaltningar", s.createDepartment)
 				r.Get("/admin/forvaltningar/{id}", s.editDepartment)
 				r.Post("/admin/forvaltningar/{id}", s.updateDepartment)
+				r.Get("/admin/styrdokument", s.adminDocuments)
+				r.Post("/admin/styrdokument", s.createDocument)
+				r.Get("/admin/styrdokument/{slug}", s.editDocument)
+				r.Post("/admin/styrdokument/{slug}", s.updateDocument)
+				r.Get("/admin/styrdokument/{slug}/version", s.versionForm)
+				r.Post("/admin/styrdokument/{slug}/version", s.saveVersion)
+				r.Post("/admin/styrdokument/{slug}/publicera", s.publishVersion)
 			})
 		})
 	})

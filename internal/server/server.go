@@ -6,6 +6,7 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -27,6 +28,7 @@ type Deps struct {
 	Sessions  *auth.Sessions
 	Enqueue   postgres.Enqueuer    // inserts jobs in a service's transaction
 	Changes   *postgres.ChangeFeed // read caches follow it; nil caches nothing
+	Now       func() time.Time     // the clock for deadlines; nil is time.Now
 }
 
 // Server holds the handlers' dependencies.
@@ -44,6 +46,7 @@ type Server struct {
 	systems     *postgres.SystemService
 	uploads     *postgres.UploadService
 	requests    *postgres.RequestService
+	documents   *postgres.DocumentService
 	changes     *postgres.ChangeFeed
 }
 
@@ -63,6 +66,7 @@ func NewServer(d Deps) http.Handler {
 		systems:     postgres.NewSystemService(d.Pool, d.Enqueue, d.Config.OfficialWebAddress),
 		uploads:     postgres.NewUploadService(d.Pool),
 		requests:    postgres.NewRequestService(d.Pool, d.Enqueue),
+		documents:   postgres.NewDocumentService(d.Pool, d.Enqueue, d.Config.AckGrace, d.Now),
 		changes:     d.Changes,
 	}
 	if d.Changes != nil {
@@ -70,6 +74,7 @@ func NewServer(d Deps) http.Handler {
 		s.people.CacheWith(d.Changes)
 		s.systems.CacheWith(d.Changes)
 		s.requests.CacheWith(d.Changes)
+		s.documents.CacheWith(d.Changes)
 	}
 	if s.sessions != nil {
 		// A session store that cannot be reached is a 503 page, not Go's text.

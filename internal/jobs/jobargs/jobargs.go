@@ -13,6 +13,8 @@ type Notify struct {
 	// Audience names who is told: "it_unit", "it_head", "it_head_deputy",
 	// "requester"; empty means IT-enheten.
 	Audience []string `json:"audience,omitempty"`
+	// PersonID, when set, is the one person to tell.
+	PersonID int64 `json:"person_id,omitempty"`
 }
 
 // Kind names the job kind in River's table.

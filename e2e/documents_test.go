@@ -1,0 +1,77 @@
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"itportal/internal/portal"
+	"itportal/internal/portaltest"
+	"itportal/internal/postgres"
+)
+
+// TestJourneyNewHireGate: a document that closes the portal until it is
+// acknowledged; a new hire's first sign-in lands on it, the keyboard
+// acknowledges it, and the page asked for follows. The document page with
+// its history and a comparison, and the administrator's version form, are
+// checked too.
+func TestJourneyNewHireGate(t *testing.T) {
+	t.Parallel()
+	pages := newPageLog(t)
+	p := portaltest.Start(t)
+	ctx := context.Background()
+	var adminID int64
+	if err := p.Owner.QueryRow(ctx, `INSERT INTO people (name, email) VALUES ('Dokumentadmin', 'dokadmin@example.lillaedet.se') RETURNING id`).Scan(&adminID); err != nil {
+		t.Fatal(err)
+	}
+	adm := &portal.Actor{PersonID: adminID, Name: "Dokumentadmin", Roles: []portal.Role{portal.RoleAdmin}}
+	svc := postgres.NewDocumentService(p.Pool, nil, 30*24*time.Hour, nil)
+	if _, err := svc.SaveDocument(ctx, adm, 0, portal.DocumentFields{Title: "Regler för IT-säkerhet", Slug: "regler-for-it-sakerhet", Kind: "regler",
+		FixedBy: "kommunchefen", AudienceAll: true, MustAcknowledge: true, BlocksUse: true}, "e2e"); err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"# Regler för IT-säkerhet\n\n1. Lås datorn.\n2. Lämna aldrig ut lösenordet.\n",
+		"# Regler för IT-säkerhet\n\n1. Lås datorn.\n2. Lämna aldrig ut lösenordet.\n3. Anmäl incidenter direkt.\n"} {
+		if err := svc.SaveDraft(ctx, adm, "regler-for-it-sakerhet", portal.VersionFields{Markdown: text, EffectiveDate: portal.Today(), RequiresReack: true}, "e2e"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := svc.Publish(ctx, adm, "regler-for-it-sakerhet", "e2e"); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	b := newBrowser(t, true, pages)
+	b.navigate(p.URL + "/system")
+	b.waitFor(`location.pathname.endsWith("/oidc/authorize")`, "the provider's login page")
+	b.tabTo(`input[name=persona]`)
+	for range 20 {
+		if eval[string](b, `document.activeElement.value`) == "sokande" {
+			break
+		}
+		b.key("\ue015") // arrow down
+	}
+	b.tabTo(`button[type=submit]`)
+	b.activate()
+	b.waitFor(`location.pathname === "/styrdokument/regler-for-it-sakerhet/kvittera"`, "the gate")
+	if !strings.Contains(eval[string](b, `document.querySelector("main").innerText`), "Innan du kan använda IT-portalen") {
+		t.Error("the gate does not say why")
+	}
+	b.check("kvittera, nyanställd")
+	b.tabTo(`main form button[type=submit]`)
+	b.activate()
+	if b.path() != "/system" {
+		t.Fatalf("after acknowledging: %s", b.path())
+	}
+	b.check("registret efter kvittens")
+	b.navigate(p.URL + "/styrdokument")
+	b.check("styrdokument")
+	b.navigate(p.URL + "/styrdokument/regler-for-it-sakerhet?fran=1&till=2")
+	if !strings.Contains(eval[string](b, `document.querySelector("pre.diff ins")?.textContent || ""`), "Anmäl incidenter") {
+		t.Error("the comparison does not show the added rule")
+	}
+	b.check("styrdokument, jämförelse")
+	b.navigate(p.URL + "/min-sida")
+	b.check("min sida med kvittens")
+	pages.validate(t)
+}

@@ -1,0 +1,230 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"itportal/internal/jobs"
+	"itportal/internal/markdown"
+	"itportal/internal/portal"
+	"itportal/internal/postgres"
+	"itportal/internal/testkit"
+)
+
+type docFixture struct {
+	db    testkit.DB
+	svc   *postgres.DocumentService
+	admin *portal.Actor
+	staff []*portal.Actor
+	soc   int64
+	klf   int64
+}
+
+// newDocs makes n staff in two departments and an administrator.
+func newDocs(t testing.TB, n int) *docFixture {
+	t.Helper()
+	f := &docFixture{db: testkit.NewDB(t)}
+	ctx := context.Background()
+	owner := f.db.OwnerPool(t)
+	if err := owner.QueryRow(ctx, `INSERT INTO departments (name, short_name) VALUES ('Socialförvaltningen', 'SOC') RETURNING id`).Scan(&f.soc); err != nil {
+		t.Fatal(err)
+	}
+	if err := owner.QueryRow(ctx, `INSERT INTO departments (name, short_name) VALUES ('Kommunledningsförvaltningen', 'KLF') RETURNING id`).Scan(&f.klf); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := owner.Exec(ctx, `
+		INSERT INTO people (name, email, department_id)
+		SELECT 'Anställd ' || g, 'a' || g || '@example.lillaedet.se', CASE WHEN g % 2 = 0 THEN $2::bigint ELSE $3::bigint END
+		FROM generate_series(1, $1::int) g`, n, f.soc, f.klf); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := owner.Query(ctx, `SELECT id, name, department_id FROM people ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		a := &portal.Actor{}
+		if err := rows.Scan(&a.PersonID, &a.Name, &a.DepartmentID); err != nil {
+			t.Fatal(err)
+		}
+		f.staff = append(f.staff, a)
+	}
+	rows.Close()
+	f.admin = &portal.Actor{PersonID: f.staff[0].PersonID, Name: "Admin", DepartmentID: f.staff[0].DepartmentID, Roles: []portal.Role{portal.RoleAdmin}}
+	pool := f.db.Pool(t)
+	client, err := jobs.NewClient(pool, slog.New(slog.DiscardHandler), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc = postgres.NewDocumentService(pool, jobs.Enqueuer(client), 30*24*time.Hour, nil)
+	return f
+}
+
+func (f *docFixture) document(t testing.TB, fields portal.DocumentFields, text string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := f.svc.SaveDocument(ctx, f.admin, 0, fields, "req"); err != nil {
+		t.Fatal(err)
+	}
+	f.version(t, fields.Slug, text, true)
+}
+
+func (f *docFixture) version(t testing.TB, slug, text string, reack bool) int {
+	t.Helper()
+	ctx := context.Background()
+	if err := f.svc.SaveDraft(ctx, f.admin, slug, portal.VersionFields{Markdown: text, EffectiveDate: portal.Today(), RequiresReack: reack}, "req"); err != nil {
+		t.Fatal(err)
+	}
+	n, _, err := f.svc.Publish(ctx, f.admin, slug, "req")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func rules() portal.DocumentFields {
+	return portal.DocumentFields{Title: "Regler för IT-säkerhet", Slug: "regler", Kind: "regler", FixedBy: "kommunchefen",
+		AudienceAll: true, MustAcknowledge: true, BlocksUse: true}
+}
+
+// TestAcknowledgementsAreExactAndAppendOnly: 50 concurrent POSTs of one
+// person make one row; wrong version, draft, audience and hash are refused;
+// the portal's role cannot change or delete acknowledgements or published
+// versions; every receipt verifies against the stored text.
+func TestAcknowledgementsAreExactAndAppendOnly(t *testing.T) {
+	t.Parallel()
+	f := newDocs(t, 10)
+	ctx := context.Background()
+	f.document(t, rules(), "# Regler\r\n\r\n1. Lås datorn.\r\n")
+	v, err := f.svc.Get(ctx, f.staff[3], "regler")
+	if err != nil || v.Current == nil || v.Current.SHA256 != markdown.Hash("# Regler\n\n1. Lås datorn.\n") {
+		t.Fatalf("version 1: %+v %v", v.Current, err)
+	}
+	sha := v.Current.SHA256
+	var wg sync.WaitGroup
+	receipts := make([]postgres.Receipt, 50)
+	for i := range receipts {
+		wg.Go(func() {
+			r, err := f.svc.Acknowledge(ctx, f.staff[3], "regler", 1, sha, fmt.Sprint("r", i))
+			if err != nil {
+				t.Error(err)
+			}
+			receipts[i] = r
+		})
+	}
+	wg.Wait()
+	for _, r := range receipts {
+		if r.ID != receipts[0].ID || !r.Valid {
+			t.Fatalf("receipts differ: %+v vs %+v", r, receipts[0])
+		}
+	}
+	count := func(sql string, args ...any) int {
+		var n int
+		if err := f.db.OwnerPool(t).QueryRow(ctx, sql, args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(`SELECT count(*) FROM acknowledgements`); n != 1 {
+		t.Fatalf("%d rows from 50 concurrent acknowledgements", n)
+	}
+	if n := count(`SELECT count(*) FROM audit_log WHERE action = 'document.acknowledged'`); n != 1 {
+		t.Fatalf("%d audit rows", n)
+	}
+	// Refusals.
+	if _, err := f.svc.Acknowledge(ctx, f.staff[4], "regler", 1, "0000000000000000000000000000000000000000000000000000000000000000", "r"); portal.KindOf(err) != portal.KindConflict {
+		t.Errorf("wrong hash: %v", err)
+	}
+	if err := f.svc.SaveDraft(ctx, f.admin, "regler", portal.VersionFields{Markdown: "# Utkast", EffectiveDate: portal.Today(), RequiresReack: true}, "r"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Acknowledge(ctx, f.staff[4], "regler", 2, markdown.Hash("# Utkast\n"), "r"); portal.KindOf(err) != portal.KindConflict {
+		t.Errorf("acknowledging a draft: %v", err)
+	}
+	soc := portal.DocumentFields{Title: "Rutin för journaler", Slug: "journalrutin", Kind: "rutin", FixedBy: "it_chef",
+		DepartmentIDs: []int64{f.soc}, MustAcknowledge: true}
+	f.document(t, soc, "# Rutin")
+	var klfPerson *portal.Actor
+	for _, p := range f.staff {
+		if p.DepartmentID == f.klf {
+			klfPerson = p
+		}
+	}
+	if _, err := f.svc.Acknowledge(ctx, klfPerson, "journalrutin", 1, markdown.Hash("# Rutin\n"), "r"); portal.KindOf(err) != portal.KindForbidden {
+		t.Errorf("outside the audience: %v", err)
+	}
+	if owed, _ := f.svc.Obligations(ctx, klfPerson); len(owed) != 1 || owed[0].Slug != "regler" {
+		t.Errorf("a KLF person's obligations: %+v", owed)
+	}
+	// Append-only and immutable, whatever the application does.
+	pool := f.db.Pool(t)
+	for _, sql := range []string{
+		`UPDATE acknowledgements SET acknowledged_at = now() - interval '1 year'`,
+		`DELETE FROM acknowledgements`,
+		`UPDATE document_versions SET markdown = 'Ändrad' WHERE number = 1`,
+		`DELETE FROM document_versions`,
+	} {
+		if _, err := pool.Exec(ctx, sql); err == nil {
+			t.Errorf("the portal's role could run %q", sql)
+		}
+	}
+	// Evidence: every stored version's text still has its hash, and every
+	// receipt matches its version.
+	versions, checked, problems, err := f.svc.VerifyAll(ctx)
+	if err != nil || len(problems) > 0 || versions != 3 || checked != 1 {
+		t.Fatalf("verify: %d versions, %d receipts, %v %v", versions, checked, problems, err)
+	}
+}
+
+// TestPublishNotifiesTheAudienceInOneBatch: publishing a version that must
+// be acknowledged enqueues one job per active person in the audience, in
+// the publishing transaction; an editorial version enqueues none.
+func TestPublishNotifiesTheAudienceInOneBatch(t *testing.T) {
+	t.Parallel()
+	f := newDocs(t, 1000)
+	ctx := context.Background()
+	if _, err := f.db.OwnerPool(t).Exec(ctx, `UPDATE people SET active = false WHERE id = $1`, f.staff[5].PersonID); err != nil {
+		t.Fatal(err)
+	}
+	f.document(t, rules(), "# Regler")
+	jobsFor := func() int {
+		var n int
+		if err := f.db.OwnerPool(t).QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'notify' AND args->>'topic' = 'document.acknowledge'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := jobsFor(); n != 999 {
+		t.Fatalf("%d notification jobs for 999 active staff", n)
+	}
+	f.version(t, "regler", "# Regler\n\nRättat stavfel.", false)
+	if n := jobsFor(); n != 999 {
+		t.Fatalf("an editorial version notified: %d jobs", n)
+	}
+}
+
+// BenchmarkPublishTo10000Staff: the request that publishes a version for
+// 10,000 staff, including every notification job (docs/performance.md).
+func BenchmarkPublishTo10000Staff(b *testing.B) {
+	f := newDocs(b, 10000)
+	ctx := context.Background()
+	if _, err := f.svc.SaveDocument(ctx, f.admin, 0, rules(), "req"); err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	for b.Loop() {
+		i++
+		if err := f.svc.SaveDraft(ctx, f.admin, "regler", portal.VersionFields{Markdown: fmt.Sprint("# Regler ", i), EffectiveDate: portal.Today(), RequiresReack: true}, "req"); err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		if _, n, err := f.svc.Publish(ctx, f.admin, "regler", "req"); err != nil || n != 10000 {
+			b.Fatalf("publish: %d %v", n, err)
+		}
+		b.ReportMetric(float64(time.Since(start).Milliseconds()), "ms/publish")
+	}
+}

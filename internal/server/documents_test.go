@@ -1,0 +1,201 @@
+package server_test
+
+import (
+	"context"
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"itportal/internal/portaltest"
+	"itportal/internal/testkit"
+)
+
+// ackForm reads the acknowledgement form's hidden fields.
+func ackForm(t *testing.T, page string) url.Values {
+	t.Helper()
+	v := url.Values{}
+	for _, name := range []string{"version", "sha256", "next"} {
+		m := regexp.MustCompile(`name="` + name + `" value="([^"]*)"`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("acknowledgement form lacks %s:\n%s", name, page)
+		}
+		v.Set(name, html.UnescapeString(m[1]))
+	}
+	return v
+}
+
+// publish writes and publishes a version through the admin pages.
+func publish(t *testing.T, adm *testkit.Browser, slug, text string, reack bool) {
+	t.Helper()
+	form := url.Values{"markdown": {text}, "effective_date": {time.Now().Format("2006-01-02")}, "decision_ref": {"KC 2026/1"}, "summary": {"Ändrad"}}
+	if reack {
+		form.Set("requires_reack", "ja")
+	}
+	if resp := adm.Post("/admin/styrdokument/"+slug+"/version", form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save version: %d\n%s", resp.StatusCode, resp.Body)
+	}
+	preview := adm.Get("/admin/styrdokument/" + slug + "/version")
+	testkit.AssertInert(t, "preview", preview.Body)
+	if resp := adm.Post("/admin/styrdokument/"+slug+"/publicera", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("publish: %d\n%s", resp.StatusCode, resp.Body)
+	}
+}
+
+// TestNewHireGate: an administrator publishes "Regler för IT-säkerhet",
+// which closes the portal until acknowledged. A new hire signing in for the
+// first time meets it whatever they ask for, cannot get around it, and
+// lands where they were going once they have acknowledged.
+func TestNewHireGate(t *testing.T) {
+	t.Parallel()
+	h := newPortal(t)
+	adm := h.SignedIn(admin)
+	if resp := h.SignedIn(employee).Post("/admin/styrdokument", url.Values{"title": {"X"}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("an employee creating a document: %d", resp.StatusCode)
+	}
+	resp := adm.Post("/admin/styrdokument", url.Values{"title": {"Regler för IT-säkerhet"}, "kind": {"regler"}, "fixed_by": {"kommunchefen"},
+		"audience_all": {"ja"}, "must_acknowledge": {"ja"}, "blocks_use": {"ja"}})
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "/admin/styrdokument/regler-for-it-sakerhet/version") {
+		t.Fatalf("create: %d %s\n%s", resp.StatusCode, resp.Header.Get("Location"), resp.Body)
+	}
+	hostile := "# Regler\n\n1. Lås datorn.\n\n<script>alert(1)</script>\n<img src=x onerror=alert(1)>\n\n[Läs mer](javascript:alert(1))\n"
+	publish(t, adm, "regler-for-it-sakerhet", hostile, true)
+
+	// The administrator is gated too (everyone is in the audience).
+	if resp := adm.Get("/admin/personer"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the admin after publishing: %d", resp.StatusCode)
+	}
+
+	// A new hire's very first sign-in.
+	b := h.Browser()
+	first := b.SignIn(portaltest.Requester.Key, "/system?q=treserva")
+	gate := first.Header.Get("Location")
+	if first.StatusCode != http.StatusSeeOther || !strings.HasPrefix(gate, "/styrdokument/regler-for-it-sakerhet/kvittera?next=") {
+		t.Fatalf("first sign-in: %d %s", first.StatusCode, gate)
+	}
+	// No way around it: another page, an htmx fragment, an export, the API,
+	// a form post.
+	for _, p := range []string{"/", "/system/1", "/system/export.csv", "/arenden", "/min-sida"} {
+		if resp := b.Get(p); resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "/kvittera") {
+			t.Errorf("%s while gated: %d %s", p, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+	req, _ := http.NewRequest(http.MethodGet, h.URL+"/system?q=a", nil)
+	req.Header.Set("HX-Request", "true")
+	if resp := b.Do(req); resp.Header.Get("HX-Redirect") == "" || strings.Contains(resp.Body, "<table") {
+		t.Errorf("htmx while gated: %d %v", resp.StatusCode, resp.Header)
+	}
+	if resp := b.Get("/api/v1/systems"); resp.StatusCode != http.StatusForbidden || !strings.Contains(resp.Header.Get("Content-Type"), "problem+json") {
+		t.Errorf("API while gated: %d", resp.StatusCode)
+	}
+	if resp := b.Post("/arenden/nytt?typ=inforande", url.Values{"title": {"Smita förbi"}}); resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "/kvittera") {
+		t.Errorf("form post while gated: %d", resp.StatusCode)
+	}
+	// The document is readable and inert.
+	page := b.Get(gate)
+	if page.StatusCode != 200 || !strings.Contains(page.Body, "Jag har läst och förstått Regler för IT-säkerhet, version 1") {
+		t.Fatalf("acknowledgement page: %d\n%s", page.StatusCode, page.Body)
+	}
+	testkit.AssertInert(t, "acknowledgement page", page.Body)
+	form := ackForm(t, page.Body)
+	// A hash that is not the text's: refused, nothing stored.
+	bad := url.Values{"version": {form.Get("version")}, "sha256": {strings.Repeat("0", 64)}, "next": {form.Get("next")}}
+	if resp := b.Post("/styrdokument/regler-for-it-sakerhet/kvittera", bad); resp.StatusCode != http.StatusConflict || !strings.Contains(resp.Body, "Texten har ändrats") {
+		t.Errorf("wrong hash: %d", resp.StatusCode)
+	}
+	var n int
+	_ = h.Owner.QueryRow(context.Background(), `SELECT count(*) FROM acknowledgements`).Scan(&n)
+	if n != 0 {
+		t.Fatalf("%d acknowledgements after a refused one", n)
+	}
+	done := b.Post("/styrdokument/regler-for-it-sakerhet/kvittera", form)
+	if done.StatusCode != http.StatusSeeOther || done.Header.Get("Location") != "/system?q=treserva" {
+		t.Fatalf("acknowledge: %d %s", done.StatusCode, done.Header.Get("Location"))
+	}
+	if resp := b.Get("/system?q=treserva"); resp.StatusCode != 200 {
+		t.Errorf("after acknowledging: %d", resp.StatusCode)
+	}
+	// Twice: the same receipt, one row.
+	_ = b.Post("/styrdokument/regler-for-it-sakerhet/kvittera", form)
+	_ = h.Owner.QueryRow(context.Background(), `SELECT count(*) FROM acknowledgements`).Scan(&n)
+	if n != 1 {
+		t.Fatalf("%d acknowledgements after acknowledging twice", n)
+	}
+	mine := b.Get("/min-sida")
+	if !strings.Contains(mine.Body, "Regler för IT-säkerhet") || !strings.Contains(mine.Body, form.Get("sha256")) || strings.Contains(mine.Body, "Stämmer inte") {
+		t.Errorf("my receipts:\n%s", mine.Body)
+	}
+	// The audit row exists for the acknowledgement.
+	_ = h.Owner.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'document.acknowledged'`).Scan(&n)
+	if n != 1 {
+		t.Errorf("%d audit rows for one acknowledgement", n)
+	}
+}
+
+// TestNewVersionGraceThenGate: version 2 asks everyone to acknowledge
+// again. Someone who acknowledged version 1 keeps working and is reminded
+// until the grace period ends, then meets the gate; version 1's receipt
+// stays and is still valid; an editorial version 3 asks nothing.
+func TestNewVersionGraceThenGate(t *testing.T) {
+	t.Parallel()
+	h := newPortal(t)
+	adm := h.SignedIn(admin)
+	adm.Post("/admin/styrdokument", url.Values{"title": {"Regler för IT-säkerhet"}, "kind": {"regler"}, "fixed_by": {"kommunchefen"},
+		"audience_all": {"ja"}, "must_acknowledge": {"ja"}, "blocks_use": {"ja"}})
+	publish(t, adm, "regler-for-it-sakerhet", "# Regler\n\n1. Lås datorn.\n", true)
+	ack := func(b *testkit.Browser) {
+		t.Helper()
+		page := b.Get("/styrdokument/regler-for-it-sakerhet/kvittera")
+		if resp := b.Post("/styrdokument/regler-for-it-sakerhet/kvittera", ackForm(t, page.Body)); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("acknowledge: %d\n%s", resp.StatusCode, resp.Body)
+		}
+	}
+	ack(adm)
+	emp := h.Browser()
+	emp.SignIn(employee.Key, "/")
+	ack(emp)
+	if resp := emp.Get("/"); resp.StatusCode != 200 || strings.Contains(resp.Body, "Att kvittera") {
+		t.Fatalf("after acknowledging version 1: %d", resp.StatusCode)
+	}
+
+	publish(t, adm, "regler-for-it-sakerhet", "# Regler\n\n1. Lås datorn.\n2. Använd lösenordshanteraren.\n", true)
+	// Reminded, not blocked.
+	home := emp.Get("/")
+	if home.StatusCode != 200 || !strings.Contains(home.Body, "Att kvittera") || !strings.Contains(home.Body, "version 2") {
+		t.Fatalf("after version 2: %d\n%s", home.StatusCode, home.Body)
+	}
+	// Version 1 can no longer be acknowledged.
+	var sha1 string
+	_ = h.Owner.QueryRow(context.Background(), `SELECT sha256 FROM document_versions WHERE number = 1`).Scan(&sha1)
+	if resp := emp.Post("/styrdokument/regler-for-it-sakerhet/kvittera", url.Values{"version": {"1"}, "sha256": {sha1}}); resp.StatusCode != http.StatusConflict || !strings.Contains(resp.Body, "har ersatts av version 2") {
+		t.Errorf("acknowledging the superseded version: %d", resp.StatusCode)
+	}
+	// After the grace period (the session has long expired too): gated.
+	h.Clock.Advance(31 * 24 * time.Hour)
+	emp = h.Browser()
+	if resp := emp.SignIn(employee.Key, "/"); resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "/kvittera") {
+		t.Fatalf("after the grace period: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	ack(emp)
+	if resp := emp.Get("/"); resp.StatusCode != 200 {
+		t.Fatalf("after acknowledging version 2: %d", resp.StatusCode)
+	}
+	// Both receipts shown and valid.
+	mine := emp.Get("/min-sida")
+	if strings.Count(mine.Body, "<code class=\"hash\">") != 2 || strings.Contains(mine.Body, "Stämmer inte") {
+		t.Errorf("receipts of both versions:\n%s", mine.Body)
+	}
+	// An editorial fix asks nothing of anyone.
+	publish(t, adm, "regler-for-it-sakerhet", "# Regler\n\n1. Lås datorn.\n2. Använd lösenordshanteraren.\n\nRättat stavfel.\n", false)
+	if home := emp.Get("/"); home.StatusCode != 200 || strings.Contains(home.Body, "Att kvittera") {
+		t.Errorf("after an editorial version: %d", home.StatusCode)
+	}
+	// The comparison shows what changed.
+	diff := emp.Get("/styrdokument/regler-for-it-sakerhet?fran=1&till=2")
+	if !strings.Contains(diff.Body, "<ins>+ 2. Använd lösenordshanteraren.</ins>") {
+		t.Errorf("diff:\n%s", diff.Body)
+	}
+}
