@@ -22,7 +22,7 @@ var toolActor = &domain.Actor{Name: "itportal (kommandorad)"}
 
 // toolAdmin is who `itportal import` acts as: the register's keeper
 // (IT-enheten); its audit rows name no person (the system).
-var toolAdmin = &domain.Actor{Name: "itportal (kommandorad)", Roles: []domain.Role{domain.RoleITUnit}}
+var toolAdmin = &domain.Actor{Name: "itportal (kommandorad)", Roles: []domain.Role{domain.RoleITUnit, domain.RoleAdmin}}
 
 // importCmd reads a register file; with --dry-run it only reports. Row
 // errors go to stdout and the exit status is 1, and nothing is saved.
@@ -31,8 +31,11 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	fs.SetOutput(stderr)
 	dry := fs.Bool("dry-run", false, "show what would change, change nothing")
 	create := fs.Bool("create-departments", false, "create the departments the file names (empty installation only)")
+	if len(args) >= 2 && args[0] == "staff" {
+		return importStaff(ctx, args[1], args[2:], getenv, stdout, stderr)
+	}
 	if len(args) < 2 || args[0] != "systems" {
-		fmt.Fprintln(stderr, "usage: itportal import systems FILE [--dry-run] [--create-departments]")
+		fmt.Fprintln(stderr, "usage: itportal import systems FILE [--dry-run] [--create-departments]\n       itportal import staff FILE [--dry-run]")
 		return usageError{"import needs a kind and a file"}
 	}
 	file := args[1]
@@ -84,6 +87,61 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 		state = "importerat"
 	}
 	fmt.Fprintf(stdout, "%s: %d nya, %d ändrade, %d oförändrade, %d med fel (%s)\n", file, res.Created, res.Updated, res.Unchanged, res.Rejected, state)
+	if res.Rejected > 0 || (!*dry && !res.Committed) {
+		return errImportFailed
+	}
+	return nil
+}
+
+// importStaff reads the HR export into the staff directory.
+func importStaff(ctx context.Context, file string, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("import staff", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dry := fs.Bool("dry-run", false, "show what would change, change nothing")
+	if err := fs.Parse(args); err != nil {
+		return usageError{"bad import flags"}
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	parsed, err := registerfile.ParseTable(data, postgres.StaffSchema)
+	if err != nil {
+		fmt.Fprintln(stdout, err)
+		return errImportFailed
+	}
+	cfg, err := config.Load(getenv, config.ModeTool)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return err
+	}
+	url := cfg.MigrateDatabaseURL
+	if cfg.DatabaseURL != "" {
+		url = cfg.DatabaseURL
+	}
+	pool, err := postgres.OpenPool(ctx, postgres.PoolConfig{URL: url, MaxConns: 2, ApplicationName: "itportal-import"})
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	res, err := postgres.NewPersonService(pool).ImportStaff(ctx, toolAdmin, parsed, !*dry, "cli")
+	if err != nil {
+		return err
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintln(stdout, "varning:", w)
+	}
+	for _, row := range res.Rows {
+		for _, p := range row.Problems {
+			fmt.Fprintf(stdout, "rad %d (%s): %s: %s\n", row.Line, row.Number, p.Column, p.Message)
+		}
+	}
+	state := "förhandsgranskning, inget sparat"
+	if res.Committed {
+		state = "importerat"
+	}
+	fmt.Fprintf(stdout, "%s: %d nya, %d ändrade, %d oförändrade, %d avslutade anställningar, %d med fel (%s)\n",
+		file, res.Created, res.Updated, res.Unchanged, res.Ended, res.Rejected, state)
 	if res.Rejected > 0 || (!*dry && !res.Committed) {
 		return errImportFailed
 	}

@@ -34,6 +34,8 @@ Usage:
   itportal migrate status   list migrations and whether they are applied
   itportal import systems FILE [--dry-run] [--create-departments]
                             import the register from .xlsx or .csv (all rows or none)
+  itportal import staff FILE [--dry-run]
+                            import the HR export (staff, managers, employment)
   itportal export systems [--format csv|xlsx]
                             the register as a spreadsheet on standard output
   itportal healthcheck      exit 0 if the running portal's /healthz answers

@@ -40,7 +40,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	river, err := jobs.NewClient(pool, log, cfg.Workers)
+	river, err := jobs.NewClient(pool, log, cfg.Workers, jobs.Options{AckReminder: cfg.AckRemind})
 	if err != nil {
 		return err
 	}

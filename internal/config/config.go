@@ -44,6 +44,7 @@ type Config struct {
 	RoleGroups  map[string][]string // role name → identity-provider group ids
 	SessionIdle time.Duration
 	AckGrace    time.Duration // how long a new version of a document may wait for acknowledgement
+	AckRemind   time.Duration // remind who has not acknowledged after this long, at most this often
 	SessionMax  time.Duration
 
 	ShutdownTimeout time.Duration // how long in-flight requests may take to finish
@@ -109,6 +110,7 @@ var Variables = []Variable{
 	{"ITPORTAL_OIDC_TRUST_EMAIL", "false", "link people imported before they sign in by e-mail, when the token says email_verified=true"},
 	{"ITPORTAL_ROLE_GROUPS", "", "groups that give roles: it_unit=<group id>;it_head=<group id>;it_head_deputy=<group id>;admin=<group id> (several ids separated by commas)"},
 	{"ITPORTAL_SESSION_IDLE", "30m", "a session ends after this long without requests"},
+	{"ITPORTAL_ACK_REMINDER", "168h", "remind people who have not acknowledged a document after this long (7 days), and again at most this often"},
 	{"ITPORTAL_ACK_GRACE", "720h", "after a new version that must be acknowledged again, people who acknowledged an earlier one may keep working this long (30 days) before the portal asks them first"},
 	{"ITPORTAL_SESSION_MAX", "12h", "a session ends this long after sign-in, however active"},
 	{"ITPORTAL_OFFICIAL_WEB_ADDRESS", "https://www.lillaedet.se", "the municipality's official web address: websites that represent the municipality must be https on exactly this host (R13)"},
@@ -204,6 +206,7 @@ func Load(getenv func(string) string, mode Mode) (Config, error) {
 	}
 	c.SessionIdle = p.duration("ITPORTAL_SESSION_IDLE", 30*time.Minute, time.Minute, 24*time.Hour)
 	c.AckGrace = p.duration("ITPORTAL_ACK_GRACE", 30*24*time.Hour, 0, 365*24*time.Hour)
+	c.AckRemind = p.duration("ITPORTAL_ACK_REMINDER", 7*24*time.Hour, time.Hour, 365*24*time.Hour)
 	c.SessionMax = p.duration("ITPORTAL_SESSION_MAX", 12*time.Hour, 5*time.Minute, 7*24*time.Hour)
 	if c.SessionIdle > c.SessionMax {
 		p.fail("ITPORTAL_SESSION_IDLE must not exceed ITPORTAL_SESSION_MAX")

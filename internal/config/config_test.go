@@ -80,6 +80,7 @@ func TestLoadReportsEveryProblemAtOnce(t *testing.T) {
 		"ITPORTAL_SESSION_IDLE":         "10s",
 		"ITPORTAL_SESSION_MAX":          "1y",
 		"ITPORTAL_ACK_GRACE":            "forever",
+		"ITPORTAL_ACK_REMINDER":         "1s",
 		"ITPORTAL_OFFICIAL_WEB_ADDRESS": "http://www.lillaedet.se",
 	}), ModeServe)
 	if err == nil {

@@ -54,11 +54,65 @@ func (w *PurgeSessionsWorker) Work(ctx context.Context, _ *river.Job[jobargs.Pur
 	return nil
 }
 
+// DeactivateEndedWorker deactivates people whose employment ended (an end
+// date imported in advance takes effect on the day).
+type DeactivateEndedWorker struct {
+	river.WorkerDefaults[jobargs.DeactivateEnded]
+	People *postgres.PersonService
+	Log    *slog.Logger
+}
+
+// Work deactivates.
+func (w *DeactivateEndedWorker) Work(ctx context.Context, _ *river.Job[jobargs.DeactivateEnded]) error {
+	n, err := w.People.DeactivateEnded(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		w.Log.Info("people deactivated: employment ended", "count", n)
+	}
+	return nil
+}
+
+// AckRemindersWorker reminds people who have owed an acknowledgement for
+// longer than After, at most once per After.
+type AckRemindersWorker struct {
+	river.WorkerDefaults[jobargs.AckReminders]
+	Docs  *postgres.DocumentService
+	After time.Duration
+	Log   *slog.Logger
+}
+
+// Work enqueues the reminders.
+func (w *AckRemindersWorker) Work(ctx context.Context, _ *river.Job[jobargs.AckReminders]) error {
+	n, err := w.Docs.Remind(ctx, w.After)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		w.Log.Info("acknowledgement reminders enqueued", "count", n)
+	}
+	return nil
+}
+
+// Options tune the periodic jobs.
+type Options struct {
+	AckReminder time.Duration // 0: seven days
+}
+
 // NewClient returns a River client over pool. With workers it works the
 // default queue (call Start); without, it can only insert jobs, for
 // web-only replicas.
-func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool) (*Client, error) {
+func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts ...Options) (*Client, error) {
 	cfg := &river.Config{Logger: logger.With("component", "river")}
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	if o.AckReminder <= 0 {
+		o.AckReminder = 7 * 24 * time.Hour
+	}
+	reminders := &AckRemindersWorker{After: o.AckReminder, Log: logger}
 	if withWorkers {
 		workers := river.NewWorkers()
 		if err := river.AddWorkerSafely(workers, &NotifyWorker{Log: logger}); err != nil {
@@ -67,11 +121,25 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool) (*Clie
 		if err := river.AddWorkerSafely(workers, &PurgeSessionsWorker{Store: postgres.NewSessionStore(pool), Log: logger}); err != nil {
 			return nil, err
 		}
+		if err := river.AddWorkerSafely(workers, &DeactivateEndedWorker{People: postgres.NewPersonService(pool), Log: logger}); err != nil {
+			return nil, err
+		}
+		if err := river.AddWorkerSafely(workers, reminders); err != nil {
+			return nil, err
+		}
 		cfg.Workers = workers
 		cfg.PeriodicJobs = []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(15*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
 				return jobargs.PurgeSessions{}, nil
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
+			// Hourly, so the day an employment ends is never missed by more
+			// than an hour (and a replica restart does not skip a day).
+			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+				return jobargs.DeactivateEnded{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+				return jobargs.AckReminders{}, nil
+			}, nil),
 		}
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}}
 	}
@@ -79,6 +147,7 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool) (*Clie
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
 	}
+	reminders.Docs = postgres.NewDocumentService(pool, Enqueuer(c), 0, nil)
 	return c, nil
 }
 

@@ -24,6 +24,7 @@ type DocumentService struct {
 	grace   time.Duration
 	now     func() time.Time
 	free    *readCache[int64, bool] // people who owe nothing
+	counts  countsCache             // the follow-up's department counts
 }
 
 // NewDocumentService returns the service. grace is how long a person who

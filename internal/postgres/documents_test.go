@@ -228,3 +228,61 @@ func BenchmarkPublishTo10000Staff(b *testing.B) {
 		b.ReportMetric(float64(time.Since(start).Milliseconds()), "ms/publish")
 	}
 }
+
+// TestRemindersAreNotFloods: people who owe an acknowledgement for longer
+// than the interval get one reminder; running again within the interval
+// sends none; whoever acknowledged gets none.
+func TestRemindersAreNotFloods(t *testing.T) {
+	t.Parallel()
+	f := newDocs(t, 20)
+	ctx := context.Background()
+	f.document(t, rules(), "# Regler")
+	v, _ := f.svc.Get(ctx, f.staff[1], "regler")
+	if _, err := f.svc.Acknowledge(ctx, f.staff[1], "regler", 1, v.Current.SHA256, "r"); err != nil {
+		t.Fatal(err)
+	}
+	// Not yet owed long enough.
+	if n, err := f.svc.Remind(ctx, time.Hour); err != nil || n != 0 {
+		t.Fatalf("reminders before the interval: %d %v", n, err)
+	}
+	// Pretend the version was published eight days ago.
+	if _, err := f.db.SuperuserPool(t).Exec(ctx, `ALTER TABLE document_versions DISABLE TRIGGER document_versions_frozen;
+		UPDATE document_versions SET published_at = now() - interval '8 days', effective_date = current_date - 8;
+		ALTER TABLE document_versions ENABLE TRIGGER document_versions_frozen`); err != nil {
+		t.Fatal(err)
+	}
+	n, err := f.svc.Remind(ctx, 7*24*time.Hour)
+	if err != nil || n != 19 {
+		t.Fatalf("reminders: %d for 19 who owe (%v)", n, err)
+	}
+	if n, _ := f.svc.Remind(ctx, 7*24*time.Hour); n != 0 {
+		t.Fatalf("a second run within the interval sent %d", n)
+	}
+}
+
+// BenchmarkFollowUp10000Staff: the follow-up for IT-enheten with 10,000
+// staff, ten documents and 100,000 acknowledgements.
+func BenchmarkFollowUp10000Staff(b *testing.B) {
+	f := newDocs(b, 10000)
+	ctx := context.Background()
+	for i := range 10 {
+		fields := rules()
+		fields.Slug, fields.Title = fmt.Sprintf("regler-%d", i), fmt.Sprintf("Regler %d", i)
+		f.document(b, fields, fmt.Sprintf("# Regler %d", i))
+	}
+	if _, err := f.db.OwnerPool(b).Exec(ctx, `
+		INSERT INTO acknowledgements (person_id, version_id, sha256)
+		SELECT p.id, v.id, v.sha256 FROM people p CROSS JOIN document_versions v WHERE p.id % 10 <> 0`); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := f.db.OwnerPool(b).Exec(ctx, `ANALYZE`); err != nil {
+		b.Fatal(err)
+	}
+	it := &portal.Actor{PersonID: f.staff[0].PersonID, Roles: []portal.Role{portal.RoleITUnit}}
+	for b.Loop() {
+		out, err := f.svc.FollowUp(ctx, it)
+		if err != nil || len(out.Departments) != 20 {
+			b.Fatalf("follow-up: %d rows %v", len(out.Departments), err)
+		}
+	}
+}

@@ -56,20 +56,36 @@ func (e *ErrFile) Error() string { return e.Message }
 // Parse reads an XLSX workbook or a CSV file (UTF-8 with or without BOM,
 // or Windows-1252; ';' or ',' separated).
 func Parse(data []byte) (File, error) {
+	return ParseTable(data, registerSchema)
+}
+
+// Schema says which columns a kind of file has, which one every file must
+// have, and what its rows are called in messages.
+type Schema struct {
+	Columns  []string
+	Required string
+	Noun     string // "system", "personer"
+	Example  string // the first headers, for the message about a missing column
+}
+
+var registerSchema = Schema{Columns: Columns, Required: "Systemnamn", Noun: "system", Example: "Systemnamn, Beskrivning, Systemägare, …"}
+
+// ParseTable reads an XLSX workbook or a CSV file with the schema's columns.
+func ParseTable(data []byte, schema Schema) (File, error) {
 	switch {
 	case len(bytes.TrimSpace(data)) == 0:
 		return File{}, &ErrFile{"Filen är tom."}
 	case len(data) > MaxFileSize:
 		return File{}, &ErrFile{fmt.Sprintf("Filen är för stor (högst %d MB).", MaxFileSize>>20)}
 	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
-		return parseXLSX(data)
+		return parseXLSX(data, schema)
 	case bytes.IndexByte(data, 0) >= 0 || bytes.HasPrefix(data, []byte("%PDF")) || bytes.HasPrefix(data, []byte("\x89PNG")):
 		return File{}, &ErrFile{"Filen är varken en Excel-fil (.xlsx) eller en CSV-fil."}
 	}
-	return parseCSV(data)
+	return parseCSV(data, schema)
 }
 
-func parseXLSX(data []byte) (File, error) {
+func parseXLSX(data []byte, schema Schema) (File, error) {
 	wb, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true})
 	if err != nil {
 		return File{}, &ErrFile{"Excel-filen kunde inte läsas. Spara den som .xlsx och försök igen."}
@@ -88,12 +104,12 @@ func parseXLSX(data []byte) (File, error) {
 	if err != nil {
 		return File{}, &ErrFile{"Excel-filen kunde inte läsas."}
 	}
-	f, err := fromRows(rows)
+	f, err := fromRows(rows, schema)
 	f.Format = "xlsx"
 	return f, err
 }
 
-func parseCSV(data []byte) (File, error) {
+func parseCSV(data []byte, schema Schema) (File, error) {
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	enc := "UTF-8"
 	if !utf8.Valid(data) {
@@ -123,19 +139,19 @@ func parseCSV(data []byte) (File, error) {
 		}
 		rows = append(rows, rec)
 	}
-	f, err := fromRows(rows)
+	f, err := fromRows(rows, schema)
 	f.Format = fmt.Sprintf("CSV (%s, %q)", enc, string(sep))
 	return f, err
 }
 
 // fromRows maps the header to the known columns and collects data rows.
-func fromRows(rows [][]string) (File, error) {
+func fromRows(rows [][]string, schema Schema) (File, error) {
 	var f File
 	if len(rows) == 0 {
 		return f, &ErrFile{"Filen är tom."}
 	}
 	known := map[string]string{}
-	for _, c := range Columns {
+	for _, c := range schema.Columns {
 		known[normaliseHeader(c)] = c
 	}
 	index := map[int]string{}
@@ -151,8 +167,8 @@ func fromRows(rows [][]string) (File, error) {
 			f.Warnings = append(f.Warnings, fmt.Sprintf("Kolumnen %q känns inte igen och läses inte in.", strings.TrimSpace(h)))
 		}
 	}
-	if !f.Has("Systemnamn") {
-		return f, &ErrFile{"Filen saknar kolumnen Systemnamn. Första raden ska vara rubriker som i registret (Systemnamn, Beskrivning, Systemägare, …)."}
+	if !f.Has(schema.Required) {
+		return f, &ErrFile{"Filen saknar kolumnen " + schema.Required + ". Första raden ska vara rubriker (" + schema.Example + ")."}
 	}
 	for n, rec := range rows[1:] {
 		line := Line{Number: n + 2, Values: map[string]string{}}
@@ -171,7 +187,7 @@ func fromRows(rows [][]string) (File, error) {
 		}
 	}
 	if len(f.Rows) == 0 {
-		return f, &ErrFile{"Filen innehåller bara rubrikraden och inga system."}
+		return f, &ErrFile{"Filen innehåller bara rubrikraden och inga " + schema.Noun + "."}
 	}
 	return f, nil
 }

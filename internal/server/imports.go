@@ -17,7 +17,7 @@ import (
 // files: the file and the multipart envelope.
 func uploadLimit(path string) (int64, bool) {
 	switch {
-	case path == "/system/import":
+	case path == "/system/import", path == "/admin/personal/import":
 		return registerfile.MaxFileSize + 64<<10, true
 	case strings.HasPrefix(path, "/arenden/") && strings.HasSuffix(path, "/bilagor") && strings.Count(path, "/") == 3:
 		return attachmentUploadLimit, true

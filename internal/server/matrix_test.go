@@ -100,6 +100,13 @@ var authzMatrix = map[string][7]int{
 	"GET /admin/styrdokument/{slug}/version":    {303, 403, 403, 403, 403, 200, 403},
 	"POST /admin/styrdokument/{slug}/version":   {303, 403, 403, 403, 403, 422, 403},
 	"POST /admin/styrdokument/{slug}/publicera": {303, 403, 403, 403, 403, 409, 403},
+	"GET /admin/personal/import":                {303, 403, 403, 403, 403, 200, 403},
+	"POST /admin/personal/import":               {303, 403, 403, 403, 403, 422, 403},
+	"POST /admin/personal/import/bekrafta":      {303, 403, 403, 403, 403, 400, 403},
+	"GET /efterlevnad/kvittenser":               {303, 403, 200, 200, 200, 200, 403},
+	"GET /efterlevnad/kvittenser.csv":           {303, 403, 200, 200, 200, 200, 403},
+	"GET /efterlevnad/kvittenser.xlsx":          {303, 403, 200, 200, 200, 200, 403},
+	"GET /efterlevnad/bevis.csv":                {303, 403, 422, 422, 422, 422, 403},
 }
 
 func TestAuthorizationMatrix(t *testing.T) {

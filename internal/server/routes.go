@@ -70,6 +70,13 @@ func (s *Server) routes() http.Handler {
 			r.Get("/system/{id}/redigera", s.editSystemForm)
 			r.Post("/system/{id}/redigera", s.updateSystem)
 
+			// Follow-up of acknowledgements: IT-enheten and administrators
+			// all departments, managers their staff (checked in the service).
+			r.Get("/efterlevnad/kvittenser", s.followUp)
+			r.Get("/efterlevnad/kvittenser.csv", s.followUpExport("csv"))
+			r.Get("/efterlevnad/kvittenser.xlsx", s.followUpExport("xlsx"))
+			r.Get("/efterlevnad/bevis.csv", s.evidence)
+
 			// Governing documents: everyone reads and acknowledges.
 			r.Get("/styrdokument", s.listDocuments)
 			r.Get("/styrdokument/{slug}", s.showDocument)
@@ -120,6 +127,9 @@ func (s *Server) routes() http.Handler {
 				r.Post("/admin/forvaltningar", s.createDepartment)
 				r.Get("/admin/forvaltningar/{id}", s.editDepartment)
 				r.Post("/admin/forvaltningar/{id}", s.updateDepartment)
+				r.Get("/admin/personal/import", s.staffImportForm)
+				r.Post("/admin/personal/import", s.staffImportUpload)
+				r.Post("/admin/personal/import/bekrafta", s.staffImportCommit)
 				r.Get("/admin/styrdokument", s.adminDocuments)
 				r.Post("/admin/styrdokument", s.createDocument)
 				r.Get("/admin/styrdokument/{slug}", s.editDocument)

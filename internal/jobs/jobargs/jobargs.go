@@ -25,3 +25,15 @@ type PurgeSessions struct{}
 
 // Kind names the job kind.
 func (PurgeSessions) Kind() string { return "purge_sessions" }
+
+// DeactivateEnded deactivates people whose employment has ended.
+type DeactivateEnded struct{}
+
+// Kind names the job kind.
+func (DeactivateEnded) Kind() string { return "deactivate_ended" }
+
+// AckReminders reminds people with outstanding acknowledgements.
+type AckReminders struct{}
+
+// Kind names the job kind.
+func (AckReminders) Kind() string { return "ack_reminders" }

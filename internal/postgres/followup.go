@@ -1,0 +1,293 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"itportal/internal/jobs/jobargs"
+	"itportal/internal/portal"
+)
+
+// FollowUpRow is one document version in force for one department.
+type FollowUpRow struct {
+	DocumentID   int64
+	Slug         string
+	Title        string
+	Version      int
+	DepartmentID int64
+	Department   string
+	Staff        int
+	Acknowledged int
+}
+
+// Outstanding is the number who have not acknowledged.
+func (r FollowUpRow) Outstanding() int { return r.Staff - r.Acknowledged }
+
+// Percent is the share acknowledged, 0–100.
+func (r FollowUpRow) Percent() int {
+	if r.Staff == 0 {
+		return 100
+	}
+	return r.Acknowledged * 100 / r.Staff
+}
+
+// StaffAck is one of a manager's staff for one document.
+type StaffAck struct {
+	PersonID     int64
+	Name         string
+	Department   string
+	Title        string
+	Version      int
+	Acknowledged *time.Time // nil: outstanding
+	Since        time.Time  // when the obligation began
+}
+
+// FollowUp is what /efterlevnad/kvittenser shows the actor.
+type FollowUp struct {
+	Departments []FollowUpRow // IT-enheten and administrators: all departments
+	CountedAt   time.Time     // when the department counts were made
+	MyStaff     []StaffAck    // managers: their own staff
+	All         bool
+}
+
+// countsTTL is how long a replica reuses the department counts: a report
+// of statistics may be half a minute old (it says when it was counted),
+// and counting 100,000 acknowledgements takes about 0.1 s.
+const countsTTL = 30 * time.Second
+
+type countsCache struct {
+	mu   sync.Mutex
+	at   time.Time
+	day  time.Time
+	rows []FollowUpRow
+}
+
+func (s *DocumentService) departmentCounts(ctx context.Context, tx pgx.Tx) ([]FollowUpRow, time.Time, error) {
+	s.counts.mu.Lock()
+	defer s.counts.mu.Unlock()
+	now := time.Now()
+	if s.counts.rows != nil && now.Sub(s.counts.at) < countsTTL && s.counts.day.Equal(s.today()) {
+		return s.counts.rows, s.counts.at, nil
+	}
+	rows, err := tx.Query(ctx, followUpByDepartment, s.today())
+	if err != nil {
+		return nil, time.Time{}, translate(err)
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (FollowUpRow, error) {
+		var f FollowUpRow
+		err := r.Scan(&f.DocumentID, &f.Slug, &f.Title, &f.Version, &f.DepartmentID, &f.Department, &f.Staff, &f.Acknowledged)
+		return f, err
+	})
+	if err != nil {
+		return nil, time.Time{}, translate(err)
+	}
+	if list == nil {
+		list = []FollowUpRow{}
+	}
+	s.counts.rows, s.counts.at, s.counts.day = list, now, s.today()
+	return list, now, nil
+}
+
+// ForgetCounts drops the cached department counts (after an import or a
+// publication on this replica, and in tests).
+func (s *DocumentService) ForgetCounts() {
+	s.counts.mu.Lock()
+	s.counts.rows = nil
+	s.counts.mu.Unlock()
+}
+
+// followUpDocs are the documents to acknowledge with the version in force
+// ($1 = today) and the last version everyone had to acknowledge again.
+const followUpDocs = `
+	WITH cur AS (
+		SELECT DISTINCT ON (v.document_id) v.document_id, v.id, v.number
+		FROM document_versions v WHERE v.published_at IS NOT NULL AND v.effective_date <= $1
+		ORDER BY v.document_id, v.number DESC
+	), base AS (
+		SELECT DISTINCT ON (v.document_id) v.document_id, v.number, GREATEST(v.published_at, v.effective_date::timestamptz) AS since
+		FROM document_versions v JOIN cur ON cur.document_id = v.document_id
+		WHERE v.published_at IS NOT NULL AND v.number <= cur.number
+		  AND (v.requires_reack OR v.number = (SELECT min(f.number) FROM document_versions f WHERE f.document_id = v.document_id AND f.published_at IS NOT NULL))
+		ORDER BY v.document_id, v.number DESC
+	), docs AS (
+		SELECT d.id, d.slug, d.title, d.audience_all, cur.number, base.number AS base_number, base.since
+		FROM documents d JOIN cur ON cur.document_id = d.id JOIN base ON base.document_id = d.id
+		WHERE d.must_acknowledge
+	), done AS (
+		SELECT a.person_id, v.document_id, min(a.acknowledged_at) AS at
+		FROM acknowledgements a JOIN document_versions v ON v.id = a.version_id JOIN docs ON docs.id = v.document_id AND v.number >= docs.base_number
+		GROUP BY a.person_id, v.document_id
+	)`
+
+// followUpByDepartment counts per document and department: the staff in
+// the audience, and those who acknowledged the base version or a later one
+// (counted from the acknowledgements, then joined to the people: one pass
+// over each table instead of a probe per person and document).
+const followUpByDepartment = followUpDocs + `,
+	staff AS (
+		SELECT department_id, count(*) AS n FROM people WHERE active AND merged_into IS NULL AND department_id IS NOT NULL GROUP BY department_id
+	), acked AS (
+		SELECT done.document_id, p.department_id, count(*) AS n
+		FROM done JOIN people p ON p.id = done.person_id AND p.active AND p.merged_into IS NULL
+		GROUP BY done.document_id, p.department_id
+	)
+	SELECT docs.id, docs.slug, docs.title, docs.number, dep.id, dep.name, staff.n, COALESCE(acked.n, 0)
+	FROM docs CROSS JOIN departments dep
+	JOIN staff ON staff.department_id = dep.id
+	LEFT JOIN acked ON acked.document_id = docs.id AND acked.department_id = dep.id
+	WHERE docs.audience_all OR EXISTS (SELECT 1 FROM document_departments dd WHERE dd.document_id = docs.id AND dd.department_id = dep.id)
+	ORDER BY docs.title COLLATE swedish, dep.name COLLATE swedish`
+
+// followUpMyStaff lists a manager's staff per document, probing each
+// person's acknowledgements through the (person, version) index.
+const followUpMyStaff = followUpDocs + `
+	SELECT p.id, p.name, COALESCE(dep.name, ''), docs.title, docs.number,
+	       (SELECT min(a.acknowledged_at) FROM acknowledgements a JOIN document_versions v ON v.id = a.version_id
+	        WHERE a.person_id = p.id AND v.document_id = docs.id AND v.number >= docs.base_number) AS at,
+	       docs.since
+	FROM docs
+	JOIN people p ON p.manager_id = $2 AND p.active AND p.merged_into IS NULL
+	LEFT JOIN departments dep ON dep.id = p.department_id
+	WHERE docs.audience_all OR EXISTS (SELECT 1 FROM document_departments dd WHERE dd.document_id = docs.id AND dd.department_id = p.department_id)
+	ORDER BY docs.title COLLATE swedish, (SELECT min(a.acknowledged_at) FROM acknowledgements a JOIN document_versions v ON v.id = a.version_id
+	          WHERE a.person_id = p.id AND v.document_id = docs.id AND v.number >= docs.base_number) IS NOT NULL, p.name COLLATE swedish`
+
+// FollowUp returns the acknowledgement follow-up the actor may see:
+// IT-enheten and administrators every department; a manager their own
+// staff (from the HR import); anyone else nothing (Forbidden).
+func (s *DocumentService) FollowUp(ctx context.Context, actor *portal.Actor) (FollowUp, error) {
+	var out FollowUp
+	if actor == nil {
+		return out, portal.Forbidden("Logga in.")
+	}
+	out.All = portal.CanAdminister(actor) || actor.HasAny(portal.RoleITUnit, portal.RoleITHead)
+	err := readTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if out.All {
+			var err error
+			out.Departments, out.CountedAt, err = s.departmentCounts(ctx, tx)
+			if err != nil {
+				return err
+			}
+		}
+		rows, err := tx.Query(ctx, followUpMyStaff, s.today(), actor.PersonID)
+		if err != nil {
+			return translate(err)
+		}
+		out.MyStaff, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (StaffAck, error) {
+			var a StaffAck
+			err := r.Scan(&a.PersonID, &a.Name, &a.Department, &a.Title, &a.Version, &a.Acknowledged, &a.Since)
+			return a, err
+		})
+		return translate(err)
+	})
+	if err != nil {
+		return out, err
+	}
+	if !out.All && len(out.MyStaff) == 0 {
+		var manages bool
+		if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM people WHERE manager_id = $1)`, actor.PersonID).Scan(&manages); err != nil {
+			return out, translate(err)
+		}
+		if !manages {
+			return out, portal.Forbidden("Uppföljningen av kvittenser visas för chefer, IT-enheten och administratörer.")
+		}
+	}
+	return out, nil
+}
+
+// Evidence returns every acknowledgement of one person (personID) or of
+// one version (slug and number), for an auditor: IT-enheten,
+// administrators, and the person's manager for their own staff.
+func (s *DocumentService) Evidence(ctx context.Context, actor *portal.Actor, personID int64, slug string, number int) ([]Receipt, error) {
+	if actor == nil {
+		return nil, portal.Forbidden("Logga in.")
+	}
+	all := portal.CanAdminister(actor) || actor.HasAny(portal.RoleITUnit, portal.RoleITHead)
+	if personID != 0 {
+		if !all && personID != actor.PersonID {
+			var manages bool
+			if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM people WHERE id = $1 AND manager_id = $2)`, personID, actor.PersonID).Scan(&manages); err != nil {
+				return nil, translate(err)
+			}
+			if !manages {
+				return nil, portal.Forbidden("Du kan bara se kvittenser för din egen personal.")
+			}
+		}
+		rows, err := s.pool.Query(ctx, receiptSelect+` WHERE a.person_id = $1 ORDER BY a.acknowledged_at, a.id`, personID)
+		if err != nil {
+			return nil, translate(err)
+		}
+		rs, err := pgx.CollectRows(rows, scanReceipt)
+		return rs, translate(err)
+	}
+	if !all {
+		return nil, portal.Forbidden("Kvittenser per version visas för IT-enheten och administratörer.")
+	}
+	if slug == "" || number <= 0 {
+		return nil, portal.Invalid("Ange en person eller ett dokument och en version.", map[string]string{"dokument": "Ange dokument och version."})
+	}
+	rows, err := s.pool.Query(ctx, receiptSelect+` WHERE d.slug = $1 AND v.number = $2 ORDER BY a.acknowledged_at, a.id`, slug, number)
+	if err != nil {
+		return nil, translate(err)
+	}
+	rs, err := pgx.CollectRows(rows, scanReceipt)
+	if err == nil && len(rs) == 0 {
+		var exists bool
+		if qerr := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM document_versions v JOIN documents d ON d.id = v.document_id WHERE d.slug = $1 AND v.number = $2 AND v.published_at IS NOT NULL)`, slug, number).Scan(&exists); qerr != nil {
+			return nil, translate(qerr)
+		}
+		if !exists {
+			return nil, portal.NotFound("Versionen finns inte.")
+		}
+	}
+	return rs, translate(err)
+}
+
+// remindQuery claims, for everyone who has owed a document for longer than
+// $2 and was not reminded within $2, a reminder now; it returns them.
+const remindQuery = followUpDocs + `,
+	owing AS (
+		SELECT DISTINCT p.id
+		FROM docs JOIN people p ON p.active AND p.merged_into IS NULL
+		LEFT JOIN done ON done.person_id = p.id AND done.document_id = docs.id
+		WHERE done.person_id IS NULL AND docs.since < now() - make_interval(secs => $2::float8)
+		  AND (docs.audience_all OR EXISTS (SELECT 1 FROM document_departments dd WHERE dd.document_id = docs.id AND dd.department_id = p.department_id))
+	)
+	INSERT INTO ack_reminders (person_id, last_sent_at)
+	SELECT id, now() FROM owing
+	ON CONFLICT (person_id) DO UPDATE SET last_sent_at = now()
+	WHERE ack_reminders.last_sent_at < now() - make_interval(secs => $2::float8)
+	RETURNING person_id`
+
+// Remind enqueues one reminder per person who has owed an acknowledgement
+// for longer than after, at most once per that interval (the periodic job).
+func (s *DocumentService) Remind(ctx context.Context, after time.Duration) (int, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return 0, translate(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	rows, err := tx.Query(ctx, remindQuery, s.today(), after.Seconds())
+	if err != nil {
+		return 0, translate(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return 0, translate(err)
+	}
+	if len(ids) > 0 && s.enqueue != nil {
+		args := make([]jobargs.Args, len(ids))
+		for i, id := range ids {
+			args[i] = jobargs.Notify{Topic: "document.reminder", ObjectType: "person", ObjectID: strconv.FormatInt(id, 10), PersonID: id}
+		}
+		if err := s.enqueue(ctx, tx, args...); err != nil {
+			return 0, fmt.Errorf("enqueue reminders: %w", err)
+		}
+	}
+	return len(ids), translate(tx.Commit(ctx))
+}
