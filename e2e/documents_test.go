@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp/kb"
+
 	"itportal/internal/portal"
 	"itportal/internal/portaltest"
 	"itportal/internal/postgres"
@@ -49,7 +51,7 @@ func TestJourneyNewHireGate(t *testing.T) {
 		if eval[string](b, `document.activeElement.value`) == "sokande" {
 			break
 		}
-		b.key("\ue015") // arrow down
+		b.key(kb.ArrowDown)
 	}
 	b.tabTo(`button[type=submit]`)
 	b.activate()
@@ -73,5 +75,26 @@ func TestJourneyNewHireGate(t *testing.T) {
 	b.check("styrdokument, jämförelse")
 	b.navigate(p.URL + "/min-sida")
 	b.check("min sida med kvittens")
+
+	// IT-enheten: acknowledge first, then the follow-up per department.
+	it := newBrowser(t, true, pages)
+	it.navigate(p.URL + "/efterlevnad/kvittenser")
+	it.waitFor(`location.pathname.endsWith("/oidc/authorize")`, "the provider's login page")
+	it.tabTo(`input[name=persona]`)
+	for range 20 {
+		if eval[string](it, `document.activeElement.value`) == "it" {
+			break
+		}
+		it.key(kb.ArrowDown)
+	}
+	it.tabTo(`button[type=submit]`)
+	it.activate()
+	it.waitFor(`location.pathname === "/styrdokument/regler-for-it-sakerhet/kvittera"`, "the gate")
+	it.tabTo(`main form button[type=submit]`)
+	it.activate()
+	if it.path() != "/efterlevnad/kvittenser" {
+		t.Fatalf("IT-enheten after acknowledging: %s", it.path())
+	}
+	it.check("uppföljning av kvittenser")
 	pages.validate(t)
 }

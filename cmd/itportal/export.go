@@ -6,8 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"itportal/internal/jobs"
+	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"itportal/internal/config"
 	domain "itportal/internal/portal"
@@ -34,8 +37,11 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if len(args) >= 2 && args[0] == "staff" {
 		return importStaff(ctx, args[1], args[2:], getenv, stdout, stderr)
 	}
+	if len(args) >= 2 && args[0] == "document" {
+		return importDocument(ctx, args[1], args[2:], getenv, stdout, stderr)
+	}
 	if len(args) < 2 || args[0] != "systems" {
-		fmt.Fprintln(stderr, "usage: itportal import systems FILE [--dry-run] [--create-departments]\n       itportal import staff FILE [--dry-run]")
+		fmt.Fprintln(stderr, "usage: itportal import systems FILE [--dry-run] [--create-departments]\n       itportal import staff FILE [--dry-run]\n       itportal import document FILE.md --slug SLUG [--publish] [...]")
 		return usageError{"import needs a kind and a file"}
 	}
 	file := args[1]
@@ -146,6 +152,100 @@ func importStaff(ctx context.Context, file string, args []string, getenv func(st
 		return errImportFailed
 	}
 	return nil
+}
+
+// importDocument writes a governing document's new version from a Markdown
+// file, as the admin pages do, and publishes it with --publish.
+func importDocument(ctx context.Context, file string, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("import document", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	slug := fs.String("slug", "", "the document's address name, e.g. regler-for-it-sakerhet")
+	title := fs.String("title", "", "create the document with this title when it does not exist")
+	kind := fs.String("kind", "regler", "riktlinje, regler, rutin or it_infrastruktur (new documents)")
+	fixedBy := fs.String("fixed-by", "kommunchefen", "kommunstyrelsen, kommunchefen or it_chef (new documents)")
+	mustAck := fs.Bool("must-acknowledge", false, "everyone must acknowledge it (new documents)")
+	blocks := fs.Bool("blocks-use", false, "closes the portal until acknowledged (new documents)")
+	effective := fs.String("effective", time.Now().Format("2006-01-02"), "the date the version takes effect")
+	decision := fs.String("decision", "", "the decision's diarienummer")
+	summary := fs.String("summary", "", "a summary of the changes")
+	editorial := fs.Bool("editorial", false, "an editorial fix: nobody needs to acknowledge again")
+	publish := fs.Bool("publish", false, "publish the version (otherwise it stays a draft to preview on the admin pages)")
+	if err := fs.Parse(args); err != nil || *slug == "" {
+		fmt.Fprintln(stderr, "usage: itportal import document FILE.md --slug SLUG [--title T] [--effective YYYY-MM-DD] [--decision REF] [--summary S] [--editorial] [--publish]")
+		return usageError{"import document needs a file and --slug"}
+	}
+	text, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	day, err := time.Parse("2006-01-02", *effective)
+	if err != nil {
+		return usageError{"--effective must be a date such as 2027-01-01"}
+	}
+	cfg, err := config.Load(getenv, config.ModeTool)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return err
+	}
+	url := cfg.MigrateDatabaseURL
+	if cfg.DatabaseURL != "" {
+		url = cfg.DatabaseURL
+	}
+	pool, err := postgres.OpenPool(ctx, postgres.PoolConfig{URL: url, MaxConns: 2, ApplicationName: "itportal-import"})
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	river, err := jobs.NewClient(pool, slog.New(slog.DiscardHandler), false)
+	if err != nil {
+		return err
+	}
+	docs := postgres.NewDocumentService(pool, jobs.Enqueuer(river), cfg.AckGrace, nil)
+	if _, err := docs.Get(ctx, toolAdmin, *slug); domain.KindOf(err) == domain.KindNotFound {
+		if *title == "" {
+			return usageError{"the document " + *slug + " does not exist: give --title to create it"}
+		}
+		if _, err := docs.SaveDocument(ctx, toolAdmin, 0, domain.DocumentFields{Title: *title, Slug: *slug, Kind: *kind, FixedBy: *fixedBy,
+			AudienceAll: true, MustAcknowledge: *mustAck || *blocks, BlocksUse: *blocks}, "cli"); err != nil {
+			if domain.KindOf(err) != domain.KindInvalid {
+				return err
+			}
+			fmt.Fprintln(stdout, domain.MessageOf(err), fieldMessages(err))
+			return errImportFailed
+		}
+	} else if err != nil {
+		return err
+	}
+	if err := docs.SaveDraft(ctx, toolAdmin, *slug, domain.VersionFields{Markdown: string(text), EffectiveDate: day, DecisionRef: *decision,
+		Summary: *summary, RequiresReack: !*editorial}, "cli"); err != nil {
+		if domain.KindOf(err) != domain.KindInvalid {
+			return err
+		}
+		fmt.Fprintln(stdout, domain.MessageOf(err), fieldMessages(err))
+		return errImportFailed
+	}
+	if !*publish {
+		fmt.Fprintf(stdout, "%s: utkast sparat; förhandsgranska och publicera på /admin/styrdokument/%s/version\n", *slug, *slug)
+		return nil
+	}
+	n, notified, err := docs.Publish(ctx, toolAdmin, *slug, "cli")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: version %d publicerad, %d personer ska kvittera\n", *slug, n, notified)
+	return nil
+}
+
+func fieldMessages(err error) string {
+	var pe *domain.Error
+	if errors.As(err, &pe) && len(pe.Fields) > 0 {
+		var parts []string
+		for k, v := range pe.Fields {
+			parts = append(parts, k+": "+v)
+		}
+		return strings.Join(parts, "; ")
+	}
+	return ""
 }
 
 // errImportFailed exits 1 after the rows' errors have been printed.

@@ -64,3 +64,41 @@ func TestImportAndExportCommands(t *testing.T) {
 		t.Error("an unknown format was accepted")
 	}
 }
+
+// TestImportStaffAndDocumentCommands: the HR export and a governing
+// document from the command line, as the admin pages do them.
+func TestImportStaffAndDocumentCommands(t *testing.T) {
+	t.Parallel()
+	db := testkit.NewDB(t)
+	ctx := context.Background()
+	vars := env(map[string]string{"ITPORTAL_DATABASE_URL": db.URL})
+	if _, err := db.OwnerPool(t).Exec(ctx, `INSERT INTO departments (name, short_name) VALUES ('Socialförvaltningen', 'SOC')`); err != nil {
+		t.Fatal(err)
+	}
+	staff := filepath.Join(t.TempDir(), "personal.csv")
+	if err := os.WriteFile(staff, []byte("Anställningsnummer;Förnamn;Efternamn;E-post;Förvaltning;Chef e-post;Anställd från;Anställd till\n1;Anna;A;anna@x.se;SOC;;2020-01-01;\n2;Bo;B;bo@x.se;SOC;anna@x.se;2020-01-01;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"itportal", "import", "staff", staff}, vars, &out, io.Discard); err != nil || !strings.Contains(out.String(), "2 nya") {
+		t.Fatalf("import staff: %v\n%s", err, out.String())
+	}
+	text := filepath.Join(t.TempDir(), "regler.md")
+	if err := os.WriteFile(text, []byte("# Regler för IT-säkerhet\r\n\r\n1. Lås datorn.\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	err := run(ctx, []string{"itportal", "import", "document", text, "--slug", "regler-for-it-sakerhet", "--title", "Regler för IT-säkerhet",
+		"--blocks-use", "--decision", "KC 2026/3", "--publish"}, vars, &out, io.Discard)
+	if err != nil || !strings.Contains(out.String(), "version 1 publicerad, 2 personer ska kvittera") {
+		t.Fatalf("import document: %v\n%s", err, out.String())
+	}
+	var n int
+	if err := db.OwnerPool(t).QueryRow(ctx, `SELECT count(*) FROM river_job WHERE args->>'topic' = 'document.acknowledge'`).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("%d notification jobs (%v)", n, err)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"itportal", "import", "document", text, "--slug", "finns-inte"}, vars, &out, io.Discard); err == nil {
+		t.Error("a new document without --title was accepted")
+	}
+}

@@ -116,7 +116,7 @@ func scanDocument(row pgx.Row) (Document, error) {
 }
 
 const versionColumns = `v.id, v.number, v.markdown, v.html, v.sha256, v.effective_date, v.decision_ref, v.summary, v.requires_reack,
-	v.published_at, COALESCE(p.name, '')`
+	v.published_at, CASE WHEN v.published_at IS NULL THEN '' ELSE COALESCE(p.name, 'IT-portalens kommandorad') END`
 
 func scanVersion(row pgx.CollectableRow) (Version, error) {
 	var v Version
@@ -563,7 +563,7 @@ func (s *DocumentService) SaveDraft(ctx context.Context, actor *portal.Actor, sl
 		if _, err := tx.Exec(ctx, `
 			INSERT INTO document_versions (document_id, number, markdown, html, sha256, effective_date, decision_ref, summary, requires_reack, created_by)
 			VALUES ($1, (SELECT COALESCE(max(number), 0) + 1 FROM document_versions WHERE document_id = $1), $2, $3, $4, $5, $6, $7, $8, $9)`,
-			docID, canonical, html.String(), markdown.Hash(canonical), f.EffectiveDate, strings.TrimSpace(f.DecisionRef), strings.TrimSpace(f.Summary), f.RequiresReack, actor.PersonID); err != nil {
+			docID, canonical, html.String(), markdown.Hash(canonical), f.EffectiveDate, strings.TrimSpace(f.DecisionRef), strings.TrimSpace(f.Summary), f.RequiresReack, nullID(actor.PersonID)); err != nil {
 			return translate(err)
 		}
 	}
@@ -601,7 +601,7 @@ func (s *DocumentService) Publish(ctx context.Context, actor *portal.Actor, slug
 		UPDATE document_versions v SET published_at = now(), published_by = $2, updated_at = now()
 		WHERE v.document_id = $1 AND v.published_at IS NULL
 		RETURNING v.id, v.number, v.requires_reack,
-			NOT EXISTS (SELECT 1 FROM document_versions o WHERE o.document_id = $1 AND o.published_at IS NOT NULL)`, d.ID, actor.PersonID).
+			NOT EXISTS (SELECT 1 FROM document_versions o WHERE o.document_id = $1 AND o.published_at IS NOT NULL)`, d.ID, nullID(actor.PersonID)).
 		Scan(&versionID, &number, &requires, &first)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, 0, portal.Conflict("Det finns inget utkast att publicera.")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -285,4 +286,29 @@ func BenchmarkFollowUp10000Staff(b *testing.B) {
 			b.Fatalf("follow-up: %d rows %v", len(out.Departments), err)
 		}
 	}
+}
+
+// BenchmarkAcknowledgeThroughput: distinct people acknowledging the new
+// version at once (the morning after a publication), 32 at a time.
+func BenchmarkAcknowledgeThroughput(b *testing.B) {
+	f := newDocs(b, 10000)
+	ctx := context.Background()
+	f.document(b, rules(), "# Regler")
+	v, err := f.svc.Get(ctx, f.admin, "regler")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var next atomic.Int64
+	start := time.Now()
+	b.SetParallelism(16) // 32 goroutines on two cores
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := next.Add(1) % int64(len(f.staff))
+			if _, err := f.svc.Acknowledge(ctx, f.staff[i], "regler", 1, v.Current.SHA256, "bench"); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "acks/s")
 }
