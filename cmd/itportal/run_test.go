@@ -465,6 +465,9 @@ func TestDevCommand(t *testing.T) {
 		if page.StatusCode != http.StatusOK || strings.Count(page.Body, "Kommunledningsförvaltningen") != 1 || !strings.Contains(page.Body, "Karin Åberg") {
 			t.Fatalf("round %d: start page %d, want the persona and the demo departments once:\n%s", round, page.StatusCode, page.Body)
 		}
+		if out := b.Get("/dev/utkorg"); out.StatusCode != http.StatusOK || !strings.Contains(out.Body, "Utkorg") {
+			t.Errorf("round %d: the dev outbox: %d", round, out.StatusCode)
+		}
 		pidBytes, err := os.ReadFile(filepath.Join(dir, ".itportal/dev/pgdata/postmaster.pid"))
 		if err != nil {
 			t.Fatalf("no postmaster.pid under .itportal/dev: %v", err)

@@ -15,6 +15,7 @@ import (
 	"itportal/internal/auth"
 	"itportal/internal/config"
 	"itportal/internal/jobs"
+	"itportal/internal/notify"
 	"itportal/internal/postgres"
 	"itportal/internal/server"
 	"itportal/web"
@@ -40,7 +41,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	river, err := jobs.NewClient(pool, log, cfg.Workers, jobs.Options{AckReminder: cfg.AckRemind})
+	river, err := jobs.NewClient(pool, log, cfg.Workers, jobs.Options{AckReminder: cfg.AckRemind, Notifier: notify.New(pool, cfg.BaseURL, cfg.Mail)})
 	if err != nil {
 		return err
 	}

@@ -47,9 +47,21 @@ type Config struct {
 	AckRemind   time.Duration // remind who has not acknowledged after this long, at most this often
 	SessionMax  time.Duration
 
+	Mail Mail
+	Dev  bool // itportal dev: the outbox page and other dev-only aids
+
 	ShutdownTimeout time.Duration // how long in-flight requests may take to finish
 	ShutdownDrain   time.Duration // how long /readyz reports 503 before the listener closes
 	RequestTimeout  time.Duration // longest time a handler may take
+}
+
+// Mail configures notifications by e-mail. Without an SMTP URL, mail is
+// kept in the database's outbox (shown at /dev/utkorg in dev mode).
+type Mail struct {
+	SMTPURL    *url.URL // smtp://user:pass@host:587; ?tls=none only for a local relay
+	From       string
+	PerMinute  int    // rate limit of the sending mailbox
+	ITUnitMail string // IT-enheten's shared address
 }
 
 // OIDC configures single sign-on against the municipality's identity provider.
@@ -114,6 +126,10 @@ var Variables = []Variable{
 	{"ITPORTAL_ACK_GRACE", "720h", "after a new version that must be acknowledged again, people who acknowledged an earlier one may keep working this long (30 days) before the portal asks them first"},
 	{"ITPORTAL_SESSION_MAX", "12h", "a session ends this long after sign-in, however active"},
 	{"ITPORTAL_OFFICIAL_WEB_ADDRESS", "https://www.lillaedet.se", "the municipality's official web address: websites that represent the municipality must be https on exactly this host (R13)"},
+	{"ITPORTAL_SMTP_URL", "(none: mail goes to the database outbox)", "mail server for notifications: smtp://user:password@host:587 (STARTTLS required; ?tls=none only for a local relay)"},
+	{"ITPORTAL_MAIL_FROM", "IT-portalen <it-portalen@lillaedet.se>", "sender of notification mail"},
+	{"ITPORTAL_MAIL_RATE", "30", "notification mails per minute at most (30 is the limit of a Microsoft 365 mailbox)"},
+	{"ITPORTAL_IT_UNIT_MAIL", "", "IT-enheten's shared address, told of every role and operations change"},
 	{"ITPORTAL_SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests may take to finish at shutdown"},
 	{"ITPORTAL_SHUTDOWN_DRAIN", "5s (dev: 0s)", "how long /readyz answers 503 before the listener closes at shutdown"},
 	{"ITPORTAL_REQUEST_TIMEOUT", "30s", "longest time one request may take"},
@@ -205,6 +221,27 @@ func Load(getenv func(string) string, mode Mode) (Config, error) {
 		p.fail(fmt.Sprintf("ITPORTAL_OFFICIAL_WEB_ADDRESS must be an https URL such as https://www.lillaedet.se, got %q", c.OfficialWebAddress))
 	}
 	c.SessionIdle = p.duration("ITPORTAL_SESSION_IDLE", 30*time.Minute, time.Minute, 24*time.Hour)
+	if raw := p.str("ITPORTAL_SMTP_URL", ""); raw != "" {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			p.fail("ITPORTAL_SMTP_URL must be smtp://user:password@host:587 or smtps://host:465 (details withheld: it may contain a password)")
+		} else {
+			if t := u.Query().Get("tls"); t != "" && t != "none" {
+				p.fail("ITPORTAL_SMTP_URL: the only tls setting is tls=none, for a local relay")
+			}
+			c.Mail.SMTPURL = u
+		}
+	}
+	c.Dev = mode == ModeDev
+	c.Mail.From = p.str("ITPORTAL_MAIL_FROM", "IT-portalen <it-portalen@lillaedet.se>")
+	if strings.ContainsAny(c.Mail.From, "\r\n") || !strings.Contains(c.Mail.From, "@") {
+		p.fail("ITPORTAL_MAIL_FROM must be one address, e.g. IT-portalen <it-portalen@lillaedet.se>")
+	}
+	c.Mail.PerMinute = p.integer("ITPORTAL_MAIL_RATE", 30, 1, 100000)
+	c.Mail.ITUnitMail = p.str("ITPORTAL_IT_UNIT_MAIL", "")
+	if c.Mail.ITUnitMail != "" && (strings.ContainsAny(c.Mail.ITUnitMail, "\r\n <>") || !strings.Contains(c.Mail.ITUnitMail, "@")) {
+		p.fail("ITPORTAL_IT_UNIT_MAIL must be an e-mail address such as it-enheten@lillaedet.se")
+	}
 	c.AckGrace = p.duration("ITPORTAL_ACK_GRACE", 30*24*time.Hour, 0, 365*24*time.Hour)
 	c.AckRemind = p.duration("ITPORTAL_ACK_REMINDER", 7*24*time.Hour, time.Hour, 365*24*time.Hour)
 	c.SessionMax = p.duration("ITPORTAL_SESSION_MAX", 12*time.Hour, 5*time.Minute, 7*24*time.Hour)

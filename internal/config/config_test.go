@@ -81,6 +81,10 @@ func TestLoadReportsEveryProblemAtOnce(t *testing.T) {
 		"ITPORTAL_SESSION_MAX":          "1y",
 		"ITPORTAL_ACK_GRACE":            "forever",
 		"ITPORTAL_ACK_REMINDER":         "1s",
+		"ITPORTAL_SMTP_URL":             "http://mail.example",
+		"ITPORTAL_MAIL_FROM":            "nobody",
+		"ITPORTAL_MAIL_RATE":            "0",
+		"ITPORTAL_IT_UNIT_MAIL":         "it enheten",
 		"ITPORTAL_OFFICIAL_WEB_ADDRESS": "http://www.lillaedet.se",
 	}), ModeServe)
 	if err == nil {

@@ -15,22 +15,32 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"itportal/internal/jobs/jobargs"
+	"itportal/internal/notify"
 	"itportal/internal/postgres"
 )
 
 // Client is the River client type the portal uses.
 type Client = river.Client[pgx.Tx]
 
-// NotifyWorker handles jobargs.Notify. Until the notifications issue
-// delivers mail, it records the notification in the log.
+// NotifyWorker delivers jobargs.Notify: Händelser for each person told and
+// mail once per job and recipient (internal/notify). A failure (the mail
+// server down) returns the error and River retries with backoff.
 type NotifyWorker struct {
 	river.WorkerDefaults[jobargs.Notify]
-	Log *slog.Logger
+	Notifier *notify.Notifier
+	Log      *slog.Logger
 }
 
-// Work records the notification.
-func (w *NotifyWorker) Work(_ context.Context, job *river.Job[jobargs.Notify]) error {
-	w.Log.Info("notification", "job_id", job.ID, "topic", job.Args.Topic, "object_type", job.Args.ObjectType, "object_id", job.Args.ObjectID)
+// Work delivers the notification.
+func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[jobargs.Notify]) error {
+	if w.Notifier == nil {
+		w.Log.Info("notification", "job_id", job.ID, "topic", job.Args.Topic, "object_type", job.Args.ObjectType, "object_id", job.Args.ObjectID)
+		return nil
+	}
+	if err := w.Notifier.Handle(ctx, job.ID, job.Args); err != nil {
+		w.Log.Warn("notification not delivered; will retry", "job_id", job.ID, "topic", job.Args.Topic, "attempt", job.Attempt, "err", err)
+		return err
+	}
 	return nil
 }
 
@@ -97,7 +107,8 @@ func (w *AckRemindersWorker) Work(ctx context.Context, _ *river.Job[jobargs.AckR
 
 // Options tune the periodic jobs.
 type Options struct {
-	AckReminder time.Duration // 0: seven days
+	AckReminder time.Duration    // 0: seven days
+	Notifier    *notify.Notifier // nil: notifications are only logged
 }
 
 // NewClient returns a River client over pool. With workers it works the
@@ -115,7 +126,7 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts .
 	reminders := &AckRemindersWorker{After: o.AckReminder, Log: logger}
 	if withWorkers {
 		workers := river.NewWorkers()
-		if err := river.AddWorkerSafely(workers, &NotifyWorker{Log: logger}); err != nil {
+		if err := river.AddWorkerSafely(workers, &NotifyWorker{Notifier: o.Notifier, Log: logger}); err != nil {
 			return nil, err
 		}
 		if err := river.AddWorkerSafely(workers, &PurgeSessionsWorker{Store: postgres.NewSessionStore(pool), Log: logger}); err != nil {

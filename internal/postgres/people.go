@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -495,4 +496,54 @@ func clip(s string, n int) string {
 // escapeLike makes s match literally inside ILIKE.
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// Notification is something a person was told ("Händelser").
+type Notification struct {
+	Subject string
+	Link    string
+	At      time.Time
+}
+
+// Notifications returns the actor's latest notifications, newest first.
+func (s *PersonService) Notifications(ctx context.Context, actor *portal.Actor, limit int) ([]Notification, error) {
+	if actor == nil {
+		return nil, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT subject, link, created_at FROM notifications WHERE person_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, actor.PersonID, limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Notification, error) {
+		var n Notification
+		err := r.Scan(&n.Subject, &n.Link, &n.At)
+		return n, err
+	})
+	return list, translate(err)
+}
+
+// OutboxMail is a mail kept in the outbox (no mail server configured).
+type OutboxMail struct {
+	Recipient string
+	Subject   string
+	Text      string
+	At        time.Time
+}
+
+// Outbox returns the latest mails of the outbox. Dev mode only (the route
+// exists only there); administrators may read it.
+func (s *PersonService) Outbox(ctx context.Context, actor *portal.Actor) ([]OutboxMail, error) {
+	if actor == nil {
+		return nil, portal.Forbidden("Logga in.")
+	}
+	rows, err := s.pool.Query(ctx, `SELECT recipient, subject, text_body, created_at FROM mail_outbox ORDER BY id DESC LIMIT 200`)
+	if err != nil {
+		return nil, translate(err)
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (OutboxMail, error) {
+		var m OutboxMail
+		err := r.Scan(&m.Recipient, &m.Subject, &m.Text, &m.At)
+		return m, err
+	})
+	return list, translate(err)
 }

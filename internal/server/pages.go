@@ -2,7 +2,9 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"itportal/internal/portal"
 	"itportal/internal/postgres"
@@ -25,6 +27,14 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m.Owed = obligationRows(owed)
+	notes, err := s.people.Notifications(r.Context(), actorFrom(r.Context()), 5)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, n := range notes {
+		m.Events = append(m.Events, pages.EventRow{Subject: n.Subject, Href: localPath(n.Link), At: n.At.In(portal.Stockholm).Format("2006-01-02 15:04")})
+	}
 	s.render(w, r, http.StatusOK, pages.HomePage(s.page(r, "Översikt", "/"), m))
 }
 
@@ -50,4 +60,28 @@ func obligationRows(owed []postgres.Obligation) []pages.ObligationRow {
 		out = append(out, row)
 	}
 	return out
+}
+
+// localPath keeps only the path of a link the portal made for a mail, so
+// the page links within the site whatever its base URL.
+func localPath(link string) string {
+	u, err := url.Parse(link)
+	if err != nil || !strings.HasPrefix(u.Path, "/") {
+		return "/"
+	}
+	return u.Path
+}
+
+// devOutbox shows the mails that would have been sent (dev mode only).
+func (s *Server) devOutbox(w http.ResponseWriter, r *http.Request) {
+	mails, err := s.people.Outbox(r.Context(), actorFrom(r.Context()))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var m pages.Outbox
+	for _, x := range mails {
+		m.Mails = append(m.Mails, pages.OutboxRow{To: x.Recipient, Subject: x.Subject, Text: x.Text, At: x.At.In(portal.Stockholm).Format("2006-01-02 15:04:05")})
+	}
+	s.render(w, r, http.StatusOK, pages.OutboxPage(s.page(r, "Utkorg (dev)", ""), m))
 }

@@ -49,6 +49,9 @@ func (s *Server) routes() http.Handler {
 			// The gate: a document that must be acknowledged first (R9, R10).
 			r.Use(s.requireSignIn, s.acknowledgementGate)
 			r.Get("/", s.home)
+			if s.cfg.Dev {
+				r.Get("/dev/utkorg", s.devOutbox)
+			}
 			r.Get("/min-sida", s.myPage)
 
 			// The register: everyone reads; edits are checked per object

@@ -1,0 +1,158 @@
+package notify_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"itportal/internal/config"
+	"itportal/internal/jobs"
+	"itportal/internal/jobs/jobargs"
+	"itportal/internal/notify"
+	"itportal/internal/testkit"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+type fixture struct {
+	db       testkit.DB
+	sink     *testkit.SMTPSink
+	n        *notify.Notifier
+	systemID int64
+	admin    int64
+	it       int64
+}
+
+func setup(t *testing.T, systemName string) *fixture {
+	t.Helper()
+	f := &fixture{db: testkit.NewDB(t), sink: testkit.StartSMTPSink(t)}
+	ctx := context.Background()
+	owner := f.db.OwnerPool(t)
+	if err := owner.QueryRow(ctx, `INSERT INTO people (name, email) VALUES ('Mats Lindqvist', 'mats@example.lillaedet.se') RETURNING id`).Scan(&f.it); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := owner.Exec(ctx, `INSERT INTO person_roles (person_id, role) VALUES ($1, 'it_unit')`, f.it); err != nil {
+		t.Fatal(err)
+	}
+	if err := owner.QueryRow(ctx, `INSERT INTO people (name, email) VALUES ('Leila Haddad', 'leila@example.lillaedet.se') RETURNING id`).Scan(&f.admin); err != nil {
+		t.Fatal(err)
+	}
+	if err := owner.QueryRow(ctx, `INSERT INTO systems (name) VALUES ($1) RETURNING id`, systemName).Scan(&f.systemID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := owner.Exec(ctx, `INSERT INTO role_assignments (system_id, role, person_id, valid) VALUES ($1, 'administrator', $2, '[2024-01-01,)')`, f.systemID, f.admin); err != nil {
+		t.Fatal(err)
+	}
+	smtpURL, _ := url.Parse(f.sink.URL())
+	base, _ := url.Parse("https://itportal.lillaedet.se")
+	f.n = notify.New(f.db.Pool(t), base, config.Mail{SMTPURL: smtpURL, From: "IT-portalen <it-portalen@lillaedet.se>", PerMinute: 100000, ITUnitMail: "it-enheten@lillaedet.se"})
+	return f
+}
+
+// TestRoleChangeMailOnceToTheRightPeople: a role change reaches IT-enheten's
+// shared address and the administrator, with the system's name and a link;
+// running the job again (a retry) sends nothing more; Händelser has one row
+// per person.
+func TestRoleChangeMailOnceToTheRightPeople(t *testing.T) {
+	t.Parallel()
+	f := setup(t, "Treserva")
+	ctx := context.Background()
+	job := jobargs.Notify{Topic: "system.role_changed", ObjectType: "system", ObjectID: fmt.Sprint(f.systemID)}
+	for range 2 {
+		if err := f.n.Handle(ctx, 4711, job); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mails := f.sink.Mails()
+	var to []string
+	for _, m := range mails {
+		to = append(to, m.To...)
+		if !strings.Contains(m.Header("Subject"), "Treserva") || !strings.Contains(m.Data, "https://itportal.lillaedet.se/system/"+fmt.Sprint(f.systemID)) {
+			t.Errorf("mail without the system or its link:\n%s", m.Data)
+		}
+	}
+	slices.Sort(to)
+	if strings.Join(to, ",") != "it-enheten@lillaedet.se,leila@example.lillaedet.se" {
+		t.Fatalf("recipients %v (%d mails)", to, len(mails))
+	}
+	var n int
+	_ = f.db.OwnerPool(t).QueryRow(ctx, `SELECT count(*) FROM notifications`).Scan(&n)
+	if n != 2 { // Mats (IT-enheten, by the shared mailbox) and Leila
+		t.Errorf("%d notifications", n)
+	}
+}
+
+// TestHeaderInjectionIsInert: a system name with CR/LF adds no header and
+// no recipient.
+func TestHeaderInjectionIsInert(t *testing.T) {
+	t.Parallel()
+	f := setup(t, "Ondskan\r\nBcc: attacker@example.com\r\nX-Evil: 1")
+	if err := f.n.Handle(context.Background(), 1, jobargs.Notify{Topic: "system.role_changed", ObjectID: fmt.Sprint(f.systemID)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range f.sink.Mails() {
+		if m.Header("X-Evil") != "" || m.Header("Bcc") != "" || slices.Contains(m.To, "attacker@example.com") {
+			t.Fatalf("header injection:\n%s", m.Data)
+		}
+	}
+}
+
+// TestMailServerDownThenBack: while the server refuses, the job fails (and
+// River retries); nothing is recorded as sent; when it is back, every mail
+// is delivered exactly once.
+func TestMailServerDownThenBack(t *testing.T) {
+	t.Parallel()
+	f := setup(t, "Procapita")
+	ctx := context.Background()
+	job := jobargs.Notify{Topic: "system.role_changed", ObjectID: fmt.Sprint(f.systemID)}
+	f.sink.SetFailing(true)
+	if err := f.n.Handle(ctx, 9, job); err == nil {
+		t.Fatal("a refused mail was reported as delivered")
+	}
+	f.sink.SetFailing(false)
+	for range 3 {
+		if err := f.n.Handle(ctx, 9, job); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := len(f.sink.Mails()); got != 2 {
+		t.Fatalf("%d mails after the server came back, want 2", got)
+	}
+}
+
+// TestJobsOnlyForCommittedChanges: 1,000 transactions enqueue a job each;
+// the odd ones roll back: exactly the committed half have jobs.
+func TestJobsOnlyForCommittedChanges(t *testing.T) {
+	t.Parallel()
+	db := testkit.NewDB(t)
+	ctx := context.Background()
+	pool := db.Pool(t)
+	client, err := jobs.NewClient(pool, slog.New(slog.DiscardHandler), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enqueue := jobs.Enqueuer(client)
+	for i := range 1000 {
+		tx, err := pool.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := enqueue(ctx, tx, jobargs.Notify{Topic: "test", ObjectID: fmt.Sprint(i)}); err != nil {
+			t.Fatal(err)
+		}
+		if i%2 == 1 {
+			_ = tx.Rollback(ctx)
+		} else if err := tx.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n, odd int
+	_ = db.OwnerPool(t).QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE (args->>'object_id')::int % 2 = 1) FROM river_job WHERE kind = 'notify'`).Scan(&n, &odd)
+	if n != 500 || odd != 0 {
+		t.Fatalf("%d jobs, %d of rolled-back changes", n, odd)
+	}
+}
