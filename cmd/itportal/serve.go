@@ -55,7 +55,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	go changes.Run(feedCtx)
 	handler := server.NewServer(server.Deps{
 		Logger: log, Config: cfg, Pool: pool, Assets: assets, Readiness: ready, Metrics: metrics,
-		OIDC: oidc, Sessions: sessions, Enqueue: jobs.Enqueuer(river), Changes: changes,
+		OIDC: oidc, Sessions: sessions, Enqueue: jobs.Enqueuer(river), Changes: changes, Jobs: river,
 	})
 
 	srv := &http.Server{

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"itportal/internal/config"
 	"itportal/internal/jobs"
@@ -154,5 +155,65 @@ func TestJobsOnlyForCommittedChanges(t *testing.T) {
 	_ = db.OwnerPool(t).QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE (args->>'object_id')::int % 2 = 1) FROM river_job WHERE kind = 'notify'`).Scan(&n, &odd)
 	if n != 500 || odd != 0 {
 		t.Fatalf("%d jobs, %d of rolled-back changes", n, odd)
+	}
+}
+
+// TestTwoWorkerProcessesSendEachMailOnce: two River clients with workers
+// (as two replicas) work one queue: every job runs once, every mail is sent
+// once.
+func TestTwoWorkerProcessesSendEachMailOnce(t *testing.T) {
+	t.Parallel()
+	f := setup(t, "Heroma")
+	ctx := context.Background()
+	pool := f.db.Pool(t)
+	log := slog.New(slog.DiscardHandler)
+	inserter, err := jobs.NewClient(pool, log, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batch []jobargs.Args
+	for i := range 100 {
+		batch = append(batch, jobargs.Notify{Topic: "register.imported", ObjectType: "register", ObjectID: fmt.Sprint(i)})
+	}
+	if err := jobs.Enqueuer(inserter)(ctx, tx, batch...); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var clients []*jobs.Client
+	for range 2 {
+		c, err := jobs.NewClient(pool, log, true, jobs.Options{Notifier: f.n})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, c)
+	}
+	defer func() {
+		for _, c := range clients {
+			_ = c.Stop(context.Background())
+		}
+	}()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var done int
+		_ = f.db.OwnerPool(t).QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'notify' AND state = 'completed'`).Scan(&done)
+		if done == 100 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of 100 jobs completed", done)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := len(f.sink.Mails()); got != 100 {
+		t.Fatalf("%d mails for 100 jobs", got)
 	}
 }

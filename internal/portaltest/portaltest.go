@@ -127,7 +127,7 @@ func Start(t testing.TB, tweak ...func(map[string]string)) *Portal {
 	p.Srv.Config.Handler = server.NewServer(server.Deps{
 		Logger: log, Config: cfg, Pool: p.Pool, Assets: assets,
 		OIDC: auth.NewOIDC(cfg.OIDC, cfg.BaseURL, log), Sessions: sessions, Enqueue: jobs.Enqueuer(river),
-		Changes: p.Changes, Now: p.Clock.Now,
+		Changes: p.Changes, Now: p.Clock.Now, Jobs: river,
 	})
 	p.Srv.Start()
 	t.Cleanup(p.Srv.Close)

@@ -100,6 +100,8 @@ var authzMatrix = map[string][7]int{
 	"GET /admin/styrdokument/{slug}/version":    {303, 403, 403, 403, 403, 200, 403},
 	"POST /admin/styrdokument/{slug}/version":   {303, 403, 403, 403, 403, 422, 403},
 	"POST /admin/styrdokument/{slug}/publicera": {303, 403, 403, 403, 403, 409, 403},
+	"GET /admin/jobb":                           {303, 403, 403, 403, 403, 200, 403},
+	"POST /admin/jobb/{id}/forsok-igen":         {303, 403, 403, 403, 403, 404, 403},
 	"GET /admin/personal/import":                {303, 403, 403, 403, 403, 200, 403},
 	"POST /admin/personal/import":               {303, 403, 403, 403, 403, 422, 403},
 	"POST /admin/personal/import/bekrafta":      {303, 403, 403, 403, 403, 400, 403},

@@ -29,7 +29,8 @@ func (s *Server) page(r *http.Request, title, current string) layout.Page {
 		p.Nav = append(p.Nav, layout.NavItem{Label: "Kvittenser", Href: "/efterlevnad/kvittenser"})
 	}
 	if portal.CanAdminister(a) {
-		p.Nav = append(p.Nav, layout.NavItem{Label: "Personer", Href: "/admin/personer"}, layout.NavItem{Label: "Förvaltningar", Href: "/admin/forvaltningar"})
+		p.Nav = append(p.Nav, layout.NavItem{Label: "Personer", Href: "/admin/personer"}, layout.NavItem{Label: "Förvaltningar", Href: "/admin/forvaltningar"},
+			layout.NavItem{Label: "Jobb", Href: "/admin/jobb"})
 	}
 	for i := range p.Nav {
 		p.Nav[i].Current = p.Nav[i].Href == current

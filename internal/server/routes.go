@@ -130,6 +130,8 @@ func (s *Server) routes() http.Handler {
 				r.Post("/admin/forvaltningar", s.createDepartment)
 				r.Get("/admin/forvaltningar/{id}", s.editDepartment)
 				r.Post("/admin/forvaltningar/{id}", s.updateDepartment)
+				r.Get("/admin/jobb", s.adminJobs)
+				r.Post("/admin/jobb/{id}/forsok-igen", s.retryJob)
 				r.Get("/admin/personal/import", s.staffImportForm)
 				r.Post("/admin/personal/import", s.staffImportUpload)
 				r.Post("/admin/personal/import/bekrafta", s.staffImportCommit)

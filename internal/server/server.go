@@ -4,11 +4,13 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river/rivertype"
 
 	"itportal/internal/auth"
 	"itportal/internal/config"
@@ -29,6 +31,12 @@ type Deps struct {
 	Enqueue   postgres.Enqueuer    // inserts jobs in a service's transaction
 	Changes   *postgres.ChangeFeed // read caches follow it; nil caches nothing
 	Now       func() time.Time     // the clock for deadlines; nil is time.Now
+	Jobs      JobRetrier           // retries failed jobs from /admin/jobb; nil hides the button
+}
+
+// JobRetrier puts a failed job back in the queue (River's client).
+type JobRetrier interface {
+	JobRetry(ctx context.Context, id int64) (*rivertype.JobRow, error)
 }
 
 // Server holds the handlers' dependencies.
@@ -48,6 +56,7 @@ type Server struct {
 	requests    *postgres.RequestService
 	documents   *postgres.DocumentService
 	changes     *postgres.ChangeFeed
+	jobs        JobRetrier
 }
 
 // NewServer returns the portal's HTTP handler with every route and middleware.
@@ -68,6 +77,7 @@ func NewServer(d Deps) http.Handler {
 		requests:    postgres.NewRequestService(d.Pool, d.Enqueue),
 		documents:   postgres.NewDocumentService(d.Pool, d.Enqueue, d.Config.AckGrace, d.Now),
 		changes:     d.Changes,
+		jobs:        d.Jobs,
 	}
 	if d.Changes != nil {
 		s.departments.CacheWith(d.Changes)

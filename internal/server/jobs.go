@@ -1,0 +1,51 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+
+	"itportal/internal/portal"
+	"itportal/internal/postgres"
+	"itportal/web/pages"
+)
+
+// adminJobs is /admin/jobb: the background jobs by state, failed jobs with
+// their last error, and "Försök igen".
+func (s *Server) adminJobs(w http.ResponseWriter, r *http.Request) {
+	st, err := postgres.JobStatusOf(r.Context(), s.pool, actorFrom(r.Context()))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	labels := map[string]string{"available": "Väntar", "scheduled": "Schemalagda", "running": "Pågår", "retryable": "Försöker igen",
+		"completed": "Klara", "discarded": "Gav upp", "cancelled": "Avbrutna", "pending": "Vilande"}
+	m := pages.JobsView{CanRetry: s.jobs != nil}
+	for _, c := range st.Counts {
+		label := labels[c.State]
+		if label == "" {
+			label = c.State
+		}
+		m.Counts = append(m.Counts, pages.JobCount{State: label, Count: strconv.Itoa(c.Count)})
+	}
+	for _, f := range st.Failed {
+		m.Failed = append(m.Failed, pages.FailedJobRow{ID: strconv.FormatInt(f.ID, 10), What: f.Kind + " " + f.Topic, State: labels[f.State],
+			Attempts: strconv.Itoa(f.Attempt), Error: f.LastError, At: f.At.In(portal.Stockholm).Format("2006-01-02 15:04")})
+	}
+	s.render(w, r, http.StatusOK, pages.JobsPage(s.page(r, "Bakgrundsjobb", "/admin/jobb"), m))
+}
+
+// retryJob puts a failed job back in the queue.
+func (s *Server) retryJob(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	if !ok || s.jobs == nil {
+		s.notFound(w, r)
+		return
+	}
+	if _, err := s.jobs.JobRetry(r.Context(), id); err != nil {
+		s.fail(w, r, portal.NotFound("Jobbet finns inte."))
+		return
+	}
+	s.log.Info("job retried by an administrator", "job_id", id, "person_id", actorFrom(r.Context()).PersonID, "request_id", requestIDFrom(r.Context()))
+	s.sessions.Flash(r.Context(), "Jobb "+strconv.FormatInt(id, 10)+" körs igen.")
+	http.Redirect(w, r, "/admin/jobb", http.StatusSeeOther)
+}

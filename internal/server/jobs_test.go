@@ -1,0 +1,40 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"itportal/internal/testkit"
+)
+
+// TestAdminJobsShowsAndRetriesFailures: a job given up after its last
+// attempt is listed with its (escaped) error; "Försök igen" queues it.
+func TestAdminJobsShowsAndRetriesFailures(t *testing.T) {
+	t.Parallel()
+	h := newPortal(t)
+	ctx := context.Background()
+	var id int64
+	if err := h.Owner.QueryRow(ctx, `
+		INSERT INTO river_job (args, kind, max_attempts, state, errors, attempt, attempted_at, finalized_at, queue, priority)
+		VALUES ('{"topic":"system.role_changed"}', 'notify', 25, 'discarded',
+			ARRAY['{"error":"<script>alert(1)</script> 451 try again later","attempt":25,"at":"2026-11-01T10:00:00Z"}'::jsonb], 25, now(), now(), 'default', 1)
+		RETURNING id`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	adm := h.SignedIn(admin)
+	page := adm.Get("/admin/jobb")
+	if page.StatusCode != 200 || !strings.Contains(page.Body, "451 try again later") || !strings.Contains(page.Body, "Gav upp") {
+		t.Fatalf("jobs page: %d\n%s", page.StatusCode, page.Body)
+	}
+	testkit.AssertInert(t, "jobs page", page.Body)
+	if resp := adm.Post("/admin/jobb/"+itoa(id)+"/forsok-igen", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("retry: %d\n%s", resp.StatusCode, resp.Body)
+	}
+	var state string
+	_ = h.Owner.QueryRow(ctx, `SELECT state::text FROM river_job WHERE id = $1`, id).Scan(&state)
+	if state != "available" {
+		t.Errorf("after retry: %s", state)
+	}
+}
