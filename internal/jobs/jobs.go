@@ -102,6 +102,14 @@ func (w *AckRemindersWorker) Work(ctx context.Context, _ *river.Job[jobargs.AckR
 	if n > 0 {
 		w.Log.Info("acknowledgement reminders enqueued", "count", n)
 	}
+	// Managers: a digest of their outstanding staff, at most weekly.
+	m, err := w.Docs.DigestManagers(ctx, w.After)
+	if err != nil {
+		return err
+	}
+	if m > 0 {
+		w.Log.Info("manager digests enqueued", "count", m)
+	}
 	return nil
 }
 

@@ -264,6 +264,21 @@ func (n *Notifier) Compose(ctx context.Context, a jobargs.Notify) ([]Message, er
 		}
 		add([]Recipient{r}, fmt.Sprintf("Att kvittera: %s, version %d", title, number), n.link("/styrdokument/"+slug+"/kvittera"),
 			fmt.Sprintf("%s har en ny version (%d) som du behöver läsa och kvittera.", title, number))
+	case a.Topic == "document.manager_digest":
+		r, err := n.person(ctx, a.PersonID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		var owing int
+		if err := n.pool.QueryRow(ctx, `SELECT count(*) FROM people WHERE manager_id = $1 AND active`, a.PersonID).Scan(&owing); err != nil {
+			return nil, err
+		}
+		add([]Recipient{r}, "Veckosammanställning: kvittenser i din personalgrupp", n.link("/efterlevnad/kvittenser"),
+			"Någon i din personal har inte kvitterat ett styrdokument som gäller dem.",
+			fmt.Sprintf("Du har %d medarbetare i IT-portalen. Se vem som har kvitterat och vem som inte har det under Uppföljning av kvittenser.", owing))
 	case a.Topic == "document.reminder":
 		r, err := n.person(ctx, a.PersonID)
 		if errors.Is(err, pgx.ErrNoRows) {

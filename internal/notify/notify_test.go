@@ -217,3 +217,60 @@ func TestTwoWorkerProcessesSendEachMailOnce(t *testing.T) {
 		t.Fatalf("%d mails for 100 jobs", got)
 	}
 }
+
+// BenchmarkTenThousandMails: 10,000 notification jobs (a new version for
+// 10,000 staff) delivered to a local SMTP sink by one worker process with
+// the rate limit lifted (docs/performance.md).
+func BenchmarkTenThousandMails(b *testing.B) {
+	for b.Loop() {
+		db := testkit.NewDB(b)
+		sink := testkit.StartSMTPSink(b)
+		ctx := context.Background()
+		owner := db.OwnerPool(b)
+		if _, err := owner.Exec(ctx, `INSERT INTO people (name, email) SELECT 'Anställd ' || g, 'a' || g || '@example.lillaedet.se' FROM generate_series(1, 10000) g`); err != nil {
+			b.Fatal(err)
+		}
+		var version int64
+		if err := owner.QueryRow(ctx, `
+			WITH d AS (INSERT INTO documents (slug, title, kind, fixed_by, must_acknowledge) VALUES ('regler', 'Regler', 'regler', 'it_chef', true) RETURNING id)
+			INSERT INTO document_versions (document_id, number, markdown, html, sha256, effective_date, published_at)
+			SELECT d.id, 1, 'x', '<p>x</p>', repeat('a', 64), current_date, now() FROM d RETURNING id`).Scan(&version); err != nil {
+			b.Fatal(err)
+		}
+		pool := db.Pool(b)
+		smtpURL, _ := url.Parse(sink.URL())
+		n := notify.New(pool, nil, config.Mail{SMTPURL: smtpURL, From: "it-portalen@lillaedet.se", PerMinute: 100_000_000})
+		log := slog.New(slog.DiscardHandler)
+		client, err := jobs.NewClient(pool, log, true, jobs.Options{Notifier: n})
+		if err != nil {
+			b.Fatal(err)
+		}
+		tx, _ := pool.Begin(ctx)
+		rows, _ := tx.Query(ctx, `SELECT id FROM people ORDER BY id`)
+		var batch []jobargs.Args
+		for rows.Next() {
+			var id int64
+			_ = rows.Scan(&id)
+			batch = append(batch, jobargs.Notify{Topic: "document.acknowledge", ObjectID: fmt.Sprint(version), PersonID: id})
+		}
+		rows.Close()
+		if err := jobs.Enqueuer(client)(ctx, tx, batch...); err != nil {
+			b.Fatal(err)
+		}
+		if err := tx.Commit(ctx); err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		if err := client.Start(ctx); err != nil {
+			b.Fatal(err)
+		}
+		for len(sink.Mails()) < 10000 {
+			if time.Since(start) > 5*time.Minute {
+				b.Fatalf("only %d mails after 5 minutes", len(sink.Mails()))
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		b.ReportMetric(time.Since(start).Seconds(), "s/10000mails")
+		_ = client.Stop(ctx)
+	}
+}

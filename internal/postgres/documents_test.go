@@ -312,3 +312,41 @@ func BenchmarkAcknowledgeThroughput(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "acks/s")
 }
+
+// TestManagerDigestWeekly: a manager with staff who have owed a document
+// for longer than the interval gets one digest; a second run in the same
+// week sends none; a manager whose staff are done gets none.
+func TestManagerDigestWeekly(t *testing.T) {
+	t.Parallel()
+	f := newDocs(t, 6)
+	ctx := context.Background()
+	owner := f.db.OwnerPool(t)
+	// staff[1] manages staff[2] and staff[3]; staff[4] manages staff[5].
+	if _, err := owner.Exec(ctx, `UPDATE people SET manager_id = $1 WHERE id IN ($2, $3)`, f.staff[1].PersonID, f.staff[2].PersonID, f.staff[3].PersonID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := owner.Exec(ctx, `UPDATE people SET manager_id = $1 WHERE id = $2`, f.staff[4].PersonID, f.staff[5].PersonID); err != nil {
+		t.Fatal(err)
+	}
+	f.document(t, rules(), "# Regler")
+	v, _ := f.svc.Get(ctx, f.staff[5], "regler")
+	if _, err := f.svc.Acknowledge(ctx, f.staff[5], "regler", 1, v.Current.SHA256, "r"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.SuperuserPool(t).Exec(ctx, `ALTER TABLE document_versions DISABLE TRIGGER document_versions_frozen;
+		UPDATE document_versions SET published_at = now() - interval '8 days', effective_date = current_date - 8;
+		ALTER TABLE document_versions ENABLE TRIGGER document_versions_frozen`); err != nil {
+		t.Fatal(err)
+	}
+	n, err := f.svc.DigestManagers(ctx, 7*24*time.Hour)
+	if err != nil || n != 1 {
+		t.Fatalf("digests: %d (%v), want 1 (only the manager with outstanding staff)", n, err)
+	}
+	if n, _ := f.svc.DigestManagers(ctx, 7*24*time.Hour); n != 0 {
+		t.Fatalf("a second digest in the same week: %d", n)
+	}
+	var to int64
+	if err := owner.QueryRow(ctx, `SELECT (args->>'person_id')::bigint FROM river_job WHERE args->>'topic' = 'document.manager_digest'`).Scan(&to); err != nil || to != f.staff[1].PersonID {
+		t.Fatalf("digest to %d (%v), want %d", to, err, f.staff[1].PersonID)
+	}
+}

@@ -291,3 +291,47 @@ func (s *DocumentService) Remind(ctx context.Context, after time.Duration) (int,
 	}
 	return len(ids), translate(tx.Commit(ctx))
 }
+
+// digestQuery claims, for every active manager with staff who have owed an
+// acknowledgement longer than $2, a digest now, at most once a week.
+const digestQuery = followUpDocs + `,
+	owing AS (
+		SELECT DISTINCT p.manager_id
+		FROM docs JOIN people p ON p.active AND p.merged_into IS NULL AND p.manager_id IS NOT NULL
+		LEFT JOIN done ON done.person_id = p.id AND done.document_id = docs.id
+		WHERE done.person_id IS NULL AND docs.since < now() - make_interval(secs => $2::float8)
+		  AND (docs.audience_all OR EXISTS (SELECT 1 FROM document_departments dd WHERE dd.document_id = docs.id AND dd.department_id = p.department_id))
+	)
+	INSERT INTO manager_digests (manager_id, last_sent_at)
+	SELECT o.manager_id, now() FROM owing o JOIN people m ON m.id = o.manager_id AND m.active
+	ON CONFLICT (manager_id) DO UPDATE SET last_sent_at = now()
+	WHERE manager_digests.last_sent_at < now() - interval '7 days'
+	RETURNING manager_id`
+
+// DigestManagers enqueues the weekly digest to each manager whose staff
+// have owed an acknowledgement longer than after (the periodic job).
+func (s *DocumentService) DigestManagers(ctx context.Context, after time.Duration) (int, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return 0, translate(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	rows, err := tx.Query(ctx, digestQuery, s.today(), after.Seconds())
+	if err != nil {
+		return 0, translate(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return 0, translate(err)
+	}
+	if len(ids) > 0 && s.enqueue != nil {
+		args := make([]jobargs.Args, len(ids))
+		for i, id := range ids {
+			args[i] = jobargs.Notify{Topic: "document.manager_digest", ObjectType: "person", ObjectID: strconv.FormatInt(id, 10), PersonID: id}
+		}
+		if err := s.enqueue(ctx, tx, args...); err != nil {
+			return 0, fmt.Errorf("enqueue digests: %w", err)
+		}
+	}
+	return len(ids), translate(tx.Commit(ctx))
+}

@@ -13,8 +13,9 @@ import (
 // JobStatus is what /admin/jobb shows: jobs per state, and the jobs that
 // failed (retrying, or given up after the last attempt).
 type JobStatus struct {
-	Counts []StateCount
-	Failed []FailedJob
+	Counts  []StateCount
+	Failed  []FailedJob
+	Backlog int // notification jobs waiting or retrying
 }
 
 // StateCount is the number of jobs in a state.
@@ -49,6 +50,9 @@ func JobStatusOf(ctx context.Context, pool *pgxpool.Pool, actor *portal.Actor) (
 		err := r.Scan(&c.State, &c.Count)
 		return c, err
 	}); err != nil {
+		return st, translate(err)
+	}
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'notify' AND state IN ('available', 'scheduled', 'retryable', 'running')`).Scan(&st.Backlog); err != nil {
 		return st, translate(err)
 	}
 	rows, err = pool.Query(ctx, `

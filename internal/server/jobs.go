@@ -20,6 +20,11 @@ func (s *Server) adminJobs(w http.ResponseWriter, r *http.Request) {
 	labels := map[string]string{"available": "Väntar", "scheduled": "Schemalagda", "running": "Pågår", "retryable": "Försöker igen",
 		"completed": "Klara", "discarded": "Gav upp", "cancelled": "Avbrutna", "pending": "Vilande"}
 	m := pages.JobsView{CanRetry: s.jobs != nil}
+	if st.Backlog > 0 {
+		rate := max(s.cfg.Mail.PerMinute, 1)
+		m.Backlog = strconv.Itoa(st.Backlog) + " aviseringar väntar på att skickas. Med högst " + strconv.Itoa(rate) +
+			" e-postmeddelanden per minut och arbetsprocess tar det minst " + strconv.Itoa((st.Backlog+rate-1)/rate) + " minuter."
+	}
 	for _, c := range st.Counts {
 		label := labels[c.State]
 		if label == "" {

@@ -24,7 +24,14 @@ func TestAdminJobsShowsAndRetriesFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	adm := h.SignedIn(admin)
-	page := adm.Get("/admin/jobb")
+	var page testkit.Response
+	if _, err := h.Owner.Exec(ctx, `INSERT INTO river_job (args, kind, max_attempts, state, queue, priority) SELECT '{"topic":"x"}', 'notify', 25, 'available', 'default', 1 FROM generate_series(1, 95)`); err != nil {
+		t.Fatal(err)
+	}
+	page = adm.Get("/admin/jobb")
+	if !strings.Contains(page.Body, "95 aviseringar väntar") || !strings.Contains(page.Body, "minst 4 minuter") {
+		t.Errorf("backlog not shown against the rate:\n%s", page.Body)
+	}
 	if page.StatusCode != 200 || !strings.Contains(page.Body, "451 try again later") || !strings.Contains(page.Body, "Gav upp") {
 		t.Fatalf("jobs page: %d\n%s", page.StatusCode, page.Body)
 	}
