@@ -123,7 +123,15 @@ type Options struct {
 // default queue (call Start); without, it can only insert jobs, for
 // web-only replicas.
 func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts ...Options) (*Client, error) {
-	cfg := &river.Config{Logger: logger.With("component", "river")}
+	cfg := &river.Config{
+		Logger: logger.With("component", "river"),
+		// A job whose worker died (a crash, kill -9, a lost node) is
+		// retried after five minutes instead of River's default hour, so
+		// a notification waits minutes, not an hour. Every job here is done
+		// well within the two-minute timeout.
+		JobTimeout:           2 * time.Minute,
+		RescueStuckJobsAfter: 5 * time.Minute,
+	}
 	var o Options
 	if len(opts) > 0 {
 		o = opts[0]
