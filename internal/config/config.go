@@ -50,6 +50,8 @@ type Config struct {
 	Mail Mail
 	Dev  bool // itportal dev: the outbox page and other dev-only aids
 
+	JobRescueAfter time.Duration // a job whose worker died is retried after this long
+
 	ShutdownTimeout time.Duration // how long in-flight requests may take to finish
 	ShutdownDrain   time.Duration // how long /readyz reports 503 before the listener closes
 	RequestTimeout  time.Duration // longest time a handler may take
@@ -130,6 +132,7 @@ var Variables = []Variable{
 	{"ITPORTAL_MAIL_FROM", "IT-portalen <it-portalen@lillaedet.se>", "sender of notification mail"},
 	{"ITPORTAL_MAIL_RATE", "30", "notification mails per minute at most (30 is the limit of a Microsoft 365 mailbox)"},
 	{"ITPORTAL_IT_UNIT_MAIL", "", "IT-enheten's shared address, told of every role and operations change"},
+	{"ITPORTAL_JOB_RESCUE_AFTER", "5m", "a background job whose worker process died (a crash, kill -9) is retried after this long"},
 	{"ITPORTAL_SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests may take to finish at shutdown"},
 	{"ITPORTAL_SHUTDOWN_DRAIN", "5s (dev: 0s)", "how long /readyz answers 503 before the listener closes at shutdown"},
 	{"ITPORTAL_REQUEST_TIMEOUT", "30s", "longest time one request may take"},
@@ -233,6 +236,7 @@ func Load(getenv func(string) string, mode Mode) (Config, error) {
 		}
 	}
 	c.Dev = mode == ModeDev
+	c.JobRescueAfter = p.duration("ITPORTAL_JOB_RESCUE_AFTER", 5*time.Minute, 2*time.Second, 24*time.Hour)
 	c.Mail.From = p.str("ITPORTAL_MAIL_FROM", "IT-portalen <it-portalen@lillaedet.se>")
 	if strings.ContainsAny(c.Mail.From, "\r\n") || !strings.Contains(c.Mail.From, "@") {
 		p.fail("ITPORTAL_MAIL_FROM must be one address, e.g. IT-portalen <it-portalen@lillaedet.se>")

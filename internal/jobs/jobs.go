@@ -117,6 +117,7 @@ func (w *AckRemindersWorker) Work(ctx context.Context, _ *river.Job[jobargs.AckR
 type Options struct {
 	AckReminder time.Duration    // 0: seven days
 	Notifier    *notify.Notifier // nil: notifications are only logged
+	RescueAfter time.Duration    // 0: five minutes
 }
 
 // NewClient returns a River client over pool. With workers it works the
@@ -125,12 +126,6 @@ type Options struct {
 func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts ...Options) (*Client, error) {
 	cfg := &river.Config{
 		Logger: logger.With("component", "river"),
-		// A job whose worker died (a crash, kill -9, a lost node) is
-		// retried after five minutes instead of River's default hour, so
-		// a notification waits minutes, not an hour. Every job here is done
-		// well within the two-minute timeout.
-		JobTimeout:           2 * time.Minute,
-		RescueStuckJobsAfter: 5 * time.Minute,
 	}
 	var o Options
 	if len(opts) > 0 {
@@ -139,6 +134,14 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts .
 	if o.AckReminder <= 0 {
 		o.AckReminder = 7 * 24 * time.Hour
 	}
+	// A job whose worker died (a crash, kill -9, a lost node) is retried
+	// after RescueAfter (5 minutes) instead of River's default hour. Every
+	// job here is done well within its timeout, which must be shorter.
+	if o.RescueAfter <= 0 {
+		o.RescueAfter = 5 * time.Minute
+	}
+	cfg.RescueStuckJobsAfter = o.RescueAfter
+	cfg.JobTimeout = min(2*time.Minute, o.RescueAfter/2)
 	reminders := &AckRemindersWorker{After: o.AckReminder, Log: logger}
 	if withWorkers {
 		workers := river.NewWorkers()
