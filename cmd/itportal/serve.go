@@ -161,19 +161,24 @@ func startup(ctx context.Context, cfg config.Config, log *slog.Logger, pool *pgx
 		if ctx.Err() != nil {
 			return false, nil
 		}
-		switch {
-		case err != nil && !postgres.IsUnavailable(err):
+		if err != nil && !postgres.IsUnavailable(err) {
 			log.Error("start-up failed", "err", err)
 			return false, fmt.Errorf("start-up: %w", err)
-		case err != nil:
+		}
+		if err != nil {
 			reason = "waiting for the database"
+		}
+		// /readyz says why before the log does, so whoever reads the log
+		// and then asks /readyz gets the same answer.
+		ready.SetStarting(reason)
+		switch {
+		case err != nil:
 			if attempt == 1 || attempt%10 == 0 {
 				log.Warn("database unreachable; retrying", "attempt", attempt, "err", err)
 			}
 		case attempt == 1 || attempt%30 == 0:
 			log.Warn("not ready", "reason", reason)
 		}
-		ready.SetStarting(reason)
 		select {
 		case <-ctx.Done():
 			return false, nil

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -19,8 +20,10 @@ import (
 // PersonService knows the people of the municipality: sign-in, the actor
 // behind a session, and administration of people and their sessions.
 type PersonService struct {
-	pool   *pgxpool.Pool
-	actors *readCache[int64, SessionCheck]
+	pool    *pgxpool.Pool
+	actors  *readCache[int64, SessionCheck]
+	notesMu sync.Mutex
+	notes   map[int64]notesEntry
 }
 
 // NewPersonService returns the service over pool.
@@ -505,11 +508,43 @@ type Notification struct {
 	At      time.Time
 }
 
+// notesTTL is how long a replica reuses a person's Händelser: the start
+// page reads them on every view, and a notification a few seconds late is
+// no harm (the mail is the message; Händelser is the record).
+const notesTTL = 15 * time.Second
+
+type notesEntry struct {
+	at    time.Time
+	limit int
+	list  []Notification
+}
+
 // Notifications returns the actor's latest notifications, newest first.
 func (s *PersonService) Notifications(ctx context.Context, actor *portal.Actor, limit int) ([]Notification, error) {
 	if actor == nil {
 		return nil, nil
 	}
+	s.notesMu.Lock()
+	if e, ok := s.notes[actor.PersonID]; ok && e.limit == limit && time.Since(e.at) < notesTTL {
+		s.notesMu.Unlock()
+		return e.list, nil
+	}
+	s.notesMu.Unlock()
+	list, err := s.notifications(ctx, actor.PersonID, limit)
+	if err != nil {
+		return nil, err
+	}
+	s.notesMu.Lock()
+	if s.notes == nil || len(s.notes) > 10000 {
+		s.notes = map[int64]notesEntry{}
+	}
+	s.notes[actor.PersonID] = notesEntry{at: time.Now(), limit: limit, list: list}
+	s.notesMu.Unlock()
+	return list, nil
+}
+
+func (s *PersonService) notifications(ctx context.Context, personID int64, limit int) ([]Notification, error) {
+	actor := &portal.Actor{PersonID: personID}
 	rows, err := s.pool.Query(ctx, `SELECT subject, link, created_at FROM notifications WHERE person_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, actor.PersonID, limit)
 	if err != nil {
 		return nil, translate(err)

@@ -45,3 +45,22 @@ func TestAdminJobsShowsAndRetriesFailures(t *testing.T) {
 		t.Errorf("after retry: %s", state)
 	}
 }
+
+// TestHandelserOnTheStartPage: what a person was told is listed on the
+// start page with a link within the portal, inert whatever the subject.
+func TestHandelserOnTheStartPage(t *testing.T) {
+	t.Parallel()
+	h := newPortal(t)
+	emp := h.SignedIn(employee)
+	if _, err := h.Owner.Exec(context.Background(), `
+		INSERT INTO notifications (person_id, job_id, subject, link)
+		SELECT id, 1, 'Ärende IT 2026/0001 är beslutat: <img src=x onerror=alert(1)>', 'https://annan.example/arenden/1'
+		FROM people WHERE email = $1`, employee.Email); err != nil {
+		t.Fatal(err)
+	}
+	page := emp.Get("/")
+	if !strings.Contains(page.Body, "Händelser") || !strings.Contains(page.Body, `href="/arenden/1"`) || !strings.Contains(page.Body, "IT 2026/0001 är beslutat") {
+		t.Fatalf("start page:\n%s", page.Body)
+	}
+	testkit.AssertInert(t, "start page with Händelser", page.Body)
+}
