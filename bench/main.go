@@ -35,6 +35,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"itportal/internal/auth"
+	"itportal/internal/jobs"
+	"itportal/internal/jobs/jobargs"
 	"itportal/internal/pgcluster"
 	"itportal/internal/portal"
 	"itportal/internal/postgres"
@@ -173,6 +175,10 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 	}
 	defer func() { _ = idp.Shutdown() }()
 
+	mailSink, err := startSink()
+	if err != nil {
+		return err
+	}
 	bin := filepath.Join(dir, "itportal")
 	fmt.Fprintln(os.Stderr, "building itportal...")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/itportal")
@@ -188,6 +194,7 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 		"ITPORTAL_OIDC_ISSUER="+idp.Issuer(), "ITPORTAL_OIDC_CLIENT_ID="+idp.ClientID(), "ITPORTAL_OIDC_CLIENT_SECRET="+idp.ClientSecret(),
 		"ITPORTAL_OIDC_SCOPES=openid profile email groups", "ITPORTAL_OIDC_EMPLOYEE_CLAIM=employee_number",
 		"ITPORTAL_ROLE_GROUPS="+auth.DevRoleGroups, "ITPORTAL_SHUTDOWN_DRAIN=0s", "ITPORTAL_DB_MAX_CONNS=20",
+		"ITPORTAL_SMTP_URL=smtp://"+mailSink.addr+"?tls=none", "ITPORTAL_MAIL_RATE=100000",
 	)
 	portalLog, _ := os.Create(filepath.Join(dir, "portal.log"))
 	portal.Stdout, portal.Stderr = portalLog, portalLog
@@ -279,6 +286,13 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 	table := report(results, clients, duration, portalRSS, refRSS, pinned)
 	table += fmt.Sprintf("\n`/rollfordelning` with all %d systems (one client): median %.0f ms, slowest of 5 %.0f ms.\n", systems, ms(rollTimes[2]), ms(rollTimes[4]))
 	table += fmt.Sprintf("\nImport dry run of a %d-row XLSX into the seeded register: %.2f s.\n", importRows, importTime.Seconds())
+	if onlyPages == "" {
+		line, err := measureMail(ctx, appURL, mailSink, target{name: "start page during the mail run", path: "http://" + portalAddr + "/"}, sessions, duration)
+		if err != nil {
+			return fmt.Errorf("mail: %w", err)
+		}
+		table += line
+	}
 	fmt.Println(table)
 	if update != "" && onlyPages == "" {
 		return updateFile(update, table)
@@ -322,6 +336,55 @@ func seed(ctx context.Context, ownerURL string, staff int) (int64, error) {
 	}
 	_, err = conn.Exec(ctx, `ANALYZE`)
 	return id, err
+}
+
+// measureMail enqueues one notification mail per seeded person (10,000) for
+// the portal's workers, measures the start page while they are sent, and
+// reports how long the whole batch took to reach the local SMTP sink.
+func measureMail(ctx context.Context, appURL string, s *sink, tg target, clients []*http.Client, d time.Duration) (string, error) {
+	pool, err := postgres.OpenPool(ctx, postgres.PoolConfig{URL: appURL, MaxConns: 2})
+	if err != nil {
+		return "", err
+	}
+	defer pool.Close()
+	client, err := jobs.NewClient(pool, slog.New(slog.DiscardHandler), false)
+	if err != nil {
+		return "", err
+	}
+	rows, err := pool.Query(ctx, `SELECT id FROM people WHERE email IS NOT NULL AND employee_number <> 'B00000' ORDER BY id LIMIT 10000`)
+	if err != nil {
+		return "", err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return "", err
+	}
+	var batch []jobargs.Args
+	for _, id := range ids {
+		batch = append(batch, jobargs.Notify{Topic: "document.reminder", ObjectType: "person", ObjectID: strconv.FormatInt(id, 10), PersonID: id})
+	}
+	before := s.n.Load()
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return "", err
+	}
+	if err := jobs.Enqueuer(client)(ctx, tx, batch...); err != nil {
+		return "", err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return "", err
+	}
+	start := time.Now()
+	during := measure(tg, clients, d)
+	for s.n.Load()-before < int64(len(ids)) {
+		if time.Since(start) > 10*time.Minute {
+			return "", fmt.Errorf("only %d of %d mails after 10 minutes", s.n.Load()-before, len(ids))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	took := time.Since(start)
+	return fmt.Sprintf("\n%d notification mails (one job each, rate limit lifted) reached a local SMTP sink in %.1f s; the start page during the first %s of it: %.0f requests/s, p99 %.2f ms.\n",
+		len(ids), took.Seconds(), d, during.rps, during.p99), nil
 }
 
 // seedCases files n cases over the last two years from the seeded staff:
