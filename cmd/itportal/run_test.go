@@ -510,6 +510,11 @@ func TestServeWithoutAutoMigrateWaitsForTheSchema(t *testing.T) {
 	}
 	// Ready at the next retry after the schema is current (the 5 s recovery
 	// figure is TestServeWaitsForTheDatabase's; this one is about waiting).
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("serve's log:\n%s", strings.Join(logs.Lines(), "\n"))
+		}
+	})
 	waitReady(t, base, 60*time.Second) // generous: under a loaded CI the migrations alone can take seconds
 	cancel()
 	if err := <-done; err != nil {
