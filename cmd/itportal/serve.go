@@ -198,8 +198,15 @@ func startupOnce(ctx context.Context, cfg config.Config, log *slog.Logger, pool 
 		}
 	} else {
 		pending, err := postgres.PendingMigrations(ctx, pool)
-		if err != nil {
+		if err != nil && postgres.IsUnavailable(err) {
 			return "", err
+		}
+		if err != nil {
+			// Another process may be migrating right now (its locks can
+			// hold the read past the statement timeout): a replica that
+			// does not migrate keeps waiting instead of giving up.
+			log.Warn("could not read the migration state; retrying", "err", err)
+			return "checking the migration state", nil
 		}
 		if pending > 0 {
 			return fmt.Sprintf("waiting for %d pending migrations (ITPORTAL_AUTO_MIGRATE=false: run itportal migrate up)", pending), nil
