@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"io"
 	"itportal/internal/jobs"
 	"log/slog"
@@ -57,16 +58,7 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprintln(stdout, err)
 		return errImportFailed
 	}
-	cfg, err := config.Load(getenv, config.ModeTool)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return err
-	}
-	url := cfg.MigrateDatabaseURL
-	if cfg.DatabaseURL != "" {
-		url = cfg.DatabaseURL
-	}
-	pool, err := postgres.OpenPool(ctx, postgres.PoolConfig{URL: url, MaxConns: 2, ApplicationName: "itportal-import"})
+	cfg, pool, err := toolPool(ctx, getenv, stderr, "itportal-import")
 	if err != nil {
 		return err
 	}
@@ -116,16 +108,7 @@ func importStaff(ctx context.Context, file string, args []string, getenv func(st
 		fmt.Fprintln(stdout, err)
 		return errImportFailed
 	}
-	cfg, err := config.Load(getenv, config.ModeTool)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return err
-	}
-	url := cfg.MigrateDatabaseURL
-	if cfg.DatabaseURL != "" {
-		url = cfg.DatabaseURL
-	}
-	pool, err := postgres.OpenPool(ctx, postgres.PoolConfig{URL: url, MaxConns: 2, ApplicationName: "itportal-import"})
+	_, pool, err := toolPool(ctx, getenv, stderr, "itportal-import")
 	if err != nil {
 		return err
 	}
@@ -182,16 +165,7 @@ func importDocument(ctx context.Context, file string, args []string, getenv func
 	if err != nil {
 		return usageError{"--effective must be a date such as 2027-01-01"}
 	}
-	cfg, err := config.Load(getenv, config.ModeTool)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return err
-	}
-	url := cfg.MigrateDatabaseURL
-	if cfg.DatabaseURL != "" {
-		url = cfg.DatabaseURL
-	}
-	pool, err := postgres.OpenPool(ctx, postgres.PoolConfig{URL: url, MaxConns: 2, ApplicationName: "itportal-import"})
+	cfg, pool, err := toolPool(ctx, getenv, stderr, "itportal-import")
 	if err != nil {
 		return err
 	}
@@ -248,6 +222,22 @@ func fieldMessages(err error) string {
 	return ""
 }
 
+// toolPool loads the configuration for a command-line tool and opens a
+// small pool: the app's URL when set, else the owner's.
+func toolPool(ctx context.Context, getenv func(string) string, stderr io.Writer, name string) (config.Config, *pgxpool.Pool, error) {
+	cfg, err := config.Load(getenv, config.ModeTool)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return cfg, nil, err
+	}
+	url := cfg.MigrateDatabaseURL
+	if cfg.DatabaseURL != "" {
+		url = cfg.DatabaseURL
+	}
+	pool, err := postgres.OpenPool(ctx, postgres.PoolConfig{URL: url, MaxConns: 2, ApplicationName: name})
+	return cfg, pool, err
+}
+
 // errImportFailed exits 1 after the rows' errors have been printed.
 var errImportFailed = errors.New("the import has errors; nothing was saved")
 
@@ -264,16 +254,7 @@ func export(ctx context.Context, args []string, getenv func(string) string, stdo
 		fmt.Fprintln(stderr, "usage: itportal export systems [--format csv|xlsx]")
 		return usageError{"bad export flags"}
 	}
-	cfg, err := config.Load(getenv, config.ModeTool)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return err
-	}
-	url := cfg.DatabaseURL
-	if url == "" {
-		url = cfg.MigrateDatabaseURL
-	}
-	pool, err := postgres.OpenPool(ctx, postgres.PoolConfig{URL: url, MaxConns: 2, ApplicationName: "itportal-export"})
+	cfg, pool, err := toolPool(ctx, getenv, stderr, "itportal-export")
 	if err != nil {
 		return err
 	}

@@ -122,11 +122,13 @@ func (n *Notifier) people(ctx context.Context, roles ...string) ([]Recipient, er
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Recipient, error) {
-		var x Recipient
-		err := r.Scan(&x.PersonID, &x.Name, &x.Email)
-		return x, err
-	})
+	return pgx.CollectRows(rows, scanRecipient)
+}
+
+func scanRecipient(r pgx.CollectableRow) (Recipient, error) {
+	var x Recipient
+	err := r.Scan(&x.PersonID, &x.Name, &x.Email)
+	return x, err
 }
 
 func (n *Notifier) person(ctx context.Context, id int64) (Recipient, error) {
@@ -186,11 +188,7 @@ func (n *Notifier) Compose(ctx context.Context, a jobargs.Notify) ([]Message, er
 		if err != nil {
 			return nil, err
 		}
-		holders, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Recipient, error) {
-			var x Recipient
-			err := r.Scan(&x.PersonID, &x.Name, &x.Email)
-			return x, err
-		})
+		holders, err := pgx.CollectRows(rows, scanRecipient)
 		if err != nil {
 			return nil, err
 		}

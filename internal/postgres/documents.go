@@ -289,16 +289,15 @@ func (s *DocumentService) Receipts(ctx context.Context, actor *portal.Actor, per
 	return rs, translate(err)
 }
 
-// obligationsQuery finds, for person $1 in department $2 on day $3, every
-// document they must acknowledge with its version in force ("cur"), the
-// last version that required everyone to acknowledge again ("base"),
-// whether they acknowledged that or a later version, and whether they ever
-// acknowledged any version.
-const obligationsQuery = `
+// inForce names, for the day $1, each document's version in force ("cur")
+// and the last version that required everyone to acknowledge again, or
+// the first ("base"), with when that obligation began. The obligations, the
+// follow-up, the reminders and the digest all start from it.
+const inForce = `
 	WITH cur AS (
 		SELECT DISTINCT ON (v.document_id) v.document_id, v.id, v.number
 		FROM document_versions v
-		WHERE v.published_at IS NOT NULL AND v.effective_date <= $3
+		WHERE v.published_at IS NOT NULL AND v.effective_date <= $1
 		ORDER BY v.document_id, v.number DESC
 	), base AS (
 		SELECT DISTINCT ON (v.document_id) v.document_id, v.number, GREATEST(v.published_at, v.effective_date::timestamptz) AS since
@@ -306,15 +305,20 @@ const obligationsQuery = `
 		WHERE v.published_at IS NOT NULL AND v.number <= cur.number
 		  AND (v.requires_reack OR v.number = (SELECT min(f.number) FROM document_versions f WHERE f.document_id = v.document_id AND f.published_at IS NOT NULL))
 		ORDER BY v.document_id, v.number DESC
-	)
+	)`
+
+// obligationsQuery: for person $2 in department $3 on day $1, every
+// document they must acknowledge, whether they acknowledged the base
+// version or a later one, and whether they ever acknowledged any version.
+const obligationsQuery = inForce + `
 	SELECT d.slug, d.title, d.blocks_use, cur.id, cur.number, base.since,
 	       EXISTS (SELECT 1 FROM acknowledgements a JOIN document_versions av ON av.id = a.version_id
-	               WHERE a.person_id = $1 AND av.document_id = d.id AND av.number >= base.number),
+	               WHERE a.person_id = $2 AND av.document_id = d.id AND av.number >= base.number),
 	       EXISTS (SELECT 1 FROM acknowledgements a JOIN document_versions av ON av.id = a.version_id
-	               WHERE a.person_id = $1 AND av.document_id = d.id)
+	               WHERE a.person_id = $2 AND av.document_id = d.id)
 	FROM documents d JOIN cur ON cur.document_id = d.id JOIN base ON base.document_id = d.id
 	WHERE d.must_acknowledge
-	  AND (d.audience_all OR EXISTS (SELECT 1 FROM document_departments dd WHERE dd.document_id = d.id AND dd.department_id = $2))
+	  AND (d.audience_all OR EXISTS (SELECT 1 FROM document_departments dd WHERE dd.document_id = d.id AND dd.department_id = $3))
 	ORDER BY d.blocks_use DESC, d.title COLLATE swedish`
 
 type querier interface {
@@ -322,7 +326,7 @@ type querier interface {
 }
 
 func (s *DocumentService) obligations(ctx context.Context, q querier, actor *portal.Actor) ([]Obligation, error) {
-	rows, err := q.Query(ctx, obligationsQuery, actor.PersonID, actor.DepartmentID, s.today())
+	rows, err := q.Query(ctx, obligationsQuery, s.today(), actor.PersonID, actor.DepartmentID)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -699,14 +703,4 @@ func (s *DocumentService) VerifyAll(ctx context.Context) (int, int, []string, er
 		return translate(rows.Err())
 	})
 	return versions, receipts, problems, err
-}
-
-// readTx runs fn in a read-only transaction.
-func readTx(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error {
-	tx, err := pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	return fn(tx)
 }

@@ -102,19 +102,8 @@ func (s *DocumentService) ForgetCounts() {
 }
 
 // followUpDocs are the documents to acknowledge with the version in force
-// ($1 = today) and the last version everyone had to acknowledge again.
-const followUpDocs = `
-	WITH cur AS (
-		SELECT DISTINCT ON (v.document_id) v.document_id, v.id, v.number
-		FROM document_versions v WHERE v.published_at IS NOT NULL AND v.effective_date <= $1
-		ORDER BY v.document_id, v.number DESC
-	), base AS (
-		SELECT DISTINCT ON (v.document_id) v.document_id, v.number, GREATEST(v.published_at, v.effective_date::timestamptz) AS since
-		FROM document_versions v JOIN cur ON cur.document_id = v.document_id
-		WHERE v.published_at IS NOT NULL AND v.number <= cur.number
-		  AND (v.requires_reack OR v.number = (SELECT min(f.number) FROM document_versions f WHERE f.document_id = v.document_id AND f.published_at IS NOT NULL))
-		ORDER BY v.document_id, v.number DESC
-	), docs AS (
+// ($1 = today), and who has acknowledged the base version or a later one.
+const followUpDocs = inForce + `, docs AS (
 		SELECT d.id, d.slug, d.title, d.audience_all, cur.number, base.number AS base_number, base.since
 		FROM documents d JOIN cur ON cur.document_id = d.id JOIN base ON base.document_id = d.id
 		WHERE d.must_acknowledge
@@ -250,19 +239,23 @@ func (s *DocumentService) Evidence(ctx context.Context, actor *portal.Actor, per
 
 // remindQuery claims, for everyone who has owed a document for longer than
 // $2 and was not reminded within $2, a reminder now; it returns them.
-const remindQuery = followUpDocs + `,
+const remindQuery = owingCTE + `
+	INSERT INTO ack_reminders (person_id, last_sent_at)
+	SELECT DISTINCT person_id, now() FROM owing
+	ON CONFLICT (person_id) DO UPDATE SET last_sent_at = now()
+	WHERE ack_reminders.last_sent_at < now() - make_interval(secs => $2::float8)
+	RETURNING person_id`
+
+// owingCTE is everyone active who has owed a document in their audience
+// for longer than $2 seconds, with their manager.
+const owingCTE = followUpDocs + `,
 	owing AS (
-		SELECT DISTINCT p.id
+		SELECT p.id AS person_id, p.manager_id
 		FROM docs JOIN people p ON p.active AND p.merged_into IS NULL
 		LEFT JOIN done ON done.person_id = p.id AND done.document_id = docs.id
 		WHERE done.person_id IS NULL AND docs.since < now() - make_interval(secs => $2::float8)
 		  AND (docs.audience_all OR EXISTS (SELECT 1 FROM document_departments dd WHERE dd.document_id = docs.id AND dd.department_id = p.department_id))
-	)
-	INSERT INTO ack_reminders (person_id, last_sent_at)
-	SELECT id, now() FROM owing
-	ON CONFLICT (person_id) DO UPDATE SET last_sent_at = now()
-	WHERE ack_reminders.last_sent_at < now() - make_interval(secs => $2::float8)
-	RETURNING person_id`
+	)`
 
 // Remind enqueues one reminder per person who has owed an acknowledgement
 // for longer than after, at most once per that interval (the periodic job).
@@ -294,16 +287,9 @@ func (s *DocumentService) Remind(ctx context.Context, after time.Duration) (int,
 
 // digestQuery claims, for every active manager with staff who have owed an
 // acknowledgement longer than $2, a digest now, at most once a week.
-const digestQuery = followUpDocs + `,
-	owing AS (
-		SELECT DISTINCT p.manager_id
-		FROM docs JOIN people p ON p.active AND p.merged_into IS NULL AND p.manager_id IS NOT NULL
-		LEFT JOIN done ON done.person_id = p.id AND done.document_id = docs.id
-		WHERE done.person_id IS NULL AND docs.since < now() - make_interval(secs => $2::float8)
-		  AND (docs.audience_all OR EXISTS (SELECT 1 FROM document_departments dd WHERE dd.document_id = docs.id AND dd.department_id = p.department_id))
-	)
+const digestQuery = owingCTE + `
 	INSERT INTO manager_digests (manager_id, last_sent_at)
-	SELECT o.manager_id, now() FROM owing o JOIN people m ON m.id = o.manager_id AND m.active
+	SELECT DISTINCT o.manager_id, now() FROM owing o JOIN people m ON m.id = o.manager_id AND m.active
 	ON CONFLICT (manager_id) DO UPDATE SET last_sent_at = now()
 	WHERE manager_digests.last_sent_at < now() - interval '7 days'
 	RETURNING manager_id`

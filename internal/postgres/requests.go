@@ -775,7 +775,7 @@ func (s *RequestService) AddAttachment(ctx context.Context, actor *portal.Actor,
 func (s *RequestService) Attachment(ctx context.Context, actor *portal.Actor, id, attachmentID int64) (AttachmentInfo, []byte, error) {
 	var info AttachmentInfo
 	var data []byte
-	err := s.read(ctx, func(tx pgx.Tx) error {
+	err := readTx(ctx, s.pool, func(tx pgx.Tx) error {
 		r, err := loadRequest(ctx, tx, id, false)
 		if err != nil {
 			return err
@@ -799,20 +799,11 @@ func (s *RequestService) Attachment(ctx context.Context, actor *portal.Actor, id
 	return info, data, err
 }
 
-func (s *RequestService) read(ctx context.Context, fn func(pgx.Tx) error) error {
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	return fn(tx)
-}
-
 // Get returns a case as the actor may see it, with its timeline and what
 // the actor may do next.
 func (s *RequestService) Get(ctx context.Context, actor *portal.Actor, id int64) (RequestView, error) {
 	var v RequestView
-	err := s.read(ctx, func(tx pgx.Tx) error {
+	err := readTx(ctx, s.pool, func(tx pgx.Tx) error {
 		r, err := loadRequest(ctx, tx, id, false)
 		if err != nil {
 			return err

@@ -120,12 +120,7 @@ func (s *SystemService) read(ctx context.Context, actor *portal.Actor, fn func(p
 	if actor == nil {
 		return portal.Forbidden("Logga in för att läsa registret.")
 	}
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	return fn(tx)
+	return readTx(ctx, s.pool, fn)
 }
 
 func (s *SystemService) get(ctx context.Context, tx pgx.Tx, id int64, on time.Time, lock bool) (System, error) {

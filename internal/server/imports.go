@@ -36,20 +36,9 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) {
 			FileError: msg, Errors: []components.ErrorItem{{Field: "file", Message: msg}},
 		}))
 	}
-	file, header, err := r.FormFile("file")
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.As(err, &mbe):
-		fileErr(http.StatusRequestEntityTooLarge, "Filen är för stor (högst 10 MB).")
-		return
-	case err != nil:
-		fileErr(http.StatusUnprocessableEntity, "Välj en fil att importera.")
-		return
-	}
-	defer file.Close()
-	data, err := io.ReadAll(io.LimitReader(file, registerfile.MaxFileSize+1))
-	if err != nil {
-		fileErr(http.StatusUnprocessableEntity, "Filen kunde inte läsas. Försök igen.")
+	filename, data, status, msg := readUpload(r, registerfile.MaxFileSize, "Filen är för stor (högst 10 MB).", "Välj en fil att importera.")
+	if msg != "" {
+		fileErr(status, msg)
 		return
 	}
 	parsed, err := registerfile.Parse(data)
@@ -68,13 +57,13 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	id, err := s.uploads.Store(r.Context(), actor, "register_import", header.Filename, data)
+	id, err := s.uploads.Store(r.Context(), actor, "register_import", filename, data)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, pages.ImportPage(s.page(r, "Förhandsgranska importen", "/system"), pages.ImportView{
-		Report: importReport(res, strconv.FormatInt(id, 10), header.Filename),
+		Report: importReport(res, strconv.FormatInt(id, 10), filename),
 	}))
 }
 
@@ -142,4 +131,23 @@ func importReport(res postgres.ImportResult, uploadID, filename string) *pages.I
 		rep.Rows = append(rep.Rows, rr)
 	}
 	return rep
+}
+
+// readUpload reads the form's file (field "file") of at most max bytes.
+// On failure it returns the status and the Swedish message for the page.
+func readUpload(r *http.Request, max int64, tooBig, missing string) (string, []byte, int, string) {
+	file, header, err := r.FormFile("file")
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return "", nil, http.StatusRequestEntityTooLarge, tooBig
+	case err != nil:
+		return "", nil, http.StatusUnprocessableEntity, missing
+	}
+	defer file.Close()
+	data, err := io.ReadAll(io.LimitReader(file, max+1))
+	if err != nil {
+		return "", nil, http.StatusUnprocessableEntity, "Filen kunde inte läsas. Försök igen."
+	}
+	return header.Filename, data, 0, ""
 }

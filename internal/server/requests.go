@@ -1,9 +1,7 @@
 package server
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -844,23 +842,12 @@ func (s *Server) uploadAttachment(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, portal.Forbidden("Den som skrev ärendet och IT-enheten kan bifoga filer."))
 		return
 	}
-	file, header, err := r.FormFile("file")
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.As(err, &mbe):
-		fileErr(http.StatusRequestEntityTooLarge, "Filen är större än 20 MB.")
-		return
-	case err != nil:
-		fileErr(http.StatusUnprocessableEntity, "Välj en fil att bifoga.")
+	filename, data, status, msg := readUpload(r, portal.MaxAttachment, "Filen är större än 20 MB.", "Välj en fil att bifoga.")
+	if msg != "" {
+		fileErr(status, msg)
 		return
 	}
-	defer file.Close()
-	data, err := io.ReadAll(io.LimitReader(file, portal.MaxAttachment+1))
-	if err != nil {
-		fileErr(http.StatusUnprocessableEntity, "Filen kunde inte läsas. Försök igen.")
-		return
-	}
-	_, err = s.requests.AddAttachment(ctx, actorFrom(ctx), id, header.Filename, data, requestIDFrom(ctx))
+	_, err = s.requests.AddAttachment(ctx, actorFrom(ctx), id, filename, data, requestIDFrom(ctx))
 	if s.requestProblem(w, r, err) {
 		return
 	}

@@ -2,7 +2,6 @@ package server
 
 import (
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 
@@ -25,20 +24,9 @@ func (s *Server) staffImportUpload(w http.ResponseWriter, r *http.Request) {
 			Staff: true, FileError: msg, Errors: []components.ErrorItem{{Field: "file", Message: msg}},
 		}))
 	}
-	file, header, err := r.FormFile("file")
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.As(err, &mbe):
-		fileErr(http.StatusRequestEntityTooLarge, "Filen är för stor (högst 10 MB).")
-		return
-	case err != nil:
-		fileErr(http.StatusUnprocessableEntity, "Välj en fil att importera.")
-		return
-	}
-	defer file.Close()
-	data, err := io.ReadAll(io.LimitReader(file, registerfile.MaxFileSize+1))
-	if err != nil {
-		fileErr(http.StatusUnprocessableEntity, "Filen kunde inte läsas. Försök igen.")
+	filename, data, status, msg := readUpload(r, registerfile.MaxFileSize, "Filen är för stor (högst 10 MB).", "Välj en fil att importera.")
+	if msg != "" {
+		fileErr(status, msg)
 		return
 	}
 	parsed, err := registerfile.ParseTable(data, postgres.StaffSchema)
@@ -57,13 +45,13 @@ func (s *Server) staffImportUpload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	id, err := s.uploads.Store(r.Context(), actor, "staff_import", header.Filename, data)
+	id, err := s.uploads.Store(r.Context(), actor, "staff_import", filename, data)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, pages.ImportPage(s.page(r, "Förhandsgranska importen", "/admin/personer"), pages.ImportView{
-		Staff: true, Report: staffReport(res, strconv.FormatInt(id, 10), header.Filename, parsed.Format),
+		Staff: true, Report: staffReport(res, strconv.FormatInt(id, 10), filename, parsed.Format),
 	}))
 }
 
