@@ -293,6 +293,13 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 		}
 		table += line
 	}
+	if onlyPages == "" || strings.Contains("audit verify", onlyPages) {
+		line, err := measureAuditVerify(ctx, bin, appURL)
+		if err != nil {
+			return fmt.Errorf("audit: %w", err)
+		}
+		table += line
+	}
 	fmt.Println(table)
 	if update != "" && onlyPages == "" {
 		return updateFile(update, table)

@@ -38,6 +38,9 @@ Usage:
                             import the HR export (staff, managers, employment)
   itportal export systems [--format csv|xlsx]
                             the register as a spreadsheet on standard output
+  itportal audit verify [--anchors FILE]... [--anchor SEQ:HASH]...
+                            check the audit log's hash chain; exit 1 naming the first broken row
+  itportal audit anchor     record and print the chain's head (keep it outside the database)
   itportal healthcheck      exit 0 if the running portal's /healthz answers
   itportal version          print version, commit and build date
 `
@@ -72,6 +75,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return export(ctx, args[2:], getenv, stdout, stderr)
 	case "import":
 		return importCmd(ctx, args[2:], getenv, stdout, stderr)
+	case "audit":
+		return audit(ctx, args[2:], getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, versionLine())
 		return nil

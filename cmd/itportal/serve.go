@@ -41,7 +41,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	river, err := jobs.NewClient(pool, log, cfg.Workers, jobs.Options{AckReminder: cfg.AckRemind, Notifier: notify.New(pool, cfg.BaseURL, cfg.Mail), RescueAfter: cfg.JobRescueAfter})
+	river, err := jobs.NewClient(pool, log, cfg.Workers, jobs.Options{AckReminder: cfg.AckRemind, Notifier: notify.New(pool, cfg.BaseURL, cfg.Mail), RescueAfter: cfg.JobRescueAfter, AnchorMail: cfg.Mail.AnchorMail})
 	if err != nil {
 		return err
 	}

@@ -64,6 +64,7 @@ type Mail struct {
 	From       string
 	PerMinute  int    // rate limit of the sending mailbox
 	ITUnitMail string // IT-enheten's shared address
+	AnchorMail string // where the audit chain's daily anchor is mailed
 }
 
 // OIDC configures single sign-on against the municipality's identity provider.
@@ -132,6 +133,7 @@ var Variables = []Variable{
 	{"ITPORTAL_MAIL_FROM", "IT-portalen <it-portalen@lillaedet.se>", "sender of notification mail"},
 	{"ITPORTAL_MAIL_RATE", "30", "notification mails per minute at most (30 is the limit of a Microsoft 365 mailbox)"},
 	{"ITPORTAL_IT_UNIT_MAIL", "", "IT-enheten's shared address, told of every role and operations change"},
+	{"ITPORTAL_AUDIT_ANCHOR_MAIL", "", "an address outside IT-portalen's own database administration (e.g. the archivist or internal audit) that receives the audit chain's head every night; keep these mails: `itportal audit verify --anchors` checks the chain against them"},
 	{"ITPORTAL_JOB_RESCUE_AFTER", "5m", "a background job whose worker process died (a crash, kill -9) is retried after this long"},
 	{"ITPORTAL_SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests may take to finish at shutdown"},
 	{"ITPORTAL_SHUTDOWN_DRAIN", "5s (dev: 0s)", "how long /readyz answers 503 before the listener closes at shutdown"},
@@ -243,6 +245,10 @@ func Load(getenv func(string) string, mode Mode) (Config, error) {
 	}
 	c.Mail.PerMinute = p.integer("ITPORTAL_MAIL_RATE", 30, 1, 100000)
 	c.Mail.ITUnitMail = p.str("ITPORTAL_IT_UNIT_MAIL", "")
+	c.Mail.AnchorMail = p.str("ITPORTAL_AUDIT_ANCHOR_MAIL", "")
+	if v := c.Mail.AnchorMail; v != "" && (strings.ContainsAny(v, "\r\n ") || !strings.Contains(v, "@")) {
+		p.fail("ITPORTAL_AUDIT_ANCHOR_MAIL must be one e-mail address")
+	}
 	if c.Mail.ITUnitMail != "" && (strings.ContainsAny(c.Mail.ITUnitMail, "\r\n <>") || !strings.Contains(c.Mail.ITUnitMail, "@")) {
 		p.fail("ITPORTAL_IT_UNIT_MAIL must be an e-mail address such as it-enheten@lillaedet.se")
 	}

@@ -85,6 +85,7 @@ func TestLoadReportsEveryProblemAtOnce(t *testing.T) {
 		"ITPORTAL_MAIL_FROM":            "nobody",
 		"ITPORTAL_MAIL_RATE":            "0",
 		"ITPORTAL_IT_UNIT_MAIL":         "it enheten",
+		"ITPORTAL_AUDIT_ANCHOR_MAIL":    "revisionen",
 		"ITPORTAL_JOB_RESCUE_AFTER":     "1s",
 		"ITPORTAL_OFFICIAL_WEB_ADDRESS": "http://www.lillaedet.se",
 	}), ModeServe)

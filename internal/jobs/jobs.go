@@ -16,6 +16,7 @@ import (
 
 	"itportal/internal/jobs/jobargs"
 	"itportal/internal/notify"
+	"itportal/internal/portal"
 	"itportal/internal/postgres"
 )
 
@@ -113,11 +114,45 @@ func (w *AckRemindersWorker) Work(ctx context.Context, _ *river.Job[jobargs.AckR
 	return nil
 }
 
+// AuditNightlyWorker anchors the audit chain's head outside the database
+// (the log and ITPORTAL_AUDIT_ANCHOR_MAIL) and verifies the whole chain,
+// recording the outcome for the compliance board (R14).
+type AuditNightlyWorker struct {
+	river.WorkerDefaults[jobargs.AuditNightly]
+	Chain      *postgres.AuditChain
+	AnchorMail string
+	Log        *slog.Logger
+}
+
+// Work anchors and verifies.
+func (w *AuditNightlyWorker) Work(ctx context.Context, _ *river.Job[jobargs.AuditNightly]) error {
+	_, err := w.Chain.Nightly(ctx, w.AnchorMail, w.Log)
+	return err
+}
+
+// Timeout lets the verification of a large log take longer than other jobs.
+func (w *AuditNightlyWorker) Timeout(*river.Job[jobargs.AuditNightly]) time.Duration {
+	return 30 * time.Minute
+}
+
+// dailyAt is a schedule of one run a day at a Stockholm wall-clock time.
+type dailyAt struct{ hour, minute int }
+
+func (d dailyAt) Next(t time.Time) time.Time {
+	s := t.In(portal.Stockholm)
+	next := time.Date(s.Year(), s.Month(), s.Day(), d.hour, d.minute, 0, 0, portal.Stockholm)
+	if !next.After(t) {
+		next = time.Date(s.Year(), s.Month(), s.Day()+1, d.hour, d.minute, 0, 0, portal.Stockholm)
+	}
+	return next
+}
+
 // Options tune the periodic jobs.
 type Options struct {
 	AckReminder time.Duration    // 0: seven days
 	Notifier    *notify.Notifier // nil: notifications are only logged
 	RescueAfter time.Duration    // 0: five minutes
+	AnchorMail  string           // ITPORTAL_AUDIT_ANCHOR_MAIL
 }
 
 // NewClient returns a River client over pool. With workers it works the
@@ -143,6 +178,7 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts .
 	cfg.RescueStuckJobsAfter = o.RescueAfter
 	cfg.JobTimeout = min(2*time.Minute, o.RescueAfter/2)
 	reminders := &AckRemindersWorker{After: o.AckReminder, Log: logger}
+	nightly := &AuditNightlyWorker{AnchorMail: o.AnchorMail, Log: logger}
 	if withWorkers {
 		workers := river.NewWorkers()
 		if err := river.AddWorkerSafely(workers, &NotifyWorker{Notifier: o.Notifier, Log: logger}); err != nil {
@@ -155,6 +191,9 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts .
 			return nil, err
 		}
 		if err := river.AddWorkerSafely(workers, reminders); err != nil {
+			return nil, err
+		}
+		if err := river.AddWorkerSafely(workers, nightly); err != nil {
 			return nil, err
 		}
 		cfg.Workers = workers
@@ -170,6 +209,10 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts .
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 				return jobargs.AckReminders{}, nil
 			}, nil),
+			// The audit chain: anchored and verified every night at 02:30.
+			river.NewPeriodicJob(dailyAt{2, 30}, func() (river.JobArgs, *river.InsertOpts) {
+				return jobargs.AuditNightly{}, nil
+			}, nil),
 		}
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}}
 	}
@@ -178,6 +221,7 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts .
 		return nil, fmt.Errorf("river client: %w", err)
 	}
 	reminders.Docs = postgres.NewDocumentService(pool, Enqueuer(c), 0, nil)
+	nightly.Chain = postgres.NewAuditChain(pool, Enqueuer(c))
 	return c, nil
 }
 

@@ -13,6 +13,7 @@ package notify
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -58,13 +59,14 @@ type Notifier struct {
 	pool    *pgxpool.Pool
 	base    *url.URL
 	itMail  string
+	anchor  string // ITPORTAL_AUDIT_ANCHOR_MAIL
 	sender  Sender
 	limiter *rate.Limiter
 }
 
 // New returns a notifier; without an SMTP URL mail goes to the outbox.
 func New(pool *pgxpool.Pool, base *url.URL, m config.Mail) *Notifier {
-	n := &Notifier{pool: pool, base: base, itMail: m.ITUnitMail}
+	n := &Notifier{pool: pool, base: base, itMail: m.ITUnitMail, anchor: m.AnchorMail}
 	if base == nil {
 		n.base = &url.URL{Scheme: "http", Host: "127.0.0.1:8080"}
 	}
@@ -277,6 +279,25 @@ func (n *Notifier) Compose(ctx context.Context, a jobargs.Notify) ([]Message, er
 		add([]Recipient{r}, "Veckosammanställning: kvittenser i din personalgrupp", n.link("/efterlevnad/kvittenser"),
 			"Någon i din personal har inte kvitterat ett styrdokument som gäller dem.",
 			fmt.Sprintf("Du har %d medarbetare i IT-portalen. Se vem som har kvitterat och vem som inte har det under Uppföljning av kvittenser.", owing))
+	case a.Topic == "audit.anchor":
+		// The chain's head, to an address outside the database's reach
+		// (R14). The text is what `itportal audit verify --anchors` reads.
+		var seq int64
+		var hash []byte
+		var at time.Time
+		if err := n.pool.QueryRow(ctx, `SELECT seq, hash, at FROM audit_anchors WHERE id = $1`, id).Scan(&seq, &hash, &at); errors.Is(err, pgx.ErrNoRows) {
+			return nil, nil
+		} else if err != nil {
+			return nil, err
+		}
+		if n.anchor == "" {
+			return nil, nil
+		}
+		add([]Recipient{{Email: n.anchor}}, "IT-portalen: granskningsloggens kontrollsumma "+at.In(portal.Stockholm).Format("2006-01-02"),
+			n.link("/efterlevnad"),
+			"Detta är granskningsloggens kontrollsumma (ankare) för "+at.In(portal.Stockholm).Format("2006-01-02 15:04")+". Spara meddelandet: med det kan man i efterhand visa att loggen inte har ändrats.",
+			"seq="+strconv.FormatInt(seq, 10)+" hash="+hex.EncodeToString(hash),
+			"Kontroll: itportal audit verify --anchors <fil med detta meddelande>")
 	case a.Topic == "document.reminder":
 		r, err := n.person(ctx, a.PersonID)
 		if errors.Is(err, pgx.ErrNoRows) {

@@ -1,6 +1,10 @@
 package notify_test
 
 import (
+	"bytes"
+	"itportal/internal/auditchain"
+	"itportal/internal/postgres"
+
 	"context"
 	"fmt"
 	"log/slog"
@@ -272,5 +276,43 @@ func BenchmarkTenThousandMails(b *testing.B) {
 		}
 		b.ReportMetric(time.Since(start).Seconds(), "s/10000mails")
 		_ = client.Stop(ctx)
+	}
+}
+
+// TestAuditAnchorMail: the nightly anchor reaches the configured address
+// with the line `itportal audit verify --anchors` reads back.
+func TestAuditAnchorMail(t *testing.T) {
+	t.Parallel()
+	f := setup(t, "Lifecare")
+	ctx := context.Background()
+	pool := f.db.Pool(t)
+	if _, err := pool.Exec(ctx, `INSERT INTO audit_log (action, object_type, object_id) VALUES ('system.updated', 'system', '1')`); err != nil {
+		t.Fatal(err)
+	}
+	a, err := postgres.NewAuditChain(pool, nil).Anchor(ctx, "revision@lillaedet.se", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if err := pool.QueryRow(ctx, `SELECT max(id) FROM audit_anchors`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	job := jobargs.Notify{Topic: "audit.anchor", ObjectType: "audit_anchor", ObjectID: fmt.Sprint(id)}
+	// Without an anchor address nothing is sent.
+	if err := f.n.Handle(ctx, 90, job); err != nil || len(f.sink.Mails()) != 0 {
+		t.Fatalf("without an address: %v, %d mails", err, len(f.sink.Mails()))
+	}
+	smtpURL, _ := url.Parse(f.sink.URL())
+	n := notify.New(pool, nil, config.Mail{SMTPURL: smtpURL, From: "it-portalen@lillaedet.se", PerMinute: 100000, AnchorMail: "revision@lillaedet.se"})
+	if err := n.Handle(ctx, 91, job); err != nil {
+		t.Fatal(err)
+	}
+	mails := f.sink.Mails()
+	if len(mails) != 1 || !slices.Equal(mails[0].To, []string{"revision@lillaedet.se"}) {
+		t.Fatalf("mails %+v", mails)
+	}
+	anchors, err := auditchain.ParseAnchors(strings.NewReader(mails[0].Data), "mail")
+	if err != nil || len(anchors) == 0 || anchors[0].Seq != a.Seq || !bytes.Equal(anchors[0].Hash, a.Hash) {
+		t.Fatalf("anchor in the mail %v (%v), want %v:\n%s", anchors, err, a, mails[0].Data)
 	}
 }

@@ -82,7 +82,7 @@ func TestAuditLogIsAppendOnlyForTheRuntimeRole(t *testing.T) {
 		`UPDATE audit_log SET action = 'forged'`,
 		`DELETE FROM audit_log`,
 		`TRUNCATE audit_log`,
-		`ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update`,
+		`ALTER TABLE audit_log DISABLE TRIGGER audit_log_guard`,
 		`ALTER TABLE audit_log ADD COLUMN forged text`,
 		`DROP TABLE audit_log`,
 	} {

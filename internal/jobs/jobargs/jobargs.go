@@ -37,3 +37,9 @@ type AckReminders struct{}
 
 // Kind names the job kind.
 func (AckReminders) Kind() string { return "ack_reminders" }
+
+// AuditNightly anchors the audit chain's head and verifies the chain (R14).
+type AuditNightly struct{}
+
+// Kind names the job kind.
+func (AuditNightly) Kind() string { return "audit_nightly" }
