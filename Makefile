@@ -21,7 +21,7 @@ TOOLS := go tool -modfile=tools.mod
 GO_TEST_FLAGS ?= -race -timeout 15m
 
 .PHONY: all build run test lint generate check-generate fmt-check vet staticcheck vulncheck \
-        unit bench deps-postgres deps-browser clean help
+        unit bench restore-drill deps-postgres deps-browser clean help
 
 all: build
 
@@ -79,6 +79,12 @@ BENCH_FLAGS ?=
 bench: deps-postgres
 	go run ./bench -update docs/performance.md $(BENCH_FLAGS)
 	go test -run '^$$' -bench . -benchmem ./internal/...
+
+# The backup drill alone (it also runs in `make test`): demo data, a dump,
+# a restore into a fresh cluster, the portal on it, every receipt hash and
+# the audit chain verified, the time printed.
+restore-drill: deps-postgres
+	go test -count=1 -run '^TestRestoreDrill$$' -v ./cmd/itportal
 
 # The browser journeys need Debian's Chromium, a Java runtime for the Nu HTML
 # Checker, and the pinned npm packages (axe-core, vnu-jar) from e2e/'s lock file.

@@ -73,6 +73,8 @@ $$;
 CREATE UNIQUE INDEX audit_log_seq_key ON audit_log (seq);
 
 -- Before insert: the digest; nobody chooses their own place in the chain.
+-- The transaction counts its rows still to be sealed (a transaction-local
+-- setting, undone with a rolled-back savepoint like the rows themselves).
 -- +goose StatementBegin
 CREATE FUNCTION audit_log_digest() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -82,23 +84,46 @@ BEGIN
     NEW.hash := NULL;
     NEW.pseudonymised_at := NULL;
     NEW.digest := audit_digest(NEW);
+    PERFORM set_config('itportal.audit_pending',
+        (COALESCE(NULLIF(current_setting('itportal.audit_pending', true), ''), '0')::bigint + 1)::text, true);
     RETURN NEW;
 END
 $$;
 -- +goose StatementEnd
 
--- At commit: the next link, under the head's row lock.
+-- At commit: the next link. The first row sealed in a transaction locks the
+-- head's row and reads it; the running seq and hash are then kept in
+-- transaction-local settings, and the last row writes the head back. (An
+-- UPDATE of the head per row would leave one dead version of it per row
+-- inside the transaction, and each later read would walk them all.)
 -- +goose StatementBegin
 CREATE FUNCTION audit_log_seal() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
-    head audit_chain_head;
+    n bigint;
+    prev bytea;
     link bytea;
+    pending bigint;
 BEGIN
-    SELECT * INTO head FROM audit_chain_head WHERE id = 1 FOR UPDATE;
-    link := audit_link(head.hash, NEW.digest, head.seq + 1);
-    UPDATE audit_log SET seq = head.seq + 1, prev_hash = head.hash, hash = link WHERE id = NEW.id;
-    UPDATE audit_chain_head SET seq = head.seq + 1, hash = link WHERE id = 1;
+    IF COALESCE(current_setting('itportal.audit_seq', true), '') = '' THEN
+        SELECT h.seq, h.hash INTO n, prev FROM audit_chain_head h WHERE h.id = 1 FOR UPDATE;
+    ELSE
+        n := current_setting('itportal.audit_seq')::bigint;
+        prev := decode(current_setting('itportal.audit_hash'), 'hex');
+    END IF;
+    n := n + 1;
+    link := audit_link(prev, NEW.digest, n);
+    UPDATE audit_log SET seq = n, prev_hash = prev, hash = link WHERE id = NEW.id;
+    pending := COALESCE(NULLIF(current_setting('itportal.audit_pending', true), ''), '1')::bigint - 1;
+    PERFORM set_config('itportal.audit_pending', pending::text, true);
+    IF pending <= 0 THEN
+        UPDATE audit_chain_head SET seq = n, hash = link WHERE id = 1;
+        PERFORM set_config('itportal.audit_seq', '', true);
+        PERFORM set_config('itportal.audit_hash', '', true);
+    ELSE
+        PERFORM set_config('itportal.audit_seq', n::text, true);
+        PERFORM set_config('itportal.audit_hash', encode(link, 'hex'), true);
+    END IF;
     RETURN NULL;
 END
 $$;

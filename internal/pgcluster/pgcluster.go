@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"os/exec"
@@ -59,9 +60,13 @@ type Cluster struct {
 	watcher   *exec.Cmd
 }
 
-// FindBinaries returns the directory holding initdb and pg_ctl.
+// FindBinaries returns the directory holding initdb and pg_ctl (and the
+// other programs of the same installation: pg_dump, pg_restore, psql).
 func FindBinaries() (string, error) {
 	if p, err := exec.LookPath("pg_ctl"); err == nil {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real // a link such as /usr/local/bin/pg_ctl: the installation's own directory
+		}
 		dir := filepath.Dir(p)
 		if _, err := os.Stat(filepath.Join(dir, "initdb")); err == nil {
 			return dir, nil
@@ -375,4 +380,16 @@ if [ "$(head -n 1 "$3"/postmaster.pid 2>/dev/null)" = "$5" ]; then "$2"/pg_ctl -
 		c.watcher = cmd
 		go func() { _ = cmd.Wait() }()
 	}
+}
+
+// Tool runs one of the cluster's PostgreSQL programs (pg_dump, pg_restore,
+// psql) as the cluster's user, with stdin and stdout connected as given.
+func (c *Cluster) Tool(ctx context.Context, stdin io.Reader, stdout io.Writer, name string, args ...string) error {
+	cmd := c.command(ctx, name, args...)
+	var stderr bytes.Buffer
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s: %w: %s", name, err, strings.TrimSpace(lastLines(stderr.String(), 5)))
+	}
+	return nil
 }
