@@ -153,6 +153,11 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 	if err := seedCases(ctx, ownerURL, cases); err != nil {
 		return fmt.Errorf("seed cases: %w", err)
 	}
+	if boardSelected() {
+		if err := seedBoard(ctx, ownerURL); err != nil {
+			return fmt.Errorf("seed the board: %w", err)
+		}
+	}
 	importTime, importRows, err := measureImport(ctx, appURL)
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
@@ -253,6 +258,13 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 		{name: "work queue `/arenden?vy=ko` (open cases of " + strconv.Itoa(cases) + ")", path: "http://" + portalAddr + "/arenden?vy=ko"},
 		{name: "all cases `/arenden?vy=alla`", path: "http://" + portalAddr + "/arenden?vy=alla"},
 	}
+	boardLine := ""
+	if boardSelected() {
+		targets = append(targets, target{name: boardName, path: "http://" + portalAddr + "/efterlevnad"})
+		if boardLine, err = boardFirstView(sessions[0], "http://"+portalAddr); err != nil {
+			return err
+		}
+	}
 	var results []result
 	for _, tg := range targets {
 		if onlyPages != "" && !tg.ref && !strings.Contains(tg.name, onlyPages) {
@@ -285,6 +297,7 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 	portalRSS, refRSS := peakRSS(portal.Process.Pid), peakRSS(ref.Process.Pid)
 	table := report(results, clients, duration, portalRSS, refRSS, pinned)
 	table += fmt.Sprintf("\n`/rollfordelning` with all %d systems (one client): median %.0f ms, slowest of 5 %.0f ms.\n", systems, ms(rollTimes[2]), ms(rollTimes[4]))
+	table += boardLine
 	table += fmt.Sprintf("\nImport dry run of a %d-row XLSX into the seeded register: %.2f s.\n", importRows, importTime.Seconds())
 	if onlyPages == "" {
 		line, err := measureMail(ctx, appURL, mailSink, target{name: "start page during the mail run", path: "http://" + portalAddr + "/"}, sessions, duration)

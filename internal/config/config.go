@@ -129,6 +129,7 @@ var Variables = []Variable{
 	{"ITPORTAL_ACK_GRACE", "720h", "after a new version that must be acknowledged again, people who acknowledged an earlier one may keep working this long (30 days) before the portal asks them first"},
 	{"ITPORTAL_SESSION_MAX", "12h", "a session ends this long after sign-in, however active"},
 	{"ITPORTAL_OFFICIAL_WEB_ADDRESS", "https://www.lillaedet.se", "the municipality's official web address: websites that represent the municipality must be https on exactly this host (R13)"},
+	{"ITPORTAL_OFFICIAL_DOMAIN", "(none: ITPORTAL_OFFICIAL_WEB_ADDRESS)", "the official address as a bare host name, e.g. www.lillaedet.se, meaning https://<host>; an alternative to ITPORTAL_OFFICIAL_WEB_ADDRESS (set one of them)"},
 	{"ITPORTAL_SMTP_URL", "(none: mail goes to the database outbox)", "mail server for notifications: smtp://user:password@host:587 (STARTTLS required; ?tls=none only for a local relay)"},
 	{"ITPORTAL_MAIL_FROM", "IT-portalen <it-portalen@lillaedet.se>", "sender of notification mail"},
 	{"ITPORTAL_MAIL_RATE", "30", "notification mails per minute at most (30 is the limit of a Microsoft 365 mailbox)"},
@@ -224,6 +225,16 @@ func Load(getenv func(string) string, mode Mode) (Config, error) {
 	c.OfficialWebAddress = p.str("ITPORTAL_OFFICIAL_WEB_ADDRESS", "https://www.lillaedet.se")
 	if u, err := url.Parse(c.OfficialWebAddress); err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
 		p.fail(fmt.Sprintf("ITPORTAL_OFFICIAL_WEB_ADDRESS must be an https URL such as https://www.lillaedet.se, got %q", c.OfficialWebAddress))
+	}
+	if host := p.str("ITPORTAL_OFFICIAL_DOMAIN", ""); host != "" {
+		switch {
+		case !validHostName(host):
+			p.fail(fmt.Sprintf("ITPORTAL_OFFICIAL_DOMAIN must be a bare host name such as www.lillaedet.se (no scheme, port or path), got %q", host))
+		case p.getenv("ITPORTAL_OFFICIAL_WEB_ADDRESS") != "" && !strings.EqualFold(strings.TrimRight(c.OfficialWebAddress, "/"), "https://"+host):
+			p.fail("ITPORTAL_OFFICIAL_DOMAIN and ITPORTAL_OFFICIAL_WEB_ADDRESS name different addresses: set one of them")
+		default:
+			c.OfficialWebAddress = "https://" + strings.ToLower(host)
+		}
 	}
 	c.SessionIdle = p.duration("ITPORTAL_SESSION_IDLE", 30*time.Minute, time.Minute, 24*time.Hour)
 	if raw := p.str("ITPORTAL_SMTP_URL", ""); raw != "" {
@@ -371,6 +382,25 @@ func (p *parser) roleGroups(name string) map[string][]string {
 func ParseRoleGroups(v string) map[string][]string {
 	p := parser{getenv: func(string) string { return v }}
 	return p.roleGroups("ITPORTAL_ROLE_GROUPS")
+}
+
+// validHostName reports whether s is a DNS host name: labels of letters,
+// digits and hyphens, separated by dots.
+func validHostName(s string) bool {
+	if len(s) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(s, "."), ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func containsString(list []string, s string) bool {

@@ -88,6 +88,7 @@ func TestLoadReportsEveryProblemAtOnce(t *testing.T) {
 		"ITPORTAL_AUDIT_ANCHOR_MAIL":    "revisionen",
 		"ITPORTAL_JOB_RESCUE_AFTER":     "1s",
 		"ITPORTAL_OFFICIAL_WEB_ADDRESS": "http://www.lillaedet.se",
+		"ITPORTAL_OFFICIAL_DOMAIN":      "https://www.lillaedet.se/",
 	}), ModeServe)
 	if err == nil {
 		t.Fatal("Load accepted a broken configuration")
@@ -134,6 +135,37 @@ func TestBaseURLRefusesTricks(t *testing.T) {
 		_, err := Load(env(map[string]string{"ITPORTAL_DATABASE_URL": "postgres://x/y", "ITPORTAL_BASE_URL": bad, "ITPORTAL_OIDC_ISSUER": "https://idp", "ITPORTAL_OIDC_CLIENT_ID": "c"}), ModeServe)
 		if err == nil || !strings.Contains(err.Error(), "ITPORTAL_BASE_URL") {
 			t.Errorf("base URL %q accepted", bad)
+		}
+	}
+}
+
+func TestOfficialDomain(t *testing.T) {
+	base := map[string]string{"ITPORTAL_DATABASE_URL": "postgres://x/y", "ITPORTAL_BASE_URL": "https://p", "ITPORTAL_OIDC_ISSUER": "https://idp", "ITPORTAL_OIDC_CLIENT_ID": "c"}
+	with := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	if c, err := Load(env(base), ModeServe); err != nil || c.OfficialWebAddress != "https://www.lillaedet.se" {
+		t.Errorf("default: %q %v", c.OfficialWebAddress, err)
+	}
+	if c, err := Load(env(with("ITPORTAL_OFFICIAL_DOMAIN", "Kommun.Example.se")), ModeServe); err != nil || c.OfficialWebAddress != "https://kommun.example.se" {
+		t.Errorf("a bare host: %q %v", c.OfficialWebAddress, err)
+	}
+	if _, err := Load(env(with("ITPORTAL_OFFICIAL_DOMAIN", "www.lillaedet.se", "ITPORTAL_OFFICIAL_WEB_ADDRESS", "https://www.lillaedet.se/")), ModeServe); err != nil {
+		t.Errorf("both, agreeing: %v", err)
+	}
+	if _, err := Load(env(with("ITPORTAL_OFFICIAL_DOMAIN", "www.lillaedet.se", "ITPORTAL_OFFICIAL_WEB_ADDRESS", "https://annan.example")), ModeServe); err == nil {
+		t.Error("both, disagreeing, accepted")
+	}
+	for _, bad := range []string{"https://www.lillaedet.se", "www.lillaedet.se/x", "www.lillaedet.se:443", "user@www.lillaedet.se", "-x.se", "a..b", "www.lillaedet.se?x"} {
+		if _, err := Load(env(with("ITPORTAL_OFFICIAL_DOMAIN", bad)), ModeServe); err == nil || !strings.Contains(err.Error(), "ITPORTAL_OFFICIAL_DOMAIN") {
+			t.Errorf("%q accepted: %v", bad, err)
 		}
 	}
 }

@@ -62,6 +62,9 @@ func Load(ctx context.Context, pool *pgxpool.Pool) error {
 	if err := loadCases(ctx, pool); err != nil {
 		return err
 	}
+	if err := loadEvaluations(ctx, pool); err != nil {
+		return err
+	}
 	return loadDocuments(ctx, pool)
 }
 

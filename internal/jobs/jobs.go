@@ -30,10 +30,12 @@ type NotifyWorker struct {
 	river.WorkerDefaults[jobargs.Notify]
 	Notifier *notify.Notifier
 	Log      *slog.Logger
+	Notices  *postgres.RoleNotices // the outcome per role change told about (R3)
 }
 
 // Work delivers the notification.
-func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[jobargs.Notify]) error {
+func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[jobargs.Notify]) (err error) {
+	defer func() { err = w.Notices.Record(ctx, job.ID, job.Args.Assignments, err) }()
 	if w.Notifier == nil {
 		w.Log.Info("notification", "job_id", job.ID, "topic", job.Args.Topic, "object_type", job.Args.ObjectType, "object_id", job.Args.ObjectID)
 		return nil
@@ -179,9 +181,10 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts .
 	cfg.JobTimeout = min(2*time.Minute, o.RescueAfter/2)
 	reminders := &AckRemindersWorker{After: o.AckReminder, Log: logger}
 	nightly := &AuditNightlyWorker{AnchorMail: o.AnchorMail, Log: logger}
+	evaluations := &EvaluationRemindersWorker{Log: logger}
 	if withWorkers {
 		workers := river.NewWorkers()
-		if err := river.AddWorkerSafely(workers, &NotifyWorker{Notifier: o.Notifier, Log: logger}); err != nil {
+		if err := river.AddWorkerSafely(workers, &NotifyWorker{Notifier: o.Notifier, Log: logger, Notices: postgres.NewRoleNotices(pool)}); err != nil {
 			return nil, err
 		}
 		if err := river.AddWorkerSafely(workers, &PurgeSessionsWorker{Store: postgres.NewSessionStore(pool), Log: logger}); err != nil {
@@ -194,6 +197,9 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts .
 			return nil, err
 		}
 		if err := river.AddWorkerSafely(workers, nightly); err != nil {
+			return nil, err
+		}
+		if err := river.AddWorkerSafely(workers, evaluations); err != nil {
 			return nil, err
 		}
 		cfg.Workers = workers
@@ -209,6 +215,10 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts .
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 				return jobargs.AckReminders{}, nil
 			}, nil),
+			// Evaluations due in 30 days or overdue (R12): each told once.
+			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+				return jobargs.EvaluationReminders{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
 			// The audit chain: anchored and verified every night at 02:30.
 			river.NewPeriodicJob(dailyAt{2, 30}, func() (river.JobArgs, *river.InsertOpts) {
 				return jobargs.AuditNightly{}, nil
@@ -222,6 +232,7 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts .
 	}
 	reminders.Docs = postgres.NewDocumentService(pool, Enqueuer(c), 0, nil)
 	nightly.Chain = postgres.NewAuditChain(pool, Enqueuer(c))
+	evaluations.Evaluations = postgres.NewEvaluationService(pool, Enqueuer(c), nil)
 	return c, nil
 }
 

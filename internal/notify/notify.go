@@ -197,6 +197,14 @@ func (n *Notifier) Compose(ctx context.Context, a jobargs.Notify) ([]Message, er
 		add(append(to, holders...), "Rollerna för "+name+" har ändrats", n.link("/system/"+a.ObjectID),
 			"Rollfördelningen för systemet "+name+" har ändrats i IT-portalen.",
 			"Öppna systemets sida för att se vem som är systemägare, systemförvaltare och driftsansvarig från vilket datum.")
+	case a.Topic == "system.evaluation_due" || a.Topic == "system.evaluation_overdue":
+		r, subject, link, lines, ok, err := n.evaluationReminder(ctx, a, id)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			add([]Recipient{r}, subject, link, lines...)
+		}
 	case a.Topic == "register.imported":
 		to, err := n.itUnit(ctx)
 		if err != nil {

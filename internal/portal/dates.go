@@ -26,12 +26,26 @@ func DateOf(t time.Time) time.Time {
 	return time.Date(s.Year(), s.Month(), s.Day(), 0, 0, 0, 0, time.UTC)
 }
 
-// EvaluationDue is the one place that computes when a system's next
-// evaluation is due (R12): twelve months after the last, or after
-// registration when it was never evaluated.
-func EvaluationDue(last *time.Time, registered time.Time) time.Time {
-	if last != nil {
-		return last.AddDate(1, 0, 0)
+// EvaluationDue is the one place in Go that computes when a system's next
+// evaluation is due (R12); the view evaluation_due is the same rule in SQL
+// and the two must agree: intervalMonths (1–12; anything else counts as 12)
+// after the last evaluation, or after registration when it was never
+// evaluated. Like PostgreSQL's date + interval, a day past the end of the
+// target month becomes its last day (31 January + 1 month = 28/29 February).
+func EvaluationDue(last *time.Time, registered time.Time, intervalMonths int) time.Time {
+	if intervalMonths < 1 || intervalMonths > 12 {
+		intervalMonths = 12
 	}
-	return DateOf(registered).AddDate(1, 0, 0)
+	base := DateOf(registered)
+	if last != nil {
+		base = time.Date(last.Year(), last.Month(), last.Day(), 0, 0, 0, 0, time.UTC)
+	}
+	return addMonths(base, intervalMonths)
+}
+
+// addMonths adds months to a date, clamping the day to the target month.
+func addMonths(d time.Time, months int) time.Time {
+	first := time.Date(d.Year(), d.Month()+time.Month(months), 1, 0, 0, 0, 0, time.UTC)
+	day := min(d.Day(), first.AddDate(0, 1, -1).Day())
+	return time.Date(first.Year(), first.Month(), day, 0, 0, 0, 0, time.UTC)
 }

@@ -182,9 +182,10 @@ func OfficialWebsite(address, official string) bool {
 	return host == strings.ToLower(o.Hostname())
 }
 
-// Breach is a rule of the guideline that a system breaks now.
+// Breach is a rule of the guideline that a system breaks now (found by
+// the compliance board's checks, internal/postgres/compliance.go).
 type Breach struct {
-	Rule    string // "R1", "R12", "R13"
+	Rule    string // "R1" … "R14"
 	Section string // the guideline's section, e.g. "4.3"
 	Message string // Swedish
 	Since   time.Time

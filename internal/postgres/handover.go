@@ -121,7 +121,7 @@ func (s *SystemService) HandOver(ctx context.Context, actor *portal.Actor, perso
 		if _, err := s.get(ctx, tx, h.SystemID, from, true); err != nil { // lock the system
 			return 0, err
 		}
-		err := changeRoleTx(ctx, tx, actor, h.SystemID, RoleChange{
+		assignment, err := changeRoleTx(ctx, tx, actor, h.SystemID, RoleChange{
 			Role: portal.RoleAdministrator, PersonID: successorID, From: from, RequestID: requestID,
 			Reason: "Överlämning: " + name + " lämnar rollen",
 		})
@@ -132,7 +132,8 @@ func (s *SystemService) HandOver(ctx context.Context, actor *portal.Actor, perso
 			return 0, err
 		}
 		if s.enqueue != nil {
-			if err := s.enqueue(ctx, tx, jobargs.Notify{Topic: "system.role_changed", ObjectType: "system", ObjectID: strconv.FormatInt(h.SystemID, 10)}); err != nil {
+			if err := s.enqueue(ctx, tx, jobargs.Notify{Topic: "system.role_changed", ObjectType: "system", ObjectID: strconv.FormatInt(h.SystemID, 10),
+				Assignments: []int64{assignment}}); err != nil {
 				return 0, fmt.Errorf("enqueue notification: %w", err)
 			}
 		}

@@ -534,7 +534,7 @@ func (s *RequestService) applyDecision(ctx context.Context, tx pgx.Tx, actor *po
 		}
 		from := portal.Today()
 		if r.Fields.DepartmentID != 0 {
-			if err := changeRoleTx(ctx, tx, actor, id, RoleChange{Role: portal.RoleOwner, DepartmentID: r.Fields.DepartmentID, From: from,
+			if _, err := changeRoleTx(ctx, tx, actor, id, RoleChange{Role: portal.RoleOwner, DepartmentID: r.Fields.DepartmentID, From: from,
 				Reason: "Beslut i ärende " + ref, RequestID: requestID, CaseReference: ref}); err != nil {
 				return 0, err
 			}
@@ -543,7 +543,7 @@ func (s *RequestService) applyDecision(ctx context.Context, tx pgx.Tx, actor *po
 		if err != nil {
 			return 0, err
 		}
-		if err := changeRoleTx(ctx, tx, actor, id, RoleChange{Role: portal.RoleAdministrator, PersonID: adminID, From: from,
+		if _, err := changeRoleTx(ctx, tx, actor, id, RoleChange{Role: portal.RoleAdministrator, PersonID: adminID, From: from,
 			AppointedBy: r.DepartmentName, Reason: "Beslut i ärende " + ref, RequestID: requestID, CaseReference: ref}); err != nil {
 			return 0, err
 		}
@@ -578,14 +578,16 @@ func (s *RequestService) applyDecision(ctx context.Context, tx pgx.Tx, actor *po
 			}
 			c.Role, c.PersonID = portal.RoleAdministrator, id
 		}
-		if err := changeRoleTx(ctx, tx, actor, r.Fields.SystemID, c); err != nil {
+		assignment, err := changeRoleTx(ctx, tx, actor, r.Fields.SystemID, c)
+		if err != nil {
 			if portal.KindOf(err) == portal.KindInvalid {
 				return 0, portal.Conflict("Rollbytet kan inte göras i registret: " + portal.MessageOf(err))
 			}
 			return 0, err
 		}
 		if s.enqueue != nil {
-			if err := s.enqueue(ctx, tx, jobargs.Notify{Topic: "system.role_changed", ObjectType: "system", ObjectID: strconv.FormatInt(r.Fields.SystemID, 10)}); err != nil {
+			if err := s.enqueue(ctx, tx, jobargs.Notify{Topic: "system.role_changed", ObjectType: "system", ObjectID: strconv.FormatInt(r.Fields.SystemID, 10),
+				Assignments: []int64{assignment}}); err != nil {
 				return 0, fmt.Errorf("enqueue notification: %w", err)
 			}
 		}

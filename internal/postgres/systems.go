@@ -51,6 +51,13 @@ type System struct {
 	UpdatedAt  time.Time
 	Roles      map[portal.SystemRole]*Holder // current holders; nil when none
 	LastEval   *time.Time
+	// EvaluationInterval is how many months may pass between evaluations (1–12).
+	EvaluationInterval int
+}
+
+// EvaluationDue is when the system's next evaluation is due (R12).
+func (s System) EvaluationDue() time.Time {
+	return portal.EvaluationDue(s.LastEval, s.CreatedAt, s.EvaluationInterval)
 }
 
 // AdministratorID is the person who administers the system today, or 0.
@@ -90,7 +97,7 @@ func (h Holder) Until() *time.Time {
 const systemColumns = `s.id, s.name, s.description, s.purpose, s.category, s.lifecycle, s.supplier, s.product, s.version,
 	s.hosting, s.personal_data, s.open_source, s.self_developed, s.self_developed_ref, s.represents_municipality,
 	s.web_address, s.notes, s.introduced_before_portal, s.row_version, s.created_at, s.updated_at,
-	(SELECT max(evaluated_on) FROM evaluations e WHERE e.system_id = s.id)`
+	(SELECT max(evaluated_on) FROM evaluations e WHERE e.system_id = s.id), s.evaluation_interval_months`
 
 func scanSystem(row pgx.Row) (System, error) {
 	var s System
@@ -98,7 +105,7 @@ func scanSystem(row pgx.Row) (System, error) {
 	var lastEval *time.Time
 	err := row.Scan(&s.ID, &f.Name, &f.Description, &f.Purpose, &f.Category, &f.Lifecycle, &f.Supplier, &f.Product, &f.Version,
 		&f.Hosting, &f.PersonalData, &f.OpenSource, &f.SelfDeveloped, &f.SelfDevelopedRef, &f.RepresentsMunicipality,
-		&f.WebAddress, &f.Notes, &f.IntroducedBeforePortal, &s.RowVersion, &s.CreatedAt, &s.UpdatedAt, &lastEval)
+		&f.WebAddress, &f.Notes, &f.IntroducedBeforePortal, &s.RowVersion, &s.CreatedAt, &s.UpdatedAt, &lastEval, &s.EvaluationInterval)
 	s.LastEval = lastEval
 	return s, err
 }
@@ -403,12 +410,14 @@ func (s *SystemService) ChangeRole(ctx context.Context, actor *portal.Actor, sys
 	if c.ExpectedRowV != 0 && cur.RowVersion != c.ExpectedRowV {
 		return &StaleError{Current: cur}
 	}
-	if err := changeRoleTx(ctx, tx, actor, systemID, c); err != nil {
+	assignment, err := changeRoleTx(ctx, tx, actor, systemID, c)
+	if err != nil {
 		return err
 	}
 	// R3: IT-enheten is told at once, through a job in this transaction.
 	if s.enqueue != nil {
-		if err := s.enqueue(ctx, tx, jobargs.Notify{Topic: "system.role_changed", ObjectType: "system", ObjectID: strconv.FormatInt(systemID, 10)}); err != nil {
+		if err := s.enqueue(ctx, tx, jobargs.Notify{Topic: "system.role_changed", ObjectType: "system", ObjectID: strconv.FormatInt(systemID, 10),
+			Assignments: []int64{assignment}}); err != nil {
 			return fmt.Errorf("enqueue notification: %w", err)
 		}
 	}
@@ -416,27 +425,28 @@ func (s *SystemService) ChangeRole(ctx context.Context, actor *portal.Actor, sys
 }
 
 // changeRoleTx records a new holder from c.From inside tx (the system row
-// is locked by the caller).
-func changeRoleTx(ctx context.Context, tx pgx.Tx, actor *portal.Actor, systemID int64, c RoleChange) error {
+// is locked by the caller) and returns the new role period's id, which the
+// caller's notification names (R3).
+func changeRoleTx(ctx context.Context, tx pgx.Tx, actor *portal.Actor, systemID int64, c RoleChange) (int64, error) {
 	if err := checkHolder(ctx, tx, c); err != nil {
-		return err
+		return 0, err
 	}
 
 	// The period running on the start day, and the next planned one.
 	var running *Holder
 	rows, err := tx.Query(ctx, holderSelect+` WHERE ra.system_id = $1 AND ra.role = $2 ORDER BY lower(ra.valid)`, systemID, string(c.Role))
 	if err != nil {
-		return translate(err)
+		return 0, translate(err)
 	}
 	periods, err := pgx.CollectRows(rows, scanHolder)
 	if err != nil {
-		return translate(err)
+		return 0, translate(err)
 	}
 	var nextStart *time.Time
 	for i := range periods {
 		p := &periods[i]
 		if sameDay(p.From, c.From) {
-			return portal.Invalid("Det finns redan en ändring från det datumet.", map[string]string{"from": "Det finns redan en ändring av rollen från det datumet. Välj ett annat datum."})
+			return 0, portal.Invalid("Det finns redan en ändring från det datumet.", map[string]string{"from": "Det finns redan en ändring av rollen från det datumet. Välj ett annat datum."})
 		}
 		if !p.From.After(c.From) && (p.To == nil || p.To.After(c.From)) {
 			running = p
@@ -458,7 +468,7 @@ func changeRoleTx(ctx context.Context, tx pgx.Tx, actor *portal.Actor, systemID 
 		before = map[string]any{"holder": running.Name, "from": day(running.From), "to": dayPtr(running.To)}
 		if _, err := tx.Exec(ctx, `UPDATE role_assignments SET valid = daterange(lower(valid), $2::date) WHERE id = $1`,
 			running.AssignmentID, c.From); err != nil {
-			return translate(err)
+			return 0, translate(err)
 		}
 	}
 	var dept, person *int64
@@ -478,27 +488,27 @@ func changeRoleTx(ctx context.Context, tx pgx.Tx, actor *portal.Actor, systemID 
 		systemID, string(c.Role), dept, person, operator, c.From, end, strings.TrimSpace(c.AppointedBy), strings.TrimSpace(c.Reason), nullID(actor.PersonID)).Scan(&newID)
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23P01" { // exclusion: two holders on one day
-		return portal.Conflict("Rollen har redan en innehavare under den perioden.")
+		return 0, portal.Conflict("Rollen har redan en innehavare under den perioden.")
 	}
 	if err != nil {
-		return translate(err)
+		return 0, translate(err)
 	}
 	var holderName string
 	if err := tx.QueryRow(ctx, `
 		SELECT COALESCE(d.name, p.name, ra.operator, '') FROM role_assignments ra
 		LEFT JOIN departments d ON d.id = ra.department_id LEFT JOIN people p ON p.id = ra.person_id
 		WHERE ra.id = $1`, newID).Scan(&holderName); err != nil {
-		return translate(err)
+		return 0, translate(err)
 	}
 	if _, err := tx.Exec(ctx, `UPDATE systems SET row_version = row_version + 1, updated_at = now() WHERE id = $1`, systemID); err != nil {
-		return translate(err)
+		return 0, translate(err)
 	}
 	changes := map[string]any{
 		"role":   string(c.Role),
 		"before": before,
 		"after":  map[string]any{"holder": holderName, "from": day(c.From), "to": dayPtr(end), "appointed_by": c.AppointedBy, "reason": c.Reason},
 	}
-	return appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "system.role_changed", ObjectType: "system",
+	return newID, appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "system.role_changed", ObjectType: "system",
 		ObjectID: strconv.FormatInt(systemID, 10), RequestID: c.RequestID, Changes: changes})
 }
 
@@ -520,106 +530,23 @@ func checkHolder(ctx context.Context, tx pgx.Tx, c RoleChange) error {
 	return translate(err)
 }
 
-// Breaches returns the rules the system breaks today: R1 (a role without a
-// holder, gaps in its history, an inactive administrator), R12 (evaluation
-// overdue), R13 (a municipal website off the official address).
+// Breaches returns the rules the system breaks today, from the compliance
+// board's checks run for this system alone (compliance.go is the one place
+// that decides what a breach is).
 func (s *SystemService) Breaches(ctx context.Context, actor *portal.Actor, id int64) ([]portal.Breach, error) {
 	var out []portal.Breach
 	err := s.read(ctx, actor, func(tx pgx.Tx) error {
-		sys, err := s.get(ctx, tx, id, today(), false)
-		if err != nil {
+		if _, err := s.get(ctx, tx, id, today(), false); err != nil {
 			return err
 		}
-		gaps, err := roleGaps(ctx, tx, id, today())
-		if err != nil {
-			return err
+		now := time.Now()
+		list, err := systemBreaches(ctx, tx, checkParams{system: id, today: portal.DateOf(now), now: now, official: s.official})
+		for _, b := range list {
+			out = append(out, b.portalBreach())
 		}
-		out = breachesOf(sys, gaps, s.official, today())
-		return nil
+		return err
 	})
 	return out, err
-}
-
-// Gap is a period without a holder of a role.
-type Gap struct {
-	Role portal.SystemRole
-	From time.Time
-	To   *time.Time // exclusive; nil when it runs on
-}
-
-// roleGaps finds, per role, the days from the system's first role period up
-// to and including today when nobody held the role.
-func roleGaps(ctx context.Context, tx pgx.Tx, id int64, on time.Time) ([]Gap, error) {
-	rows, err := tx.Query(ctx, `
-		WITH span AS (
-			SELECT daterange(LEAST(min(lower(valid)), $2::date), $2::date + 1) AS r FROM role_assignments WHERE system_id = $1
-		), roles(role) AS (VALUES ('owner'), ('administrator'), ('operations'))
-		SELECT roles.role, lower(g), upper(g)
-		FROM roles, span,
-		     unnest(datemultirange(span.r) - COALESCE(
-		         (SELECT range_agg(valid) FROM role_assignments ra WHERE ra.system_id = $1 AND ra.role = roles.role),
-		         '{}'::datemultirange)) AS g
-		WHERE span.r IS NOT NULL
-		ORDER BY roles.role, lower(g)`, id, on)
-	if err != nil {
-		return nil, translate(err)
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Gap, error) {
-		var g Gap
-		var role string
-		var to time.Time
-		err := r.Scan(&role, &g.From, &to)
-		g.Role = portal.SystemRole(role)
-		if !to.After(on) { // a gap that ended before tomorrow
-			g.To = &to
-		}
-		return g, err
-	})
-}
-
-func breachesOf(sys System, gaps []Gap, official string, on time.Time) []portal.Breach {
-	var out []portal.Breach
-	fix := "IT-enheten registrerar en ny innehavare under Ändra roller."
-	for _, r := range portal.SystemRoles {
-		h := sys.Roles[r]
-		if h == nil && sys.Facts.Lifecycle != string(portal.LifecycleDecommission) {
-			since := sys.CreatedAt
-			for _, g := range gaps {
-				if g.Role == r && g.To == nil {
-					since = g.From
-				}
-			}
-			out = append(out, portal.Breach{Rule: "R1", Section: "4.3", Since: since, Fix: fix,
-				Message: "Systemet saknar " + strings.ToLower(r.Label()) + "."})
-		}
-	}
-	if h := sys.Roles[portal.RoleAdministrator]; h != nil && !h.PersonActive {
-		out = append(out, portal.Breach{Rule: "R1", Section: "4.3", Since: h.From, Fix: "Systemägaren utser en ny systemförvaltare; IT-enheten registrerar den.",
-			Message: "Systemförvaltaren " + h.Name + " är inte längre aktiv: systemet saknar systemförvaltare."})
-	}
-	for _, g := range gaps {
-		if g.To != nil {
-			out = append(out, portal.Breach{Rule: "R1", Section: "4.2", Since: g.From, Fix: "Rätta historiken med en bakåtdaterad ändring om någon faktiskt hade rollen.",
-				Message: r1GapMessage(g)})
-		}
-	}
-	if sys.Facts.RepresentsMunicipality && !portal.OfficialWebsite(sys.Facts.WebAddress, official) {
-		out = append(out, portal.Breach{Rule: "R13", Section: "10", Since: sys.UpdatedAt, Fix: "Flytta webbplatsen till kommunens officiella adress (https) och uppdatera webbadressen.",
-			Message: "Webbplatsen använder inte kommunens officiella adress " + official + "."})
-	}
-	if sys.Facts.Lifecycle == string(portal.LifecycleInOperation) || sys.Facts.Lifecycle == string(portal.LifecycleWindingDown) {
-		due := portal.EvaluationDue(sys.LastEval, sys.CreatedAt)
-		if due.Before(on) {
-			out = append(out, portal.Breach{Rule: "R12", Section: "3", Since: due, Fix: "Systemförvaltaren gör en utvärdering av systemet.",
-				Message: "Utvärderingen är försenad (skulle ha gjorts senast " + day(due) + ")."})
-		}
-	}
-	return out
-}
-
-func r1GapMessage(g Gap) string {
-	last := g.To.AddDate(0, 0, -1)
-	return g.Role.Label() + " saknades " + day(g.From) + "–" + day(last) + "."
 }
 
 func factArgs(f portal.SystemFacts) []any {

@@ -78,7 +78,8 @@ func (s *SystemService) Import(ctx context.Context, actor *portal.Actor, file re
 		return res, nil // rolled back by the deferred Rollback
 	}
 	if s.enqueue != nil && res.Created+res.Updated > 0 {
-		if err := s.enqueue(ctx, tx, jobargs.Notify{Topic: "register.imported", ObjectType: "register", ObjectID: strconv.Itoa(res.Created + res.Updated)}); err != nil {
+		if err := s.enqueue(ctx, tx, jobargs.Notify{Topic: "register.imported", ObjectType: "register", ObjectID: strconv.Itoa(res.Created + res.Updated),
+			Assignments: imp.roleChanges}); err != nil {
 			return res, fmt.Errorf("enqueue notification: %w", err)
 		}
 	}
@@ -109,6 +110,9 @@ type importer struct {
 	depts   map[string]int64 // lower name or short name → id
 	people  map[string]int64 // lower e-mail → id
 	systems map[string]int64 // lower name → id
+	// roleChanges are the role periods recorded for systems already in the
+	// register; the import's notification names them (R3).
+	roleChanges []int64
 }
 
 func (im *importer) run(ctx context.Context) error {
@@ -440,7 +444,8 @@ func (im *importer) row(ctx context.Context, l registerfile.Line, row *ImportRow
 	}
 	change := func(role portal.SystemRole, rc RoleChange, label string) error {
 		rc.Role, rc.From, rc.RequestID, rc.Reason = role, im.today, reqID, "Import av registret"
-		if err := changeRoleTx(ctx, im.tx, im.actor, id, rc); err != nil {
+		assignment, err := changeRoleTx(ctx, im.tx, im.actor, id, rc)
+		if err != nil {
 			if fe := fieldMessage(err); fe != "" {
 				add(label, fe)
 				return nil
@@ -448,6 +453,7 @@ func (im *importer) row(ctx context.Context, l registerfile.Line, row *ImportRow
 			return err
 		}
 		row.Changes = append(row.Changes, strings.ToLower(role.Label()))
+		im.roleChanges = append(im.roleChanges, assignment)
 		return nil
 	}
 	if h := cur.Roles[portal.RoleOwner]; ownerID != 0 && (h == nil || h.DepartmentID != ownerID) {

@@ -102,9 +102,7 @@ const systemFilters = `
 	  AND (NOT $6 OR (s.lifecycle <> 'avvecklad' AND NOT EXISTS (SELECT 1 FROM role_assignments f JOIN people fp ON fp.id = f.person_id
 	        WHERE f.system_id = s.id AND f.role = 'administrator' AND f.valid @> current_date AND fp.active)))
 	  AND ($7::bigint = 0 OR EXISTS (SELECT 1 FROM role_assignments m WHERE m.system_id = s.id AND m.person_id = $7 AND m.valid @> current_date))
-	  AND (NOT $8 OR (s.lifecycle IN ('i_drift', 'under_avveckling') AND
-	       COALESCE((SELECT max(evaluated_on) FROM evaluations e WHERE e.system_id = s.id), (s.created_at AT TIME ZONE 'Europe/Stockholm')::date)
-	         + interval '12 months' < current_date))`
+	  AND (NOT $8 OR EXISTS (SELECT 1 FROM evaluation_due ed WHERE ed.system_id = s.id AND ed.required AND ed.due_on < current_date))`
 
 // systemSearch adds the search to the filters. The queries without a
 // search leave it out entirely: planning it on every page view cost more

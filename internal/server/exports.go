@@ -116,6 +116,12 @@ func (s *Server) mySystems(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	m := pages.MySystems{}
+	due, err := s.dueRows(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	m.Due = due
 	for _, row := range rows {
 		roles, err := s.systems.RolesOn(r.Context(), actor, row.ID, portal.Today())
 		if err != nil {

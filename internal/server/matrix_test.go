@@ -66,6 +66,18 @@ var authzMatrix = map[string][7]int{
 	"GET /system/{id}/roller":                     {303, 403, 200, 200, 200, 403, 403},
 	"POST /system/{id}/roller":                    {303, 403, 422, 422, 422, 403, 403},
 
+	// Evaluations (R12): everyone reads a submitted one; the form is the
+	// system's administrator's (the test system has none) and IT-enheten's
+	// (an empty post saves an empty draft); the interval and the overview
+	// are IT-enheten's, like the import.
+	"GET /system/{id}/utvardering":            {303, 403, 200, 200, 200, 403, 403},
+	"POST /system/{id}/utvardering":           {303, 403, 303, 303, 303, 403, 403},
+	"GET /system/{id}/utvardering/{eid}":      {303, 200, 200, 200, 200, 200, 200},
+	"POST /system/{id}/utvarderingsintervall": {303, 403, 422, 422, 422, 403, 403},
+	"GET /utvarderingar":                      {303, 403, 200, 200, 200, 403, 403},
+	"GET /utvarderingar.csv":                  {303, 403, 200, 200, 200, 403, 403},
+	"GET /utvarderingar.xlsx":                 {303, 403, 200, 200, 200, 403, 403},
+
 	// Cases: submitted cases are public records; steps are the author's or
 	// IT-enheten's; an introduction is decided by IT-enheten (the head and
 	// the deputy are in IT-enheten too), never by its author.
@@ -109,6 +121,11 @@ var authzMatrix = map[string][7]int{
 	"GET /efterlevnad/kvittenser.csv":           {303, 403, 200, 200, 200, 200, 403},
 	"GET /efterlevnad/kvittenser.xlsx":          {303, 403, 200, 200, 200, 200, 403},
 	"GET /efterlevnad/bevis.csv":                {303, 403, 422, 422, 422, 422, 403},
+	// The compliance board: everyone sees their own department's breaches;
+	// only IT-enheten sends a missing notification again (an empty form: 422).
+	"GET /efterlevnad":             {303, 200, 200, 200, 200, 200, 200},
+	"GET /efterlevnad/{regel}":     {303, 200, 200, 200, 200, 200, 200},
+	"POST /efterlevnad/r3/avisera": {303, 403, 422, 422, 422, 403, 403},
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
@@ -124,6 +141,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	var system int64
 	if err := h.Owner.QueryRow(context.Background(), `INSERT INTO systems (name) VALUES ('Matrissystem') RETURNING id`).Scan(&system); err != nil {
+		t.Fatal(err)
+	}
+	var evaluation int64
+	if err := h.Owner.QueryRow(context.Background(), `INSERT INTO evaluations (system_id, evaluated_on, legacy) VALUES ($1, '2025-09-15', true) RETURNING id`, system).Scan(&evaluation); err != nil {
 		t.Fatal(err)
 	}
 
@@ -196,12 +217,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 			path = strings.ReplaceAll(pattern, "{id}", itoa(department))
 		}
 		if strings.HasPrefix(pattern, "/system/") || strings.HasPrefix(pattern, "/api/v1/systems/") {
-			path = strings.ReplaceAll(pattern, "{id}", itoa(system))
+			path = strings.ReplaceAll(strings.ReplaceAll(pattern, "{id}", itoa(system)), "{eid}", itoa(evaluation))
 		}
 		if strings.HasPrefix(pattern, "/arenden/") || strings.HasPrefix(pattern, "/api/v1/requests/") {
 			path = strings.ReplaceAll(strings.ReplaceAll(pattern, "{id}", itoa(requestID)), "{bid}", itoa(attachmentID))
 		}
 		path = strings.ReplaceAll(path, "{slug}", "matrisdokument")
+		path = strings.ReplaceAll(path, "{regel}", "r1")
 		path = strings.ReplaceAll(path, "/static/*", stylesheet)
 		if path == "/auth/login" {
 			path += "?next=%2Fmin-sida"

@@ -272,6 +272,7 @@ func (s *Server) freshAfterWrites(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || r.URL.Path == "/auth/callback" {
 			s.changes.Bump()
+			s.compliance.Forget() // the next board is computed afresh
 		}
 	})
 }

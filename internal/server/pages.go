@@ -27,6 +27,20 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m.Owed = obligationRows(owed)
+	if m.Due, err = s.dueRows(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// IT-enheten's start page: the compliance board per department.
+	if a := actorFrom(r.Context()); a.HasAny(portal.RoleITUnit, portal.RoleITHead, portal.RoleITHeadDeputy, portal.RoleAdmin) {
+		b, err := s.compliance.Board(r.Context(), a, 0)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		c := complianceDepartments(b)
+		m.Compliance = &c
+	}
 	notes, err := s.people.Notifications(r.Context(), actorFrom(r.Context()), 5)
 	if err != nil {
 		s.fail(w, r, err)

@@ -24,9 +24,12 @@ func (s *Server) page(r *http.Request, title, current string) layout.Page {
 		return p
 	}
 	p.User = &layout.User{Name: a.Name}
-	p.Nav = []layout.NavItem{{Label: "Översikt", Href: "/"}, {Label: "System", Href: "/system"}, {Label: "Ärenden", Href: "/arenden"}, {Label: "Styrdokument", Href: "/styrdokument"}, {Label: "Mina system", Href: "/mina-system"}, {Label: "Min sida", Href: "/min-sida"}}
+	p.Nav = []layout.NavItem{{Label: "Översikt", Href: "/"}, {Label: "System", Href: "/system"}, {Label: "Ärenden", Href: "/arenden"}, {Label: "Styrdokument", Href: "/styrdokument"}, {Label: "Mina system", Href: "/mina-system"}, {Label: "Efterlevnad", Href: "/efterlevnad"}, {Label: "Min sida", Href: "/min-sida"}}
 	if portal.CanAdminister(a) || a.HasAny(portal.RoleITUnit, portal.RoleITHead) {
 		p.Nav = append(p.Nav, layout.NavItem{Label: "Kvittenser", Href: "/efterlevnad/kvittenser"})
+	}
+	if portal.CanManageRegister(a) {
+		p.Nav = append(p.Nav, layout.NavItem{Label: "Utvärderingar", Href: "/utvarderingar"})
 	}
 	if portal.CanAdminister(a) {
 		p.Nav = append(p.Nav, layout.NavItem{Label: "Personer", Href: "/admin/personer"}, layout.NavItem{Label: "Förvaltningar", Href: "/admin/forvaltningar"},

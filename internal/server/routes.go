@@ -72,6 +72,11 @@ func (s *Server) routes() http.Handler {
 			r.Get("/system/{id}/historik", s.systemHistory)
 			r.Get("/system/{id}/redigera", s.editSystemForm)
 			r.Post("/system/{id}/redigera", s.updateSystem)
+			// Evaluations (R12): everyone reads them; the form is the
+			// system's administrator's and IT-enheten's (checked in the service).
+			r.Get("/system/{id}/utvardering", s.evaluationForm)
+			r.Post("/system/{id}/utvardering", s.saveEvaluation)
+			r.Get("/system/{id}/utvardering/{eid}", s.showEvaluation)
 
 			// Follow-up of acknowledgements: IT-enheten and administrators
 			// all departments, managers their staff (checked in the service).
@@ -79,6 +84,12 @@ func (s *Server) routes() http.Handler {
 			r.Get("/efterlevnad/kvittenser.csv", s.followUpExport("csv"))
 			r.Get("/efterlevnad/kvittenser.xlsx", s.followUpExport("xlsx"))
 			r.Get("/efterlevnad/bevis.csv", s.evidence)
+			// The compliance board: everyone sees their own department's
+			// breaches, IT-enheten's side every department (in the service).
+			// /efterlevnad/kvittenser above is a static route: {regel} never
+			// shadows it.
+			r.Get("/efterlevnad", s.complianceBoard)
+			r.Get("/efterlevnad/{regel}", s.complianceRule)
 
 			// Governing documents: everyone reads and acknowledges.
 			r.Get("/styrdokument", s.listDocuments)
@@ -117,6 +128,11 @@ func (s *Server) routes() http.Handler {
 				r.Get("/system/{id}/roller", s.roleForm)
 				r.Post("/system/{id}/roller", s.changeRole)
 				r.Post("/personer/{id}/overlamna", s.handOver)
+				r.Post("/efterlevnad/r3/avisera", s.renotify)
+				r.Post("/system/{id}/utvarderingsintervall", s.setEvaluationInterval)
+				r.Get("/utvarderingar", s.evaluationOverview)
+				r.Get("/utvarderingar.csv", s.evaluationExport("csv"))
+				r.Get("/utvarderingar.xlsx", s.evaluationExport("xlsx"))
 			})
 
 			// Administrators.

@@ -55,8 +55,10 @@ type Server struct {
 	uploads     *postgres.UploadService
 	requests    *postgres.RequestService
 	documents   *postgres.DocumentService
+	evaluations *postgres.EvaluationService
 	changes     *postgres.ChangeFeed
 	jobs        JobRetrier
+	compliance  *postgres.ComplianceService
 }
 
 // NewServer returns the portal's HTTP handler with every route and middleware.
@@ -76,8 +78,10 @@ func NewServer(d Deps) http.Handler {
 		uploads:     postgres.NewUploadService(d.Pool),
 		requests:    postgres.NewRequestService(d.Pool, d.Enqueue),
 		documents:   postgres.NewDocumentService(d.Pool, d.Enqueue, d.Config.AckGrace, d.Now),
+		evaluations: postgres.NewEvaluationService(d.Pool, d.Enqueue, d.Now),
 		changes:     d.Changes,
 		jobs:        d.Jobs,
+		compliance:  postgres.NewComplianceService(d.Pool, d.Enqueue, d.Config.OfficialWebAddress, d.Now),
 	}
 	if d.Changes != nil {
 		s.departments.CacheWith(d.Changes)

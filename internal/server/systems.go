@@ -167,6 +167,12 @@ func (s *Server) showSystem(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	s.renderSystem(w, r, sys, "", "")
+}
+
+// renderSystem renders a system's page; intervalErr and typedInterval come
+// from a refused change of the evaluation interval (422).
+func (s *Server) renderSystem(w http.ResponseWriter, r *http.Request, sys postgres.System, intervalErr, typedInterval string) {
 	ctx, id := r.Context(), sys.ID
 	actor := actorFrom(ctx)
 	hist, err := s.systems.History(ctx, actor, id)
@@ -183,6 +189,9 @@ func (s *Server) showSystem(w http.ResponseWriter, r *http.Request) {
 	roles := sys.Roles
 	heading := "Roller i dag"
 	status := http.StatusOK
+	if intervalErr != "" {
+		status = http.StatusUnprocessableEntity
+	}
 	if raw := r.URL.Query().Get("datum"); raw != "" {
 		dateField.Value = raw
 		on, err := time.Parse(dateLayout, raw)
@@ -212,7 +221,16 @@ func (s *Server) showSystem(w http.ResponseWriter, r *http.Request) {
 	}
 	m.UpgradeHref = "/arenden/nytt?typ=uppgradering&system_id=" + strconv.FormatInt(id, 10)
 	m.ChangeHref = "/arenden/nytt?typ=driftforandring&system_id=" + strconv.FormatInt(id, 10)
-	s.render(w, r, status, pages.SystemDetailPage(s.page(r, sys.Facts.Name, "/system"), m))
+	if m.Evaluations, err = s.evaluationSummary(r, id, intervalErr, typedInterval); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	title := sys.Facts.Name
+	if intervalErr != "" {
+		m.Errors = []components.ErrorItem{{Field: "interval", Message: intervalErr}}
+		title = formTitle(title, map[string]string{"interval": intervalErr})
+	}
+	s.render(w, r, status, pages.SystemDetailPage(s.page(r, title, "/system"), m))
 }
 
 // systemCases lists the submitted cases that concern a system.
@@ -244,9 +262,14 @@ func (s *Server) systemHistory(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	evaluations, err := s.evaluationRecords(r, sys.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, pages.SystemHistoryPage(s.page(r, "Historik: "+sys.Facts.Name, "/system"), pages.SystemHistory{
 		Name: sys.Facts.Name, Printed: time.Now().In(stockholm).Format("2006-01-02 15:04"), Facts: factRows(sys),
-		Periods: periodRows(hist.Periods), Audit: auditRows(hist.Audit), Cases: cases,
+		Periods: periodRows(hist.Periods), Audit: auditRows(hist.Audit), Cases: cases, Evaluations: evaluations,
 	}))
 }
 
@@ -285,7 +308,7 @@ func factRows(sys postgres.System) []pages.FactRow {
 	rows = append(rows,
 		pages.FactRow{Label: "Infört före IT-portalen", Value: yesNo(f.IntroducedBeforePortal)},
 		pages.FactRow{Label: "Senast utvärderad", Value: lastEval},
-		pages.FactRow{Label: "Nästa utvärdering senast", Value: portal.EvaluationDue(sys.LastEval, sys.CreatedAt).Format(dateLayout)},
+		pages.FactRow{Label: "Nästa utvärdering senast", Value: sys.EvaluationDue().Format(dateLayout)},
 		pages.FactRow{Label: "Anteckningar", Value: f.Notes},
 	)
 	return rows
@@ -351,6 +374,14 @@ func describeAudit(a postgres.AuditRow) string {
 		}
 		sort.Strings(fields)
 		return "Uppgifter ändrade: " + strings.Join(fields, ", ")
+	case "system.evaluated":
+		action, _ := a.Changes["proposed_action"].(string)
+		return "Utvärdering inskickad (föreslagen åtgärd: " + portal.ProposedActionLabel(action) + ")"
+	case "system.evaluation_interval_changed":
+		ch, _ := a.Changes["evaluation_interval_months"].(map[string]any)
+		before, _ := ch["before"].(float64)
+		after, _ := ch["after"].(float64)
+		return "Utvärderingsintervall ändrat från " + intervalText(int(before)) + " till " + intervalText(int(after))
 	case "system.role_changed":
 		role, _ := a.Changes["role"].(string)
 		after, _ := a.Changes["after"].(map[string]any)

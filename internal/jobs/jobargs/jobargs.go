@@ -15,6 +15,9 @@ type Notify struct {
 	Audience []string `json:"audience,omitempty"`
 	// PersonID, when set, is the one person to tell.
 	PersonID int64 `json:"person_id,omitempty"`
+	// Assignments are the role periods (role_assignments ids) a role change
+	// notification is about; the worker records the outcome for each (R3).
+	Assignments []int64 `json:"assignment_ids,omitempty"`
 }
 
 // Kind names the job kind in River's table.

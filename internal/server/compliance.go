@@ -1,0 +1,246 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"itportal/internal/portal"
+	"itportal/internal/postgres"
+	"itportal/web/components"
+	"itportal/web/pages"
+)
+
+// complianceBoard is /efterlevnad: one row per rule, its section, what it
+// checks and how many breaches there are; the summary per department.
+// IT-enheten's side sees every department (?forvaltning=id filters);
+// everyone else sees their own department's.
+func (s *Server) complianceBoard(w http.ResponseWriter, r *http.Request) {
+	b, err := s.compliance.Board(r.Context(), actorFrom(r.Context()), queryID(r, "forvaltning"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	m := pages.ComplianceView{ComputedAt: computedAt(b), Scope: scopeOf(b), All: b.All, Filter: departmentFilter(b),
+		Departments: complianceDepartments(b)}
+	if b.All {
+		m.FollowUp = "/efterlevnad/kvittenser"
+	}
+	for _, rule := range b.Rules {
+		row := pages.ComplianceRuleRow{ID: rule.ID, Href: ruleHref(rule.Slug, b), Section: "§" + rule.Section,
+			SectionHref: sectionHref(b.Guideline, rule.Heading), Title: rule.Title, Count: strconv.Itoa(rule.Count)}
+		for _, c := range rule.Checks {
+			row.Checks = append(row.Checks, pages.ComplianceCheckRow{What: c.What, Count: "(" + strconv.Itoa(c.Count) + ")", Guard: c.Guard})
+		}
+		row.State, row.Breached = ruleState(rule)
+		if rule.Hidden {
+			row.Count = "–"
+			row.Checks = nil
+		}
+		m.Rules = append(m.Rules, row)
+	}
+	s.render(w, r, http.StatusOK, pages.ComplianceBoardPage(s.page(r, "Efterlevnad", "/efterlevnad"), m))
+}
+
+// complianceRule is /efterlevnad/{regel}: the breaches of one rule with
+// system, department, since when, and who can fix it and how.
+func (s *Server) complianceRule(w http.ResponseWriter, r *http.Request) {
+	slug := chi.URLParam(r, "regel")
+	if _, ok := postgres.ComplianceRuleBySlug(slug); !ok {
+		s.notFound(w, r)
+		return
+	}
+	page := 1
+	if n, err := strconv.Atoi(r.URL.Query().Get("sida")); err == nil {
+		page = n
+	}
+	actor := actorFrom(r.Context())
+	v, err := s.compliance.Rule(r.Context(), actor, slug, queryID(r, "forvaltning"), page)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rule := v.Rule
+	m := pages.ComplianceRuleView{ID: rule.ID, Title: rule.Title, Section: "§" + rule.Section, SectionHref: sectionHref(v.Guideline, rule.Heading),
+		ComputedAt: computedAt(v.Board), Scope: scopeOf(v.Board), All: v.All, Filter: departmentFilter(v.Board), Action: "/efterlevnad/" + rule.Slug,
+		Hidden: rule.Hidden, Total: strconv.Itoa(v.Total), Page: v.Page, CanRenotify: portal.CanManageRegister(actor)}
+	for _, c := range rule.Checks {
+		row := pages.ComplianceCheckRow{What: c.What, Count: "(" + strconv.Itoa(c.Count) + ")", Guard: c.Guard}
+		if rule.Hidden {
+			row.Count = ""
+		}
+		m.Checks = append(m.Checks, row)
+	}
+	for _, b := range v.Breaches {
+		row := pages.ComplianceBreachRow{System: b.SystemName, Department: b.DepartmentName, Message: b.Message, Fix: b.Fix, FixHref: fixHref(b, v.All)}
+		if b.SystemID != 0 {
+			row.SystemHref = systemHref(b.SystemID)
+		} else {
+			row.System = "–"
+		}
+		if row.Department == "" {
+			row.Department = "–"
+		}
+		row.Since = "–"
+		if !b.Since.IsZero() {
+			row.Since = b.Since.In(portal.Stockholm).Format(dateLayout)
+		}
+		if b.AssignmentID != 0 && b.Check != "r3_waiting" {
+			row.RenotifyID = strconv.FormatInt(b.AssignmentID, 10)
+			row.RenotifyName = b.SystemName
+		}
+		m.Rows = append(m.Rows, row)
+	}
+	base := ruleHref(rule.Slug, v.Board)
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	if v.Page > 1 {
+		m.Prev = base + sep + "sida=" + strconv.Itoa(v.Page-1)
+	}
+	if v.Page < v.Pages {
+		m.Next = base + sep + "sida=" + strconv.Itoa(v.Page+1)
+	}
+	s.render(w, r, http.StatusOK, pages.ComplianceRulePage(s.page(r, rule.ID+": efterlevnad", "/efterlevnad"), m))
+}
+
+// renotify sends a role change's missing notification again (R3):
+// IT-enheten, from the drill-down.
+func (s *Server) renotify(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id, err := strconv.ParseInt(r.PostForm.Get("rollbyte"), 10, 64)
+	if err != nil || id <= 0 {
+		s.fail(w, r, portal.Invalid("Ange vilket rollbyte som ska aviseras.", map[string]string{"rollbyte": "Välj ett rollbyte i listan."}))
+		return
+	}
+	if err := s.compliance.Renotify(r.Context(), actorFrom(r.Context()), id, requestIDFrom(r.Context())); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.sessions.Flash(r.Context(), "Aviseringen om rollbytet skickas till IT-enheten.")
+	http.Redirect(w, r, "/efterlevnad/r3", http.StatusSeeOther)
+}
+
+// complianceDepartments is the per-department summary of a board, for the
+// board and IT-enheten's start page.
+func complianceDepartments(b postgres.Board) pages.ComplianceDepartments {
+	out := pages.ComplianceDepartments{Caption: "Avvikelser per förvaltning (beräknad " + computedAt(b) + ")"}
+	for _, d := range b.Departments {
+		row := pages.ComplianceDepartmentRow{Name: d.Name, Total: strconv.Itoa(d.Total), Href: "/efterlevnad"}
+		if d.ID != 0 && b.All {
+			row.Href = "/efterlevnad?forvaltning=" + strconv.FormatInt(d.ID, 10)
+		}
+		for _, rc := range d.PerRule {
+			href := "/efterlevnad/" + rc.Rule.Slug
+			if d.ID != 0 && b.All {
+				href += "?forvaltning=" + strconv.FormatInt(d.ID, 10)
+			}
+			row.Rules = append(row.Rules, pages.ComplianceLink{Label: rc.Rule.ID + ": " + strconv.Itoa(rc.Count), Href: href})
+		}
+		out.Rows = append(out.Rows, row)
+	}
+	return out
+}
+
+func computedAt(b postgres.Board) string { return b.ComputedAt.In(portal.Stockholm).Format("15:04") }
+
+func scopeOf(b postgres.Board) string {
+	switch {
+	case b.Department != "":
+		return b.Department
+	case b.All:
+		return "alla förvaltningar"
+	}
+	return "din förvaltning"
+}
+
+// departmentFilter is the department select of IT-enheten's side.
+func departmentFilter(b postgres.Board) components.Field {
+	f := components.Field{Name: "forvaltning", Label: "Förvaltning", Options: []components.Option{{Value: "", Label: "Alla förvaltningar"}}}
+	for _, d := range b.Choices {
+		f.Options = append(f.Options, components.Option{Value: strconv.FormatInt(d.ID, 10), Label: d.Name})
+	}
+	if b.DepartmentID != 0 {
+		f.Value = strconv.FormatInt(b.DepartmentID, 10)
+	}
+	return f
+}
+
+// ruleHref is a rule's drill-down, keeping the department filter.
+func ruleHref(slug string, b postgres.Board) string {
+	href := "/efterlevnad/" + slug
+	if b.All && b.DepartmentID != 0 {
+		href += "?forvaltning=" + strconv.FormatInt(b.DepartmentID, 10)
+	}
+	return href
+}
+
+// ruleState says a rule's state in words (never by colour alone).
+func ruleState(r postgres.RuleState) (string, bool) {
+	switch {
+	case r.Hidden:
+		return "Följs upp av IT-enheten", false
+	case r.Guard():
+		return "Fel: ska vara 0", true
+	case r.Count > 0:
+		return "Avvikelse", true
+	}
+	return "Uppfyllt", false
+}
+
+// sectionHref links a rule's section in the governing document's text: the
+// document, scrolled to the section's heading where the browser supports
+// text fragments.
+func sectionHref(slug, heading string) string {
+	if slug == "" {
+		return ""
+	}
+	return documentHref(slug) + "#:~:text=" + fragmentEscape(heading)
+}
+
+// fragmentEscape percent-encodes a text fragment's text: only unreserved
+// ASCII stays as it is (a text fragment also reserves - , and &).
+func fragmentEscape(s string) string {
+	var b strings.Builder
+	for _, c := range []byte(s) {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '~' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteString("%" + strings.ToUpper(strconv.FormatInt(int64(c)|0x100, 16)[1:]))
+	}
+	return b.String()
+}
+
+// fixHref is where a breach is fixed, when the viewer may go there: pages
+// for IT-enheten's side are not offered to others.
+func fixHref(b postgres.ComplianceBreach, all bool) string {
+	if b.Link == "" {
+		return ""
+	}
+	u, err := url.Parse(b.Link)
+	if err != nil || !strings.HasPrefix(u.Path, "/") {
+		return ""
+	}
+	itOnly := strings.HasPrefix(u.Path, "/efterlevnad/") || strings.HasPrefix(u.Path, "/admin/") || strings.HasSuffix(u.Path, "/roller")
+	if itOnly && !all {
+		return ""
+	}
+	return b.Link
+}
+
+// queryID reads a positive id from the query; anything else is 0 (ignored).
+func queryID(r *http.Request, name string) int64 {
+	id, err := strconv.ParseInt(r.URL.Query().Get(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0
+	}
+	return id
+}
