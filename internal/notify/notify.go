@@ -76,7 +76,7 @@ func New(pool *pgxpool.Pool, base *url.URL, m config.Mail) *Notifier {
 	}
 	n.limiter = rate.NewLimiter(rate.Every(time.Minute/time.Duration(per)), 1)
 	if m.SMTPURL != nil {
-		n.sender = &smtpSender{url: m.SMTPURL, from: m.From}
+		n.sender = &smtpSender{url: m.SMTPURL, from: m.From, idle: make(chan *mail.Client, smtpIdle)}
 	} else {
 		n.sender = &outboxSender{pool: pool}
 	}
@@ -377,12 +377,21 @@ func Render(m Message) (string, string, error) {
 	return t.String(), h.String(), nil
 }
 
+// smtpSender keeps a few connections to the mail server open and sends
+// each mail over one of them: a new TCP connection, greeting, EHLO,
+// STARTTLS and AUTH per mail cost more CPU than the mail itself. A
+// connection the server has closed is noticed (NOOP) before anything is
+// sent on it, and replaced.
 type smtpSender struct {
 	url  *url.URL
 	from string
+	idle chan *mail.Client
 }
 
-func (s *smtpSender) Send(ctx context.Context, m Message, text, html string) error {
+// smtpIdle is how many connections stay open between mails.
+const smtpIdle = 4
+
+func (s *smtpSender) client() (*mail.Client, error) {
 	port := 587
 	if p := s.url.Port(); p != "" {
 		port, _ = strconv.Atoi(p)
@@ -402,10 +411,10 @@ func (s *smtpSender) Send(ctx context.Context, m Message, text, html string) err
 		pw, _ := u.Password()
 		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover), mail.WithUsername(u.Username()), mail.WithPassword(pw))
 	}
-	c, err := mail.NewClient(s.url.Hostname(), opts...)
-	if err != nil {
-		return err
-	}
+	return mail.NewClient(s.url.Hostname(), opts...)
+}
+
+func (s *smtpSender) Send(ctx context.Context, m Message, text, html string) error {
 	msg := mail.NewMsg()
 	if err := msg.From(s.from); err != nil {
 		return err
@@ -417,7 +426,48 @@ func (s *smtpSender) Send(ctx context.Context, m Message, text, html string) err
 	msg.SetMessageID()
 	msg.SetBodyString(mail.TypeTextPlain, text)
 	msg.AddAlternativeString(mail.TypeTextHTML, html)
-	return c.DialAndSendWithContext(ctx, msg)
+
+	var c *mail.Client
+	select {
+	case c = <-s.idle:
+	default:
+	}
+	if c != nil {
+		err := c.Send(msg)
+		var se *mail.SendError
+		if err == nil {
+			s.release(c)
+			return nil
+		}
+		_ = c.Close()
+		if !errors.As(err, &se) || se.Reason != mail.ErrConnCheck {
+			return err // the server refused the mail: River retries the job
+		}
+		// The kept connection was closed by the server: nothing was sent on it.
+	}
+	c, err := s.client()
+	if err != nil {
+		return err
+	}
+	if err := c.DialWithContext(ctx); err != nil {
+		return err
+	}
+	if err := c.Send(msg); err != nil {
+		_ = c.Close()
+		return err
+	}
+	s.release(c)
+	return nil
+}
+
+// release keeps the connection for the next mail, or closes it when
+// enough are kept.
+func (s *smtpSender) release(c *mail.Client) {
+	select {
+	case s.idle <- c:
+	default:
+		_ = c.Close()
+	}
 }
 
 type outboxSender struct{ pool *pgxpool.Pool }

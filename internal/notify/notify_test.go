@@ -316,3 +316,27 @@ func TestAuditAnchorMail(t *testing.T) {
 		t.Fatalf("anchor in the mail %v (%v), want %v:\n%s", anchors, err, a, mails[0].Data)
 	}
 }
+
+// TestMailConnectionsAreReused: mails go over kept connections; one the
+// server has closed meanwhile is replaced without losing the mail.
+func TestMailConnectionsAreReused(t *testing.T) {
+	t.Parallel()
+	f := setup(t, "Heroma")
+	ctx := context.Background()
+	job := jobargs.Notify{Topic: "system.role_changed", ObjectType: "system", ObjectID: fmt.Sprint(f.systemID)}
+	for i := range 5 {
+		if err := f.n.Handle(ctx, int64(100+i), job); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, conns := len(f.sink.Mails()), f.sink.Connections(); got != 10 || conns != 1 {
+		t.Fatalf("%d mails over %d connections, want 10 over 1", got, conns)
+	}
+	f.sink.DropConnections()
+	if err := f.n.Handle(ctx, 200, job); err != nil {
+		t.Fatalf("after the server closed the connection: %v", err)
+	}
+	if got, conns := len(f.sink.Mails()), f.sink.Connections(); got != 12 || conns != 2 {
+		t.Fatalf("%d mails over %d connections, want 12 over 2", got, conns)
+	}
+}

@@ -31,11 +31,12 @@ func (m Mail) Header(name string) string {
 // SMTPSink is a real SMTP server on 127.0.0.1 that keeps what it receives.
 // Fail makes it refuse messages (a server that is down or refusing).
 type SMTPSink struct {
-	Addr string
-	mu   sync.Mutex
-	mail []Mail
-	fail bool
-	srv  *smtp.Server
+	Addr  string
+	mu    sync.Mutex
+	mail  []Mail
+	fail  bool
+	srv   *smtp.Server
+	conns []*smtp.Conn
 }
 
 // StartSMTPSink starts a sink for the test.
@@ -73,8 +74,28 @@ func (s *SMTPSink) Mails() []Mail {
 }
 
 // NewSession implements smtp.Backend.
-func (s *SMTPSink) NewSession(_ *smtp.Conn) (smtp.Session, error) {
+func (s *SMTPSink) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	s.mu.Lock()
+	s.conns = append(s.conns, c)
+	s.mu.Unlock()
 	return &sinkSession{sink: s}, nil
+}
+
+// Connections is how many SMTP connections clients have opened so far.
+func (s *SMTPSink) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// DropConnections closes every open connection, as a server does with
+// idle ones.
+func (s *SMTPSink) DropConnections() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.conns {
+		_ = c.Close()
+	}
 }
 
 type sinkSession struct {
