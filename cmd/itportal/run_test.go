@@ -145,6 +145,18 @@ func TestServeSmoke(t *testing.T) {
 		`INSERT INTO departments (name, short_name) VALUES ('Socialförvaltningen', 'SOC')`); err != nil {
 		t.Fatal(err)
 	}
+	// State for the metrics: a case waiting, a document nobody has
+	// acknowledged, a failed verification of the audit chain.
+	if _, err := db.OwnerPool(t).Exec(context.Background(), `
+		INSERT INTO people (name, email, department_id) SELECT 'Anna Berg', 'anna@example.lillaedet.se', id FROM departments;
+		INSERT INTO requests (kind, state, author_id, title, number_year, number_seq, submitted_at)
+			SELECT 'inforande', 'inskickat', id, 'Nytt system', 2026, 1, now() FROM people;
+		WITH d AS (INSERT INTO documents (slug, title, kind, fixed_by, must_acknowledge) VALUES ('regler', 'Regler', 'regler', 'it_chef', true) RETURNING id)
+		INSERT INTO document_versions (document_id, number, markdown, html, sha256, effective_date, published_at)
+			SELECT d.id, 1, 'Text', '<p>Text</p>', repeat('a', 64), '2024-01-01', now() FROM d;
+		INSERT INTO audit_verifications (ok, rows_checked, anchors_checked, problem, duration_ms) VALUES (false, 10, 1, 'seq 3: changed', 5);`); err != nil {
+		t.Fatal(err)
+	}
 	p := startPortal(t, serveEnv(t, db))
 
 	// Anonymous visitors are sent to sign-in; a signed-in one sees the page.
@@ -221,7 +233,9 @@ func TestServeSmoke(t *testing.T) {
 
 	// Metrics on their own listener, by route pattern; not on the public one.
 	_, metrics := get(t, p.MetricsURL+"/metrics")
-	for _, want := range []string{`itportal_http_requests_total{code="200",method="GET",route="/"}`, "itportal_db_pool_total_conns", "itportal_build_info"} {
+	for _, want := range []string{`itportal_http_requests_total{code="200",method="GET",route="/"}`, "itportal_db_pool_total_conns", "itportal_build_info",
+		`itportal_cases_waiting{state="inskickat"} 1`, `itportal_acknowledgements_outstanding{document="regler"} 1`, "itportal_audit_chain_ok 0", `itportal_rule_breaches{rule="R14"} 1`, `itportal_rule_breaches{rule="R8"} 0`,
+		"itportal_jobs_oldest_available_seconds", "itportal_state_scrape_error 0"} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %s", want)
 		}

@@ -43,6 +43,9 @@ type Actor struct {
 	DepartmentID   int64 // 0 when unknown
 	DepartmentName string
 	Roles          []Role
+	// Token is set when an API token acts (PersonID is then 0): it may
+	// only read what its scopes name.
+	Token *TokenGrant
 }
 
 // Has reports whether the actor holds role.

@@ -106,3 +106,33 @@ func (s *Server) apiRequest(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, out)
 }
+
+type apiAckRow struct {
+	Document     string `json:"document"`
+	Slug         string `json:"slug"`
+	Version      int    `json:"version"`
+	Department   string `json:"department"`
+	Staff        int    `json:"staff"`
+	Acknowledged int    `json:"acknowledged"`
+	Outstanding  int    `json:"outstanding"`
+	Percent      int    `json:"percent"`
+}
+
+// apiAcknowledgements is the acknowledgement statistics per document
+// version in force and department (no names).
+func (s *Server) apiAcknowledgements(w http.ResponseWriter, r *http.Request) {
+	rows, at, err := s.documents.AcknowledgementStatistics(r.Context(), actorFrom(r.Context()))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := struct {
+		CountedAt time.Time   `json:"counted_at"`
+		Rows      []apiAckRow `json:"rows"`
+	}{CountedAt: at, Rows: []apiAckRow{}}
+	for _, d := range rows {
+		out.Rows = append(out.Rows, apiAckRow{Document: d.Title, Slug: d.Slug, Version: d.Version, Department: d.Department,
+			Staff: d.Staff, Acknowledged: d.Acknowledged, Outstanding: d.Outstanding(), Percent: d.Percent()})
+	}
+	writeJSON(w, http.StatusOK, out)
+}

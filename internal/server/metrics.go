@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -21,9 +22,10 @@ type BuildInfo struct {
 // Metrics is the portal's Prometheus registry. It is served on its own
 // listener so it is never public by accident.
 type Metrics struct {
-	reg      *prometheus.Registry
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
+	reg       *prometheus.Registry
+	requests  *prometheus.CounterVec
+	duration  *prometheus.HistogramVec
+	stateOnce sync.Once
 }
 
 // NewMetrics registers the process, Go, pool, build and HTTP metrics.

@@ -33,7 +33,7 @@ func (s *Server) page(r *http.Request, title, current string) layout.Page {
 	}
 	if portal.CanAdminister(a) {
 		p.Nav = append(p.Nav, layout.NavItem{Label: "Personer", Href: "/admin/personer"}, layout.NavItem{Label: "Förvaltningar", Href: "/admin/forvaltningar"},
-			layout.NavItem{Label: "Jobb", Href: "/admin/jobb"})
+			layout.NavItem{Label: "Jobb", Href: "/admin/jobb"}, layout.NavItem{Label: "API-nycklar", Href: "/admin/api-nycklar"})
 	}
 	for i := range p.Nav {
 		p.Nav[i].Current = p.Nav[i].Href == current

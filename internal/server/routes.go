@@ -33,6 +33,18 @@ func (s *Server) routes() http.Handler {
 	r.Get("/readyz", s.readyz)
 	r.Get("/static/*", s.static)
 
+	// The JSON API: an API token (Authorization: Bearer) with the route's
+	// scope, or a session as for the pages. Read-only.
+	r.Get("/api/v1/openapi.json", s.openAPI)
+	r.Group(func(r chi.Router) {
+		r.Use(s.apiAuth)
+		r.With(s.needScope(portal.ScopeRegisterRead)).Get("/api/v1/systems", s.apiSystems)
+		r.With(s.needScope(portal.ScopeRegisterRead)).Get("/api/v1/systems/{id}", s.apiSystem)
+		r.With(s.needScope(portal.ScopeRequestsRead)).Get("/api/v1/requests", s.apiRequests)
+		r.With(s.needScope(portal.ScopeRequestsRead)).Get("/api/v1/requests/{id}", s.apiRequest)
+		r.With(s.needScope(portal.ScopeAcknowledgementsRead)).Get("/api/v1/acknowledgements", s.apiAcknowledgements)
+	})
+
 	// Everything else has a session (loaded from PostgreSQL on every request).
 	r.Group(func(r chi.Router) {
 		r.Use(s.freshAfterWrites, s.sessions.Manager.LoadAndSave, s.loadActor)
@@ -65,9 +77,6 @@ func (s *Server) routes() http.Handler {
 			r.Get("/mina-system", s.mySystems)
 			r.Get("/personer/{id}", s.showPersonRoles)
 
-			// The JSON API (session for now; API tokens arrive with operations).
-			r.Get("/api/v1/systems", s.apiSystems)
-			r.Get("/api/v1/systems/{id}", s.apiSystem)
 			r.Get("/system/{id}", s.showSystem)
 			r.Get("/system/{id}/historik", s.systemHistory)
 			r.Get("/system/{id}/redigera", s.editSystemForm)
@@ -114,8 +123,6 @@ func (s *Server) routes() http.Handler {
 			r.Post("/arenden/{id}/bilagor", s.uploadAttachment)
 			r.Get("/arenden/{id}/bilagor/{bid}", s.downloadAttachment)
 			r.Get("/arenden/{id}/utskrift", s.printRequest)
-			r.Get("/api/v1/requests", s.apiRequests)
-			r.Get("/api/v1/requests/{id}", s.apiRequest)
 
 			// IT-enheten (and its head) keep the register.
 			r.Group(func(r chi.Router) {
@@ -158,6 +165,9 @@ func (s *Server) routes() http.Handler {
 				r.Get("/admin/styrdokument/{slug}/version", s.versionForm)
 				r.Post("/admin/styrdokument/{slug}/version", s.saveVersion)
 				r.Post("/admin/styrdokument/{slug}/publicera", s.publishVersion)
+				r.Get("/admin/api-nycklar", s.listTokens)
+				r.Post("/admin/api-nycklar", s.createToken)
+				r.Post("/admin/api-nycklar/{id}/aterkalla", s.revokeToken)
 			})
 		})
 	})

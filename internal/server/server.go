@@ -56,6 +56,7 @@ type Server struct {
 	requests    *postgres.RequestService
 	documents   *postgres.DocumentService
 	evaluations *postgres.EvaluationService
+	tokens      *postgres.TokenService
 	changes     *postgres.ChangeFeed
 	jobs        JobRetrier
 	compliance  *postgres.ComplianceService
@@ -79,6 +80,7 @@ func NewServer(d Deps) http.Handler {
 		requests:    postgres.NewRequestService(d.Pool, d.Enqueue),
 		documents:   postgres.NewDocumentService(d.Pool, d.Enqueue, d.Config.AckGrace, d.Now),
 		evaluations: postgres.NewEvaluationService(d.Pool, d.Enqueue, d.Now),
+		tokens:      postgres.NewTokenService(d.Pool, d.Now),
 		changes:     d.Changes,
 		jobs:        d.Jobs,
 		compliance:  postgres.NewComplianceService(d.Pool, d.Enqueue, d.Config.OfficialWebAddress, d.Now),
@@ -100,6 +102,9 @@ func NewServer(d Deps) http.Handler {
 	}
 	if s.metrics == nil {
 		s.metrics = NewMetrics(d.Pool, BuildInfo{})
+	}
+	if d.Pool != nil {
+		s.metrics.registerState(&stateCollector{pool: d.Pool, acks: s.documents.OutstandingByDocument, breaches: s.compliance.RuleCounts})
 	}
 	return s.routes()
 }
