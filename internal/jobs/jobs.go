@@ -163,6 +163,10 @@ type Options struct {
 func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts ...Options) (*Client, error) {
 	cfg := &river.Config{
 		Logger: logger.With("component", "river"),
+		// River fetches at most once per cooldown, as many jobs as workers
+		// are free: the default 100 ms capped a lifted-rate mail run at
+		// 100 jobs a second (10 workers / 0.1 s).
+		FetchCooldown: 20 * time.Millisecond,
 	}
 	var o Options
 	if len(opts) > 0 {
@@ -224,7 +228,10 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts .
 				return jobargs.AuditNightly{}, nil
 			}, nil),
 		}
-		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}}
+		// Notifications have a queue of their own with few workers: a
+		// burst of mail (10,000 reminders) takes a bounded share of the
+		// CPU the pages need, and never holds up the periodic jobs.
+		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}, QueueNotify: {MaxWorkers: 4}}
 	}
 	c, err := river.NewClient(riverpgxv5.New(pool), cfg)
 	if err != nil {
@@ -236,16 +243,27 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts .
 	return c, nil
 }
 
+// QueueNotify is the queue of notification jobs.
+const QueueNotify = "notify"
+
+// insertOpts puts notifications in their own queue.
+func insertOpts(a jobargs.Args) *river.InsertOpts {
+	if _, ok := a.(jobargs.Notify); ok {
+		return &river.InsertOpts{Queue: QueueNotify}
+	}
+	return nil
+}
+
 // Enqueuer returns a function that inserts jobs in a caller's transaction.
 func Enqueuer(c *Client) postgres.Enqueuer {
 	return func(ctx context.Context, tx pgx.Tx, args ...jobargs.Args) error {
 		if len(args) == 1 {
-			_, err := c.InsertTx(ctx, tx, args[0], nil)
+			_, err := c.InsertTx(ctx, tx, args[0], insertOpts(args[0]))
 			return err
 		}
 		params := make([]river.InsertManyParams, len(args))
 		for i, a := range args {
-			params[i] = river.InsertManyParams{Args: a}
+			params[i] = river.InsertManyParams{Args: a, InsertOpts: insertOpts(a)}
 		}
 		_, err := c.InsertManyFastTx(ctx, tx, params)
 		return err

@@ -324,22 +324,20 @@ func (n *Notifier) Compose(ctx context.Context, a jobargs.Notify) ([]Message, er
 // job and recipient (see the package comment for the one window).
 func (n *Notifier) Deliver(ctx context.Context, jobID int64, msgs []Message) error {
 	for _, m := range msgs {
-		if m.To.PersonID != 0 {
-			if _, err := n.pool.Exec(ctx, `
-				INSERT INTO notifications (person_id, job_id, subject, link) VALUES ($1, $2, $3, $4)
-				ON CONFLICT (job_id, person_id) DO NOTHING`, m.To.PersonID, jobID, m.Subject, m.Link); err != nil {
-				return fmt.Errorf("record notification: %w", err)
-			}
-		}
-		if m.To.Email == "" {
-			continue
-		}
 		key := strconv.FormatInt(jobID, 10) + ":" + strings.ToLower(m.To.Email)
+		// One round trip: the person's Händelser row (once per job), and
+		// whether this mail was already handed to the server.
 		var sent bool
-		if err := n.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM mail_log WHERE idempotency_key = $1)`, key).Scan(&sent); err != nil {
-			return fmt.Errorf("mail log: %w", err)
+		if err := n.pool.QueryRow(ctx, `
+			WITH told AS (
+				INSERT INTO notifications (person_id, job_id, subject, link)
+				SELECT $1, $2, $3, $4 WHERE $1::bigint <> 0
+				ON CONFLICT (job_id, person_id) DO NOTHING)
+			SELECT EXISTS (SELECT 1 FROM mail_log WHERE idempotency_key = $5)`,
+			m.To.PersonID, jobID, m.Subject, m.Link, key).Scan(&sent); err != nil {
+			return fmt.Errorf("record notification: %w", err)
 		}
-		if sent {
+		if m.To.Email == "" || sent {
 			continue
 		}
 		if err := n.limiter.Wait(ctx); err != nil {
