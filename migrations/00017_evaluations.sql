@@ -67,6 +67,10 @@ CREATE TABLE evaluation_notices (
     PRIMARY KEY (system_id, due_on, kind)
 );
 
+-- Drafts show on start pages, which every replica caches (00008).
+CREATE TRIGGER evaluation_drafts_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON evaluation_drafts
+	FOR EACH STATEMENT EXECUTE FUNCTION notify_change();
+
 GRANT SELECT, INSERT, UPDATE, DELETE ON evaluation_drafts TO itportal_runtime;
 GRANT SELECT ON evaluation_due TO itportal_runtime;
 GRANT SELECT, INSERT ON evaluation_notices TO itportal_runtime;

@@ -23,6 +23,18 @@ type EvaluationService struct {
 	pool    *pgxpool.Pool
 	enqueue Enqueuer
 	now     func() time.Time
+	due     *readCache[dueKey, []DueItem]
+}
+
+type dueKey struct {
+	person int64
+	day    time.Time
+}
+
+// CacheWith keeps each person's due evaluations (read on every start
+// page) for as long as the feed reports no change to the register.
+func (s *EvaluationService) CacheWith(feed *ChangeFeed) {
+	s.due = newReadCache[dueKey, []DueItem](feed, 20000)
 }
 
 // NewEvaluationService returns the service. enqueue may be nil in tools
@@ -438,9 +450,12 @@ func (s *EvaluationService) DueFor(ctx context.Context, actor *portal.Actor) ([]
 		return nil, portal.Forbidden("Logga in.")
 	}
 	today := s.today()
-	var out []DueItem
-	err := readTx(ctx, s.pool, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `
+	if actor.PersonID == 0 {
+		return nil, nil
+	}
+	load := func() ([]DueItem, error) {
+		// One statement, no transaction: the start page reads it every time.
+		rows, err := s.pool.Query(ctx, `
 			SELECT s.id, s.name, ed.last_on, ed.due_on, EXISTS (SELECT 1 FROM evaluation_drafts d WHERE d.system_id = s.id)
 			FROM role_assignments ra
 			JOIN systems s ON s.id = ra.system_id
@@ -449,17 +464,20 @@ func (s *EvaluationService) DueFor(ctx context.Context, actor *portal.Actor) ([]
 			  AND ed.required AND ed.due_on <= $2::date + 30
 			ORDER BY ed.due_on, s.name COLLATE swedish, s.id`, actor.PersonID, today)
 		if err != nil {
-			return translate(err)
+			return nil, translate(err)
 		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (DueItem, error) {
+		out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (DueItem, error) {
 			var d DueItem
 			err := r.Scan(&d.SystemID, &d.SystemName, &d.LastOn, &d.DueOn, &d.HasDraft)
 			d.Status = portal.EvaluationStatusOn(d.DueOn, today, true)
 			return d, err
 		})
-		return translate(err)
-	})
-	return out, err
+		return out, translate(err)
+	}
+	if s.due == nil {
+		return load()
+	}
+	return s.due.get(dueKey{actor.PersonID, today}, load)
 }
 
 // OverviewFilter narrows /utvarderingar: a department (0: all) and a

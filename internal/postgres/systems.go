@@ -23,6 +23,7 @@ type SystemService struct {
 	enqueue  Enqueuer
 	official string // the municipality's official web address (R13)
 	pages    *readCache[SystemFilter, SystemPage]
+	breaches *readCache[int64, timedBreaches]
 }
 
 // CacheWith keeps the register's unsearched list pages (the first page of
@@ -30,7 +31,20 @@ type SystemService struct {
 // not cached: their terms are as many as the users.
 func (s *SystemService) CacheWith(feed *ChangeFeed) {
 	s.pages = newReadCache[SystemFilter, SystemPage](feed, 256)
+	s.breaches = newReadCache[int64, timedBreaches](feed, 20000)
 }
+
+// timedBreaches is one system's breaches as checked at a time.
+type timedBreaches struct {
+	at   time.Time
+	list []portal.Breach
+}
+
+// breachesTTL is how long a system's checked breaches are reused while
+// nothing in the register changes: the compliance board's own minute. The
+// few inputs that send no change notification (a notification job's
+// outcome, R3) are at most this old.
+const breachesTTL = time.Minute
 
 // Enqueuer inserts background jobs inside a transaction (River's InsertTx;
 // many at once in one batch).
@@ -534,6 +548,17 @@ func checkHolder(ctx context.Context, tx pgx.Tx, c RoleChange) error {
 // board's checks run for this system alone (compliance.go is the one place
 // that decides what a breach is).
 func (s *SystemService) Breaches(ctx context.Context, actor *portal.Actor, id int64) ([]portal.Breach, error) {
+	if actor == nil {
+		return nil, portal.Forbidden("Logga in för att läsa registret.")
+	}
+	var st stamp
+	if s.breaches != nil {
+		if v, err := s.breaches.peek(id); err == nil && time.Since(v.at) < breachesTTL {
+			return v.list, nil
+		}
+		st = s.breaches.stamp()
+	}
+	at := time.Now()
 	var out []portal.Breach
 	err := s.read(ctx, actor, func(tx pgx.Tx) error {
 		if _, err := s.get(ctx, tx, id, today(), false); err != nil {
@@ -546,6 +571,9 @@ func (s *SystemService) Breaches(ctx context.Context, actor *portal.Actor, id in
 		}
 		return err
 	})
+	if err == nil && s.breaches != nil {
+		s.breaches.putAt(id, timedBreaches{at: at, list: out}, st)
+	}
 	return out, err
 }
 

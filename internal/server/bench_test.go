@@ -82,3 +82,26 @@ func BenchmarkRegisterPage(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkStartPage renders IT-enheten's start page (the compliance
+// summary from the board kept for a minute, due evaluations, Händelser)
+// in-process, for CPU profiles.
+func BenchmarkStartPage(b *testing.B) {
+	h := newPortal(b)
+	if _, err := h.Owner.Exec(b.Context(), `INSERT INTO systems (name, lifecycle, supplier) SELECT 'System ' || g, 'i_drift', 'Leverantör AB' FROM generate_series(1, 500) g`); err != nil {
+		b.Fatal(err)
+	}
+	h.Sync()
+	browser := h.SignedIn(itUnit)
+	handler := h.Srv.Config.Handler
+	cookie := browser.Cookie("itportal_session")
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.AddCookie(cookie)
+		w := httptest.NewRecorder()
+		handler.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatalf("status %d", w.Code)
+		}
+	}
+}

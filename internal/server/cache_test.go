@@ -73,3 +73,33 @@ func TestReadCachesFollowChanges(t *testing.T) {
 		t.Fatalf("a revoked role still works: %d", resp.StatusCode)
 	}
 }
+
+// TestSystemBreachesFollowChanges: a system's breaches are reused between
+// views, but a change made elsewhere shows at the next view, and a minute
+// bounds what sends no change notification.
+func TestSystemBreachesFollowChanges(t *testing.T) {
+	t.Parallel()
+	h := newPortal(t)
+	ctx := context.Background()
+	it := h.SignedIn(itUnit)
+	resp := it.Post("/system/ny", sysForm("Deltasystemet"))
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create: %d\n%s", resp.StatusCode, resp.Body)
+	}
+	id := idInLocation.FindStringSubmatch(resp.Header.Get("Location"))[1]
+	for range 2 {
+		if page := it.Get("/system/" + id); !strings.Contains(page.Body, "Systemet saknar systemförvaltare") {
+			t.Fatalf("the missing administrator is not shown:\n%s", page.Body)
+		}
+	}
+	// Another replica appoints an administrator.
+	if _, err := h.Owner.Exec(ctx, `
+		INSERT INTO role_assignments (system_id, role, person_id, valid)
+		SELECT $1, 'administrator', min(id), daterange(current_date - 1, NULL) FROM people`, id); err != nil {
+		t.Fatal(err)
+	}
+	h.Sync()
+	if page := it.Get("/system/" + id); strings.Contains(page.Body, "Systemet saknar systemförvaltare") {
+		t.Fatalf("a breach fixed elsewhere is still shown:\n%s", page.Body)
+	}
+}

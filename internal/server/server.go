@@ -91,6 +91,7 @@ func NewServer(d Deps) http.Handler {
 		s.systems.CacheWith(d.Changes)
 		s.requests.CacheWith(d.Changes)
 		s.documents.CacheWith(d.Changes)
+		s.evaluations.CacheWith(d.Changes)
 	}
 	if s.sessions != nil {
 		// A session store that cannot be reached is a 503 page, not Go's text.
