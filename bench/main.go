@@ -450,19 +450,7 @@ func measureMail(ctx context.Context, appURL string, s *sink, tg target, clients
 }
 
 // currentRSS is a process's resident memory in kB.
-func currentRSS(pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			n, _ := strconv.ParseInt(strings.Fields(line)[1], 10, 64)
-			return n
-		}
-	}
-	return 0
-}
+func currentRSS(pid int) int64 { return procStatusKB(pid, "VmRSS:") }
 
 // seedCases files n cases over the last two years from the seeded staff:
 // a tenth each waiting, in handling and waiting for completion, the rest
@@ -749,13 +737,16 @@ func report(rs []result, clients int, d time.Duration, portalRSS, refRSS int64, 
 }
 
 // peakRSS reads VmHWM (kB) from /proc.
-func peakRSS(pid int) int64 {
+func peakRSS(pid int) int64 { return procStatusKB(pid, "VmHWM:") }
+
+// procStatusKB reads one kB field of /proc/{pid}/status.
+func procStatusKB(pid int, field string) int64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
+		if strings.HasPrefix(line, field) {
 			n, _ := strconv.ParseInt(strings.Fields(line)[1], 10, 64)
 			return n
 		}

@@ -69,7 +69,7 @@ func (c *stateCollector) read(ctx context.Context) ([]prometheus.Metric, error) 
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		out = append(out, prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...))
 	}
-	err := readOnly(ctx, c.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginTxFunc(ctx, c.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT kind, state::text, count(*) FROM river_job GROUP BY 1, 2`)
 		if err != nil {
 			return err
@@ -148,13 +148,4 @@ func (c *stateCollector) read(ctx context.Context) ([]prometheus.Metric, error) 
 // build several servers on one registry).
 func (m *Metrics) registerState(c *stateCollector) {
 	m.stateOnce.Do(func() { m.reg.MustRegister(c) })
-}
-
-func readOnly(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error {
-	tx, err := pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return err
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	return fn(tx)
 }
