@@ -260,12 +260,21 @@ const owingCTE = followUpDocs + `,
 // Remind enqueues one reminder per person who has owed an acknowledgement
 // for longer than after, at most once per that interval (the periodic job).
 func (s *DocumentService) Remind(ctx context.Context, after time.Duration) (int, error) {
+	return s.claimAndNotify(ctx, "document.reminder", func(tx pgx.Tx) (pgx.Rows, error) {
+		return tx.Query(ctx, remindQuery, s.today(), after.Seconds())
+	})
+}
+
+// claimAndNotify runs claim, a query that claims people (reminders,
+// digests) and returns their ids, and enqueues one notification of topic
+// to each, in the same transaction.
+func (s *DocumentService) claimAndNotify(ctx context.Context, topic string, claim func(pgx.Tx) (pgx.Rows, error)) (int, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return 0, translate(err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	rows, err := tx.Query(ctx, remindQuery, s.today(), after.Seconds())
+	rows, err := claim(tx)
 	if err != nil {
 		return 0, translate(err)
 	}
@@ -276,10 +285,10 @@ func (s *DocumentService) Remind(ctx context.Context, after time.Duration) (int,
 	if len(ids) > 0 && s.enqueue != nil {
 		args := make([]jobargs.Args, len(ids))
 		for i, id := range ids {
-			args[i] = jobargs.Notify{Topic: "document.reminder", ObjectType: "person", ObjectID: strconv.FormatInt(id, 10), PersonID: id}
+			args[i] = jobargs.Notify{Topic: topic, ObjectType: "person", ObjectID: strconv.FormatInt(id, 10), PersonID: id}
 		}
 		if err := s.enqueue(ctx, tx, args...); err != nil {
-			return 0, fmt.Errorf("enqueue reminders: %w", err)
+			return 0, fmt.Errorf("enqueue %s: %w", topic, err)
 		}
 	}
 	return len(ids), translate(tx.Commit(ctx))
@@ -297,27 +306,7 @@ const digestQuery = owingCTE + `
 // DigestManagers enqueues the weekly digest to each manager whose staff
 // have owed an acknowledgement longer than after (the periodic job).
 func (s *DocumentService) DigestManagers(ctx context.Context, after time.Duration) (int, error) {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return 0, translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	rows, err := tx.Query(ctx, digestQuery, s.today(), after.Seconds())
-	if err != nil {
-		return 0, translate(err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return 0, translate(err)
-	}
-	if len(ids) > 0 && s.enqueue != nil {
-		args := make([]jobargs.Args, len(ids))
-		for i, id := range ids {
-			args[i] = jobargs.Notify{Topic: "document.manager_digest", ObjectType: "person", ObjectID: strconv.FormatInt(id, 10), PersonID: id}
-		}
-		if err := s.enqueue(ctx, tx, args...); err != nil {
-			return 0, fmt.Errorf("enqueue digests: %w", err)
-		}
-	}
-	return len(ids), translate(tx.Commit(ctx))
+	return s.claimAndNotify(ctx, "document.manager_digest", func(tx pgx.Tx) (pgx.Rows, error) {
+		return tx.Query(ctx, digestQuery, s.today(), after.Seconds())
+	})
 }

@@ -151,6 +151,16 @@ func visible(actor *portal.Actor, r Request) error {
 	return nil
 }
 
+// lockVisible loads a case under a row lock, for a change by actor, who
+// must be able to see it.
+func lockVisible(ctx context.Context, tx pgx.Tx, actor *portal.Actor, id int64) (Request, error) {
+	r, err := loadRequest(ctx, tx, id, true)
+	if err != nil {
+		return r, err
+	}
+	return r, visible(actor, r)
+}
+
 // canOpenFiles: the requester's department, the requester, IT-enheten and
 // the IT head (and deputy) open attachments.
 func canOpenFiles(actor *portal.Actor, r Request) bool {
@@ -194,11 +204,8 @@ func (s *RequestService) SaveDraft(ctx context.Context, actor *portal.Actor, id 
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
 	if id != 0 {
-		cur, err := loadRequest(ctx, tx, id, true)
+		cur, err := lockVisible(ctx, tx, actor, id)
 		if err != nil {
-			return 0, err
-		}
-		if err := visible(actor, cur); err != nil {
 			return 0, err
 		}
 		if cur.AuthorID != actor.PersonID {
@@ -264,11 +271,8 @@ func (s *RequestService) Submit(ctx context.Context, actor *portal.Actor, id int
 		return "", translate(err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	r, err := loadRequest(ctx, tx, id, true)
+	r, err := lockVisible(ctx, tx, actor, id)
 	if err != nil {
-		return "", err
-	}
-	if err := visible(actor, r); err != nil {
 		return "", err
 	}
 	if r.AuthorID != actor.PersonID {
@@ -347,11 +351,8 @@ func (s *RequestService) Act(ctx context.Context, actor *portal.Actor, id int64,
 		return translate(err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	r, err := loadRequest(ctx, tx, id, true)
+	r, err := lockVisible(ctx, tx, actor, id)
 	if err != nil {
-		return err
-	}
-	if err := visible(actor, r); err != nil {
 		return err
 	}
 	if r.AuthorID != actor.PersonID && !portal.IsPreparer(actor) {
@@ -429,11 +430,8 @@ func (s *RequestService) Decide(ctx context.Context, actor *portal.Actor, id int
 		return translate(err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	r, err := loadRequest(ctx, tx, id, true)
+	r, err := lockVisible(ctx, tx, actor, id)
 	if err != nil {
-		return err
-	}
-	if err := visible(actor, r); err != nil {
 		return err
 	}
 	if r.DecidedAt != nil {
@@ -647,11 +645,8 @@ func (s *RequestService) Comment(ctx context.Context, actor *portal.Actor, id in
 		return translate(err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	r, err := loadRequest(ctx, tx, id, true)
+	r, err := lockVisible(ctx, tx, actor, id)
 	if err != nil {
-		return err
-	}
-	if err := visible(actor, r); err != nil {
 		return err
 	}
 	if r.AuthorID != actor.PersonID && !portal.IsPreparer(actor) {
@@ -700,11 +695,8 @@ func (s *RequestService) SetDiarienummer(ctx context.Context, actor *portal.Acto
 		return translate(err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	r, err := loadRequest(ctx, tx, id, true)
+	r, err := lockVisible(ctx, tx, actor, id)
 	if err != nil {
-		return err
-	}
-	if err := visible(actor, r); err != nil {
 		return err
 	}
 	if r.State == portal.StateDraft {
@@ -735,11 +727,8 @@ func (s *RequestService) AddAttachment(ctx context.Context, actor *portal.Actor,
 		return 0, translate(err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	r, err := loadRequest(ctx, tx, id, true)
+	r, err := lockVisible(ctx, tx, actor, id)
 	if err != nil {
-		return 0, err
-	}
-	if err := visible(actor, r); err != nil {
 		return 0, err
 	}
 	if r.AuthorID != actor.PersonID && !portal.IsPreparer(actor) {
