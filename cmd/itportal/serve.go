@@ -47,9 +47,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	ready := server.NewReadiness()
 	metrics := server.NewMetrics(pool, buildInfo())
-	sessions := auth.NewSessions(postgres.NewSessionStore(pool), cfg.BaseURL.Scheme == "https", cfg.SessionIdle, cfg.SessionMax)
-	oidc := auth.NewOIDC(cfg.OIDC, cfg.BaseURL, log)
 	changes := postgres.NewChangeFeed(pool, log)
+	store := postgres.NewSessionStore(pool)
+	store.CacheWith(changes)
+	sessions := auth.NewSessions(store, cfg.BaseURL.Scheme == "https", cfg.SessionIdle, cfg.SessionMax)
+	oidc := auth.NewOIDC(cfg.OIDC, cfg.BaseURL, log)
 	feedCtx, stopFeed := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopFeed()
 	go changes.Run(feedCtx)

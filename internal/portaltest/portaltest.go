@@ -111,15 +111,17 @@ func Start(t testing.TB, tweak ...func(map[string]string)) *Portal {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewJSONHandler(p.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	sessions := auth.NewSessions(postgres.NewSessionStore(p.Pool), false, cfg.SessionIdle, cfg.SessionMax)
+	// The read caches run as in production, so tests see what users see
+	// when another replica (here: the test's own pool) changes data.
+	p.Changes = postgres.NewChangeFeed(p.Pool, log)
+	store := postgres.NewSessionStore(p.Pool)
+	store.CacheWith(p.Changes)
+	sessions := auth.NewSessions(store, false, cfg.SessionIdle, cfg.SessionMax)
 	sessions.Now = p.Clock.Now
 	river, err := jobs.NewClient(p.Pool, log, false) // inserts jobs; no workers
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The read caches run as in production, so tests see what users see
-	// when another replica (here: the test's own pool) changes data.
-	p.Changes = postgres.NewChangeFeed(p.Pool, log)
 	feedCtx, stopFeed := context.WithCancel(context.Background())
 	feedDone := make(chan struct{})
 	go func() { defer close(feedDone); p.Changes.Run(feedCtx) }()

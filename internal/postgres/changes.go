@@ -29,7 +29,17 @@ type ChangeFeed struct {
 	log  *slog.Logger
 	gen  atomic.Uint64
 	live atomic.Bool
+	// conn moves whenever the listening connection is lost or regained:
+	// what was cached under another value may have missed a notification.
+	conn atomic.Uint64
+
+	// sessions, when set (before Run), hears the session notifications.
+	sessions *sessionCache
 }
+
+// SessionChannel is where the sessions table announces a changed or
+// removed session (migration 00021).
+const SessionChannel = "itportal_session"
 
 // NewChangeFeed returns a feed over the pool's database; Run starts it.
 func NewChangeFeed(pool *pgxpool.Pool, log *slog.Logger) *ChangeFeed {
@@ -45,6 +55,7 @@ func (f *ChangeFeed) Run(ctx context.Context) {
 		err := f.listen(ctx)
 		f.live.Store(false)
 		f.gen.Add(1)
+		f.conn.Add(1)
 		if ctx.Err() != nil {
 			return
 		}
@@ -71,16 +82,22 @@ func (f *ChangeFeed) listen(ctx context.Context) error {
 		defer cancel()
 		_ = conn.Close(closeCtx)
 	}()
-	if _, err := conn.Exec(ctx, "LISTEN "+ChangeChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+ChangeChannel+"; LISTEN "+SessionChannel); err != nil {
 		return err
 	}
 	// Whatever was cached before now may have missed a change.
 	f.gen.Add(1)
+	f.conn.Add(1)
 	f.live.Store(true)
 	f.log.Debug("change feed listening")
 	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
 			return err
+		}
+		if n.Channel == SessionChannel {
+			f.sessions.changed(n.Payload)
+			continue
 		}
 		f.gen.Add(1)
 	}
@@ -127,25 +144,33 @@ func newReadCache[K comparable, V any](feed *ChangeFeed, max int) *readCache[K, 
 // get returns the cached value for k, or loads it and keeps it when nothing
 // changed while it was loading.
 func (c *readCache[K, V]) get(k K, load func() (V, error)) (V, error) {
+	v, _, err := c.getShared(k, load)
+	return v, err
+}
+
+// getShared is get that also says whether the value is shared: served from
+// the cache or kept in it, so that other readers get the very same value.
+func (c *readCache[K, V]) getShared(k K, load func() (V, error)) (V, bool, error) {
 	gen, live := c.feed.Generation()
 	if !live {
-		return load()
+		v, err := load()
+		return v, false, err
 	}
 	day := portal.Today()
 	c.mu.Lock()
 	if c.gen == gen && c.day.Equal(day) {
 		if v, ok := c.m[k]; ok {
 			c.mu.Unlock()
-			return v, nil
+			return v, true, nil
 		}
 	}
 	c.mu.Unlock()
 	v, err := load()
 	if err != nil {
-		return v, err
+		return v, false, err
 	}
 	if after, live := c.feed.Generation(); !live || after != gen || !portal.Today().Equal(day) {
-		return v, nil // something changed meanwhile: use it once, keep nothing
+		return v, false, nil // something changed meanwhile: use it once, keep nothing
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -154,8 +179,9 @@ func (c *readCache[K, V]) get(k K, load func() (V, error)) (V, error) {
 	}
 	if len(c.m) < c.max {
 		c.m[k] = v
+		return v, true, nil
 	}
-	return v, nil
+	return v, false, nil
 }
 
 // peek returns the cached value for k without loading; an error when

@@ -85,7 +85,7 @@ func TestChangeFeedKeepsCachesRight(t *testing.T) {
 	// The listening connection is lost (a fail-over, an administrator's
 	// pg_terminate_backend): caching stops at once, and the feed comes back.
 	before, _ := feed.Generation()
-	if _, err := su.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN `+postgres.ChangeChannel+`'`); err != nil {
+	if _, err := su.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN `+postgres.ChangeChannel+`%'`); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the feed to notice", func() bool { g, _ := feed.Generation(); return g > before+1 || !feed.Live() })
