@@ -23,14 +23,20 @@ type SystemService struct {
 	enqueue  Enqueuer
 	official string // the municipality's official web address (R13)
 	pages    *readCache[SystemFilter, SystemPage]
+	searches *readCache[SystemFilter, SystemPage]
 	breaches *readCache[int64, timedBreaches]
 }
 
 // CacheWith keeps the register's unsearched list pages (the first page of
 // /system above all) for as long as the feed reports no change. Searches are
-// not cached: their terms are as many as the users.
+// kept the same way, the first 500 distinct ones after each change: the
+// products many people look up (a search for "treserva" from every
+// department) are then answered without running the search again, while
+// the rarer terms, and every term once 500 are kept, go to the database.
+// A page of 50 rows is about 10 kB, so the searches hold at most about 5 MB.
 func (s *SystemService) CacheWith(feed *ChangeFeed) {
 	s.pages = newReadCache[SystemFilter, SystemPage](feed, 256)
+	s.searches = newReadCache[SystemFilter, SystemPage](feed, 500)
 	s.breaches = newReadCache[int64, timedBreaches](feed, 20000)
 }
 

@@ -49,6 +49,10 @@ type SystemPage struct {
 	Total   int
 	Page    int
 	PerPage int
+	// Shared says the page is the read cache's: until the register changes,
+	// everyone asking for it gets this very page (the same Rows), so what is
+	// made from it may be kept as long as the Rows are the same.
+	Shared bool
 }
 
 // Normalise applies the allow-lists and bounds.
@@ -239,10 +243,16 @@ func (s *SystemService) List(ctx context.Context, actor *portal.Actor, f SystemF
 		return SystemPage{}, portal.Forbidden("Logga in för att läsa registret.")
 	}
 	f.Normalise()
-	if s.pages == nil || f.Query != "" {
+	cache := s.pages
+	if f.Query != "" {
+		cache = s.searches
+	}
+	if cache == nil {
 		return s.list(ctx, f)
 	}
-	return s.pages.get(f, func() (SystemPage, error) { return s.list(ctx, f) })
+	page, shared, err := cache.getShared(f, func() (SystemPage, error) { return s.list(ctx, f) })
+	page.Shared = shared
+	return page, err
 }
 
 func (s *SystemService) list(ctx context.Context, f SystemFilter) (SystemPage, error) {

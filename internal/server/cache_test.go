@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// TestReadCachesFollowChanges: the register's list, the departments and
-// the signed-in person are cached per replica. A change made on this
+// TestReadCachesFollowChanges: the register's list and searches, the
+// departments and the signed-in person are cached per replica. A change made on this
 // replica shows on the very next page; a change made elsewhere (here: SQL
 // from the test, as another replica would commit it) shows once its
 // notification has arrived; nothing stale outlives either.
@@ -29,11 +29,21 @@ func TestReadCachesFollowChanges(t *testing.T) {
 		}
 	}
 
+	// Searches are kept too.
+	for range 2 {
+		if page := it.Get("/system?q=Alfasystemet"); !strings.Contains(page.Body, ">Alfasystemet</a>") {
+			t.Fatalf("search does not find the system:\n%s", page.Body)
+		}
+	}
+
 	// Another replica renames it.
 	if _, err := h.Owner.Exec(ctx, `UPDATE systems SET name = 'Betasystemet' WHERE id = $1`, id); err != nil {
 		t.Fatal(err)
 	}
 	h.Sync()
+	if page := it.Get("/system?q=Alfasystemet"); strings.Contains(page.Body, ">Alfasystemet</a>") {
+		t.Fatalf("a kept search shows the old name after a change made elsewhere:\n%s", page.Body)
+	}
 	if page := it.Get("/system"); !strings.Contains(page.Body, "Betasystemet") || strings.Contains(page.Body, "Alfasystemet") {
 		t.Fatalf("a change made elsewhere is not shown:\n%s", page.Body)
 	}

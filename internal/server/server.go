@@ -60,6 +60,7 @@ type Server struct {
 	changes     *postgres.ChangeFeed
 	jobs        JobRetrier
 	compliance  *postgres.ComplianceService
+	systemRows  *keptRenders[postgres.SystemRow]
 }
 
 // NewServer returns the portal's HTTP handler with every route and middleware.
@@ -81,6 +82,7 @@ func NewServer(d Deps) http.Handler {
 		documents:   postgres.NewDocumentService(d.Pool, d.Enqueue, d.Config.AckGrace, d.Now),
 		evaluations: postgres.NewEvaluationService(d.Pool, d.Enqueue, d.Now),
 		tokens:      postgres.NewTokenService(d.Pool, d.Now),
+		systemRows:  newKeptRenders[postgres.SystemRow](800),
 		changes:     d.Changes,
 		jobs:        d.Jobs,
 		compliance:  postgres.NewComplianceService(d.Pool, d.Enqueue, d.Config.OfficialWebAddress, d.Now),

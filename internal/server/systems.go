@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
+
 	"itportal/internal/portal"
 	"itportal/internal/postgres"
 	"itportal/web/components"
@@ -87,12 +89,22 @@ func (s *Server) listSystems(w http.ResponseWriter, r *http.Request) {
 	if page.Total == 0 {
 		m.Summary = "Inga system matchar. Prova en annan sökning eller färre filter."
 	}
-	for _, row := range page.Rows {
-		m.Rows = append(m.Rows, pages.SystemListRow{
-			Href: systemHref(row.ID), Name: row.Name, Owner: row.Owner, Administrator: row.Administrator,
-			AdminMissing: (row.Administrator == "" || !row.AdminActive) && row.Lifecycle != string(portal.LifecycleDecommission),
-			Operations:   row.Operations, Lifecycle: portal.LabelOf(portal.Lifecycles, row.Lifecycle),
+	if len(page.Rows) > 0 {
+		m.RowsHTML, err = s.systemRows.get(r.Context(), page.Rows, page.Shared, func() templ.Component {
+			rows := make([]pages.SystemListRow, 0, len(page.Rows))
+			for _, row := range page.Rows {
+				rows = append(rows, pages.SystemListRow{
+					Href: systemHref(row.ID), Name: row.Name, Owner: row.Owner, Administrator: row.Administrator,
+					AdminMissing: (row.Administrator == "" || !row.AdminActive) && row.Lifecycle != string(portal.LifecycleDecommission),
+					Operations:   row.Operations, Lifecycle: portal.LabelOf(portal.Lifecycles, row.Lifecycle),
+				})
+			}
+			return pages.SystemListRows(rows)
 		})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	pageURL := func(n int) string {
 		v := url.Values{}
