@@ -16,9 +16,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -103,6 +105,8 @@ type target struct {
 	name string
 	path string
 	ref  bool // the reference server
+	// pathFor, when set, gives each request's path instead of path.
+	pathFor func() string
 }
 
 type result struct {
@@ -244,6 +248,9 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 		refClients[i] = newClient()
 	}
 
+	// One count across the warm-up and the measurement: a name comes again
+	// only after all the others (of which the portal keeps the first 500).
+	var searched atomic.Uint64
 	targets := []target{
 		{name: "reference: 50 rows, chi + pgx + templ, no middleware", path: "http://" + refAddr + "/", ref: true},
 		{name: "start page `/`", path: "http://" + portalAddr + "/"},
@@ -254,6 +261,10 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 		{name: "register first page `/system` (50 of " + strconv.Itoa(systems) + ")", path: "http://" + portalAddr + "/system"},
 		{name: "register search `/system?q=treserva`", path: "http://" + portalAddr + "/system?q=treserva"},
 		{name: "register search with a typo `/system?q=trserva`", path: "http://" + portalAddr + "/system?q=trserva"},
+		{name: "register search, another system's name each time (" + strconv.Itoa(systems-12) + " names in turn)", pathFor: func() string {
+			n := int(searched.Add(1) % uint64(systems-12))
+			return "http://" + portalAddr + "/system?q=" + url.QueryEscape(systemName(12+n))
+		}},
 		{name: "system page `/system/{id}`", path: "http://" + portalAddr + "/system/" + strconv.FormatInt(systemID, 10)},
 		{name: "API `/api/v1/systems?limit=50`", path: "http://" + portalAddr + "/api/v1/systems?limit=50"},
 		{name: "work queue `/arenden?vy=ko` (open cases of " + strconv.Itoa(cases) + ")", path: "http://" + portalAddr + "/arenden?vy=ko"},
@@ -301,7 +312,19 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 	table += boardLine
 	table += fmt.Sprintf("\nImport dry run of a %d-row XLSX into the seeded register: %.2f s.\n", importRows, importTime.Seconds())
 	if onlyPages == "" || strings.Contains("start page during the mail run", onlyPages) {
-		line, err := measureMail(ctx, appURL, mailSink, target{name: "start page during the mail run", path: "http://" + portalAddr + "/"}, sessions, duration, portal.Process.Pid)
+		// The servers on CPU 0 as for the pages, or (for the run "as
+		// deployed") free to use both cores.
+		place := func(oneCore bool) error {
+			if !pinned {
+				return nil
+			}
+			pgPID, _ := cluster.PostmasterPID()
+			if oneCore {
+				return pin(0, portal.Process.Pid, pgPID)
+			}
+			return unpin(portal.Process.Pid, pgPID)
+		}
+		line, err := measureMail(ctx, appURL, mailSink, target{name: "start page during the mail run", path: "http://" + portalAddr + "/"}, sessions, duration, portal.Process.Pid, place)
 		if err != nil {
 			return fmt.Errorf("mail: %w", err)
 		}
@@ -362,7 +385,7 @@ func seed(ctx context.Context, ownerURL string, staff int) (int64, error) {
 // measureMail enqueues one notification mail per seeded person (10,000) for
 // the portal's workers, measures the start page while they are sent, and
 // reports how long the whole batch took to reach the local SMTP sink.
-func measureMail(ctx context.Context, appURL string, s *sink, tg target, clients []*http.Client, d time.Duration, pid int) (string, error) {
+func measureMail(ctx context.Context, appURL string, s *sink, tg target, clients []*http.Client, d time.Duration, pid int, place func(oneCore bool) error) (string, error) {
 	pool, err := postgres.OpenPool(ctx, postgres.PoolConfig{URL: appURL, MaxConns: 2})
 	if err != nil {
 		return "", err
@@ -384,10 +407,13 @@ func measureMail(ctx context.Context, appURL string, s *sink, tg target, clients
 	for _, id := range ids {
 		batch = append(batch, jobargs.Notify{Topic: "document.reminder", ObjectType: "person", ObjectID: strconv.FormatInt(id, 10), PersonID: id})
 	}
-	// Two web loads, each measured idle right before a run of 10,000 mails
-	// and during the whole run: a steady 100 requests a second (more than
-	// a municipality's staff make at its busiest hour), and every client
-	// asking as fast as it can (the machine saturated by the web alone).
+	// Three runs, each measured idle right before a run of 10,000 mails and
+	// during the whole run: a steady 100 requests a second (more than a
+	// municipality's staff make at its busiest hour) with the portal and
+	// PostgreSQL free to use both cores, as on a real server (the load
+	// generator and the SMTP sink share the second core); the same load
+	// with the portal and PostgreSQL on one core; and every client asking
+	// as fast as it can on one core (the machine saturated by the web alone).
 	type run struct {
 		name       string
 		idle, busy result
@@ -399,9 +425,17 @@ func measureMail(ctx context.Context, appURL string, s *sink, tg target, clients
 	flat := func(more func() bool) result { return measureWhile(tg, clients, more) }
 	var runs []run
 	for _, load := range []struct {
-		name string
-		fn   func(func() bool) result
-	}{{"100 requests/s", steady}, {fmt.Sprintf("%d clients as fast as they can", len(clients)), flat}} {
+		name    string
+		fn      func(func() bool) result
+		oneCore bool
+	}{
+		{"100 requests/s, both cores", steady, false},
+		{"100 requests/s, one core", steady, true},
+		{fmt.Sprintf("%d clients as fast as they can, one core", len(clients)), flat, true},
+	} {
+		if err := place(load.oneCore); err != nil {
+			return "", err
+		}
 		warm := time.Now().Add(time.Second)
 		load.fn(func() bool { return time.Now().Before(warm) })
 		deadline := time.Now().Add(d)
@@ -439,8 +473,11 @@ func measureMail(ctx context.Context, appURL string, s *sink, tg target, clients
 		runs = append(runs, r)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n%d notification mails (one job each, rate limit lifted) to a local SMTP sink, twice, with the start page under load "+
-		"(p99 idle right before, and during the whole run):\n\n", len(ids))
+	if err := place(true); err != nil {
+		return "", err
+	}
+	fmt.Fprintf(&b, "\n%d notification mails (one job each, rate limit lifted) to a local SMTP sink, three times, with the start page under load "+
+		"(p99 idle right before, and during the whole run); \"one core\": the portal and PostgreSQL pinned to CPU 0:\n\n", len(ids))
 	b.WriteString("| web load | mails delivered in | mails/s | idle p99 | p99 during the run | change | resident memory idle → most during |\n|---|---|---|---|---|---|---|\n")
 	for _, r := range runs {
 		fmt.Fprintf(&b, "| %s | %.1f s | %.0f | %.2f ms | %.2f ms | %+.0f %% | %.0f → %.0f MB |\n", r.name, r.took.Seconds(),
@@ -485,6 +522,16 @@ func seedCases(ctx context.Context, ownerURL string, n int) error {
 	return err
 }
 
+// systemName is the name of the i-th seeded system.
+func systemName(i int) string {
+	products := []string{"Treserva", "Procapita", "Public 360", "Platina", "Heroma", "Raindance", "Skola24", "Unikum", "Sitevision", "ArcGIS", "Libra", "Evolution"}
+	syll := []string{"ka", "ro", "mi", "la", "to", "ve", "sa", "nu", "pe", "di", "go", "fa", "bi", "le", "mo", "ri"}
+	if i < len(products) {
+		return products[i]
+	}
+	return strings.ToUpper(syll[i%16][:1]) + syll[i%16][1:] + syll[(i/16)%16] + syll[(i/256)%16] + " " + strconv.Itoa(i)
+}
+
 // seedSystems adds n systems, each with an owner, an administrator and an
 // operations holder (3n role assignments); returns one system's id.
 func seedSystems(ctx context.Context, ownerURL string, n int) (int64, error) {
@@ -496,17 +543,9 @@ func seedSystems(ctx context.Context, ownerURL string, n int) (int64, error) {
 	// Names are distinct, as in a real register: the known products once
 	// each, the rest invented from syllables (so a search for "treserva"
 	// finds Treserva, not hundreds of look-alikes).
-	products := []string{"Treserva", "Procapita", "Public 360", "Platina", "Heroma", "Raindance", "Skola24", "Unikum", "Sitevision", "ArcGIS", "Libra", "Evolution"}
-	syll := []string{"ka", "ro", "mi", "la", "to", "ve", "sa", "nu", "pe", "di", "go", "fa", "bi", "le", "mo", "ri"}
 	var rows [][]any
 	for i := range n {
-		name := ""
-		if i < len(products) {
-			name = products[i]
-		} else {
-			name = strings.ToUpper(syll[i%16][:1]) + syll[i%16][1:] + syll[(i/16)%16] + syll[(i/256)%16] + " " + strconv.Itoa(i)
-		}
-		rows = append(rows, []any{name, "Verksamhetssystem för förvaltningen, version " + strconv.Itoa(i%7),
+		rows = append(rows, []any{systemName(i), "Verksamhetssystem för förvaltningen, version " + strconv.Itoa(i%7),
 			[]string{"i_drift", "planerad", "under_inforande", "under_avveckling"}[i%4], []string{"CGI", "Tietoevry", "Visma", "Formpipe"}[i%4]})
 	}
 	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"systems"}, []string{"name", "description", "lifecycle", "supplier"}, pgx.CopyFromRows(rows)); err != nil {
@@ -647,8 +686,12 @@ func measureWhile(tg target, clients []*http.Client, more func() bool) result {
 			var mine []time.Duration
 			bad := 0
 			for more() {
+				path := tg.path
+				if tg.pathFor != nil {
+					path = tg.pathFor()
+				}
 				start := time.Now()
-				resp, err := c.Get(tg.path)
+				resp, err := c.Get(path)
 				if err != nil {
 					bad++
 					continue
@@ -757,9 +800,63 @@ func procStatusKB(pid int, field string) int64 {
 func pin(cpu int, pids ...int) error {
 	var set unix.CPUSet
 	set.Set(cpu)
+	return setAffinity(&set, pids...)
+}
+
+// unpin lets the processes (and their children) use every core again.
+func unpin(pids ...int) error {
+	var set unix.CPUSet
+	for i := range runtime.NumCPU() {
+		set.Set(i)
+	}
+	return setAffinity(&set, pids...)
+}
+
+// setAffinity sets the CPU set of every thread of each process and of its
+// child processes (PostgreSQL's backends are the postmaster's children): a
+// thread started before the call keeps its own set otherwise.
+func setAffinity(set *unix.CPUSet, pids ...int) error {
+	parents := map[int]bool{}
 	for _, p := range pids {
 		if p > 0 {
-			if err := unix.SchedSetaffinity(p, &set); err != nil {
+			parents[p] = true
+		}
+	}
+	all := maps.Keys(parents)
+	procs, err := os.ReadDir("/proc")
+	if err != nil {
+		return err
+	}
+	var targets []int
+	targets = slices.AppendSeq(targets, all)
+	for _, e := range procs {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		// The parent's pid is the second field after the command in parentheses.
+		rest := string(stat[bytes.LastIndexByte(stat, ')')+1:])
+		if f := strings.Fields(rest); len(f) > 1 {
+			if ppid, _ := strconv.Atoi(f[1]); parents[ppid] {
+				targets = append(targets, pid)
+			}
+		}
+	}
+	for _, p := range targets {
+		tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", p))
+		if err != nil {
+			if parents[p] {
+				return err
+			}
+			continue // a backend that just ended
+		}
+		for _, t := range tasks {
+			tid, _ := strconv.Atoi(t.Name())
+			if err := unix.SchedSetaffinity(tid, set); err != nil && parents[p] {
 				return err
 			}
 		}
