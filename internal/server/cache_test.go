@@ -29,11 +29,20 @@ func TestReadCachesFollowChanges(t *testing.T) {
 		}
 	}
 
-	// Searches are kept too.
+	// Searches are kept too, and the form kept rendered shows each one's
+	// own term and filters.
 	for range 2 {
-		if page := it.Get("/system?q=Alfasystemet"); !strings.Contains(page.Body, ">Alfasystemet</a>") {
+		page := it.Get("/system?q=Alfasystemet")
+		if !strings.Contains(page.Body, ">Alfasystemet</a>") || !strings.Contains(page.Body, `name="q" value="Alfasystemet"`) {
 			t.Fatalf("search does not find the system:\n%s", page.Body)
 		}
+	}
+	page := it.Get("/system?q=Alfa&livscykel=i_drift")
+	if !strings.Contains(page.Body, `name="q" value="Alfa"`) || !strings.Contains(page.Body, `<option value="i_drift" selected>`) {
+		t.Fatalf("the form does not show this search's term and filter:\n%s", page.Body)
+	}
+	if page := it.Get("/system"); strings.Contains(page.Body, `value="Alfa"`) || strings.Contains(page.Body, `<option value="i_drift" selected>`) {
+		t.Fatalf("the unfiltered page shows another search's form:\n%s", page.Body)
 	}
 
 	// Another replica renames it.

@@ -9,40 +9,37 @@ import (
 	"itportal/web/components"
 )
 
-// keptRenders keeps the rendered rows of list pages that come from a read
-// cache (postgres.SystemPage.Shared): such a page's rows are one slice
-// shared by every reader until the data changes, so the slice's first
-// element identifies what was rendered. Each entry holds its slice, so that
-// no other slice can be allocated at the same address while the entry is
-// kept. Rendering the register's 50 rows was a quarter of the page's cost.
-type keptRenders[T any] struct {
+// keptRenders keeps rendered parts of pages whose inputs are values shared
+// by every reader until the data changes: the register page's rows when
+// the page comes from the read cache (postgres.SystemPage.Shared), and its
+// filter form for the cached departments. Such a value is identified by
+// the address of its first element; each entry holds the value it was
+// rendered from, so no other value can be allocated at that address while
+// the entry is kept. Rendering the 50 rows and the filters was half of the
+// register page's cost.
+type keptRenders[K comparable] struct {
 	max int
 
 	mu sync.Mutex
-	m  map[*T]keptRender[T]
+	m  map[K]keptRender
 }
 
-type keptRender[T any] struct {
-	rows []T
+type keptRender struct {
+	hold any // what the key's addresses point into
 	html components.Prerendered
 }
 
-func newKeptRenders[T any](max int) *keptRenders[T] {
-	return &keptRenders[T]{max: max, m: make(map[*T]keptRender[T])}
+func newKeptRenders[K comparable](max int) *keptRenders[K] {
+	return &keptRenders[K]{max: max, m: make(map[K]keptRender)}
 }
 
-// get returns the rows rendered by render, from the kept renders when the
-// same rows were rendered before. Rows that are not shared are rendered and
-// not kept.
-func (k *keptRenders[T]) get(ctx context.Context, rows []T, shared bool, render func() templ.Component) (templ.Component, error) {
-	if !shared || len(rows) == 0 {
-		return render(), nil
-	}
-	key := &rows[0]
+// get returns what render renders, from the kept renders when key was
+// rendered before. hold is the shared value key points into.
+func (k *keptRenders[K]) get(ctx context.Context, key K, hold any, render func() templ.Component) (templ.Component, error) {
 	k.mu.Lock()
 	e, ok := k.m[key]
 	k.mu.Unlock()
-	if ok && len(e.rows) == len(rows) {
+	if ok {
 		return e.html, nil
 	}
 	html, err := components.Prerender(ctx, render())
@@ -52,10 +49,10 @@ func (k *keptRenders[T]) get(ctx context.Context, rows []T, shared bool, render 
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if len(k.m) >= k.max {
-		// The cached pages have moved on (each change to the register makes
-		// new ones): start again rather than track which entries are stale.
+		// The shared values have moved on (each change to the register
+		// makes new ones): start again rather than track which are stale.
 		clear(k.m)
 	}
-	k.m[key] = keptRender[T]{rows: rows, html: html}
+	k.m[key] = keptRender{hold: hold, html: html}
 	return html, nil
 }

@@ -60,7 +60,8 @@ type Server struct {
 	changes     *postgres.ChangeFeed
 	jobs        JobRetrier
 	compliance  *postgres.ComplianceService
-	systemRows  *keptRenders[postgres.SystemRow]
+	systemRows  *keptRenders[systemRowsKey]
+	systemForms *keptRenders[systemFormKey]
 }
 
 // NewServer returns the portal's HTTP handler with every route and middleware.
@@ -82,7 +83,8 @@ func NewServer(d Deps) http.Handler {
 		documents:   postgres.NewDocumentService(d.Pool, d.Enqueue, d.Config.AckGrace, d.Now),
 		evaluations: postgres.NewEvaluationService(d.Pool, d.Enqueue, d.Now),
 		tokens:      postgres.NewTokenService(d.Pool, d.Now),
-		systemRows:  newKeptRenders[postgres.SystemRow](800),
+		systemRows:  newKeptRenders[systemRowsKey](800),
+		systemForms: newKeptRenders[systemFormKey](500),
 		changes:     d.Changes,
 		jobs:        d.Jobs,
 		compliance:  postgres.NewComplianceService(d.Pool, d.Enqueue, d.Config.OfficialWebAddress, d.Now),

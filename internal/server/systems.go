@@ -40,6 +40,22 @@ func systemFilterFrom(r *http.Request) postgres.SystemFilter {
 	return f
 }
 
+// systemRowsKey names a register page's rows kept rendered: the cache's
+// shared rows, by address.
+type systemRowsKey struct {
+	first *postgres.SystemRow
+	n     int
+}
+
+// systemFormKey names the register's filter form kept rendered: the
+// cache's departments by address, the filter and the sort asked for.
+type systemFormKey struct {
+	deps *portal.Department
+	n    int
+	f    postgres.SystemFilter
+	sort string
+}
+
 func (s *Server) listSystems(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	actor := actorFrom(r.Context())
@@ -89,8 +105,19 @@ func (s *Server) listSystems(w http.ResponseWriter, r *http.Request) {
 	if page.Total == 0 {
 		m.Summary = "Inga system matchar. Prova en annan sökning eller färre filter."
 	}
-	if len(page.Rows) > 0 {
-		m.RowsHTML, err = s.systemRows.get(r.Context(), page.Rows, page.Shared, func() templ.Component {
+	if len(deps) > 0 && s.changes.Live() {
+		// The form is the same for everyone with the same filter while the
+		// departments are the cache's.
+		key := systemFormKey{deps: &deps[0], n: len(deps), f: f, sort: m.Sort.Value}
+		key.f.Page = 0
+		m.FiltersHTML, err = s.systemForms.get(r.Context(), key, deps, func() templ.Component { return pages.SystemListFilters(m) })
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if len(page.Rows) > 0 && page.Shared {
+		m.RowsHTML, err = s.systemRows.get(r.Context(), systemRowsKey{&page.Rows[0], len(page.Rows)}, page.Rows, func() templ.Component {
 			rows := make([]pages.SystemListRow, 0, len(page.Rows))
 			for _, row := range page.Rows {
 				rows = append(rows, pages.SystemListRow{
