@@ -51,6 +51,8 @@ type RequestPage struct {
 	Page         int
 	PerPage      int
 	WaitingForMe int // cases waiting for the actor: a decision, handling, or their completion
+	// Shared says the page is the read cache's (see SystemPage.Shared).
+	Shared bool
 }
 
 type queueKey struct {
@@ -150,7 +152,9 @@ func (s *RequestService) List(ctx context.Context, actor *portal.Actor, f Reques
 		roles = append(roles, string(r))
 	}
 	key := queueKey{F: f, PersonID: actor.PersonID, Roles: strings.Join(roles, ","), Dept: actor.DepartmentID}
-	return s.queues.get(key, func() (RequestPage, error) { return s.list(ctx, actor, f) })
+	page, shared, err := s.queues.getShared(key, func() (RequestPage, error) { return s.list(ctx, actor, f) })
+	page.Shared = shared
+	return page, err
 }
 
 func (s *RequestService) list(ctx context.Context, actor *portal.Actor, f RequestFilter) (page RequestPage, err error) {

@@ -3,6 +3,7 @@ package server_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 )
@@ -102,6 +103,36 @@ func BenchmarkStartPage(b *testing.B) {
 		handler.ServeHTTP(w, req)
 		if w.Code != http.StatusOK {
 			b.Fatalf("status %d", w.Code)
+		}
+	}
+}
+
+// BenchmarkWorkQueue renders IT-enheten's work queue (/arenden?vy=ko, the
+// open cases among 500, served from the per-viewer cache after the first
+// view) in-process, for CPU profiles.
+func BenchmarkWorkQueue(b *testing.B) {
+	h := newPortal(b)
+	author := h.SignedIn(employee) // the author exists once signed in
+	_ = author
+	if _, err := h.Owner.Exec(b.Context(), `
+		INSERT INTO requests (kind, state, author_id, department_id, title, description, contact, financing_source, financing_confirmed,
+			number_year, number_seq, submitted_at)
+		SELECT (ARRAY['inforande','uppgradering','driftforandring'])[1 + g % 3], (ARRAY['inskickat','under_handlaggning','komplettering_begard'])[1 + g % 3],
+			p.id, p.department_id, 'Ärende ' || g, 'Beskrivning', p.name, 'Budget', true, 2026, g, now() - make_interval(hours => g * 3)
+		FROM generate_series(1, 500) g, (SELECT id, name, department_id FROM people WHERE department_id IS NOT NULL ORDER BY id LIMIT 1) p`); err != nil {
+		b.Fatal(err)
+	}
+	h.Sync()
+	browser := h.SignedIn(itUnit)
+	handler := h.Srv.Config.Handler
+	cookie := browser.Cookie("itportal_session")
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodGet, "/arenden?vy=ko", nil)
+		req.AddCookie(cookie)
+		w := httptest.NewRecorder()
+		handler.ServeHTTP(w, req)
+		if w.Code != http.StatusOK || strings.Count(w.Body.String(), "Ärende ") < 50 {
+			b.Fatalf("status %d\n%s", w.Code, w.Body.String())
 		}
 	}
 }

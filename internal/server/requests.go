@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
 	"itportal/internal/portal"
@@ -25,6 +26,13 @@ func requestHref(id int64) string { return "/arenden/" + strconv.FormatInt(id, 1
 
 // listRequests shows my cases, all submitted cases, or (IT-enheten) the
 // work queue, with filters carried in the URL.
+// requestRowsKey names a case list's rows kept rendered: the cache's
+// shared rows, by address.
+type requestRowsKey struct {
+	first *postgres.RequestRow
+	n     int
+}
+
 func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
@@ -86,11 +94,29 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) {
 		{Name: "forvaltning", Label: "Förvaltning", Value: idString(f.DepartmentID), Options: choiceOptions("Alla", depChoices)},
 		{Name: "alder", Label: "Ålder", Value: idString(int64(f.OlderThan)), Options: choiceOptions("Alla", postgres.AgeChoices)},
 	}
-	for _, row := range page.Rows {
-		m.Rows = append(m.Rows, pages.RequestListRow{
-			Href: requestHref(row.ID), Number: row.Number, Title: row.Title, Kind: row.Kind.Label(), State: row.State.Label(),
-			Department: row.Department, Author: row.AuthorName, Submitted: dateOrEmpty(row.SubmittedAt), Age: ageText(row.SubmittedAt),
+	listRows := func() []pages.RequestListRow {
+		rows := make([]pages.RequestListRow, 0, len(page.Rows))
+		for _, row := range page.Rows {
+			rows = append(rows, pages.RequestListRow{
+				Href: requestHref(row.ID), Number: row.Number, Title: row.Title, Kind: row.Kind.Label(), State: row.State.Label(),
+				Department: row.Department, Author: row.AuthorName, Submitted: dateOrEmpty(row.SubmittedAt), Age: ageText(row.SubmittedAt),
+			})
+		}
+		return rows
+	}
+	switch {
+	case len(page.Rows) > 0 && page.Shared:
+		// The viewer's cached page: its rows are kept rendered until the
+		// cases change (or the day, which moves the ages).
+		m.RowsHTML, err = s.requestRows.get(ctx, requestRowsKey{&page.Rows[0], len(page.Rows)}, page.Rows, func() templ.Component {
+			return pages.RequestListRows(listRows())
 		})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	default:
+		m.Rows = listRows()
 	}
 	pageHref := func(n int) string {
 		v := url.Values{}
@@ -124,11 +150,13 @@ func dateOrEmpty(t *time.Time) string {
 	return t.In(portal.Stockholm).Format(dateLayout)
 }
 
+// ageText is how many calendar days (in Stockholm) ago a case was
+// submitted: "i dag" for today, so an age shown stays right all day.
 func ageText(t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	days := int(time.Since(*t).Hours() / 24)
+	days := int(portal.Today().Sub(portal.DateOf(*t)).Hours() / 24)
 	switch days {
 	case 0:
 		return "i dag"

@@ -62,6 +62,7 @@ type Server struct {
 	compliance  *postgres.ComplianceService
 	systemRows  *keptRenders[systemRowsKey]
 	systemForms *keptRenders[systemFormKey]
+	requestRows *keptRenders[requestRowsKey]
 }
 
 // NewServer returns the portal's HTTP handler with every route and middleware.
@@ -85,6 +86,7 @@ func NewServer(d Deps) http.Handler {
 		tokens:      postgres.NewTokenService(d.Pool, d.Now),
 		systemRows:  newKeptRenders[systemRowsKey](800),
 		systemForms: newKeptRenders[systemFormKey](500),
+		requestRows: newKeptRenders[requestRowsKey](1000),
 		changes:     d.Changes,
 		jobs:        d.Jobs,
 		compliance:  postgres.NewComplianceService(d.Pool, d.Enqueue, d.Config.OfficialWebAddress, d.Now),

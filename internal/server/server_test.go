@@ -11,6 +11,7 @@ import (
 
 	"itportal/internal/auth"
 	"itportal/internal/config"
+	"itportal/internal/portal"
 	"itportal/internal/postgres"
 	"itportal/internal/testkit"
 	"itportal/web"
@@ -162,5 +163,30 @@ func TestReadyzReportsDraining(t *testing.T) {
 	ready.SetDraining()
 	if resp, body := do(h, httptest.NewRequest("GET", "/readyz", nil)); resp.StatusCode != 503 || !strings.Contains(body, "shutting down") {
 		t.Errorf("draining: %d %q", resp.StatusCode, body)
+	}
+}
+
+// A case's age counts calendar days in Stockholm, so what the list shows
+// (and keeps rendered for the day) is right all day: a case sent in just
+// before midnight is a day old just after it.
+func TestAgeTextCountsCalendarDays(t *testing.T) {
+	now := time.Now().In(portal.Stockholm)
+	at := func(days int, hour int) *time.Time {
+		d := time.Date(now.Year(), now.Month(), now.Day()-days, hour, 0, 0, 0, portal.Stockholm)
+		return &d
+	}
+	for _, c := range []struct {
+		t    *time.Time
+		want string
+	}{
+		{nil, ""},
+		{at(0, 0), "i dag"},
+		{at(1, 23), "1 dag"},
+		{at(1, 0), "1 dag"},
+		{at(12, 12), "12 dagar"},
+	} {
+		if got := ageText(c.t); got != c.want {
+			t.Errorf("ageText(%v) = %q, want %q", c.t, got, c.want)
+		}
 	}
 }
