@@ -373,6 +373,45 @@ func TestReplicasActAsOne(t *testing.T) {
 	}
 	slugs = slugs[1:]
 
+	// A sign-out on one replica holds on the other, which had kept the
+	// session: once PostgreSQL's notification is in, within a second at most
+	// (on this machine a few milliseconds).
+	other := testkit.NewBrowser(t, a.url)
+	if resp := other.SignIn("systemforvaltare", "/min-sida"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("sign-in on replica a: %d", resp.StatusCode)
+	}
+	otherCookie := other.Cookie("itportal_session")
+	onB := func() int {
+		req, _ := http.NewRequest(http.MethodGet, b.url+"/min-sida", nil)
+		req.AddCookie(otherCookie)
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := onB(); code != http.StatusOK {
+		t.Fatalf("the session on replica b before the sign-out: %d", code)
+	}
+	logout, _ := http.NewRequest(http.MethodPost, a.url+"/auth/logout", nil)
+	logout.Header.Set("Origin", a.url)
+	logout.Header.Set("Sec-Fetch-Site", "same-origin")
+	logout.AddCookie(otherCookie)
+	resp, err := http.DefaultTransport.RoundTrip(logout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	signedOut := time.Now()
+	for onB() != http.StatusSeeOther {
+		if time.Since(signedOut) > time.Second {
+			t.Fatal("replica b still serves a session signed out on replica a after 1 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Logf("sign-out on a held on b after %v", time.Since(signedOut).Round(time.Microsecond))
+
 	// Periodic jobs run once: only the elected leader schedules them.
 	deadline := time.Now().Add(20 * time.Second)
 	for {
