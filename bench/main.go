@@ -854,18 +854,8 @@ func setAffinity(set *unix.CPUSet, pids ...int) error {
 		}
 	}
 	for _, p := range targets {
-		tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", p))
-		if err != nil {
-			if parents[p] {
-				return err
-			}
-			continue // a backend that just ended
-		}
-		for _, t := range tasks {
-			tid, _ := strconv.Atoi(t.Name())
-			if err := unix.SchedSetaffinity(tid, set); err != nil && parents[p] {
-				return err
-			}
+		if err := setThreads(p, set); err != nil && parents[p] {
+			return err // a child that fails has just ended (a backend)
 		}
 	}
 	return nil
@@ -877,13 +867,20 @@ func pinSelf() error {
 		set.Set(i)
 	}
 	// Every thread of this process: the load generator stays off CPU 0.
-	entries, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", os.Getpid()))
+	return setThreads(os.Getpid(), &set)
+}
+
+// setThreads sets the CPU set of every thread of one process.
+func setThreads(pid int, set *unix.CPUSet) error {
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
 	if err != nil {
 		return err
 	}
-	for _, e := range entries {
-		tid, _ := strconv.Atoi(e.Name())
-		_ = unix.SchedSetaffinity(tid, &set)
+	for _, t := range tasks {
+		tid, _ := strconv.Atoi(t.Name())
+		if err := unix.SchedSetaffinity(tid, set); err != nil && !errors.Is(err, unix.ESRCH) {
+			return err
+		}
 	}
 	return nil
 }

@@ -29,6 +29,16 @@ type keptRender struct {
 	html components.Prerendered
 }
 
+// rowsKey names rows shared by a read cache: the address of the first and
+// how many there are.
+type rowsKey[T any] struct {
+	first *T
+	n     int
+}
+
+// keyOfRows is the key of rows, which must not be empty.
+func keyOfRows[T any](rows []T) rowsKey[T] { return rowsKey[T]{first: &rows[0], n: len(rows)} }
+
 func newKeptRenders[K comparable](max int) *keptRenders[K] {
 	return &keptRenders[K]{max: max, m: make(map[K]keptRender)}
 }

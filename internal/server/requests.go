@@ -26,13 +26,6 @@ func requestHref(id int64) string { return "/arenden/" + strconv.FormatInt(id, 1
 
 // listRequests shows my cases, all submitted cases, or (IT-enheten) the
 // work queue, with filters carried in the URL.
-// requestRowsKey names a case list's rows kept rendered: the cache's
-// shared rows, by address.
-type requestRowsKey struct {
-	first *postgres.RequestRow
-	n     int
-}
-
 func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
@@ -108,7 +101,7 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) {
 	case len(page.Rows) > 0 && page.Shared:
 		// The viewer's cached page: its rows are kept rendered until the
 		// cases change (or the day, which moves the ages).
-		m.RowsHTML, err = s.requestRows.get(ctx, requestRowsKey{&page.Rows[0], len(page.Rows)}, page.Rows, func() templ.Component {
+		m.RowsHTML, err = s.requestRows.get(ctx, keyOfRows(page.Rows), page.Rows, func() templ.Component {
 			return pages.RequestListRows(listRows())
 		})
 		if err != nil {

@@ -60,9 +60,9 @@ type Server struct {
 	changes     *postgres.ChangeFeed
 	jobs        JobRetrier
 	compliance  *postgres.ComplianceService
-	systemRows  *keptRenders[systemRowsKey]
+	systemRows  *keptRenders[rowsKey[postgres.SystemRow]]
 	systemForms *keptRenders[systemFormKey]
-	requestRows *keptRenders[requestRowsKey]
+	requestRows *keptRenders[rowsKey[postgres.RequestRow]]
 }
 
 // NewServer returns the portal's HTTP handler with every route and middleware.
@@ -84,9 +84,9 @@ func NewServer(d Deps) http.Handler {
 		documents:   postgres.NewDocumentService(d.Pool, d.Enqueue, d.Config.AckGrace, d.Now),
 		evaluations: postgres.NewEvaluationService(d.Pool, d.Enqueue, d.Now),
 		tokens:      postgres.NewTokenService(d.Pool, d.Now),
-		systemRows:  newKeptRenders[systemRowsKey](800),
+		systemRows:  newKeptRenders[rowsKey[postgres.SystemRow]](800),
 		systemForms: newKeptRenders[systemFormKey](500),
-		requestRows: newKeptRenders[requestRowsKey](1000),
+		requestRows: newKeptRenders[rowsKey[postgres.RequestRow]](1000),
 		changes:     d.Changes,
 		jobs:        d.Jobs,
 		compliance:  postgres.NewComplianceService(d.Pool, d.Enqueue, d.Config.OfficialWebAddress, d.Now),

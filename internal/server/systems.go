@@ -40,13 +40,6 @@ func systemFilterFrom(r *http.Request) postgres.SystemFilter {
 	return f
 }
 
-// systemRowsKey names a register page's rows kept rendered: the cache's
-// shared rows, by address.
-type systemRowsKey struct {
-	first *postgres.SystemRow
-	n     int
-}
-
 // systemFormKey names the register's filter form kept rendered: the
 // cache's departments by address, the filter and the sort asked for.
 type systemFormKey struct {
@@ -117,7 +110,7 @@ func (s *Server) listSystems(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(page.Rows) > 0 && page.Shared {
-		m.RowsHTML, err = s.systemRows.get(r.Context(), systemRowsKey{&page.Rows[0], len(page.Rows)}, page.Rows, func() templ.Component {
+		m.RowsHTML, err = s.systemRows.get(r.Context(), keyOfRows(page.Rows), page.Rows, func() templ.Component {
 			rows := make([]pages.SystemListRow, 0, len(page.Rows))
 			for _, row := range page.Rows {
 				rows = append(rows, pages.SystemListRow{
