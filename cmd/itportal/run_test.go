@@ -254,16 +254,17 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	b := testkit.NewBrowser(t, p.URL)
 	b.SignIn("it-enheten", "/")
 
-	// Hold a lock on the table every signed-in request reads (the session;
-	// other reads may come from the read caches), so the request is still
-	// in flight when shutdown begins.
+	// Hold a lock on the register's table and ask for a search nobody has
+	// made before: sessions and the unsearched pages come from the caches
+	// kept per replica, but a new search always reads PostgreSQL, so the
+	// request is still in flight when shutdown begins.
 	ctx := context.Background()
 	lockTx, err := db.OwnerPool(t).Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = lockTx.Rollback(context.Background()) })
-	if _, err := lockTx.Exec(ctx, `LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE`); err != nil {
+	if _, err := lockTx.Exec(ctx, `LOCK TABLE systems IN ACCESS EXCLUSIVE MODE`); err != nil {
 		t.Fatal(err)
 	}
 	type result struct {
@@ -272,7 +273,7 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	}
 	slow := make(chan result, 1)
 	go func() {
-		slow <- result{status: b.Get("/").StatusCode}
+		slow <- result{status: b.Get("/system?q=" + url.QueryEscape("aldrig sökt förut")).StatusCode}
 	}()
 	waitForLockWait(t, db)
 
