@@ -44,6 +44,7 @@ func TestWorkerKilledMidBatch(t *testing.T) {
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
+	var logs []string
 	start := func(rate string) *exec.Cmd {
 		vars := serveEnv(t, db)
 		vars["ITPORTAL_SMTP_URL"] = sink.URL()
@@ -55,6 +56,12 @@ func TestWorkerKilledMidBatch(t *testing.T) {
 		for k, v := range vars {
 			cmd.Env = append(cmd.Env, k+"="+v)
 		}
+		logf, err := os.CreateTemp(t.TempDir(), "worker-*.log")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stdout, cmd.Stderr = logf, logf
+		logs = append(logs, logf.Name())
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -92,6 +99,19 @@ func TestWorkerKilledMidBatch(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
+			rows, _ := db.OwnerPool(t).Query(ctx, `SELECT id, state::text, attempt, COALESCE(errors::text, ''), metadata::text FROM river_job WHERE kind = 'notify' AND state <> 'completed' ORDER BY id`)
+			for rows.Next() {
+				var id int64
+				var st, errs, md string
+				var att int
+				_ = rows.Scan(&id, &st, &att, &errs, &md)
+				t.Logf("job %d %s attempt %d errors %s metadata %s", id, st, att, errs, md)
+			}
+			rows.Close()
+			for _, name := range logs {
+				b, _ := os.ReadFile(name)
+				t.Logf("log of a worker process:\n%s", b)
+			}
 			t.Fatalf("%d of %d jobs completed two minutes after the restart (%d mails)", done, n, len(sink.Mails()))
 		}
 		time.Sleep(200 * time.Millisecond)

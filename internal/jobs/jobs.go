@@ -5,6 +5,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -35,12 +36,23 @@ type NotifyWorker struct {
 
 // Work delivers the notification.
 func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[jobargs.Notify]) (err error) {
-	defer func() { err = w.Notices.Record(ctx, job.ID, job.Args.Assignments, err) }()
+	defer func() {
+		if _, paused := errors.AsType[*river.JobSnoozeError](err); !paused {
+			err = w.Notices.Record(ctx, job.ID, job.Args.Assignments, err)
+		}
+	}()
 	if w.Notifier == nil {
 		w.Log.Info("notification", "job_id", job.ID, "topic", job.Args.Topic, "object_type", job.Args.ObjectType, "object_id", job.Args.ObjectID)
 		return nil
 	}
-	if err := w.Notifier.Handle(ctx, job.ID, job.Args); err != nil {
+	err = w.Notifier.Handle(ctx, job.ID, job.Args)
+	if paused, ok := errors.AsType[*notify.Paused](err); ok {
+		// The mail rate leaves no room for the rest in this run: the job
+		// comes back when it does (a snooze is not a failed attempt).
+		w.Log.Info("notification batch paused for the mail rate", "job_id", job.ID, "sent", paused.Sent, "left", paused.Left, "after", paused.After)
+		return river.JobSnooze(paused.After)
+	}
+	if err != nil {
 		w.Log.Warn("notification not delivered; will retry", "job_id", job.ID, "topic", job.Args.Topic, "attempt", job.Attempt, "err", err)
 		return err
 	}
@@ -257,6 +269,7 @@ func insertOpts(a jobargs.Args) *river.InsertOpts {
 // Enqueuer returns a function that inserts jobs in a caller's transaction.
 func Enqueuer(c *Client) postgres.Enqueuer {
 	return func(ctx context.Context, tx pgx.Tx, args ...jobargs.Args) error {
+		args = jobargs.Pack(args)
 		if len(args) == 1 {
 			_, err := c.InsertTx(ctx, tx, args[0], insertOpts(args[0]))
 			return err

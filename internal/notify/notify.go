@@ -139,6 +139,15 @@ func (n *Notifier) person(ctx context.Context, id int64) (Recipient, error) {
 	return x, err
 }
 
+// persons returns those of the people who are still active, in id order.
+func (n *Notifier) persons(ctx context.Context, ids []int64) ([]Recipient, error) {
+	rows, err := n.pool.Query(ctx, `SELECT id, name, COALESCE(email, '') FROM people WHERE id = ANY($1) AND active ORDER BY id`, ids)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, scanRecipient)
+}
+
 // itUnit is IT-enheten: its shared address when configured, else its members.
 func (n *Notifier) itUnit(ctx context.Context) ([]Recipient, error) {
 	members, err := n.people(ctx, "it_unit")
@@ -263,14 +272,11 @@ func (n *Notifier) Compose(ctx context.Context, a jobargs.Notify) ([]Message, er
 		if err != nil {
 			return nil, err
 		}
-		r, err := n.person(ctx, a.PersonID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, nil
-		}
+		rs, err := n.persons(ctx, a.People())
 		if err != nil {
 			return nil, err
 		}
-		add([]Recipient{r}, fmt.Sprintf("Att kvittera: %s, version %d", title, number), n.link("/styrdokument/"+slug+"/kvittera"),
+		add(rs, fmt.Sprintf("Att kvittera: %s, version %d", title, number), n.link("/styrdokument/"+slug+"/kvittera"),
 			fmt.Sprintf("%s har en ny version (%d) som du behöver läsa och kvittera.", title, number))
 	case a.Topic == "document.manager_digest":
 		r, err := n.person(ctx, a.PersonID)
@@ -307,41 +313,97 @@ func (n *Notifier) Compose(ctx context.Context, a jobargs.Notify) ([]Message, er
 			"seq="+strconv.FormatInt(seq, 10)+" hash="+hex.EncodeToString(hash),
 			"Kontroll: itportal audit verify --anchors <fil med detta meddelande>")
 	case a.Topic == "document.reminder":
-		r, err := n.person(ctx, a.PersonID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, nil
-		}
+		rs, err := n.persons(ctx, a.People())
 		if err != nil {
 			return nil, err
 		}
-		add([]Recipient{r}, "Påminnelse: styrdokument att kvittera", n.link("/min-sida"),
+		add(rs, "Påminnelse: styrdokument att kvittera", n.link("/min-sida"),
 			"Du har styrdokument som du ännu inte har kvitterat. Du ser dem på Min sida.")
 	}
 	return out, nil
 }
 
-// Deliver records each person's notification and sends each mail once per
-// job and recipient (see the package comment for the one window).
+// Paused is returned by Deliver when the mail rate leaves no room for the
+// rest of a job's mails in this run: those sent are recorded, and the job
+// should run again After (the worker snoozes it).
+type Paused struct {
+	Sent, Left int
+	After      time.Duration
+}
+
+func (p *Paused) Error() string {
+	return fmt.Sprintf("mail rate: %d sent, %d left, again in %s", p.Sent, p.Left, p.After)
+}
+
+// Deliver records each person's notification (Händelser) and sends each
+// mail once per job and recipient (see the package comment for the one
+// window). Mails wait for the rate limit; a job with more than fits in
+// half of its time (ctx's deadline), at the rate or because the server is
+// slow, returns *Paused with what it has sent.
 func (n *Notifier) Deliver(ctx context.Context, jobID int64, msgs []Message) error {
-	for _, m := range msgs {
-		key := strconv.FormatInt(jobID, 10) + ":" + strings.ToLower(m.To.Email)
-		// One round trip: the person's Händelser row (once per job), and
-		// whether this mail was already handed to the server.
-		var sent bool
-		if err := n.pool.QueryRow(ctx, `
-			WITH told AS (
-				INSERT INTO notifications (person_id, job_id, subject, link)
-				SELECT $1, $2, $3, $4 WHERE $1::bigint <> 0
-				ON CONFLICT (job_id, person_id) DO NOTHING)
-			SELECT EXISTS (SELECT 1 FROM mail_log WHERE idempotency_key = $5)`,
-			m.To.PersonID, jobID, m.Subject, m.Link, key).Scan(&sent); err != nil {
-			return fmt.Errorf("record notification: %w", err)
+	keys := make([]string, len(msgs))
+	var ids []int64
+	var subjects, links []string
+	for i, m := range msgs {
+		keys[i] = strconv.FormatInt(jobID, 10) + ":" + strings.ToLower(m.To.Email)
+		if m.To.PersonID != 0 {
+			ids = append(ids, m.To.PersonID)
+			subjects = append(subjects, m.Subject)
+			links = append(links, m.Link)
 		}
-		if m.To.Email == "" || sent {
+	}
+	// One round trip for the whole job: everyone's Händelser row (once per
+	// job and person), and which mails were already handed to the server.
+	rows, err := n.pool.Query(ctx, `
+		WITH told AS (
+			INSERT INTO notifications (person_id, job_id, subject, link)
+			SELECT t.id, $2, t.subject, t.link FROM unnest($1::bigint[], $3::text[], $4::text[]) AS t(id, subject, link)
+			ON CONFLICT (job_id, person_id) DO NOTHING)
+		SELECT idempotency_key FROM mail_log WHERE idempotency_key = ANY($5)`, ids, jobID, subjects, links, keys)
+	if err != nil {
+		return fmt.Errorf("record notifications: %w", err)
+	}
+	done, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("record notifications: %w", err)
+	}
+	sent := make(map[string]bool, len(done))
+	for _, k := range done {
+		sent[k] = true
+	}
+	stop := time.Time{}
+	if dl, ok := ctx.Deadline(); ok {
+		stop = time.Now().Add(time.Until(dl) / 2)
+	}
+	sentNow := 0
+	for i, m := range msgs {
+		if m.To.Email == "" || sent[keys[i]] {
 			continue
 		}
-		if err := n.limiter.Wait(ctx); err != nil {
-			return err
+		// Past half of the job's time (the rate, or a slow server): stop
+		// here and come back for the rest when the rate allows. Waiting for
+		// the rate is not a failure, so it never costs an attempt.
+		r := n.limiter.Reserve()
+		wait := r.Delay()
+		if !stop.IsZero() && time.Now().Add(wait).After(stop) {
+			r.Cancel()
+			left := 0
+			for j := i; j < len(msgs); j++ {
+				if msgs[j].To.Email != "" && !sent[keys[j]] {
+					left++
+				}
+			}
+			return &Paused{Sent: sentNow, Left: left, After: wait}
+		}
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				r.Cancel()
+				return ctx.Err()
+			}
 		}
 		text, html, err := Render(m)
 		if err != nil {
@@ -350,10 +412,16 @@ func (n *Notifier) Deliver(ctx context.Context, jobID int64, msgs []Message) err
 		if err := n.sender.Send(ctx, m, text, html); err != nil {
 			return fmt.Errorf("send mail: %w", err)
 		}
-		if _, err := n.pool.Exec(ctx, `INSERT INTO mail_log (idempotency_key, job_id, recipient, subject) VALUES ($1, $2, $3, $4)
-			ON CONFLICT DO NOTHING`, key, jobID, m.To.Email, m.Subject); err != nil {
+		// The mail is out: record it even if the job's time ran out while
+		// it was sent, so a retry does not send it again.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		_, err = n.pool.Exec(rctx, `INSERT INTO mail_log (idempotency_key, job_id, recipient, subject) VALUES ($1, $2, $3, $4)
+			ON CONFLICT DO NOTHING`, keys[i], jobID, m.To.Email, m.Subject)
+		cancel()
+		if err != nil {
 			return fmt.Errorf("record mail: %w", err)
 		}
+		sentNow++
 	}
 	return nil
 }

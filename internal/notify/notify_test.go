@@ -2,9 +2,6 @@ package notify_test
 
 import (
 	"bytes"
-	"itportal/internal/auditchain"
-	"itportal/internal/postgres"
-
 	"context"
 	"fmt"
 	"log/slog"
@@ -14,10 +11,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"itportal/internal/auditchain"
 	"itportal/internal/config"
 	"itportal/internal/jobs"
 	"itportal/internal/jobs/jobargs"
 	"itportal/internal/notify"
+	"itportal/internal/portal"
+	"itportal/internal/postgres"
 	"itportal/internal/testkit"
 )
 
@@ -339,4 +341,207 @@ func TestMailConnectionsAreReused(t *testing.T) {
 	if got, conns := len(f.sink.Mails()), f.sink.Connections(); got != 12 || conns != 2 {
 		t.Fatalf("%d mails over %d connections, want 12 over 2", got, conns)
 	}
+}
+
+// publishFor adds n staff with addresses and a published version of a
+// document they must acknowledge; it returns the people and the version.
+func publishFor(t *testing.T, f *fixture, n int) ([]int64, int64) {
+	t.Helper()
+	ctx := context.Background()
+	owner := f.db.OwnerPool(t)
+	rows, err := owner.Query(ctx, `INSERT INTO people (name, email) SELECT 'Anställd ' || g, 'anstalld' || g || '@example.lillaedet.se' FROM generate_series(1, $1::int) g RETURNING id`, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var version int64
+	if err := owner.QueryRow(ctx, `
+		WITH d AS (INSERT INTO documents (slug, title, kind, fixed_by, must_acknowledge) VALUES ('regler', 'Regler för IT-säkerhet', 'regler', 'it_chef', true) RETURNING id)
+		INSERT INTO document_versions (document_id, number, markdown, html, sha256, effective_date, published_at)
+		SELECT d.id, 2, 'x', '<p>x</p>', repeat('a', 64), current_date, now() FROM d RETURNING id`).Scan(&version); err != nil {
+		t.Fatal(err)
+	}
+	return ids, version
+}
+
+// enqueue inserts the jobs as the services do, in one committed transaction.
+func enqueue(t *testing.T, f *fixture, args []jobargs.Args) {
+	t.Helper()
+	ctx := context.Background()
+	pool := f.db.Pool(t)
+	inserter, err := jobs.NewClient(pool, slog.New(slog.DiscardHandler), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := jobs.Enqueuer(inserter)(ctx, tx, args...); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// runWorkers starts a worker client until the test ends.
+func runWorkers(t *testing.T, f *fixture, n *notify.Notifier, opts jobs.Options) {
+	t.Helper()
+	opts.Notifier = n
+	c, err := jobs.NewClient(f.db.Pool(t), slog.New(slog.DiscardHandler), true, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Stop(context.Background()) })
+}
+
+// waitCompleted waits until every notification job has completed.
+func waitCompleted(t *testing.T, f *fixture, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		var open int
+		if err := f.db.OwnerPool(t).QueryRow(context.Background(), `SELECT count(*) FROM river_job WHERE kind = 'notify' AND state <> 'completed'`).Scan(&open); err != nil {
+			t.Fatal(err)
+		}
+		if open == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d notification jobs not completed after %s (%d mails)", open, within, len(f.sink.Mails()))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// mailsPerRecipient counts the mails each address received.
+func mailsPerRecipient(f *fixture) map[string]int {
+	got := map[string]int{}
+	for _, m := range f.sink.Mails() {
+		for _, to := range m.To {
+			got[to]++
+		}
+	}
+	return got
+}
+
+// TestLargeAudienceSentInBatches: a new version for 120 staff is three jobs
+// (50, 50, 20), not 120; everyone gets their own mail with the version's
+// link exactly once and a Händelser row; people who left are skipped.
+func TestLargeAudienceSentInBatches(t *testing.T) {
+	t.Parallel()
+	f := setup(t, "Treserva")
+	ctx := context.Background()
+	staff, version := publishFor(t, f, 120)
+	if _, err := f.db.OwnerPool(t).Exec(ctx, `UPDATE people SET active = false WHERE id = $1`, staff[7]); err != nil {
+		t.Fatal(err)
+	}
+	var args []jobargs.Args
+	for _, id := range staff {
+		args = append(args, jobargs.Notify{Topic: "document.acknowledge", ObjectType: "document_version", ObjectID: fmt.Sprint(version), PersonID: id})
+	}
+	// A job that is not one person's (a role change) is kept as it is.
+	args = append(args, jobargs.Notify{Topic: "system.role_changed", ObjectType: "system", ObjectID: fmt.Sprint(f.systemID)})
+	enqueue(t, f, args)
+	rows, err := f.db.OwnerPool(t).Query(ctx, `SELECT COALESCE(jsonb_array_length(args->'person_ids'), 0) FROM river_job WHERE kind = 'notify' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sizes, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(sizes, []int{50, 50, 20, 0}) {
+		t.Fatalf("jobs by people told: %v, want [50 50 20 0]", sizes)
+	}
+	runWorkers(t, f, f.n, jobs.Options{})
+	waitCompleted(t, f, time.Minute)
+	got := mailsPerRecipient(f)
+	for i := range 120 {
+		addr := fmt.Sprintf("anstalld%d@example.lillaedet.se", i+1)
+		want := 1
+		if i == 7 {
+			want = 0 // no longer employed
+		}
+		if got[addr] != want {
+			t.Errorf("%s got %d mails, want %d", addr, got[addr], want)
+		}
+	}
+	for _, m := range f.sink.Mails() {
+		if strings.Contains(m.To[0], "anstalld") && !strings.Contains(m.Data, "/styrdokument/regler/kvittera") {
+			t.Fatalf("mail without the link to acknowledge:\n%s", m.Data)
+		}
+	}
+	var told int
+	if err := f.db.OwnerPool(t).QueryRow(ctx, `SELECT count(*) FROM notifications WHERE subject = 'Att kvittera: Regler för IT-säkerhet, version 2'`).Scan(&told); err != nil {
+		t.Fatal(err)
+	}
+	if told != 119 {
+		t.Errorf("%d Händelser rows, want 119", told)
+	}
+}
+
+// TestBatchDrainsAtTheMailRate: a batch larger than the mail rate allows in
+// one run of its job sends what fits, is put back (a snooze, not a failed
+// attempt) and goes on from where it stopped: every mail once, no error
+// recorded, and /admin/jobb's count of what is left goes down meanwhile.
+func TestBatchDrainsAtTheMailRate(t *testing.T) {
+	t.Parallel()
+	f := setup(t, "Treserva")
+	ctx := context.Background()
+	staff, version := publishFor(t, f, 12)
+	var args []jobargs.Args
+	for _, id := range staff {
+		args = append(args, jobargs.Notify{Topic: "document.acknowledge", ObjectType: "document_version", ObjectID: fmt.Sprint(version), PersonID: id})
+	}
+	enqueue(t, f, args)
+	smtpURL, _ := url.Parse(f.sink.URL())
+	// Four mails a second, and two seconds per run of a job (half the
+	// rescue time): each run sends what fits in one second.
+	slow := notify.New(f.db.Pool(t), nil, config.Mail{SMTPURL: smtpURL, From: "it-portalen@lillaedet.se", PerMinute: 240})
+	runWorkers(t, f, slow, jobs.Options{RescueAfter: 4 * time.Second})
+	adminActor := &portal.Actor{PersonID: f.it, Roles: []portal.Role{portal.RoleAdmin}}
+	var backlogs []int
+	deadline := time.Now().Add(time.Minute)
+	for {
+		st, err := postgres.JobStatusOf(ctx, f.db.Pool(t), adminActor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Backlog == 0 {
+			break
+		}
+		if len(backlogs) == 0 || backlogs[len(backlogs)-1] != st.Backlog {
+			backlogs = append(backlogs, st.Backlog)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("backlog %v after a minute", backlogs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	waitCompleted(t, f, 10*time.Second)
+	got := mailsPerRecipient(f)
+	for i := range 12 {
+		if addr := fmt.Sprintf("anstalld%d@example.lillaedet.se", i+1); got[addr] != 1 {
+			t.Errorf("%s got %d mails, want 1", addr, got[addr])
+		}
+	}
+	var snoozes, attempt, errs int
+	if err := f.db.OwnerPool(t).QueryRow(ctx, `SELECT COALESCE((metadata->>'snoozes')::int, 0), attempt, COALESCE(cardinality(errors), 0) FROM river_job WHERE kind = 'notify'`).Scan(&snoozes, &attempt, &errs); err != nil {
+		t.Fatal(err)
+	}
+	if snoozes == 0 || errs != 0 {
+		t.Errorf("the batch was put back %d times with %d errors (attempt %d); want at least once and none", snoozes, errs, attempt)
+	}
+	if len(backlogs) < 3 || backlogs[0] > 12 || !slices.IsSortedFunc(backlogs, func(a, b int) int { return b - a }) {
+		t.Errorf("backlog seen on /admin/jobb: %v, want it to go down from at most 12", backlogs)
+	}
+	t.Logf("backlog %v, put back %d times", backlogs, snoozes)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -182,8 +183,9 @@ func TestAcknowledgementsAreExactAndAppendOnly(t *testing.T) {
 }
 
 // TestPublishNotifiesTheAudienceInOneBatch: publishing a version that must
-// be acknowledged enqueues one job per active person in the audience, in
-// the publishing transaction; an editorial version enqueues none.
+// be acknowledged enqueues a notification for each active person in the
+// audience, in the publishing transaction, packed in jobs of 50; an
+// editorial version enqueues none.
 func TestPublishNotifiesTheAudienceInOneBatch(t *testing.T) {
 	t.Parallel()
 	f := newDocs(t, 1000)
@@ -192,19 +194,21 @@ func TestPublishNotifiesTheAudienceInOneBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.document(t, rules(), "# Regler")
-	jobsFor := func() int {
-		var n int
-		if err := f.db.OwnerPool(t).QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'notify' AND args->>'topic' = 'document.acknowledge'`).Scan(&n); err != nil {
+	told := func() (jobs, people, distinct int, left bool) {
+		if err := f.db.OwnerPool(t).QueryRow(ctx, `
+			SELECT count(DISTINCT j.id), count(*), count(DISTINCT p.id), COALESCE(bool_or(p.id = $1), false)
+			FROM river_job j, jsonb_array_elements_text(j.args->'person_ids') AS p(id)
+			WHERE j.kind = 'notify' AND j.args->>'topic' = 'document.acknowledge'`, strconv.FormatInt(f.staff[5].PersonID, 10)).Scan(&jobs, &people, &distinct, &left); err != nil {
 			t.Fatal(err)
 		}
-		return n
+		return
 	}
-	if n := jobsFor(); n != 999 {
-		t.Fatalf("%d notification jobs for 999 active staff", n)
+	if jobs, people, distinct, left := told(); jobs != 20 || people != 999 || distinct != 999 || left {
+		t.Fatalf("%d jobs telling %d people (%d distinct, the inactive one among them: %v); want 20 jobs for 999 active staff", jobs, people, distinct, left)
 	}
 	f.version(t, "regler", "# Regler\n\nRättat stavfel.", false)
-	if n := jobsFor(); n != 999 {
-		t.Fatalf("an editorial version notified: %d jobs", n)
+	if jobs, people, _, _ := told(); jobs != 20 || people != 999 {
+		t.Fatalf("an editorial version notified: %d jobs telling %d people", jobs, people)
 	}
 }
 

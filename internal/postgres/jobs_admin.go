@@ -15,7 +15,7 @@ import (
 type JobStatus struct {
 	Counts  []StateCount
 	Failed  []FailedJob
-	Backlog int // notification jobs waiting or retrying
+	Backlog int // notifications waiting or retrying (a batch job counts its people not yet mailed)
 }
 
 // StateCount is the number of jobs in a state.
@@ -52,7 +52,13 @@ func JobStatusOf(ctx context.Context, pool *pgxpool.Pool, actor *portal.Actor) (
 	}); err != nil {
 		return st, translate(err)
 	}
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'notify' AND state IN ('available', 'scheduled', 'retryable', 'running')`).Scan(&st.Backlog); err != nil {
+	// A batch job (args person_ids) tells many people: what it has left is
+	// its people less the mails it has sent.
+	if err := pool.QueryRow(ctx, `
+		SELECT COALESCE(sum(CASE WHEN j.args ? 'person_ids'
+			THEN GREATEST(jsonb_array_length(j.args->'person_ids') - (SELECT count(*) FROM mail_log m WHERE m.job_id = j.id), 0)
+			ELSE 1 END), 0)
+		FROM river_job j WHERE j.kind = 'notify' AND j.state IN ('available', 'scheduled', 'retryable', 'running')`).Scan(&st.Backlog); err != nil {
 		return st, translate(err)
 	}
 	rows, err = pool.Query(ctx, `

@@ -28,8 +28,21 @@ func TestAdminJobsShowsAndRetriesFailures(t *testing.T) {
 	if _, err := h.Owner.Exec(ctx, `INSERT INTO river_job (args, kind, max_attempts, state, queue, priority) SELECT '{"topic":"x"}', 'notify', 25, 'available', 'default', 1 FROM generate_series(1, 95)`); err != nil {
 		t.Fatal(err)
 	}
+	// A batch for 40 people, paused for the rate after 15 mails: 25 left.
+	var batch int64
+	if err := h.Owner.QueryRow(ctx, `
+		INSERT INTO river_job (args, kind, max_attempts, state, queue, priority, scheduled_at)
+		VALUES (jsonb_build_object('topic', 'document.acknowledge', 'person_ids', (SELECT jsonb_agg(g) FROM generate_series(1, 40) g)),
+			'notify', 25, 'scheduled', 'notify', 1, now() + interval '1 minute')
+		RETURNING id`).Scan(&batch); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Owner.Exec(ctx, `INSERT INTO mail_log (idempotency_key, job_id, recipient, subject)
+		SELECT $1::bigint || ':a' || g || '@example.lillaedet.se', $1::bigint, 'a' || g || '@example.lillaedet.se', 'Att kvittera' FROM generate_series(1, 15) g`, batch); err != nil {
+		t.Fatal(err)
+	}
 	page = adm.Get("/admin/jobb")
-	if !strings.Contains(page.Body, "95 aviseringar väntar") || !strings.Contains(page.Body, "minst 4 minuter") {
+	if !strings.Contains(page.Body, "120 aviseringar väntar") || !strings.Contains(page.Body, "minst 4 minuter") {
 		t.Errorf("backlog not shown against the rate:\n%s", page.Body)
 	}
 	if page.StatusCode != 200 || !strings.Contains(page.Body, "451 try again later") || !strings.Contains(page.Body, "Gav upp") {
