@@ -57,6 +57,20 @@ func main() {
 		}
 		return
 	}
+	if len(os.Args) > 2 && os.Args[1] == "burn" {
+		if err := serveBurn(os.Args[2]); err != nil {
+			fmt.Fprintln(os.Stderr, "burn:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "sink" {
+		if err := serveSink(); err != nil {
+			fmt.Fprintln(os.Stderr, "sink:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	duration := flag.Duration("duration", 10*time.Second, "measuring time per page")
 	clients := flag.Int("clients", 32, "concurrent clients")
 	staff := flag.Int("staff", 10000, "staff to seed")
@@ -66,6 +80,15 @@ func main() {
 	flag.StringVar(&onlyPages, "only", "", "measure only the pages whose name contains this text (and the reference)")
 	flag.StringVar(&explainTerm, "explain", "", "seed, print the query plans of the register searching for this term (- for the first page) and stop")
 	flag.Parse()
+	if onlyPages == "scheduler control" { // needs no portal: quick to repeat
+		line, err := measureScheduler()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		fmt.Println(line)
+		return
+	}
 	if err := run(*duration, *clients, *staff, *systems, *update); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -195,6 +218,7 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 	if err != nil {
 		return err
 	}
+	defer mailSink.stop()
 	bin := filepath.Join(dir, "itportal")
 	fmt.Fprintln(os.Stderr, "building itportal...")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/itportal")
@@ -214,14 +238,33 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 	)
 	portalLog, _ := os.Create(filepath.Join(dir, "portal.log"))
 	portal.Stdout, portal.Stderr = portalLog, portalLog
+	var worker *exec.Cmd
+	if mode := os.Getenv("BENCH_WORKERS_APART"); mode != "" {
+		env := slices.Clone(portal.Env)
+		portal.Env = append(portal.Env, "ITPORTAL_WORKERS=false")
+		worker = exec.Command(bin, "serve")
+		if mode == "idle" {
+			worker = exec.Command("chrt", "--idle", "0", bin, "serve")
+		}
+		worker.Env = append(env, "ITPORTAL_LISTEN="+freeAddr(), "ITPORTAL_AUTO_MIGRATE=false")
+		worker.Stdout, worker.Stderr = portalLog, portalLog
+	}
 	if err := portal.Start(); err != nil {
 		return err
 	}
 	defer stopProcess(portal)
+	if worker != nil {
+		time.Sleep(2 * time.Second)
+		if err := worker.Start(); err != nil {
+			return err
+		}
+		defer stopProcess(worker)
+	}
 	self, _ := os.Executable()
 	ref := exec.Command(self, "reference")
 	ref.Env = append(os.Environ(), "BENCH_DSN="+appURL, "BENCH_ADDR="+refAddr)
 	ref.Stderr = os.Stderr
+	ref.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := ref.Start(); err != nil {
 		return err
 	}
@@ -237,7 +280,7 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 	pinned := false
 	if runtime.NumCPU() >= 2 {
 		pgPID, _ := cluster.PostmasterPID()
-		pinned = pin(0, portal.Process.Pid, ref.Process.Pid, pgPID) == nil && pinSelf() == nil
+		pinned = pin(0, portal.Process.Pid, ref.Process.Pid, pgPID) == nil && pinSelf(mailSink.cmd.Process.Pid) == nil
 	}
 
 	fmt.Fprintln(os.Stderr, "signing in", clients, "sessions...")
@@ -326,10 +369,14 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 				return nil
 			}
 			pgPID, _ := cluster.PostmasterPID()
-			if oneCore {
-				return pin(0, portal.Process.Pid, pgPID)
+			pids := []int{portal.Process.Pid, pgPID}
+			if worker != nil {
+				pids = append(pids, worker.Process.Pid)
 			}
-			return unpin(portal.Process.Pid, pgPID)
+			if oneCore {
+				return pin(0, pids...)
+			}
+			return unpin(pids...)
 		}
 		line, err := measureMail(ctx, appURL, mailSink, target{name: "start page during the mail run", path: "http://" + portalAddr + "/"}, sessions, duration, portal.Process.Pid, place)
 		if err != nil {
@@ -341,6 +388,13 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 		line, err := measureAuditVerify(ctx, bin, appURL)
 		if err != nil {
 			return fmt.Errorf("audit: %w", err)
+		}
+		table += line
+	}
+	if onlyPages == "" || strings.Contains("scheduler control", onlyPages) {
+		line, err := measureScheduler()
+		if err != nil {
+			return fmt.Errorf("scheduler control: %w", err)
 		}
 		table += line
 	}
@@ -410,6 +464,8 @@ func measureMail(ctx context.Context, appURL string, s *sink, tg target, clients
 	if err != nil {
 		return "", err
 	}
+	// One reminder per person, as the periodic job enqueues them; the
+	// enqueuer packs them into jobs of jobargs.NotifyBatch people.
 	var batch []jobargs.Args
 	for _, id := range ids {
 		batch = append(batch, jobargs.Notify{Topic: "document.reminder", ObjectType: "person", ObjectID: strconv.FormatInt(id, 10), PersonID: id})
@@ -483,8 +539,8 @@ func measureMail(ctx context.Context, appURL string, s *sink, tg target, clients
 	if err := place(true); err != nil {
 		return "", err
 	}
-	fmt.Fprintf(&b, "\n%d notification mails (one job each, rate limit lifted) to a local SMTP sink, three times, with the start page under load "+
-		"(p99 idle right before, and during the whole run); \"one core\": the portal and PostgreSQL pinned to CPU 0:\n\n", len(ids))
+	fmt.Fprintf(&b, "\n%d notification mails (jobs of %d people, rate limit lifted) to a local SMTP sink, three times, with the start page under load "+
+		"(p99 idle right before, and during the whole run); \"one core\": the portal and PostgreSQL pinned to CPU 0; the SMTP sink is a process of its own:\n\n", len(ids), jobargs.NotifyBatch)
 	b.WriteString("| web load | mails delivered in | mails/s | idle p99 | p99 during the run | change | resident memory idle → most during |\n|---|---|---|---|---|---|---|\n")
 	for _, r := range runs {
 		fmt.Fprintf(&b, "| %s | %.1f s | %.0f | %.2f ms | %.2f ms | %+.0f %% | %.0f → %.0f MB |\n", r.name, r.took.Seconds(),
@@ -861,13 +917,19 @@ func setAffinity(set *unix.CPUSet, pids ...int) error {
 	return nil
 }
 
-func pinSelf() error {
+// pinSelf keeps the load generator (every thread of this process) and the
+// other given processes (the SMTP sink) off CPU 0.
+func pinSelf(others ...int) error {
 	var set unix.CPUSet
 	for i := 1; i < runtime.NumCPU(); i++ {
 		set.Set(i)
 	}
-	// Every thread of this process: the load generator stays off CPU 0.
-	return setThreads(os.Getpid(), &set)
+	for _, pid := range append([]int{os.Getpid()}, others...) {
+		if err := setThreads(pid, &set); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // setThreads sets the CPU set of every thread of one process.
