@@ -80,7 +80,7 @@ func main() {
 	flag.StringVar(&onlyPages, "only", "", "measure only the pages whose name contains this text (and the reference)")
 	flag.StringVar(&explainTerm, "explain", "", "seed, print the query plans of the register searching for this term (- for the first page) and stop")
 	flag.Parse()
-	if onlyPages == "scheduler control" { // needs no portal: quick to repeat
+	if onlyPages == "scheduler control" { // needs no portal, and is not part of the full run
 		line, err := measureScheduler()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
@@ -388,13 +388,6 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 		line, err := measureAuditVerify(ctx, bin, appURL)
 		if err != nil {
 			return fmt.Errorf("audit: %w", err)
-		}
-		table += line
-	}
-	if onlyPages == "" || strings.Contains("scheduler control", onlyPages) {
-		line, err := measureScheduler()
-		if err != nil {
-			return fmt.Errorf("scheduler control: %w", err)
 		}
 		table += line
 	}
