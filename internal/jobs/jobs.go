@@ -47,9 +47,10 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[jobargs.Notify])
 	}
 	err = w.Notifier.Handle(ctx, job.ID, job.Args)
 	if paused, ok := errors.AsType[*notify.Paused](err); ok {
-		// The mail rate leaves no room for the rest in this run: the job
-		// comes back when it does (a snooze is not a failed attempt).
-		w.Log.Info("notification batch paused for the mail rate", "job_id", job.ID, "sent", paused.Sent, "left", paused.Left, "after", paused.After)
+		// The mail rate (or a slow server) leaves no room for the rest in
+		// this run: the job comes back for it (a snooze is not a failed
+		// attempt).
+		w.Log.Info("notification job paused; the rest later", "job_id", job.ID, "sent", paused.Sent, "left", paused.Left, "after", paused.After)
 		return river.JobSnooze(paused.After)
 	}
 	if err != nil {
