@@ -76,12 +76,18 @@ func TestSessionCacheFollowsOtherReplicas(t *testing.T) {
 		return string(data)
 	}
 	hour := time.Now().Add(time.Hour)
-	if err := a.CommitCtx(ctx, "tok", []byte("signed in"), hour); err != nil {
-		t.Fatal(err)
+	// signIn writes a session through a and reads it through b, which
+	// then keeps it.
+	signIn := func(token, data string, expiry time.Time) {
+		t.Helper()
+		if err := a.CommitCtx(ctx, token, []byte(data), expiry); err != nil {
+			t.Fatal(err)
+		}
+		if got := find(b, token); got != data {
+			t.Fatalf("replica b: %q, want %q", got, data)
+		}
 	}
-	if got := find(b, "tok"); got != "signed in" {
-		t.Fatalf("replica b: %q", got)
-	}
+	signIn("tok", "signed in", hour)
 	// Kept: a write that sends no notification is not seen by b, which
 	// proves b no longer asks the database.
 	silently := func(sql string) {
@@ -126,34 +132,19 @@ func TestSessionCacheFollowsOtherReplicas(t *testing.T) {
 	waitFor(t, "b to see the sign-out", func() bool { return find(b, "tok") == "(none)" })
 
 	// Every session ended at once (TRUNCATE, as an operator might).
-	if err := a.CommitCtx(ctx, "tok2", []byte("two"), hour); err != nil {
-		t.Fatal(err)
-	}
-	if got := find(b, "tok2"); got != "two" {
-		t.Fatalf("replica b: %q", got)
-	}
+	signIn("tok2", "two", hour)
 	if _, err := su.Exec(ctx, `TRUNCATE sessions`); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "b to see the truncate", func() bool { return find(b, "tok2") == "(none)" })
 
 	// A session past its expiry is not served from the cache either.
-	if err := a.CommitCtx(ctx, "short", []byte("short"), time.Now().Add(300*time.Millisecond)); err != nil {
-		t.Fatal(err)
-	}
-	if got := find(b, "short"); got != "short" {
-		t.Fatalf("replica b: %q", got)
-	}
+	signIn("short", "short", time.Now().Add(300*time.Millisecond))
 	waitFor(t, "the short session to lapse on b", func() bool { return find(b, "short") == "(none)" })
 
 	// b's feed loses its connection: nothing is served from what b kept,
 	// even a change that sends no notification is seen at once.
-	if err := a.CommitCtx(ctx, "tok3", []byte("three"), hour); err != nil {
-		t.Fatal(err)
-	}
-	if got := find(b, "tok3"); got != "three" {
-		t.Fatalf("replica b: %q", got)
-	}
+	signIn("tok3", "three", hour)
 	if _, err := su.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN `+postgres.ChangeChannel+`%'`); err != nil {
 		t.Fatal(err)
 	}
