@@ -69,7 +69,17 @@ type Portal struct {
 	Clock *Clock
 	Cfg   config.Config
 	// Changes is the portal's change feed (its read caches follow it).
-	Changes *postgres.ChangeFeed
+	Changes  *postgres.ChangeFeed
+	stopFeed func()
+}
+
+// StopChanges ends the change feed's listening connection, as a PostgreSQL
+// restart or fail-over does: from then on nothing is cached.
+func (p *Portal) StopChanges() {
+	p.stopFeed()
+	if p.Changes.Live() {
+		p.t.Fatal("the change feed is still live")
+	}
 }
 
 // Start runs a portal on a fresh database with the test personas (and the
@@ -125,7 +135,8 @@ func Start(t testing.TB, tweak ...func(map[string]string)) *Portal {
 	feedCtx, stopFeed := context.WithCancel(context.Background())
 	feedDone := make(chan struct{})
 	go func() { defer close(feedDone); p.Changes.Run(feedCtx) }()
-	t.Cleanup(func() { stopFeed(); <-feedDone })
+	p.stopFeed = func() { stopFeed(); <-feedDone }
+	t.Cleanup(p.stopFeed)
 	p.Srv.Config.Handler = server.NewServer(server.Deps{
 		Logger: log, Config: cfg, Pool: p.Pool, Assets: assets,
 		OIDC: auth.NewOIDC(cfg.OIDC, cfg.BaseURL, log), Sessions: sessions, Enqueue: jobs.Enqueuer(river),

@@ -109,16 +109,17 @@ func (s *Server) listSystems(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	rows := make([]pages.SystemListRow, 0, len(page.Rows))
+	for _, row := range page.Rows {
+		rows = append(rows, pages.SystemListRow{
+			Href: systemHref(row.ID), Name: row.Name, Owner: row.Owner, Administrator: row.Administrator,
+			AdminMissing: (row.Administrator == "" || !row.AdminActive) && row.Lifecycle != string(portal.LifecycleDecommission),
+			Operations:   row.Operations, Lifecycle: portal.LabelOf(portal.Lifecycles, row.Lifecycle),
+		})
+	}
+	m.Rows = rows
 	if len(page.Rows) > 0 && page.Shared {
 		m.RowsHTML, err = s.systemRows.get(r.Context(), keyOfRows(page.Rows), page.Rows, func() templ.Component {
-			rows := make([]pages.SystemListRow, 0, len(page.Rows))
-			for _, row := range page.Rows {
-				rows = append(rows, pages.SystemListRow{
-					Href: systemHref(row.ID), Name: row.Name, Owner: row.Owner, Administrator: row.Administrator,
-					AdminMissing: (row.Administrator == "" || !row.AdminActive) && row.Lifecycle != string(portal.LifecycleDecommission),
-					Operations:   row.Operations, Lifecycle: portal.LabelOf(portal.Lifecycles, row.Lifecycle),
-				})
-			}
 			return pages.SystemListRows(rows)
 		})
 		if err != nil {

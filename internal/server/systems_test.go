@@ -239,3 +239,26 @@ func assertNoFormula(t *testing.T, where string, rows [][]string) {
 		}
 	}
 }
+
+// TestRegisterShowsItsRowsWithoutCaches: every register page shows the
+// systems it counts, also when no cache answers (the change feed's
+// connection lost, as after a PostgreSQL restart).
+func TestRegisterShowsItsRowsWithoutCaches(t *testing.T) {
+	t.Parallel()
+	h := newPortal(t)
+	if _, err := h.Owner.Exec(context.Background(), `
+		INSERT INTO systems (name, lifecycle, supplier) SELECT 'System ' || g, 'i_drift', 'Leverantör ' || g FROM generate_series(1, 80) g`); err != nil {
+		t.Fatal(err)
+	}
+	emp := h.SignedIn(employee)
+	h.StopChanges()
+	for _, path := range []string{"/system", "/system?livscykel=i_drift", "/system?q=system", "/system?sida=2", "/system?sortering=andrad"} {
+		page := emp.Get(path)
+		if page.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", path, page.StatusCode)
+		}
+		if n := strings.Count(page.Body, `<td><a href="/system/`); n == 0 {
+			t.Errorf("%s shows %q and no rows", path, regexp.MustCompile(`data-testid="system-count">([^<]*)<`).FindStringSubmatch(page.Body))
+		}
+	}
+}
