@@ -5,13 +5,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"io"
 	"itportal/internal/jobs"
 	"log/slog"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"itportal/internal/config"
 	domain "itportal/internal/portal"

@@ -47,17 +47,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	ready := server.NewReadiness()
 	metrics := server.NewMetrics(pool, buildInfo())
-	changes := postgres.NewChangeFeed(pool, log)
 	store := postgres.NewSessionStore(pool)
-	store.CacheWith(changes)
 	sessions := auth.NewSessions(store, cfg.BaseURL.Scheme == "https", cfg.SessionIdle, cfg.SessionMax)
 	oidc := auth.NewOIDC(cfg.OIDC, cfg.BaseURL, log)
-	feedCtx, stopFeed := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopFeed()
-	go changes.Run(feedCtx)
 	handler := server.NewServer(server.Deps{
 		Logger: log, Config: cfg, Pool: pool, Assets: assets, Readiness: ready, Metrics: metrics,
-		OIDC: oidc, Sessions: sessions, Enqueue: jobs.Enqueuer(river), Changes: changes, Jobs: river,
+		OIDC: oidc, Sessions: sessions, Enqueue: jobs.Enqueuer(river), Jobs: river,
 	})
 
 	srv := &http.Server{

@@ -68,18 +68,6 @@ type Portal struct {
 	Logs  *testkit.LogSink
 	Clock *Clock
 	Cfg   config.Config
-	// Changes is the portal's change feed (its read caches follow it).
-	Changes  *postgres.ChangeFeed
-	stopFeed func()
-}
-
-// StopChanges ends the change feed's listening connection, as a PostgreSQL
-// restart or fail-over does: from then on nothing is cached.
-func (p *Portal) StopChanges() {
-	p.stopFeed()
-	if p.Changes.Live() {
-		p.t.Fatal("the change feed is still live")
-	}
 }
 
 // Start runs a portal on a fresh database with the test personas (and the
@@ -121,26 +109,17 @@ func Start(t testing.TB, tweak ...func(map[string]string)) *Portal {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewJSONHandler(p.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	// The read caches run as in production, so tests see what users see
-	// when another replica (here: the test's own pool) changes data.
-	p.Changes = postgres.NewChangeFeed(p.Pool, log)
 	store := postgres.NewSessionStore(p.Pool)
-	store.CacheWith(p.Changes)
 	sessions := auth.NewSessions(store, false, cfg.SessionIdle, cfg.SessionMax)
 	sessions.Now = p.Clock.Now
 	river, err := jobs.NewClient(p.Pool, log, false) // inserts jobs; no workers
 	if err != nil {
 		t.Fatal(err)
 	}
-	feedCtx, stopFeed := context.WithCancel(context.Background())
-	feedDone := make(chan struct{})
-	go func() { defer close(feedDone); p.Changes.Run(feedCtx) }()
-	p.stopFeed = func() { stopFeed(); <-feedDone }
-	t.Cleanup(p.stopFeed)
 	p.Srv.Config.Handler = server.NewServer(server.Deps{
 		Logger: log, Config: cfg, Pool: p.Pool, Assets: assets,
 		OIDC: auth.NewOIDC(cfg.OIDC, cfg.BaseURL, log), Sessions: sessions, Enqueue: jobs.Enqueuer(river),
-		Changes: p.Changes, Now: p.Clock.Now, Jobs: river,
+		Now: p.Clock.Now, Jobs: river,
 	})
 	p.Srv.Start()
 	t.Cleanup(p.Srv.Close)
@@ -163,30 +142,3 @@ func (p *Portal) SignedIn(persona auth.Persona) *testkit.Browser {
 
 // Itoa formats an id for a URL.
 func Itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
-// Sync waits until the portal's read caches have seen every change committed
-// before the call (a test's direct SQL plays another replica): it sends a
-// change notification of its own and waits for it, since PostgreSQL delivers
-// notifications in commit order.
-func (p *Portal) Sync() {
-	p.t.Helper()
-	before, live := p.Changes.Generation()
-	if !live {
-		return // nothing is cached
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := p.Owner.Exec(ctx, `SELECT pg_notify('itportal_changed', 'sync')`); err != nil {
-		p.t.Fatal(err)
-	}
-	for {
-		if now, _ := p.Changes.Generation(); now > before {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			p.t.Fatal("change notification not seen within 10 s")
-		case <-time.After(time.Millisecond):
-		}
-	}
-}

@@ -738,17 +738,7 @@ type ComplianceService struct {
 	enqueue  Enqueuer
 	official string
 	now      func() time.Time
-	ttl      time.Duration
-	cache    boardCache
 }
-
-// boardTTL is how long a replica shows the board it computed: a minute,
-// and the page says when it was computed. A board up to staleFor old is
-// shown while a new one is computed in the background.
-const (
-	boardTTL = time.Minute
-	staleFor = 5 * time.Minute
-)
 
 // NewComplianceService returns the board. now is the clock (time.Now in
 // production); official is ITPORTAL_OFFICIAL_WEB_ADDRESS.
@@ -756,14 +746,13 @@ func NewComplianceService(pool *pgxpool.Pool, enqueue Enqueuer, officialWebAddre
 	if now == nil {
 		now = time.Now
 	}
-	return &ComplianceService{pool: pool, enqueue: enqueue, official: officialWebAddress, now: now, ttl: boardTTL}
+	return &ComplianceService{pool: pool, enqueue: enqueue, official: officialWebAddress, now: now}
 }
 
 // boardData is one computation of the whole board.
 type boardData struct {
 	at          time.Time
 	day         time.Time
-	version     uint64
 	breaches    []ComplianceBreach // in rule order
 	guideline   string
 	departments []portal.Department
@@ -793,98 +782,9 @@ func (d *boardData) index() {
 	}
 }
 
-// boardCache keeps the last board and at most one computation under way.
-type boardCache struct {
-	mu      sync.Mutex
-	cur     *boardData
-	version uint64 // raised by Forget: boards of older versions are not used
-	run     *boardRun
-}
-
-type boardRun struct {
-	version uint64
-	done    chan struct{}
-	err     error
-}
-
-// Forget makes the next board a fresh one (after a change on this replica).
-func (s *ComplianceService) Forget() {
-	if s == nil {
-		return
-	}
-	s.cache.mu.Lock()
-	s.cache.version++
-	s.cache.mu.Unlock()
-}
-
-// board returns the current board: the cached one while it is young, the
-// previous one while a new one is computed when it is a little older, else
-// a fresh one (one computation per replica at a time; others wait for it).
+// board computes the whole board now.
 func (s *ComplianceService) board(ctx context.Context) (*boardData, error) {
-	for {
-		c := &s.cache
-		c.mu.Lock()
-		now := s.now()
-		if cur := c.cur; cur != nil && cur.version == c.version && cur.day.Equal(portal.DateOf(now)) {
-			age := now.Sub(cur.at)
-			if age < s.ttl {
-				c.mu.Unlock()
-				return cur, nil
-			}
-			if age < staleFor {
-				if c.run == nil {
-					s.startRun()
-				}
-				c.mu.Unlock()
-				return cur, nil
-			}
-		}
-		if c.run == nil {
-			s.startRun()
-		}
-		run, want := c.run, c.version
-		c.mu.Unlock()
-		select {
-		case <-run.done:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-		if run.err != nil {
-			return nil, run.err
-		}
-		if run.version == want {
-			c.mu.Lock()
-			cur := c.cur
-			c.mu.Unlock()
-			if cur != nil {
-				return cur, nil
-			}
-		}
-		// A change arrived while it ran: compute again.
-	}
-}
-
-// startRun computes a board in the background (the caller holds the lock).
-// It does not end with the request that started it.
-func (s *ComplianceService) startRun() {
-	run := &boardRun{version: s.cache.version, done: make(chan struct{})}
-	s.cache.run = run
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		data, err := s.compute(ctx)
-		s.cache.mu.Lock()
-		run.err = err
-		if err == nil {
-			data.version = run.version
-			if s.cache.cur == nil || !s.cache.cur.at.After(data.at) {
-				s.cache.cur = data
-			}
-		}
-		s.cache.run = nil
-		s.cache.mu.Unlock()
-		close(run.done)
-	}()
+	return s.compute(ctx)
 }
 
 // compute runs every check for the whole municipality: the per-system
@@ -1215,11 +1115,7 @@ func (s *ComplianceService) Renotify(ctx context.Context, actor *portal.Actor, a
 		ObjectID: sys, RequestID: requestID, Changes: map[string]any{"assignment_id": assignmentID}}); err != nil {
 		return err
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return translate(err)
-	}
-	s.Forget()
-	return nil
+	return translate(tx.Commit(ctx))
 }
 
 // portalBreach is the breach as the system page and the API show it.

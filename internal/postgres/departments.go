@@ -14,8 +14,7 @@ import (
 
 // DepartmentService reads and changes departments (förvaltningar).
 type DepartmentService struct {
-	pool   *pgxpool.Pool
-	active *readCache[struct{}, []portal.Department]
+	pool *pgxpool.Pool
 }
 
 // NewDepartmentService returns the service over pool.
@@ -23,22 +22,8 @@ func NewDepartmentService(pool *pgxpool.Pool) *DepartmentService {
 	return &DepartmentService{pool: pool}
 }
 
-// CacheWith keeps the active departments for as long as the feed reports
-// no change.
-func (s *DepartmentService) CacheWith(feed *ChangeFeed) {
-	s.active = newReadCache[struct{}, []portal.Department](feed, 1)
-}
-
-// ListActive returns the active departments, sorted by name. The list is
-// shared: callers must not modify it.
+// ListActive returns the active departments, sorted by name.
 func (s *DepartmentService) ListActive(ctx context.Context) ([]portal.Department, error) {
-	if s.active == nil {
-		return s.listActive(ctx)
-	}
-	return s.active.get(struct{}{}, func() ([]portal.Department, error) { return s.listActive(ctx) })
-}
-
-func (s *DepartmentService) listActive(ctx context.Context) ([]portal.Department, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT id, name, short_name, active
 		FROM departments

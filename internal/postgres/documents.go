@@ -23,8 +23,6 @@ type DocumentService struct {
 	enqueue Enqueuer
 	grace   time.Duration
 	now     func() time.Time
-	free    *readCache[int64, bool] // people who owe nothing
-	counts  countsCache             // the follow-up's department counts
 }
 
 // NewDocumentService returns the service. grace is how long a person who
@@ -36,14 +34,6 @@ func NewDocumentService(pool *pgxpool.Pool, enqueue Enqueuer, grace time.Duratio
 		now = time.Now
 	}
 	return &DocumentService{pool: pool, enqueue: enqueue, grace: grace, now: now}
-}
-
-// CacheWith remembers, per replica, who owes nothing, for as long as no
-// document or version changes and the day is the same. Whoever owes a
-// document is looked up on every request, so an acknowledgement made on
-// another replica counts at once.
-func (s *DocumentService) CacheWith(feed *ChangeFeed) {
-	s.free = newReadCache[int64, bool](feed, 20000)
 }
 
 // Document is a governing document with its audience.
@@ -349,40 +339,23 @@ func (s *DocumentService) obligations(ctx context.Context, q querier, actor *por
 	return out, translate(rows.Err())
 }
 
-// Obligations lists what the actor must acknowledge (nothing, without a
-// query, for people this replica knows owe nothing).
+// Obligations lists what the actor must acknowledge.
 func (s *DocumentService) Obligations(ctx context.Context, actor *portal.Actor) ([]Obligation, error) {
 	if actor == nil {
 		return nil, nil
-	}
-	if s.free != nil {
-		if free, err := s.free.peek(actor.PersonID); err == nil && free {
-			return nil, nil
-		}
 	}
 	return s.obligations(ctx, s.pool, actor)
 }
 
 // Gate returns the first document that closes the portal for the actor
-// until acknowledged (R9, and R10 after the grace period), or nil. People
-// who owe nothing are remembered per replica (see CacheWith).
+// until acknowledged (R9, and R10 after the grace period), or nil.
 func (s *DocumentService) Gate(ctx context.Context, actor *portal.Actor) (*Obligation, error) {
 	if actor == nil {
 		return nil, nil
 	}
-	var st stamp
-	if s.free != nil {
-		if free, err := s.free.peek(actor.PersonID); err == nil && free {
-			return nil, nil
-		}
-		st = s.free.stamp()
-	}
 	owed, err := s.obligations(ctx, s.pool, actor)
 	if err != nil {
 		return nil, err
-	}
-	if len(owed) == 0 && s.free != nil {
-		s.free.putAt(actor.PersonID, true, st)
 	}
 	for i := range owed {
 		if owed[i].Blocking {

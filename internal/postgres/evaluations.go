@@ -23,18 +23,6 @@ type EvaluationService struct {
 	pool    *pgxpool.Pool
 	enqueue Enqueuer
 	now     func() time.Time
-	due     *readCache[dueKey, []DueItem]
-}
-
-type dueKey struct {
-	person int64
-	day    time.Time
-}
-
-// CacheWith keeps each person's due evaluations (read on every start
-// page) for as long as the feed reports no change to the register.
-func (s *EvaluationService) CacheWith(feed *ChangeFeed) {
-	s.due = newReadCache[dueKey, []DueItem](feed, 20000)
 }
 
 // NewEvaluationService returns the service. enqueue may be nil in tools
@@ -453,31 +441,25 @@ func (s *EvaluationService) DueFor(ctx context.Context, actor *portal.Actor) ([]
 	if actor.PersonID == 0 {
 		return nil, nil
 	}
-	load := func() ([]DueItem, error) {
-		// One statement, no transaction: the start page reads it every time.
-		rows, err := s.pool.Query(ctx, `
-			SELECT s.id, s.name, ed.last_on, ed.due_on, EXISTS (SELECT 1 FROM evaluation_drafts d WHERE d.system_id = s.id)
-			FROM role_assignments ra
-			JOIN systems s ON s.id = ra.system_id
-			JOIN evaluation_due ed ON ed.system_id = s.id
-			WHERE ra.role = 'administrator' AND ra.person_id = $1 AND ra.valid @> $2::date
-			  AND ed.required AND ed.due_on <= $2::date + 30
-			ORDER BY ed.due_on, s.name COLLATE swedish, s.id`, actor.PersonID, today)
-		if err != nil {
-			return nil, translate(err)
-		}
-		out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (DueItem, error) {
-			var d DueItem
-			err := r.Scan(&d.SystemID, &d.SystemName, &d.LastOn, &d.DueOn, &d.HasDraft)
-			d.Status = portal.EvaluationStatusOn(d.DueOn, today, true)
-			return d, err
-		})
-		return out, translate(err)
+	// One statement, no transaction: the start page reads it every time.
+	rows, err := s.pool.Query(ctx, `
+		SELECT s.id, s.name, ed.last_on, ed.due_on, EXISTS (SELECT 1 FROM evaluation_drafts d WHERE d.system_id = s.id)
+		FROM role_assignments ra
+		JOIN systems s ON s.id = ra.system_id
+		JOIN evaluation_due ed ON ed.system_id = s.id
+		WHERE ra.role = 'administrator' AND ra.person_id = $1 AND ra.valid @> $2::date
+		  AND ed.required AND ed.due_on <= $2::date + 30
+		ORDER BY ed.due_on, s.name COLLATE swedish, s.id`, actor.PersonID, today)
+	if err != nil {
+		return nil, translate(err)
 	}
-	if s.due == nil {
-		return load()
-	}
-	return s.due.get(dueKey{actor.PersonID, today}, load)
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (DueItem, error) {
+		var d DueItem
+		err := r.Scan(&d.SystemID, &d.SystemName, &d.LastOn, &d.DueOn, &d.HasDraft)
+		d.Status = portal.EvaluationStatusOn(d.DueOn, today, true)
+		return d, err
+	})
+	return out, translate(err)
 }
 
 // OverviewFilter narrows /utvarderingar: a department (0: all) and a

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -55,25 +54,8 @@ type FollowUp struct {
 	All         bool
 }
 
-// countsTTL is how long a replica reuses the department counts: a report
-// of statistics may be half a minute old (it says when it was counted),
-// and counting 100,000 acknowledgements takes about 0.1 s.
-const countsTTL = 30 * time.Second
-
-type countsCache struct {
-	mu   sync.Mutex
-	at   time.Time
-	day  time.Time
-	rows []FollowUpRow
-}
-
 func (s *DocumentService) departmentCounts(ctx context.Context, tx pgx.Tx) ([]FollowUpRow, time.Time, error) {
-	s.counts.mu.Lock()
-	defer s.counts.mu.Unlock()
-	now := time.Now()
-	if s.counts.rows != nil && now.Sub(s.counts.at) < countsTTL && s.counts.day.Equal(s.today()) {
-		return s.counts.rows, s.counts.at, nil
-	}
+	now := s.now()
 	rows, err := tx.Query(ctx, followUpByDepartment, s.today())
 	if err != nil {
 		return nil, time.Time{}, translate(err)
@@ -86,19 +68,7 @@ func (s *DocumentService) departmentCounts(ctx context.Context, tx pgx.Tx) ([]Fo
 	if err != nil {
 		return nil, time.Time{}, translate(err)
 	}
-	if list == nil {
-		list = []FollowUpRow{}
-	}
-	s.counts.rows, s.counts.at, s.counts.day = list, now, s.today()
 	return list, now, nil
-}
-
-// ForgetCounts drops the cached department counts (after an import or a
-// publication on this replica, and in tests).
-func (s *DocumentService) ForgetCounts() {
-	s.counts.mu.Lock()
-	s.counts.rows = nil
-	s.counts.mu.Unlock()
 }
 
 // followUpDocs are the documents to acknowledge with the version in force

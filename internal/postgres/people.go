@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -20,10 +19,7 @@ import (
 // PersonService knows the people of the municipality: sign-in, the actor
 // behind a session, and administration of people and their sessions.
 type PersonService struct {
-	pool    *pgxpool.Pool
-	actors  *readCache[int64, SessionCheck]
-	notesMu sync.Mutex
-	notes   map[int64]notesEntry
+	pool *pgxpool.Pool
 }
 
 // NewPersonService returns the service over pool.
@@ -215,22 +211,8 @@ type SessionCheck struct {
 	MergedInto int64
 }
 
-// CacheWith keeps loaded actors for as long as the feed reports no change
-// to people, their roles or departments: the session itself is still read
-// from the database on every request.
-func (s *PersonService) CacheWith(feed *ChangeFeed) {
-	s.actors = newReadCache[int64, SessionCheck](feed, 10000)
-}
-
 // Actor loads the person behind a session, with roles and department.
 func (s *PersonService) Actor(ctx context.Context, personID int64) (SessionCheck, error) {
-	if s.actors == nil {
-		return s.loadActor(ctx, personID)
-	}
-	return s.actors.get(personID, func() (SessionCheck, error) { return s.loadActor(ctx, personID) })
-}
-
-func (s *PersonService) loadActor(ctx context.Context, personID int64) (SessionCheck, error) {
 	var c SessionCheck
 	var roles []string
 	var deptID *int64
@@ -508,39 +490,12 @@ type Notification struct {
 	At      time.Time
 }
 
-// notesTTL is how long a replica reuses a person's Händelser: the start
-// page reads them on every view, and a notification a few seconds late is
-// no harm (the mail is the message; Händelser is the record).
-const notesTTL = 15 * time.Second
-
-type notesEntry struct {
-	at    time.Time
-	limit int
-	list  []Notification
-}
-
 // Notifications returns the actor's latest notifications, newest first.
 func (s *PersonService) Notifications(ctx context.Context, actor *portal.Actor, limit int) ([]Notification, error) {
 	if actor == nil {
 		return nil, nil
 	}
-	s.notesMu.Lock()
-	if e, ok := s.notes[actor.PersonID]; ok && e.limit == limit && time.Since(e.at) < notesTTL {
-		s.notesMu.Unlock()
-		return e.list, nil
-	}
-	s.notesMu.Unlock()
-	list, err := s.notifications(ctx, actor.PersonID, limit)
-	if err != nil {
-		return nil, err
-	}
-	s.notesMu.Lock()
-	if s.notes == nil || len(s.notes) > 10000 {
-		s.notes = map[int64]notesEntry{}
-	}
-	s.notes[actor.PersonID] = notesEntry{at: time.Now(), limit: limit, list: list}
-	s.notesMu.Unlock()
-	return list, nil
+	return s.notifications(ctx, actor.PersonID, limit)
 }
 
 func (s *PersonService) notifications(ctx context.Context, personID int64, limit int) ([]Notification, error) {

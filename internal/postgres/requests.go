@@ -25,18 +25,12 @@ import (
 type RequestService struct {
 	pool    *pgxpool.Pool
 	enqueue Enqueuer
-	queues  *readCache[queueKey, RequestPage]
 }
 
 // NewRequestService returns the service over pool. enqueue may be nil in
 // tools that send no notifications.
 func NewRequestService(pool *pgxpool.Pool, enqueue Enqueuer) *RequestService {
 	return &RequestService{pool: pool, enqueue: enqueue}
-}
-
-// CacheWith keeps list pages for as long as the feed reports no change.
-func (s *RequestService) CacheWith(feed *ChangeFeed) {
-	s.queues = newReadCache[queueKey, RequestPage](feed, 512)
 }
 
 // Request is one case as stored.

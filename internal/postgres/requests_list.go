@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -51,15 +50,6 @@ type RequestPage struct {
 	Page         int
 	PerPage      int
 	WaitingForMe int // cases waiting for the actor: a decision, handling, or their completion
-	// Shared says the page is the read cache's (see SystemPage.Shared).
-	Shared bool
-}
-
-type queueKey struct {
-	F        RequestFilter
-	PersonID int64
-	Roles    string
-	Dept     int64
 }
 
 // Normalise applies the allow-lists.
@@ -144,17 +134,7 @@ func (s *RequestService) List(ctx context.Context, actor *portal.Actor, f Reques
 		return RequestPage{}, portal.Forbidden("Logga in.")
 	}
 	f.Normalise(actor)
-	if s.queues == nil {
-		return s.list(ctx, actor, f)
-	}
-	roles := make([]string, 0, len(actor.Roles))
-	for _, r := range actor.Roles {
-		roles = append(roles, string(r))
-	}
-	key := queueKey{F: f, PersonID: actor.PersonID, Roles: strings.Join(roles, ","), Dept: actor.DepartmentID}
-	page, shared, err := s.queues.getShared(key, func() (RequestPage, error) { return s.list(ctx, actor, f) })
-	page.Shared = shared
-	return page, err
+	return s.list(ctx, actor, f)
 }
 
 func (s *RequestService) list(ctx context.Context, actor *portal.Actor, f RequestFilter) (page RequestPage, err error) {

@@ -22,35 +22,7 @@ type SystemService struct {
 	pool     *pgxpool.Pool
 	enqueue  Enqueuer
 	official string // the municipality's official web address (R13)
-	pages    *readCache[SystemFilter, SystemPage]
-	searches *readCache[SystemFilter, SystemPage]
-	breaches *readCache[int64, timedBreaches]
 }
-
-// CacheWith keeps the register's unsearched list pages (the first page of
-// /system above all) for as long as the feed reports no change. Searches are
-// kept the same way, the first 500 distinct ones after each change: the
-// products many people look up (a search for "treserva" from every
-// department) are then answered without running the search again, while
-// the rarer terms, and every term once 500 are kept, go to the database.
-// A page of 50 rows is about 10 kB, so the searches hold at most about 5 MB.
-func (s *SystemService) CacheWith(feed *ChangeFeed) {
-	s.pages = newReadCache[SystemFilter, SystemPage](feed, 256)
-	s.searches = newReadCache[SystemFilter, SystemPage](feed, 500)
-	s.breaches = newReadCache[int64, timedBreaches](feed, 20000)
-}
-
-// timedBreaches is one system's breaches as checked at a time.
-type timedBreaches struct {
-	at   time.Time
-	list []portal.Breach
-}
-
-// breachesTTL is how long a system's checked breaches are reused while
-// nothing in the register changes: the compliance board's own minute. The
-// few inputs that send no change notification (a notification job's
-// outcome, R3) are at most this old.
-const breachesTTL = time.Minute
 
 // Enqueuer inserts background jobs inside a transaction (River's InsertTx;
 // many at once in one batch).
@@ -557,14 +529,6 @@ func (s *SystemService) Breaches(ctx context.Context, actor *portal.Actor, id in
 	if actor == nil {
 		return nil, portal.Forbidden("Logga in för att läsa registret.")
 	}
-	var st stamp
-	if s.breaches != nil {
-		if v, err := s.breaches.peek(id); err == nil && time.Since(v.at) < breachesTTL {
-			return v.list, nil
-		}
-		st = s.breaches.stamp()
-	}
-	at := time.Now()
 	var out []portal.Breach
 	err := s.read(ctx, actor, func(tx pgx.Tx) error {
 		if _, err := s.get(ctx, tx, id, today(), false); err != nil {
@@ -577,9 +541,6 @@ func (s *SystemService) Breaches(ctx context.Context, actor *portal.Actor, id in
 		}
 		return err
 	})
-	if err == nil && s.breaches != nil {
-		s.breaches.putAt(id, timedBreaches{at: at, list: out}, st)
-	}
 	return out, err
 }
 

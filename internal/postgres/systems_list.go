@@ -49,10 +49,6 @@ type SystemPage struct {
 	Total   int
 	Page    int
 	PerPage int
-	// Shared says the page is the read cache's: until the register changes,
-	// everyone asking for it gets this very page (the same Rows), so what is
-	// made from it may be kept as long as the Rows are the same.
-	Shared bool
 }
 
 // Normalise applies the allow-lists and bounds.
@@ -236,23 +232,12 @@ func (s *SystemService) ListAfter(ctx context.Context, actor *portal.Actor, f Sy
 }
 
 // List returns a page of the register. Everyone signed in may read it.
-// The page is shared when it comes from the cache: callers must not modify
-// it.
 func (s *SystemService) List(ctx context.Context, actor *portal.Actor, f SystemFilter) (SystemPage, error) {
 	if actor == nil {
 		return SystemPage{}, portal.Forbidden("Logga in för att läsa registret.")
 	}
 	f.Normalise()
-	cache := s.pages
-	if f.Query != "" {
-		cache = s.searches
-	}
-	if cache == nil {
-		return s.list(ctx, f)
-	}
-	page, shared, err := cache.getShared(f, func() (SystemPage, error) { return s.list(ctx, f) })
-	page.Shared = shared
-	return page, err
+	return s.list(ctx, f)
 }
 
 func (s *SystemService) list(ctx context.Context, f SystemFilter) (SystemPage, error) {

@@ -48,7 +48,6 @@ func TestEvaluationsThroughThePages(t *testing.T) {
 	if _, err := h.Owner.Exec(ctx, `INSERT INTO evaluations (system_id, evaluated_on, legacy) VALUES ($1, current_date - 400, true)`, id); err != nil {
 		t.Fatal(err)
 	}
-	h.Sync()
 	form := "/system/" + itoa(id) + "/utvardering"
 	stored := func() int {
 		var n int

@@ -261,18 +261,3 @@ func (s *Server) timeout(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
-
-// freshAfterWrites drops this replica's read caches after every request
-// that may have written (any method but GET and HEAD, and the sign-in
-// callback, which updates the person), before the response leaves: the
-// page the user is sent to next shows their change even if the database's
-// change notification has not arrived yet.
-func (s *Server) freshAfterWrites(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r)
-		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || r.URL.Path == "/auth/callback" {
-			s.changes.Bump()
-			s.compliance.Forget() // the next board is computed afresh
-		}
-	})
-}

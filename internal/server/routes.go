@@ -47,7 +47,7 @@ func (s *Server) routes() http.Handler {
 
 	// Everything else has a session (loaded from PostgreSQL on every request).
 	r.Group(func(r chi.Router) {
-		r.Use(s.freshAfterWrites, s.sessions.Manager.LoadAndSave, s.loadActor)
+		r.Use(s.sessions.Manager.LoadAndSave, s.loadActor)
 
 		// Anonymous: the sign-in flow and the accessibility statement.
 		r.Get("/tillganglighet", s.accessibilityStatement)

@@ -28,10 +28,9 @@ type Deps struct {
 	Metrics   *Metrics
 	OIDC      *auth.OIDC
 	Sessions  *auth.Sessions
-	Enqueue   postgres.Enqueuer    // inserts jobs in a service's transaction
-	Changes   *postgres.ChangeFeed // read caches follow it; nil caches nothing
-	Now       func() time.Time     // the clock for deadlines; nil is time.Now
-	Jobs      JobRetrier           // retries failed jobs from /admin/jobb; nil hides the button
+	Enqueue   postgres.Enqueuer // inserts jobs in a service's transaction
+	Now       func() time.Time  // the clock for deadlines; nil is time.Now
+	Jobs      JobRetrier        // retries failed jobs from /admin/jobb; nil hides the button
 }
 
 // JobRetrier puts a failed job back in the queue (River's client).
@@ -57,12 +56,8 @@ type Server struct {
 	documents   *postgres.DocumentService
 	evaluations *postgres.EvaluationService
 	tokens      *postgres.TokenService
-	changes     *postgres.ChangeFeed
 	jobs        JobRetrier
 	compliance  *postgres.ComplianceService
-	systemRows  *keptRenders[rowsKey[postgres.SystemRow]]
-	systemForms *keptRenders[systemFormKey]
-	requestRows *keptRenders[rowsKey[postgres.RequestRow]]
 }
 
 // NewServer returns the portal's HTTP handler with every route and middleware.
@@ -84,20 +79,8 @@ func NewServer(d Deps) http.Handler {
 		documents:   postgres.NewDocumentService(d.Pool, d.Enqueue, d.Config.AckGrace, d.Now),
 		evaluations: postgres.NewEvaluationService(d.Pool, d.Enqueue, d.Now),
 		tokens:      postgres.NewTokenService(d.Pool, d.Now),
-		systemRows:  newKeptRenders[rowsKey[postgres.SystemRow]](800),
-		systemForms: newKeptRenders[systemFormKey](500),
-		requestRows: newKeptRenders[rowsKey[postgres.RequestRow]](1000),
-		changes:     d.Changes,
 		jobs:        d.Jobs,
 		compliance:  postgres.NewComplianceService(d.Pool, d.Enqueue, d.Config.OfficialWebAddress, d.Now),
-	}
-	if d.Changes != nil {
-		s.departments.CacheWith(d.Changes)
-		s.people.CacheWith(d.Changes)
-		s.systems.CacheWith(d.Changes)
-		s.requests.CacheWith(d.Changes)
-		s.documents.CacheWith(d.Changes)
-		s.evaluations.CacheWith(d.Changes)
 	}
 	if s.sessions != nil {
 		// A session store that cannot be reached is a 503 page, not Go's text.

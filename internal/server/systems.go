@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/a-h/templ"
-
 	"itportal/internal/portal"
 	"itportal/internal/postgres"
 	"itportal/web/components"
@@ -38,15 +36,6 @@ func systemFilterFrom(r *http.Request) postgres.SystemFilter {
 		f.HeldBy = a.PersonID
 	}
 	return f
-}
-
-// systemFormKey names the register's filter form kept rendered: the
-// cache's departments by address, the filter and the sort asked for.
-type systemFormKey struct {
-	deps *portal.Department
-	n    int
-	f    postgres.SystemFilter
-	sort string
 }
 
 func (s *Server) listSystems(w http.ResponseWriter, r *http.Request) {
@@ -98,17 +87,6 @@ func (s *Server) listSystems(w http.ResponseWriter, r *http.Request) {
 	if page.Total == 0 {
 		m.Summary = "Inga system matchar. Prova en annan sökning eller färre filter."
 	}
-	if len(deps) > 0 && s.changes.Live() {
-		// The form is the same for everyone with the same filter while the
-		// departments are the cache's.
-		key := systemFormKey{deps: &deps[0], n: len(deps), f: f, sort: m.Sort.Value}
-		key.f.Page = 0
-		m.FiltersHTML, err = s.systemForms.get(r.Context(), key, deps, func() templ.Component { return pages.SystemListFilters(m) })
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-	}
 	rows := make([]pages.SystemListRow, 0, len(page.Rows))
 	for _, row := range page.Rows {
 		rows = append(rows, pages.SystemListRow{
@@ -118,15 +96,6 @@ func (s *Server) listSystems(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	m.Rows = rows
-	if len(page.Rows) > 0 && page.Shared {
-		m.RowsHTML, err = s.systemRows.get(r.Context(), keyOfRows(page.Rows), page.Rows, func() templ.Component {
-			return pages.SystemListRows(rows)
-		})
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-	}
 	pageURL := func(n int) string {
 		v := url.Values{}
 		for k, vals := range q {

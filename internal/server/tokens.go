@@ -19,7 +19,7 @@ import (
 // once on every replica. Every refusal and every use is logged; the caller
 // learns only 401.
 func (s *Server) apiAuth(next http.Handler) http.Handler {
-	withSession := s.freshAfterWrites(s.sessions.Manager.LoadAndSave(s.loadActor(s.requireSignIn(s.acknowledgementGate(next)))))
+	withSession := s.sessions.Manager.LoadAndSave(s.loadActor(s.requireSignIn(s.acknowledgementGate(next))))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		q := r.URL.Query()
