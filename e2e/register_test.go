@@ -29,6 +29,7 @@ func seedSystems(t *testing.T, p *portaltest.Portal, n int) {
 			t.Fatal(err)
 		}
 	}
+	p.Recompute() // written directly: the board is computed as the periodic job would
 }
 
 // TestJourneyRegister: IT-enheten browses and searches the register,

@@ -93,7 +93,7 @@ func dev(ctx context.Context, getenv func(string) string, stderr io.Writer) erro
 		return err
 	}
 	if private {
-		if err := loadDemo(ctx, cfg.MigrateDatabaseURL, log); err != nil {
+		if err := loadDemo(ctx, cfg.MigrateDatabaseURL, cfg.OfficialWebAddress, log); err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
 	} else {
@@ -133,13 +133,13 @@ func devIdPAddr(listen string) string {
 	return net.JoinHostPort(host, "0")
 }
 
-func loadDemo(ctx context.Context, ownerURL string, log *slog.Logger) error {
+func loadDemo(ctx context.Context, ownerURL, official string, log *slog.Logger) error {
 	pool, err := postgres.OpenPool(ctx, postgres.PoolConfig{URL: ownerURL, MaxConns: 2})
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	if err := demo.Load(ctx, pool); err != nil {
+	if err := demo.Load(ctx, pool, official); err != nil {
 		return err
 	}
 	log.Info("demo data loaded")

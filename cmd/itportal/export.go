@@ -109,12 +109,12 @@ func importStaff(ctx context.Context, file string, args []string, getenv func(st
 		fmt.Fprintln(stdout, err)
 		return errImportFailed
 	}
-	_, pool, err := toolPool(ctx, getenv, stderr, "itportal-import")
+	cfg, pool, err := toolPool(ctx, getenv, stderr, "itportal-import")
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	res, err := postgres.NewPersonService(pool).ImportStaff(ctx, toolAdmin, parsed, !*dry, "cli")
+	res, err := postgres.NewPersonService(pool, cfg.OfficialWebAddress).ImportStaff(ctx, toolAdmin, parsed, !*dry, "cli")
 	if err != nil {
 		return err
 	}

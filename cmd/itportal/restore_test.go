@@ -99,7 +99,7 @@ func TestRestoreDrill(t *testing.T) {
 		t.Fatal(err)
 	}
 	owner := db.OwnerPool(t)
-	if err := demo.Load(ctx, owner); err != nil {
+	if err := demo.Load(ctx, owner, "https://www.lillaedet.se"); err != nil {
 		t.Fatal(err)
 	}
 	// Every demo person acknowledges the documents in force, through the service.

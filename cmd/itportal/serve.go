@@ -41,7 +41,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	river, err := jobs.NewClient(pool, log, cfg.Workers, jobs.Options{AckReminder: cfg.AckRemind, Notifier: notify.New(pool, cfg.BaseURL, cfg.Mail), RescueAfter: cfg.JobRescueAfter, AnchorMail: cfg.Mail.AnchorMail})
+	river, err := jobs.NewClient(pool, log, cfg.Workers, jobs.Options{AckReminder: cfg.AckRemind, Notifier: notify.New(pool, cfg.BaseURL, cfg.Mail), RescueAfter: cfg.JobRescueAfter, AnchorMail: cfg.Mail.AnchorMail,
+		OfficialWebAddress: cfg.OfficialWebAddress})
 	if err != nil {
 		return err
 	}
@@ -208,6 +209,11 @@ func startupOnce(ctx context.Context, cfg config.Config, log *slog.Logger, pool 
 		if pending > 0 {
 			return fmt.Sprintf("waiting for %d pending migrations (ITPORTAL_AUTO_MIGRATE=false: run itportal migrate up)", pending), nil
 		}
+	}
+	// The compliance board is data kept with every change; the first start
+	// after it was introduced computes it once, before the first page.
+	if err := postgres.NewComplianceService(pool, nil, cfg.OfficialWebAddress, nil).EnsureComputed(ctx); err != nil {
+		return "", fmt.Errorf("compute the compliance board: %w", err)
 	}
 	if cfg.Workers {
 		// River lives until Stop, not until the start-up context ends.

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -87,6 +88,15 @@ var sqlMethods = map[string]bool{"Exec": true, "Query": true, "QueryRow": true, 
 var allowedDynamicSQL = map[string]bool{
 	"internal/postgres/roles.go":  true,
 	"internal/testkit/testkit.go": true,
+	// The compliance checks: statements taken from the tables of SQL below,
+	// whose every text is a constant (TestSQLTablesAreConstant).
+	"internal/postgres/compliance_checks.go": true,
+}
+
+// sqlTables are package-level variables that hold SQL text in composite
+// literals, by file: every string in them must be a constant.
+var sqlTables = map[string][]string{
+	"internal/postgres/compliance_checks.go": {"checks", "scopeCTE", "storedFor", "lockFor"},
 }
 
 // TestNoSQLBuiltFromInput: SQL text is a literal or a constant (or a
@@ -139,6 +149,54 @@ func TestNoSQLBuiltFromInput(t *testing.T) {
 	}
 	if checked < 20 {
 		t.Fatalf("only %d SQL calls checked: is the guard blind?", checked)
+	}
+}
+
+// TestSQLTablesAreConstant: the tables of SQL the allow-listed files run
+// statements from hold only literals and constants.
+func TestSQLTablesAreConstant(t *testing.T) {
+	files := sourceFiles(t)
+	consts := packageConsts(files)
+	for _, f := range files {
+		names, ok := sqlTables[f.path]
+		if !ok {
+			continue
+		}
+		found := map[string]bool{}
+		for _, d := range f.ast.Decls {
+			g, ok := d.(*ast.GenDecl)
+			if !ok || g.Tok != token.VAR {
+				continue
+			}
+			for _, spec := range g.Specs {
+				vs := spec.(*ast.ValueSpec)
+				for i, n := range vs.Names {
+					if !slices.Contains(names, n.Name) || i >= len(vs.Values) {
+						continue
+					}
+					found[n.Name] = true
+					ast.Inspect(vs.Values[i], func(n ast.Node) bool {
+						switch x := n.(type) {
+						case *ast.KeyValueExpr:
+							if k, ok := x.Key.(*ast.Ident); ok && k.Name == "SQL" && !constantSQL(x.Value, consts[filepath.Dir(f.path)]) {
+								t.Errorf("%s: SQL in %s that is not a constant: %s", f.path, k.Name, src(f, x.Value))
+							}
+						case *ast.BinaryExpr, *ast.CallExpr:
+							if !constantSQL(x.(ast.Expr), consts[filepath.Dir(f.path)]) {
+								t.Errorf("%s: text in a table of SQL that is not a constant: %s", f.path, src(f, x))
+							}
+							return false
+						}
+						return true
+					})
+				}
+			}
+		}
+		for _, n := range names {
+			if !found[n] {
+				t.Errorf("%s: no table %s: is the guard blind?", f.path, n)
+			}
+		}
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 // completion, one granted (which put a planned system in the register) and
 // one open-source review waiting for the IT head. Only on a portal
 // without cases.
-func loadCases(ctx context.Context, pool *pgxpool.Pool) error {
+func loadCases(ctx context.Context, pool *pgxpool.Pool, official string) error {
 	var n int
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM requests`).Scan(&n); err != nil || n > 0 {
 		return err
@@ -42,7 +42,7 @@ func loadCases(ctx context.Context, pool *pgxpool.Pool) error {
 	if err != nil {
 		return err
 	}
-	svc := postgres.NewRequestService(pool, nil)
+	svc := postgres.NewRequestService(pool, nil, official)
 	file := func(who *portal.Actor, kind portal.RequestKind, f portal.RequestFields) (int64, error) {
 		f.DepartmentID, f.Contact = who.DepartmentID, who.Name
 		id, err := svc.SaveDraft(ctx, who, 0, kind, 0, f, "demo")

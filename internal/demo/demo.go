@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"itportal/internal/postgres"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -31,8 +32,10 @@ var People = []struct{ Employee, Name, Email, Dept string }{
 	{"D0007", "Eva Holm", "eva.holm@example.lillaedet.se", "KLF"},
 }
 
-// Load inserts what is missing of the demo data.
-func Load(ctx context.Context, pool *pgxpool.Pool) error {
+// Load inserts what is missing of the demo data and recomputes the
+// compliance board over it; official is the municipality's official web
+// address (R13).
+func Load(ctx context.Context, pool *pgxpool.Pool, official string) error {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
 		return err
@@ -59,13 +62,20 @@ func Load(ctx context.Context, pool *pgxpool.Pool) error {
 	if err := tx.Commit(ctx); err != nil {
 		return err
 	}
-	if err := loadCases(ctx, pool); err != nil {
+	if err := loadCases(ctx, pool, official); err != nil {
 		return err
 	}
-	if err := loadEvaluations(ctx, pool); err != nil {
+	if err := loadEvaluations(ctx, pool, official); err != nil {
 		return err
 	}
-	return loadDocuments(ctx, pool)
+	if err := loadDocuments(ctx, pool); err != nil {
+		return err
+	}
+	// Much of the above is written directly: the board is computed anew.
+	if _, err := postgres.NewComplianceService(pool, nil, official, nil).Recompute(ctx, false); err != nil {
+		return fmt.Errorf("demo compliance board: %w", err)
+	}
+	return nil
 }
 
 // demoSystem is a system of the demo register with its current roles.

@@ -18,7 +18,7 @@ func TestLoadTwice(t *testing.T) {
 	db := testkit.NewDB(t)
 	ctx := context.Background()
 	for range 2 {
-		if err := demo.Load(ctx, db.Pool(t)); err != nil {
+		if err := demo.Load(ctx, db.Pool(t), "https://www.lillaedet.se"); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -36,7 +36,7 @@ var Evaluations = []demoEvaluation{
 // loadEvaluations adds the demo evaluations, a draft (Platina, by its
 // administrator) and a six-month interval for Procapita, on a portal
 // without evaluations of its own.
-func loadEvaluations(ctx context.Context, pool *pgxpool.Pool) error {
+func loadEvaluations(ctx context.Context, pool *pgxpool.Pool, official string) error {
 	var n int
 	if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM evaluations WHERE NOT legacy) + (SELECT count(*) FROM evaluation_drafts)`).Scan(&n); err != nil || n > 0 {
 		return err
@@ -73,7 +73,7 @@ func loadEvaluations(ctx context.Context, pool *pgxpool.Pool) error {
 	}
 	draft := portal.EvaluationFields{UsersCount: "120", SupportScore: "3", UsedAsIntended: "delvis",
 		SupportComment: "Nämndsekreterarna använder det; förvaltningarna skickar fortfarande handlingar med e-post."}
-	if err := postgres.NewEvaluationService(pool, nil, nil).SaveDraft(ctx, mats, platina, draft, "demo"); err != nil {
+	if err := postgres.NewEvaluationService(pool, nil, official, nil).SaveDraft(ctx, mats, platina, draft, "demo"); err != nil {
 		return fmt.Errorf("demo evaluation draft: %w", err)
 	}
 	return nil

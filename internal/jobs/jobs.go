@@ -168,6 +168,9 @@ type Options struct {
 	Notifier    *notify.Notifier // nil: notifications are only logged
 	RescueAfter time.Duration    // 0: five minutes
 	AnchorMail  string           // ITPORTAL_AUDIT_ANCHOR_MAIL
+	// OfficialWebAddress is ITPORTAL_OFFICIAL_WEB_ADDRESS, for the
+	// compliance checks (R13) the jobs recompute.
+	OfficialWebAddress string
 }
 
 // NewClient returns a River client over pool. With workers it works the
@@ -199,15 +202,16 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts .
 	reminders := &AckRemindersWorker{After: o.AckReminder, Log: logger}
 	nightly := &AuditNightlyWorker{AnchorMail: o.AnchorMail, Log: logger}
 	evaluations := &EvaluationRemindersWorker{Log: logger}
+	compliance := &ComplianceWorker{Log: logger}
 	if withWorkers {
 		workers := river.NewWorkers()
-		if err := river.AddWorkerSafely(workers, &NotifyWorker{Notifier: o.Notifier, Log: logger, Notices: postgres.NewRoleNotices(pool)}); err != nil {
+		if err := river.AddWorkerSafely(workers, &NotifyWorker{Notifier: o.Notifier, Log: logger, Notices: postgres.NewRoleNotices(pool, o.OfficialWebAddress)}); err != nil {
 			return nil, err
 		}
 		if err := river.AddWorkerSafely(workers, &PurgeSessionsWorker{Store: postgres.NewSessionStore(pool), Log: logger}); err != nil {
 			return nil, err
 		}
-		if err := river.AddWorkerSafely(workers, &DeactivateEndedWorker{People: postgres.NewPersonService(pool), Log: logger}); err != nil {
+		if err := river.AddWorkerSafely(workers, &DeactivateEndedWorker{People: postgres.NewPersonService(pool, o.OfficialWebAddress), Log: logger}); err != nil {
 			return nil, err
 		}
 		if err := river.AddWorkerSafely(workers, reminders); err != nil {
@@ -217,6 +221,9 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts .
 			return nil, err
 		}
 		if err := river.AddWorkerSafely(workers, evaluations); err != nil {
+			return nil, err
+		}
+		if err := river.AddWorkerSafely(workers, compliance); err != nil {
 			return nil, err
 		}
 		cfg.Workers = workers
@@ -240,6 +247,17 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts .
 			river.NewPeriodicJob(dailyAt{2, 30}, func() (river.JobArgs, *river.InsertOpts) {
 				return jobargs.AuditNightly{}, nil
 			}, nil),
+			// The compliance board: the whole of it just after midnight
+			// (due dates and role periods move with the date) and when the
+			// leader starts (repairing drift, and after a change of
+			// ITPORTAL_OFFICIAL_WEB_ADDRESS); what the clock changes within
+			// a day every five minutes.
+			river.NewPeriodicJob(dailyAt{0, 1}, func() (river.JobArgs, *river.InsertOpts) {
+				return jobargs.ComplianceRecompute{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
+				return jobargs.ComplianceRecompute{Clock: true}, nil
+			}, nil),
 		}
 		// Notifications have a queue of their own with few workers: a
 		// burst of mail (10,000 reminders) takes a bounded share of the
@@ -252,7 +270,8 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts .
 	}
 	reminders.Docs = postgres.NewDocumentService(pool, Enqueuer(c), 0, nil)
 	nightly.Chain = postgres.NewAuditChain(pool, Enqueuer(c))
-	evaluations.Evaluations = postgres.NewEvaluationService(pool, Enqueuer(c), nil)
+	evaluations.Evaluations = postgres.NewEvaluationService(pool, Enqueuer(c), o.OfficialWebAddress, nil)
+	compliance.Board = postgres.NewComplianceService(pool, Enqueuer(c), o.OfficialWebAddress, nil)
 	return c, nil
 }
 

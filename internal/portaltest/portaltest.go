@@ -82,6 +82,22 @@ func Start(t testing.TB, tweak ...func(map[string]string)) *Portal {
 		INSERT INTO departments (name, short_name) VALUES ('Socialförvaltningen', 'SOC'), ('Kommunledningsförvaltningen', 'KLF')`); err != nil {
 		t.Fatal(err)
 	}
+	p.serve(tweak)
+	return p
+}
+
+// Replica runs a second portal over the same database and identity
+// provider, with a pool and sessions of its own: another replica.
+func (p *Portal) Replica() *Portal {
+	p.t.Helper()
+	r := &Portal{t: p.t, DB: p.DB, IdP: p.IdP, Owner: p.Owner, Logs: testkit.NewLogSink(), Clock: p.Clock}
+	r.Pool = p.DB.Pool(p.t)
+	r.serve(nil)
+	return r
+}
+
+func (p *Portal) serve(tweak []func(map[string]string)) {
+	t := p.t
 	// The portal's base URL is its listener's address, known before start.
 	p.Srv = httptest.NewUnstartedServer(nil)
 	p.URL = "http://" + p.Srv.Listener.Addr().String()
@@ -123,7 +139,6 @@ func Start(t testing.TB, tweak ...func(map[string]string)) *Portal {
 	})
 	p.Srv.Start()
 	t.Cleanup(p.Srv.Close)
-	return p
 }
 
 // Browser returns a fresh HTTP browser (no cookies) for the portal.
@@ -142,3 +157,13 @@ func (p *Portal) SignedIn(persona auth.Persona) *testkit.Browser {
 
 // Itoa formats an id for a URL.
 func Itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Recompute runs the compliance board's whole recomputation, as the
+// periodic job does: what a test wrote directly in the database (as data
+// changed outside the portal) then shows on the board.
+func (p *Portal) Recompute() {
+	p.t.Helper()
+	if _, err := postgres.NewComplianceService(p.Pool, nil, p.Cfg.OfficialWebAddress, p.Clock.Now).Recompute(context.Background(), false); err != nil {
+		p.t.Fatal(err)
+	}
+}

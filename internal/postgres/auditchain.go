@@ -145,10 +145,15 @@ func (c *AuditChain) RecordVerification(ctx context.Context, r auditchain.Report
 			first = &p.Seq
 		}
 	}
-	_, err := c.pool.Exec(ctx, `
-		INSERT INTO audit_verifications (ok, rows_checked, anchors_checked, first_broken_seq, problem, duration_ms)
-		VALUES ($1, $2, $3, $4, $5, $6)`, r.OK(), r.Rows, r.AnchorsChecked, first, problem, took.Milliseconds())
-	return translate(err)
+	// The outcome and what R14 now finds commit together.
+	return inTx(ctx, c.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO audit_verifications (ok, rows_checked, anchors_checked, first_broken_seq, problem, duration_ms)
+			VALUES ($1, $2, $3, $4, $5, $6)`, r.OK(), r.Rows, r.AnchorsChecked, first, problem, took.Milliseconds()); err != nil {
+			return translate(err)
+		}
+		return breachKeeper{}.refresh(ctx, tx, Scope{Municipal: true})
+	})
 }
 
 // LastVerification returns the newest recorded verification, or nil.

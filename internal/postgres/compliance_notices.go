@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -13,10 +14,14 @@ import (
 // the compliance board must not.
 type RoleNotices struct {
 	pool *pgxpool.Pool
+	keep breachKeeper
 }
 
-// NewRoleNotices returns the record over pool.
-func NewRoleNotices(pool *pgxpool.Pool) *RoleNotices { return &RoleNotices{pool: pool} }
+// NewRoleNotices returns the record over pool; official is the
+// municipality's official web address, for the systems' other checks.
+func NewRoleNotices(pool *pgxpool.Pool, official string) *RoleNotices {
+	return &RoleNotices{pool: pool, keep: breachKeeper{official: official}}
+}
 
 // recordNotice upserts the outcome for each role period; a delivered
 // notification stays delivered (a later duplicate job cannot undo it).
@@ -46,7 +51,21 @@ func (n *RoleNotices) Record(ctx context.Context, jobID int64, ids []int64, fail
 	// A job that ran out of time still gets its failure recorded.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	_, err := n.pool.Exec(rctx, recordNotice, ids, outcome, jobID, text)
+	// The outcome and what R3 now finds commit together.
+	err := inTx(rctx, n.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(rctx, recordNotice, ids, outcome, jobID, text); err != nil {
+			return translate(err)
+		}
+		rows, err := tx.Query(rctx, `SELECT DISTINCT system_id FROM role_assignments WHERE id = ANY($1) ORDER BY 1`, ids)
+		if err != nil {
+			return translate(err)
+		}
+		systems, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return translate(err)
+		}
+		return n.keep.refresh(rctx, tx, Scope{Systems: systems})
+	})
 	if failure != nil {
 		return failure
 	}

@@ -97,9 +97,12 @@ func (f *complianceFixture) compliant(t *testing.T, name string) int64 {
 	return id
 }
 
-// counts returns the breaches per check on a freshly computed board.
+// counts returns the breaches per check on the board, once the periodic
+// recomputation has seen what the tests change directly in the database
+// (as data the portal would refuse may be).
 func (f *complianceFixture) counts(t *testing.T, actor *portal.Actor) map[string]int {
 	t.Helper()
+	f.recompute(t)
 	b, err := f.board.Board(context.Background(), actor, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -118,6 +121,16 @@ func (f *complianceFixture) counts(t *testing.T, actor *portal.Actor) map[string
 		}
 	}
 	return out
+}
+
+// recompute runs the periodic recomputation of the whole board.
+func (f *complianceFixture) recompute(t *testing.T) postgres.Recomputation {
+	t.Helper()
+	r, err := f.board.Recompute(context.Background(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 // onlyBreach asserts that the board has exactly want breaches of check and
@@ -208,10 +221,10 @@ func TestComplianceEveryRule(t *testing.T) {
 		want   int
 		system string // the drill-down row's system, when the breach has one
 		dept   string // and its department ("" for none)
-		text   string // a piece of its message
+		detail string // a piece of what it is about (detail, reference or person)
 		breach func(t *testing.T, f *complianceFixture) func(t *testing.T)
 	}{
-		{check: "r1_missing", want: 1, system: "Utan drift", dept: "Socialförvaltningen", text: "saknar driftsansvarig",
+		{check: "r1_missing", want: 1, system: "Utan drift", dept: "Socialförvaltningen", detail: "operations",
 			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
 				fs := facts("Utan drift")
 				fs.IntroducedBeforePortal = true
@@ -228,7 +241,7 @@ func TestComplianceEveryRule(t *testing.T) {
 					}
 				}
 			}},
-		{check: "r1_inactive", want: 1, system: "Baslinje", dept: "Socialförvaltningen", text: "Anna Andersson är inte längre aktiv",
+		{check: "r1_inactive", want: 1, system: "Baslinje", dept: "Socialförvaltningen", detail: "Anna Andersson",
 			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
 				f.exec(t, `UPDATE people SET active = false WHERE name = 'Anna Andersson'`)
 				return func(t *testing.T) {
@@ -238,7 +251,7 @@ func TestComplianceEveryRule(t *testing.T) {
 					}
 				}
 			}},
-		{check: "r2_overlap", want: 1, system: "Baslinje", dept: "Socialförvaltningen", text: "två innehavare",
+		{check: "r2_overlap", want: 1, system: "Baslinje", dept: "Socialförvaltningen", detail: "operations",
 			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
 				f.exec(t, `ALTER TABLE role_assignments DROP CONSTRAINT one_holder_per_day`)
 				id := f.id(t, `INSERT INTO role_assignments (system_id, role, operator, valid, created_by)
@@ -250,7 +263,7 @@ func TestComplianceEveryRule(t *testing.T) {
 					f.exec(t, `UPDATE role_assignments SET valid = '[2024-06-01,)' WHERE id = $1`, id)
 				}
 			}},
-		{check: "r2_gap", want: 1, system: "Med lucka", dept: "Socialförvaltningen", text: "Systemförvaltare saknades 2025-04-01–2025-04-30",
+		{check: "r2_gap", want: 1, system: "Med lucka", dept: "Socialförvaltningen", detail: "administrator",
 			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
 				fs := facts("Med lucka")
 				fs.IntroducedBeforePortal = true
@@ -273,7 +286,7 @@ func TestComplianceEveryRule(t *testing.T) {
 					}
 				}
 			}},
-		{check: "r2_author", want: 1, system: "Baslinje", dept: "Socialförvaltningen", text: "ingen registrerad upphovsperson",
+		{check: "r2_author", want: 1, system: "Baslinje", dept: "Socialförvaltningen", detail: "operations",
 			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
 				f.exec(t, `UPDATE role_assignments SET valid = daterange(lower(valid), '2025-06-01') WHERE role = 'operations'`)
 				id := f.id(t, `INSERT INTO role_assignments (system_id, role, operator, valid)
@@ -283,7 +296,7 @@ func TestComplianceEveryRule(t *testing.T) {
 					f.exec(t, `UPDATE role_assignments SET created_by = $1 WHERE id = $2`, f.people["IT Person"], id)
 				}
 			}},
-		{check: "r3_missing", want: 1, system: "Baslinje", dept: "Socialförvaltningen", text: "ingen avisering",
+		{check: "r3_missing", want: 1, system: "Baslinje", dept: "Socialförvaltningen", detail: "administrator",
 			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
 				id := f.id(t, `SELECT id FROM systems WHERE name = 'Baslinje'`)
 				if err := f.admin(t, id, "Bertil Berg", "2025-01-01"); err != nil {
@@ -294,12 +307,12 @@ func TestComplianceEveryRule(t *testing.T) {
 				f.exec(t, `DELETE FROM river_job`)
 				return func(t *testing.T) {
 					assignment := f.id(t, `SELECT id FROM role_assignments WHERE person_id = $1`, f.people["Bertil Berg"])
-					if err := postgres.NewRoleNotices(f.db.Pool(t)).Record(ctx, 42, []int64{assignment}, nil); err != nil {
+					if err := postgres.NewRoleNotices(f.db.Pool(t), "https://www.lillaedet.se").Record(ctx, 42, []int64{assignment}, nil); err != nil {
 						t.Fatal(err)
 					}
 				}
 			}},
-		{check: "r3_waiting", want: 1, system: "Baslinje", dept: "Socialförvaltningen", text: "väntat i kön",
+		{check: "r3_waiting", want: 1, system: "Baslinje", dept: "Socialförvaltningen", detail: "administrator",
 			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
 				id := f.id(t, `SELECT id FROM systems WHERE name = 'Baslinje'`)
 				if err := f.admin(t, id, "Bertil Berg", "2025-01-01"); err != nil {
@@ -323,20 +336,20 @@ func TestComplianceEveryRule(t *testing.T) {
 					if job == nil || len(args.Assignments) != 1 {
 						t.Fatalf("the role change's job does not name its role period: %+v", args)
 					}
-					w := &jobs.NotifyWorker{Log: slog.New(slog.DiscardHandler), Notices: postgres.NewRoleNotices(f.db.Pool(t))}
+					w := &jobs.NotifyWorker{Log: slog.New(slog.DiscardHandler), Notices: postgres.NewRoleNotices(f.db.Pool(t), "https://www.lillaedet.se")}
 					if err := w.Work(ctx, &river.Job[jobargs.Notify]{JobRow: job, Args: args}); err != nil {
 						t.Fatal(err)
 					}
 				}
 			}},
-		{check: "r3_failed", want: 1, system: "Baslinje", dept: "Socialförvaltningen", text: "misslyckades",
+		{check: "r3_failed", want: 1, system: "Baslinje", dept: "Socialförvaltningen", detail: "administrator",
 			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
 				id := f.id(t, `SELECT id FROM systems WHERE name = 'Baslinje'`)
 				if err := f.admin(t, id, "Bertil Berg", "2025-01-01"); err != nil {
 					t.Fatal(err)
 				}
 				assignment := f.id(t, `SELECT id FROM role_assignments WHERE person_id = $1`, f.people["Bertil Berg"])
-				notices := postgres.NewRoleNotices(f.db.Pool(t))
+				notices := postgres.NewRoleNotices(f.db.Pool(t), "https://www.lillaedet.se")
 				refused := errors.New("550 mailbox unavailable")
 				if err := notices.Record(ctx, 7, []int64{assignment}, refused); !errors.Is(err, refused) {
 					t.Fatalf("Record returned %v, want the job's own error", err)
@@ -351,7 +364,7 @@ func TestComplianceEveryRule(t *testing.T) {
 					}
 				}
 			}},
-		{check: "r4_criteria", want: 1, dept: "Socialförvaltningen", text: "utan övergripande mål, skriftlig motivering",
+		{check: "r4_criteria", want: 1, dept: "Socialförvaltningen", detail: "goal,motivation",
 			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
 				c := f.decided(t, "inforande", "beviljat", 0, goodDetails, true, "Motiverat", f.people["IT Person"])
 				f.exec(t, `ALTER TABLE requests DISABLE TRIGGER requests_frozen`)
@@ -360,7 +373,7 @@ func TestComplianceEveryRule(t *testing.T) {
 					f.exec(t, `UPDATE requests SET details = $2::jsonb, decision_motivation = 'Motiverat' WHERE id = $1`, c, goodDetails)
 				}
 			}},
-		{check: "r4_no_case", want: 1, system: "Nytt i drift", dept: "Socialförvaltningen", text: "utan ett beviljat ärende om införande",
+		{check: "r4_no_case", want: 1, system: "Nytt i drift", dept: "Socialförvaltningen", detail: "",
 			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
 				id := f.compliant(t, "Nytt i drift")
 				sys, err := f.svc.Get(ctx, f.it, id)
@@ -376,7 +389,7 @@ func TestComplianceEveryRule(t *testing.T) {
 					f.decided(t, "inforande", "beviljat", id, goodDetails, true, "Motiverat", f.people["IT Person"])
 				}
 			}},
-		{check: "r5_financing", want: 1, dept: "Socialförvaltningen", text: "utan bekräftad finansiering",
+		{check: "r5_financing", want: 1, dept: "Socialförvaltningen", detail: "uppgradering",
 			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
 				c := f.decided(t, "uppgradering", "beviljat", 0, goodDetails, false, "Motiverat", f.people["IT Person"])
 				// An operations change needs no financing.
@@ -386,7 +399,7 @@ func TestComplianceEveryRule(t *testing.T) {
 					f.exec(t, `UPDATE requests SET financing_confirmed = true WHERE id = $1`, c)
 				}
 			}},
-		{check: "r6_open_source", want: 1, system: "Nextcloud", dept: "Socialförvaltningen", text: "någon annan än chefen",
+		{check: "r6_open_source", want: 1, system: "Nextcloud", dept: "Socialförvaltningen", detail: "not_head",
 			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
 				id := f.compliant(t, "Nextcloud")
 				f.exec(t, `UPDATE systems SET open_source = true WHERE id = $1`, id)
@@ -396,7 +409,7 @@ func TestComplianceEveryRule(t *testing.T) {
 					f.exec(t, `INSERT INTO person_roles (person_id, role) VALUES ($1, 'it_head')`, f.people["Bertil Berg"])
 				}
 			}},
-		{check: "r7_self_developed", want: 1, system: "Eget register", dept: "Socialförvaltningen", text: "utan beviljat ärende om egenutvecklad",
+		{check: "r7_self_developed", want: 1, system: "Eget register", dept: "Socialförvaltningen", detail: "",
 			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
 				id := f.compliant(t, "Eget register")
 				f.exec(t, `UPDATE systems SET self_developed = true WHERE id = $1`, id)
@@ -407,7 +420,7 @@ func TestComplianceEveryRule(t *testing.T) {
 					f.decided(t, "egenutvecklad", "beviljat", id, `{}`, true, "Ja", f.people["Cecilia Ceder"])
 				}
 			}},
-		{check: "r8_decisions", want: 1, dept: "Socialförvaltningen", text: "har 2 beslut",
+		{check: "r8_decisions", want: 1, dept: "Socialförvaltningen", detail: "2",
 			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
 				c := f.decided(t, "inforande", "beviljat", 0, goodDetails, true, "Motiverat", f.people["IT Person"])
 				f.exec(t, `DROP INDEX request_events_one_decision`)
@@ -417,14 +430,14 @@ func TestComplianceEveryRule(t *testing.T) {
 					f.exec(t, `DELETE FROM request_events WHERE request_id = $1 AND to_state = 'avslaget'`, c)
 				}
 			}},
-		{check: "r9_never", want: 1, dept: "Socialförvaltningen", text: "1 medarbetare har aldrig kvitterat Regler för IT-säkerhet",
+		{check: "r9_never", want: 1, dept: "Socialförvaltningen", detail: "Regler för IT-säkerhet 1",
 			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
 				_, v1 := f.document(t)
 				return func(t *testing.T) {
 					f.ack(t, "Anna Andersson", v1, sum("# Regler\n\nVersion ett.\n"))
 				}
 			}},
-		{check: "r10_again", want: 1, dept: "Socialförvaltningen", text: "inte kvitterat den nya versionen 2",
+		{check: "r10_again", want: 1, dept: "Socialförvaltningen", detail: "Regler för IT-säkerhet 2",
 			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
 				doc, v1 := f.document(t)
 				f.ack(t, "Anna Andersson", v1, sum("# Regler\n\nVersion ett.\n"))
@@ -433,7 +446,7 @@ func TestComplianceEveryRule(t *testing.T) {
 					f.ack(t, "Anna Andersson", v2, sum("# Regler\n\nVersion två.\n"))
 				}
 			}},
-		{check: "r11_hash", want: 1, dept: "Socialförvaltningen", text: "stämmer med versionens text",
+		{check: "r11_hash", want: 1, dept: "Socialförvaltningen", detail: "Regler för IT-säkerhet 1",
 			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
 				_, v1 := f.document(t)
 				a := f.ack(t, "Anna Andersson", v1, sum("# Regler\n\nVersion ett.\n"))
@@ -442,14 +455,14 @@ func TestComplianceEveryRule(t *testing.T) {
 					f.exec(t, `UPDATE acknowledgements SET sha256 = $2 WHERE id = $1`, a, sum("# Regler\n\nVersion ett.\n"))
 				}
 			}},
-		{check: "r12_overdue", want: 1, system: "Baslinje", dept: "Socialförvaltningen", text: "Utvärderingen är försenad",
+		{check: "r12_overdue", want: 1, system: "Baslinje", dept: "Socialförvaltningen", detail: "",
 			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
 				f.exec(t, `UPDATE systems SET created_at = now() - interval '13 months' WHERE name = 'Baslinje'`)
 				return func(t *testing.T) {
 					f.exec(t, `INSERT INTO evaluations (system_id, evaluated_on, legacy) SELECT id, CURRENT_DATE, true FROM systems WHERE name = 'Baslinje'`)
 				}
 			}},
-		{check: "r13_address", want: 1, system: "Webbplatsen", dept: "Socialförvaltningen", text: "http://www.lillaedet.se.evil.example/",
+		{check: "r13_address", want: 1, system: "Webbplatsen", dept: "Socialförvaltningen", detail: "http://www.lillaedet.se.evil.example/",
 			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
 				id := f.compliant(t, "Webbplatsen")
 				sys, err := f.svc.Get(ctx, f.it, id)
@@ -469,21 +482,21 @@ func TestComplianceEveryRule(t *testing.T) {
 					}
 				}
 			}},
-		{check: "r14_failed", want: 1, text: "vid rad 17: hash mismatch",
+		{check: "r14_failed", want: 1, detail: "hash mismatch",
 			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
 				f.exec(t, `INSERT INTO audit_verifications (ok, rows_checked, anchors_checked, first_broken_seq, problem, duration_ms) VALUES (false, 20, 1, 17, 'hash mismatch', 5)`)
 				return func(t *testing.T) {
 					f.exec(t, `INSERT INTO audit_verifications (ok, rows_checked, anchors_checked, duration_ms) VALUES (true, 20, 1, 5)`)
 				}
 			}},
-		{check: "r14_stale", want: 1, text: "48 timmarna",
+		{check: "r14_stale", want: 1, detail: "",
 			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
 				f.exec(t, `UPDATE audit_verifications SET at = now() - interval '49 hours'`)
 				return func(t *testing.T) {
 					f.exec(t, `INSERT INTO audit_verifications (ok, rows_checked, anchors_checked, duration_ms) VALUES (true, 20, 1, 5)`)
 				}
 			}},
-		{check: "r14_none", want: 1, text: "aldrig kontrollerats",
+		{check: "r14_none", want: 1, detail: "",
 			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
 				f.exec(t, `DELETE FROM audit_verifications`)
 				return func(t *testing.T) {
@@ -495,7 +508,7 @@ func TestComplianceEveryRule(t *testing.T) {
 	for _, c := range cases {
 		seen[c.check] = true
 	}
-	for _, r := range postgres.ComplianceRules {
+	for _, r := range portal.Rules {
 		for _, c := range r.Checks {
 			if !seen[c.Key] {
 				t.Errorf("check %s (%s) has no test case", c.Key, r.ID)
@@ -515,9 +528,11 @@ func TestComplianceEveryRule(t *testing.T) {
 				t.Fatalf("drill-down: %d rows, want 1", len(rows))
 			}
 			b := rows[0]
-			if b.SystemName != c.system || b.DepartmentName != c.dept || !strings.Contains(b.Message, c.text) || b.Fix == "" {
-				t.Errorf("drill-down row: system %q department %q message %q fix %q; want %q, %q, %q",
-					b.SystemName, b.DepartmentName, b.Message, b.Fix, c.system, c.dept, c.text)
+			// What the row says in Swedish is the server's (its test has the
+			// same table of texts); here, what it is about.
+			if b.SystemName != c.system || b.DepartmentName != c.dept || !strings.Contains(b.Detail+" "+b.RefText+" "+b.PersonName, c.detail) {
+				t.Errorf("drill-down row: system %q department %q detail %q %q %q; want %q, %q, %q",
+					b.SystemName, b.DepartmentName, b.Detail, b.RefText, b.PersonName, c.system, c.dept, c.detail)
 			}
 			if b.Since.IsZero() && c.check != "r14_none" {
 				t.Errorf("no since: %+v", b)
@@ -537,6 +552,7 @@ func TestComplianceSystemPageUsesTheBoard(t *testing.T) {
 	good := f.compliant(t, "Baslinje")
 	bad := f.create(t, facts("Ensamt")) // no roles, in operation without a case
 	f.exec(t, `UPDATE systems SET created_at = now() - interval '13 months', represents_municipality = true, web_address = 'https://lillaedet.se' WHERE id = $1`, bad)
+	f.recompute(t)
 	list, err := f.svc.Breaches(ctx, f.it, bad)
 	if err != nil {
 		t.Fatal(err)
@@ -544,7 +560,7 @@ func TestComplianceSystemPageUsesTheBoard(t *testing.T) {
 	got := map[string]int{}
 	for _, b := range list {
 		got[b.Rule]++
-		if b.Section == "" || b.Message == "" || b.Fix == "" {
+		if b.Rule == "" || b.SystemName != "Ensamt" {
 			t.Errorf("incomplete breach %+v", b)
 		}
 	}
@@ -654,11 +670,12 @@ func TestComplianceRenotify(t *testing.T) {
 	}
 	f.exec(t, `UPDATE role_assignments SET created_at = now() - interval '2 hours' WHERE person_id = $1`, f.people["Bertil Berg"])
 	f.exec(t, `DELETE FROM river_job`)
+	f.recompute(t) // an hour later: the periodic recomputation sees it
 	rows := f.drill(t, f.it, "r3_missing")
-	if len(rows) != 1 || rows[0].AssignmentID == 0 {
+	if len(rows) != 1 || rows[0].RefID == 0 {
 		t.Fatalf("r3 rows %+v", rows)
 	}
-	if err := f.board.Renotify(ctx, f.it, rows[0].AssignmentID, "req"); err != nil {
+	if err := f.board.Renotify(ctx, f.it, rows[0].RefID, "req"); err != nil {
 		t.Fatal(err)
 	}
 	// Queued again: waiting, an hour after the change.
@@ -668,10 +685,10 @@ func TestComplianceRenotify(t *testing.T) {
 	if err := f.owner.QueryRow(ctx, `SELECT id, args FROM river_job WHERE kind = 'notify'`).Scan(&jobID, &args); err != nil {
 		t.Fatal(err)
 	}
-	if args.Topic != "system.role_changed" || len(args.Assignments) != 1 || args.Assignments[0] != rows[0].AssignmentID {
+	if args.Topic != "system.role_changed" || len(args.Assignments) != 1 || args.Assignments[0] != rows[0].RefID {
 		t.Errorf("renotify job %+v", args)
 	}
-	if err := postgres.NewRoleNotices(f.db.Pool(t)).Record(ctx, jobID, args.Assignments, nil); err != nil {
+	if err := postgres.NewRoleNotices(f.db.Pool(t), "https://www.lillaedet.se").Record(ctx, jobID, args.Assignments, nil); err != nil {
 		t.Fatal(err)
 	}
 	f.onlyBreach(t, "", 0)

@@ -23,6 +23,7 @@ type DocumentService struct {
 	enqueue Enqueuer
 	grace   time.Duration
 	now     func() time.Time
+	keep    breachKeeper
 }
 
 // NewDocumentService returns the service. grace is how long a person who
@@ -33,7 +34,9 @@ func NewDocumentService(pool *pgxpool.Pool, enqueue Enqueuer, grace time.Duratio
 	if now == nil {
 		now = time.Now
 	}
-	return &DocumentService{pool: pool, enqueue: enqueue, grace: grace, now: now}
+	// The documents' checks (R9–R11) are about people, never systems: no
+	// official web address is needed.
+	return &DocumentService{pool: pool, enqueue: enqueue, grace: grace, now: now, keep: breachKeeper{now: now}}
 }
 
 // Document is a governing document with its audience.
@@ -279,15 +282,16 @@ func (s *DocumentService) Receipts(ctx context.Context, actor *portal.Actor, per
 	return rs, translate(err)
 }
 
-// inForce names, for the day $1, each document's version in force ("cur")
-// and the last version that required everyone to acknowledge again, or
-// the first ("base"), with when that obligation began. The obligations, the
-// follow-up, the reminders and the digest all start from it.
-const inForce = `
-	WITH cur AS (
+// inForceCTEs name, for the day @today, each document's version in force
+// ("cur") and the last version that required everyone to acknowledge
+// again, or the first ("base"), with when that obligation began. The
+// obligations, the follow-up, the reminders, the digest and the compliance
+// checks R9 and R10 all start from them.
+const inForceCTEs = `
+	cur AS (
 		SELECT DISTINCT ON (v.document_id) v.document_id, v.id, v.number
 		FROM document_versions v
-		WHERE v.published_at IS NOT NULL AND v.effective_date <= $1
+		WHERE v.published_at IS NOT NULL AND v.effective_date <= @today
 		ORDER BY v.document_id, v.number DESC
 	), base AS (
 		SELECT DISTINCT ON (v.document_id) v.document_id, v.number, GREATEST(v.published_at, v.effective_date::timestamptz) AS since
@@ -297,18 +301,22 @@ const inForce = `
 		ORDER BY v.document_id, v.number DESC
 	)`
 
-// obligationsQuery: for person $2 in department $3 on day $1, every
+// inForce is inForceCTEs as the start of a statement.
+const inForce = `WITH ` + inForceCTEs
+
+// obligationsQuery: for person @person in department @department on day
+// @today, every
 // document they must acknowledge, whether they acknowledged the base
 // version or a later one, and whether they ever acknowledged any version.
 const obligationsQuery = inForce + `
 	SELECT d.slug, d.title, d.blocks_use, cur.id, cur.number, base.since,
 	       EXISTS (SELECT 1 FROM acknowledgements a JOIN document_versions av ON av.id = a.version_id
-	               WHERE a.person_id = $2 AND av.document_id = d.id AND av.number >= base.number),
+	               WHERE a.person_id = @person AND av.document_id = d.id AND av.number >= base.number),
 	       EXISTS (SELECT 1 FROM acknowledgements a JOIN document_versions av ON av.id = a.version_id
-	               WHERE a.person_id = $2 AND av.document_id = d.id)
+	               WHERE a.person_id = @person AND av.document_id = d.id)
 	FROM documents d JOIN cur ON cur.document_id = d.id JOIN base ON base.document_id = d.id
 	WHERE d.must_acknowledge
-	  AND (d.audience_all OR EXISTS (SELECT 1 FROM document_departments dd WHERE dd.document_id = d.id AND dd.department_id = $3))
+	  AND (d.audience_all OR EXISTS (SELECT 1 FROM document_departments dd WHERE dd.document_id = d.id AND dd.department_id = @department))
 	ORDER BY d.blocks_use DESC, d.title COLLATE swedish`
 
 type querier interface {
@@ -316,7 +324,7 @@ type querier interface {
 }
 
 func (s *DocumentService) obligations(ctx context.Context, q querier, actor *portal.Actor) ([]Obligation, error) {
-	rows, err := q.Query(ctx, obligationsQuery, s.today(), actor.PersonID, actor.DepartmentID)
+	rows, err := q.Query(ctx, obligationsQuery, pgx.NamedArgs{"today": s.today(), "person": actor.PersonID, "department": actor.DepartmentID})
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -432,6 +440,9 @@ func (s *DocumentService) Acknowledge(ctx context.Context, actor *portal.Actor, 
 	if r == nil {
 		return Receipt{}, portal.Conflict("Kvittensen kunde inte läsas. Försök igen.")
 	}
+	if err := s.keep.refresh(ctx, tx, Scope{People: []int64{actor.PersonID}}); err != nil {
+		return Receipt{}, err
+	}
 	return *r, translate(tx.Commit(ctx))
 }
 
@@ -479,6 +490,10 @@ func (s *DocumentService) SaveDocument(ctx context.Context, actor *portal.Actor,
 		ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: map[string]any{
 			"slug": f.Slug, "title": f.Title, "kind": f.Kind, "fixed_by": f.FixedBy, "audience_all": f.AudienceAll,
 			"departments": f.DepartmentIDs, "must_acknowledge": f.MustAcknowledge, "blocks_use": f.BlocksUse}}); err != nil {
+		return "", err
+	}
+	// Its audience, title or duty to acknowledge may have changed.
+	if err := s.keep.refresh(ctx, tx, Scope{AllPeople: true}); err != nil {
 		return "", err
 	}
 	return f.Slug, translate(tx.Commit(ctx))
@@ -615,6 +630,9 @@ func (s *DocumentService) Publish(ctx context.Context, actor *portal.Actor, slug
 	if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "document.published", ObjectType: "document_version",
 		ObjectID: strconv.FormatInt(versionID, 10), RequestID: requestID,
 		Changes: map[string]any{"document": slug, "version": number, "requires_reack": requires || first, "notified": notified}}); err != nil {
+		return 0, 0, err
+	}
+	if err := s.keep.refresh(ctx, tx, Scope{AllPeople: true}); err != nil {
 		return 0, 0, err
 	}
 	return number, notified, translate(tx.Commit(ctx))

@@ -23,15 +23,16 @@ type EvaluationService struct {
 	pool    *pgxpool.Pool
 	enqueue Enqueuer
 	now     func() time.Time
+	keep    breachKeeper
 }
 
 // NewEvaluationService returns the service. enqueue may be nil in tools
 // that send no notifications; now is the clock (nil: time.Now).
-func NewEvaluationService(pool *pgxpool.Pool, enqueue Enqueuer, now func() time.Time) *EvaluationService {
+func NewEvaluationService(pool *pgxpool.Pool, enqueue Enqueuer, official string, now func() time.Time) *EvaluationService {
 	if now == nil {
 		now = time.Now
 	}
-	return &EvaluationService{pool: pool, enqueue: enqueue, now: now}
+	return &EvaluationService{pool: pool, enqueue: enqueue, now: now, keep: breachKeeper{official: official, now: now}}
 }
 
 func (s *EvaluationService) today() time.Time { return portal.DateOf(s.now()) }
@@ -340,6 +341,9 @@ func (s *EvaluationService) Submit(ctx context.Context, actor *portal.Actor, sys
 		}}); err != nil {
 		return 0, err
 	}
+	if err := s.keep.refresh(ctx, tx, Scope{Systems: []int64{systemID}}); err != nil {
+		return 0, err
+	}
 	return id, translate(tx.Commit(ctx))
 }
 
@@ -416,6 +420,9 @@ func (s *EvaluationService) SetInterval(ctx context.Context, actor *portal.Actor
 	if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "system.evaluation_interval_changed", ObjectType: "system",
 		ObjectID: strconv.FormatInt(systemID, 10), RequestID: requestID,
 		Changes: map[string]any{"evaluation_interval_months": map[string]any{"before": sys.Interval, "after": months}}}); err != nil {
+		return err
+	}
+	if err := s.keep.refresh(ctx, tx, Scope{Systems: []int64{systemID}}); err != nil {
 		return err
 	}
 	return translate(tx.Commit(ctx))

@@ -34,7 +34,7 @@ type evalFixture struct {
 func newEvaluations(t *testing.T) *evalFixture {
 	t.Helper()
 	f := &evalFixture{registerFixture: newRegister(t), clock: &testClock{}}
-	f.ev = postgres.NewEvaluationService(f.db.Pool(t), jobs.Enqueuer(f.clients), f.clock.now)
+	f.ev = postgres.NewEvaluationService(f.db.Pool(t), jobs.Enqueuer(f.clients), "https://www.lillaedet.se", f.clock.now)
 	return f
 }
 

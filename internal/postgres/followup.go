@@ -56,7 +56,7 @@ type FollowUp struct {
 
 func (s *DocumentService) departmentCounts(ctx context.Context, tx pgx.Tx) ([]FollowUpRow, time.Time, error) {
 	now := s.now()
-	rows, err := tx.Query(ctx, followUpByDepartment, s.today())
+	rows, err := tx.Query(ctx, followUpByDepartment, pgx.NamedArgs{"today": s.today()})
 	if err != nil {
 		return nil, time.Time{}, translate(err)
 	}
@@ -72,7 +72,7 @@ func (s *DocumentService) departmentCounts(ctx context.Context, tx pgx.Tx) ([]Fo
 }
 
 // followUpDocs are the documents to acknowledge with the version in force
-// ($1 = today), and who has acknowledged the base version or a later one.
+// (on @today), and who has acknowledged the base version or a later one.
 const followUpDocs = inForce + `, docs AS (
 		SELECT d.id, d.slug, d.title, d.audience_all, cur.number, base.number AS base_number, base.since
 		FROM documents d JOIN cur ON cur.document_id = d.id JOIN base ON base.document_id = d.id
@@ -110,7 +110,7 @@ const followUpMyStaff = followUpDocs + `
 	        WHERE a.person_id = p.id AND v.document_id = docs.id AND v.number >= docs.base_number) AS at,
 	       docs.since
 	FROM docs
-	JOIN people p ON p.manager_id = $2 AND p.active AND p.merged_into IS NULL
+	JOIN people p ON p.manager_id = @manager AND p.active AND p.merged_into IS NULL
 	LEFT JOIN departments dep ON dep.id = p.department_id
 	WHERE docs.audience_all OR EXISTS (SELECT 1 FROM document_departments dd WHERE dd.document_id = docs.id AND dd.department_id = p.department_id)
 	ORDER BY docs.title COLLATE swedish, (SELECT min(a.acknowledged_at) FROM acknowledgements a JOIN document_versions v ON v.id = a.version_id
@@ -133,7 +133,7 @@ func (s *DocumentService) FollowUp(ctx context.Context, actor *portal.Actor) (Fo
 				return err
 			}
 		}
-		rows, err := tx.Query(ctx, followUpMyStaff, s.today(), actor.PersonID)
+		rows, err := tx.Query(ctx, followUpMyStaff, pgx.NamedArgs{"today": s.today(), "manager": actor.PersonID})
 		if err != nil {
 			return translate(err)
 		}
@@ -208,22 +208,22 @@ func (s *DocumentService) Evidence(ctx context.Context, actor *portal.Actor, per
 }
 
 // remindQuery claims, for everyone who has owed a document for longer than
-// $2 and was not reminded within $2, a reminder now; it returns them.
+// @after and was not reminded within @after, a reminder now; it returns them.
 const remindQuery = owingCTE + `
 	INSERT INTO ack_reminders (person_id, last_sent_at)
 	SELECT DISTINCT person_id, now() FROM owing
 	ON CONFLICT (person_id) DO UPDATE SET last_sent_at = now()
-	WHERE ack_reminders.last_sent_at < now() - make_interval(secs => $2::float8)
+	WHERE ack_reminders.last_sent_at < now() - make_interval(secs => @after::float8)
 	RETURNING person_id`
 
 // owingCTE is everyone active who has owed a document in their audience
-// for longer than $2 seconds, with their manager.
+// for longer than @after seconds, with their manager.
 const owingCTE = followUpDocs + `,
 	owing AS (
 		SELECT p.id AS person_id, p.manager_id
 		FROM docs JOIN people p ON p.active AND p.merged_into IS NULL
 		LEFT JOIN done ON done.person_id = p.id AND done.document_id = docs.id
-		WHERE done.person_id IS NULL AND docs.since < now() - make_interval(secs => $2::float8)
+		WHERE done.person_id IS NULL AND docs.since < now() - make_interval(secs => @after::float8)
 		  AND (docs.audience_all OR EXISTS (SELECT 1 FROM document_departments dd WHERE dd.document_id = docs.id AND dd.department_id = p.department_id))
 	)`
 
@@ -231,7 +231,7 @@ const owingCTE = followUpDocs + `,
 // for longer than after, at most once per that interval (the periodic job).
 func (s *DocumentService) Remind(ctx context.Context, after time.Duration) (int, error) {
 	return s.claimAndNotify(ctx, "document.reminder", func(tx pgx.Tx) (pgx.Rows, error) {
-		return tx.Query(ctx, remindQuery, s.today(), after.Seconds())
+		return tx.Query(ctx, remindQuery, pgx.NamedArgs{"today": s.today(), "after": after.Seconds()})
 	})
 }
 
@@ -265,7 +265,7 @@ func (s *DocumentService) claimAndNotify(ctx context.Context, topic string, clai
 }
 
 // digestQuery claims, for every active manager with staff who have owed an
-// acknowledgement longer than $2, a digest now, at most once a week.
+// acknowledgement longer than @after, a digest now, at most once a week.
 const digestQuery = owingCTE + `
 	INSERT INTO manager_digests (manager_id, last_sent_at)
 	SELECT DISTINCT o.manager_id, now() FROM owing o JOIN people m ON m.id = o.manager_id AND m.active
@@ -277,6 +277,6 @@ const digestQuery = owingCTE + `
 // have owed an acknowledgement longer than after (the periodic job).
 func (s *DocumentService) DigestManagers(ctx context.Context, after time.Duration) (int, error) {
 	return s.claimAndNotify(ctx, "document.manager_digest", func(tx pgx.Tx) (pgx.Rows, error) {
-		return tx.Query(ctx, digestQuery, s.today(), after.Seconds())
+		return tx.Query(ctx, digestQuery, pgx.NamedArgs{"today": s.today(), "after": after.Seconds()})
 	})
 }

@@ -112,6 +112,7 @@ func (s *SystemService) HandOver(ctx context.Context, actor *portal.Actor, perso
 		return 0, translate(err)
 	}
 	changed := 0
+	var touched []int64
 	for _, h := range held {
 		// Only the period running on the day: planned later periods are the
 		// person's own future roles, which IT-enheten handles one by one.
@@ -138,6 +139,10 @@ func (s *SystemService) HandOver(ctx context.Context, actor *portal.Actor, perso
 			}
 		}
 		changed++
+		touched = append(touched, h.SystemID)
+	}
+	if err := s.keep.refresh(ctx, tx, Scope{Systems: touched}); err != nil {
+		return 0, err
 	}
 	return changed, translate(tx.Commit(ctx))
 }

@@ -20,10 +20,15 @@ import (
 // behind a session, and administration of people and their sessions.
 type PersonService struct {
 	pool *pgxpool.Pool
+	keep breachKeeper
 }
 
-// NewPersonService returns the service over pool.
-func NewPersonService(pool *pgxpool.Pool) *PersonService { return &PersonService{pool: pool} }
+// NewPersonService returns the service over pool; official is the
+// municipality's official web address (ITPORTAL_OFFICIAL_WEB_ADDRESS), which
+// the compliance checks of a person's systems use.
+func NewPersonService(pool *pgxpool.Pool, official string) *PersonService {
+	return &PersonService{pool: pool, keep: breachKeeper{official: official}}
+}
 
 // SignInInput is what a verified sign-in tells about the person.
 type SignInInput struct {
@@ -134,6 +139,10 @@ func (s *PersonService) signIn(ctx context.Context, in SignInInput) (SignInResul
 		}); err != nil {
 			return res, err
 		}
+	}
+	// A new person, or a new department, changes what they must acknowledge.
+	if err := s.keep.refresh(ctx, tx, Scope{People: []int64{res.PersonID}}); err != nil {
+		return res, err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return res, translate(err)
@@ -334,7 +343,24 @@ func (s *PersonService) LinkIdentity(ctx context.Context, actor *portal.Actor, f
 			return err
 		}
 	}
+	if err := s.refreshPeople(ctx, tx, []int64{from, to}); err != nil {
+		return err
+	}
 	return translate(tx.Commit(ctx))
+}
+
+// refreshPeople recomputes the breaches of people whose activity or
+// department changed, and of the systems where they hold a role.
+func (s *PersonService) refreshPeople(ctx context.Context, tx pgx.Tx, ids []int64) error {
+	rows, err := tx.Query(ctx, `SELECT DISTINCT system_id FROM role_assignments WHERE person_id = ANY($1) ORDER BY system_id`, ids)
+	if err != nil {
+		return translate(err)
+	}
+	systems, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return translate(err)
+	}
+	return s.keep.refresh(ctx, tx, Scope{People: ids, Systems: systems})
 }
 
 // PersonFilter narrows List.

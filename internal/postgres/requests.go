@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,12 +26,15 @@ import (
 type RequestService struct {
 	pool    *pgxpool.Pool
 	enqueue Enqueuer
+	keep    breachKeeper
 }
 
 // NewRequestService returns the service over pool. enqueue may be nil in
-// tools that send no notifications.
-func NewRequestService(pool *pgxpool.Pool, enqueue Enqueuer) *RequestService {
-	return &RequestService{pool: pool, enqueue: enqueue}
+// tools that send no notifications; official is the municipality's
+// official web address (ITPORTAL_OFFICIAL_WEB_ADDRESS), which the
+// compliance checks of a decided case's system use.
+func NewRequestService(pool *pgxpool.Pool, enqueue Enqueuer, official string) *RequestService {
+	return &RequestService{pool: pool, enqueue: enqueue, keep: breachKeeper{official: official}}
 }
 
 // Request is one case as stored.
@@ -487,6 +491,29 @@ func (s *RequestService) Decide(ctx context.Context, actor *portal.Actor, id int
 		return err
 	}
 	if err := s.notify(ctx, tx, "request.decided", id, "requester"); err != nil {
+		return err
+	}
+	// The case's own checks, and its system's (a granted case changes what
+	// R4, R6 and R7 find; its effects may change the register).
+	// Its effects may also have recorded a new administrator, perhaps a
+	// person new to the portal, who must then acknowledge what everyone
+	// must.
+	sc := Scope{Cases: []int64{id}}
+	for _, sys := range []int64{systemID, r.Fields.SystemID} {
+		if sys != 0 && !slices.Contains(sc.Systems, sys) {
+			sc.Systems = append(sc.Systems, sys)
+		}
+	}
+	if len(sc.Systems) > 0 {
+		rows, err := tx.Query(ctx, `SELECT DISTINCT person_id FROM role_assignments WHERE system_id = ANY($1) AND person_id IS NOT NULL ORDER BY 1`, sc.Systems)
+		if err != nil {
+			return translate(err)
+		}
+		if sc.People, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+			return translate(err)
+		}
+	}
+	if err := s.keep.refresh(ctx, tx, sc); err != nil {
 		return err
 	}
 	return translate(tx.Commit(ctx))

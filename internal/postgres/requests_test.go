@@ -24,7 +24,7 @@ type caseFixture struct {
 func newCases(t *testing.T) *caseFixture {
 	t.Helper()
 	f := &caseFixture{registerFixture: newRegister(t)}
-	f.req = postgres.NewRequestService(f.db.Pool(t), jobs.Enqueuer(f.clients))
+	f.req = postgres.NewRequestService(f.db.Pool(t), jobs.Enqueuer(f.clients), "https://www.lillaedet.se")
 	if _, err := f.db.OwnerPool(t).Exec(context.Background(), `UPDATE people SET email = 'leila.haddad@example.lillaedet.se' WHERE name = 'Leila Haddad'`); err != nil {
 		t.Fatal(err)
 	}

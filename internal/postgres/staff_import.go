@@ -157,6 +157,7 @@ func (s *PersonService) ImportStaff(ctx context.Context, actor *portal.Actor, fi
 		}
 	}
 	ids := map[*staffLine]int64{}
+	var touched []int64
 	for _, sl := range lines {
 		if len(sl.row.Problems) > 0 {
 			sl.row.Action = "error"
@@ -217,6 +218,7 @@ func (s *PersonService) ImportStaff(ctx context.Context, actor *portal.Actor, fi
 			res.Ended++
 		}
 		if created || changed {
+			touched = append(touched, id)
 			if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "person.imported_from_hr", ObjectType: "person",
 				ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: map[string]any{
 					"employee_number": sl.number, "name": sl.row.Name, "email": sl.email, "department": sl.dept,
@@ -238,6 +240,9 @@ func (s *PersonService) ImportStaff(ctx context.Context, actor *portal.Actor, fi
 		if _, err := tx.Exec(ctx, `UPDATE people SET manager_id = $2 WHERE id = $1 AND manager_id IS DISTINCT FROM $2`, ids[sl], manager); err != nil {
 			return res, translate(err)
 		}
+	}
+	if err := s.refreshPeople(ctx, tx, touched); err != nil {
+		return res, err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return res, translate(err)
@@ -270,6 +275,9 @@ func (s *PersonService) DeactivateEnded(ctx context.Context) (int, error) {
 			ObjectID: strconv.FormatInt(id, 10), Changes: map[string]any{"active": map[string]any{"before": true, "after": false}}}); err != nil {
 			return 0, err
 		}
+	}
+	if err := s.refreshPeople(ctx, tx, ids); err != nil {
+		return 0, err
 	}
 	return len(ids), translate(tx.Commit(ctx))
 }

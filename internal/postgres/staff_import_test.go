@@ -27,7 +27,7 @@ func staffDB(t *testing.T) (testkit.DB, *postgres.PersonService, *portal.Actor) 
 	if err := owner.QueryRow(ctx, `INSERT INTO people (name) VALUES ('Admin') RETURNING id`).Scan(&adminID); err != nil {
 		t.Fatal(err)
 	}
-	return db, postgres.NewPersonService(db.Pool(t)), &portal.Actor{PersonID: adminID, Roles: []portal.Role{portal.RoleAdmin}}
+	return db, postgres.NewPersonService(db.Pool(t), "https://www.lillaedet.se"), &portal.Actor{PersonID: adminID, Roles: []portal.Role{portal.RoleAdmin}}
 }
 
 func parseStaff(t *testing.T, data []byte) registerfile.File {

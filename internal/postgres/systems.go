@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,7 @@ type SystemService struct {
 	pool     *pgxpool.Pool
 	enqueue  Enqueuer
 	official string // the municipality's official web address (R13)
+	keep     breachKeeper
 }
 
 // Enqueuer inserts background jobs inside a transaction (River's InsertTx;
@@ -31,7 +33,7 @@ type Enqueuer func(ctx context.Context, tx pgx.Tx, args ...jobargs.Args) error
 // NewSystemService returns the register over pool. enqueue may be nil in
 // tools that send no notifications.
 func NewSystemService(pool *pgxpool.Pool, enqueue Enqueuer, officialWebAddress string) *SystemService {
-	return &SystemService{pool: pool, enqueue: enqueue, official: officialWebAddress}
+	return &SystemService{pool: pool, enqueue: enqueue, official: officialWebAddress, keep: breachKeeper{official: officialWebAddress}}
 }
 
 // System is a system with its current role holders.
@@ -233,6 +235,9 @@ func (s *SystemService) Create(ctx context.Context, actor *portal.Actor, f porta
 	if err != nil {
 		return 0, err
 	}
+	if err := s.keep.refresh(ctx, tx, Scope{Systems: []int64{id}}); err != nil {
+		return 0, err
+	}
 	return id, translate(tx.Commit(ctx))
 }
 
@@ -286,6 +291,9 @@ func (s *SystemService) UpdateFacts(ctx context.Context, actor *portal.Actor, id
 		return &StaleError{Current: cur}
 	}
 	if err := updateFactsTx(ctx, tx, actor, cur, f, requestID); err != nil {
+		return err
+	}
+	if err := s.keep.refresh(ctx, tx, Scope{Systems: []int64{id}}); err != nil {
 		return err
 	}
 	return translate(tx.Commit(ctx))
@@ -413,6 +421,9 @@ func (s *SystemService) ChangeRole(ctx context.Context, actor *portal.Actor, sys
 			return fmt.Errorf("enqueue notification: %w", err)
 		}
 	}
+	if err := s.keep.refresh(ctx, tx, Scope{Systems: []int64{systemID}}); err != nil {
+		return err
+	}
 	return translate(tx.Commit(ctx))
 }
 
@@ -522,26 +533,37 @@ func checkHolder(ctx context.Context, tx pgx.Tx, c RoleChange) error {
 	return translate(err)
 }
 
-// Breaches returns the rules the system breaks today, from the compliance
-// board's checks run for this system alone (compliance.go is the one place
-// that decides what a breach is).
-func (s *SystemService) Breaches(ctx context.Context, actor *portal.Actor, id int64) ([]portal.Breach, error) {
+// Breaches returns the rules the system breaks today, as the compliance
+// checks last found (kept with every change; compliance_checks.go decides
+// what a breach is), in rule order.
+func (s *SystemService) Breaches(ctx context.Context, actor *portal.Actor, id int64) ([]ComplianceBreach, error) {
 	if actor == nil {
 		return nil, portal.Forbidden("Logga in för att läsa registret.")
 	}
-	var out []portal.Breach
-	err := s.read(ctx, actor, func(tx pgx.Tx) error {
-		if _, err := s.get(ctx, tx, id, today(), false); err != nil {
-			return err
-		}
-		now := time.Now()
-		list, err := systemBreaches(ctx, tx, checkParams{system: id, today: portal.DateOf(now), now: now, official: s.official})
-		for _, b := range list {
-			out = append(out, b.portalBreach())
-		}
-		return err
-	})
-	return out, err
+	// One row per breach, or one empty row when the system keeps every
+	// rule; none when there is no such system.
+	rows, err := s.pool.Query(ctx, `
+		SELECT COALESCE(b.check_key, ''), COALESCE(b.system_id, 0), s.name, COALESCE(b.department_id, 0), COALESCE(d.name, ''),
+		       COALESCE(b.person_id, 0), COALESCE(p.name, ''), b.since, b.until, COALESCE(b.detail, ''), COALESCE(b.ref_id, 0),
+		       COALESCE(b.ref_text, ''), 1
+		FROM systems s
+		LEFT JOIN compliance_breaches b ON b.system_id = s.id
+		LEFT JOIN departments d ON d.id = b.department_id
+		LEFT JOIN people p ON p.id = b.person_id
+		WHERE s.id = $1`, id)
+	if err != nil {
+		return nil, fmt.Errorf("system %d breaches: %w", id, translate(err))
+	}
+	list, err := pgx.CollectRows(rows, scanBreach)
+	if err != nil {
+		return nil, fmt.Errorf("system %d breaches: %w", id, translate(err))
+	}
+	if len(list) == 0 {
+		return nil, portal.NotFound("Systemet finns inte.")
+	}
+	list = slices.DeleteFunc(list, func(b ComplianceBreach) bool { return b.Check == "" })
+	sortBreaches(list)
+	return list, nil
 }
 
 func factArgs(f portal.SystemFacts) []any {

@@ -83,6 +83,11 @@ func (s *SystemService) Import(ctx context.Context, actor *portal.Actor, file re
 			return res, fmt.Errorf("enqueue notification: %w", err)
 		}
 	}
+	// An import may touch any system and create people: every breach is
+	// recomputed with it.
+	if err := s.keep.refresh(ctx, tx, Scope{All: true}); err != nil {
+		return res, err
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return res, translate(err)
 	}

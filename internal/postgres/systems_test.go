@@ -192,10 +192,14 @@ func TestGapIsABreachForExactlyItsDays(t *testing.T) {
 	var gaps []string
 	for _, b := range breaches {
 		if b.Rule == "R1" || b.Rule == "R2" {
-			gaps = append(gaps, b.Rule+" "+b.Message)
+			period := portal.DateOf(b.Since).Format("2006-01-02")
+			if b.Until != nil {
+				period += "–" + b.Until.Format("2006-01-02")
+			}
+			gaps = append(gaps, b.Check+" "+b.Detail+" "+period)
 		}
 	}
-	want := "R2 Systemförvaltare saknades 2025-04-01–2025-04-30."
+	want := "r2_gap administrator 2025-04-01–2025-04-30"
 	if len(gaps) != 1 || gaps[0] != want {
 		t.Fatalf("R1/R2 breaches %q, want exactly %q", gaps, want)
 	}

@@ -174,7 +174,7 @@ func (s *Server) apiSystem(w http.ResponseWriter, r *http.Request) {
 		out.LastEvaluated = &d
 	}
 	for _, b := range breaches {
-		out.Breaches = append(out.Breaches, apiRule{Rule: b.Rule, Section: b.Section, Message: b.Message, Since: b.Since.Format(dateLayout)})
+		out.Breaches = append(out.Breaches, apiRule{Rule: b.Rule, Section: sectionOf(b), Message: describeBreach(b, s.cfg.OfficialWebAddress).Message, Since: sinceDate(b)})
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -49,7 +49,7 @@ func (s *Server) complianceBoard(w http.ResponseWriter, r *http.Request) {
 // system, department, since when, and who can fix it and how.
 func (s *Server) complianceRule(w http.ResponseWriter, r *http.Request) {
 	slug := chi.URLParam(r, "regel")
-	if _, ok := postgres.ComplianceRuleBySlug(slug); !ok {
+	if _, ok := portal.RuleBySlug(slug); !ok {
 		s.notFound(w, r)
 		return
 	}
@@ -75,7 +75,8 @@ func (s *Server) complianceRule(w http.ResponseWriter, r *http.Request) {
 		m.Checks = append(m.Checks, row)
 	}
 	for _, b := range v.Breaches {
-		row := pages.ComplianceBreachRow{System: b.SystemName, Department: b.DepartmentName, Message: b.Message, Fix: b.Fix, FixHref: fixHref(b, v.All)}
+		t := describeBreach(b, s.cfg.OfficialWebAddress)
+		row := pages.ComplianceBreachRow{System: b.SystemName, Department: b.DepartmentName, Message: t.Message, Fix: t.Fix, FixHref: fixHref(t.Link, v.All)}
 		if b.SystemID != 0 {
 			row.SystemHref = systemHref(b.SystemID)
 		} else {
@@ -88,8 +89,8 @@ func (s *Server) complianceRule(w http.ResponseWriter, r *http.Request) {
 		if !b.Since.IsZero() {
 			row.Since = b.Since.In(portal.Stockholm).Format(dateLayout)
 		}
-		if b.AssignmentID != 0 && b.Check != "r3_waiting" {
-			row.RenotifyID = strconv.FormatInt(b.AssignmentID, 10)
+		if strings.HasPrefix(b.Check, "r3_") && b.Check != "r3_waiting" && b.RefID != 0 {
+			row.RenotifyID = strconv.FormatInt(b.RefID, 10)
 			row.RenotifyName = b.SystemName
 		}
 		m.Rows = append(m.Rows, row)
@@ -221,11 +222,11 @@ func fragmentEscape(s string) string {
 
 // fixHref is where a breach is fixed, when the viewer may go there: pages
 // for IT-enheten's side are not offered to others.
-func fixHref(b postgres.ComplianceBreach, all bool) string {
-	if b.Link == "" {
+func fixHref(link string, all bool) string {
+	if link == "" {
 		return ""
 	}
-	u, err := url.Parse(b.Link)
+	u, err := url.Parse(link)
 	if err != nil || !strings.HasPrefix(u.Path, "/") {
 		return ""
 	}
@@ -233,7 +234,7 @@ func fixHref(b postgres.ComplianceBreach, all bool) string {
 	if itOnly && !all {
 		return ""
 	}
-	return b.Link
+	return link
 }
 
 // queryID reads a positive id from the query; anything else is 0 (ignored).

@@ -141,7 +141,8 @@ func (s *Server) mySystems(w http.ResponseWriter, r *http.Request) {
 		}
 		item := pages.MySystem{Href: systemHref(row.ID), Name: row.Name, Roles: mine}
 		for _, b := range breaches {
-			item.Todo = append(item.Todo, b.Message+" "+b.Fix)
+			t := describeBreach(b, s.cfg.OfficialWebAddress)
+			item.Todo = append(item.Todo, t.Message+" "+t.Fix)
 		}
 		m.Systems = append(m.Systems, item)
 	}

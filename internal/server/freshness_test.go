@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -106,11 +107,19 @@ func TestSystemBreachesFollowChanges(t *testing.T) {
 			t.Fatalf("the missing administrator is not shown:\n%s", page.Body)
 		}
 	}
-	// Another replica appoints an administrator.
-	if _, err := h.Owner.Exec(ctx, `
-		INSERT INTO role_assignments (system_id, role, person_id, valid)
-		SELECT $1, 'administrator', min(id), daterange(current_date - 1, NULL) FROM people`, id); err != nil {
-		t.Fatal(err)
+	// Another replica appoints an administrator: through the portal, so
+	// the breaches change with it.
+	other := h.Replica()
+	it2 := other.SignedIn(itUnit)
+	var person int64
+	_ = h.Owner.QueryRow(ctx, `SELECT min(id) FROM people`).Scan(&person)
+	form := it2.Get("/system/" + id + "/roller?roll=administrator")
+	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(form.Body)
+	if version == nil {
+		t.Fatalf("role form:\n%s", form.Body)
+	}
+	if resp := it2.Post("/system/"+id+"/roller", url.Values{"roll": {"administrator"}, "holder": {itoa(person)}, "from": {"2025-01-01"}, "version": {version[1]}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("role change on the other replica: %d\n%s", resp.StatusCode, resp.Body)
 	}
 	if page := it.Get("/system/" + id); strings.Contains(page.Body, "Systemet saknar systemförvaltare") {
 		t.Fatalf("a breach fixed elsewhere is still shown:\n%s", page.Body)

@@ -215,7 +215,8 @@ func (s *Server) renderSystem(w http.ResponseWriter, r *http.Request, sys postgr
 		DateAction: systemHref(id) + "#roller",
 	}
 	for _, b := range breaches {
-		m.Breaches = append(m.Breaches, pages.BreachRow{Rule: b.Rule, Section: b.Section, Message: b.Message, Since: b.Since.Format(dateLayout), Fix: b.Fix})
+		t := describeBreach(b, s.cfg.OfficialWebAddress)
+		m.Breaches = append(m.Breaches, pages.BreachRow{Rule: b.Rule, Section: sectionOf(b), Message: t.Message, Since: sinceDate(b), Fix: t.Fix})
 	}
 	if m.Cases, err = s.systemCases(r, id); err != nil {
 		s.fail(w, r, err)

@@ -1,0 +1,59 @@
+package server
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"itportal/internal/portal"
+	"itportal/internal/postgres"
+)
+
+// TestDescribeBreachEveryCheck: every check of the board has a Swedish
+// description that says what is wrong and who fixes it, from what the
+// check found (the rows here are what the compliance checks return for
+// the cases of postgres' TestComplianceEveryRule).
+func TestDescribeBreachEveryCheck(t *testing.T) {
+	since := time.Date(2025, 4, 1, 0, 0, 0, 0, portal.Stockholm)
+	until := time.Date(2025, 4, 30, 0, 0, 0, 0, time.UTC)
+	cases := []struct {
+		b    postgres.ComplianceBreach
+		text string
+	}{
+		{postgres.ComplianceBreach{Check: "r1_missing", Detail: "operations"}, "saknar driftsansvarig"},
+		{postgres.ComplianceBreach{Check: "r1_inactive", Detail: "administrator", PersonID: 3, PersonName: "Anna Andersson"}, "Anna Andersson är inte längre aktiv"},
+		{postgres.ComplianceBreach{Check: "r2_overlap", Detail: "operations", Since: since, Until: &until}, "två innehavare"},
+		{postgres.ComplianceBreach{Check: "r2_gap", Detail: "administrator", Since: since, Until: &until}, "Systemförvaltare saknades 2025-04-01–2025-04-30"},
+		{postgres.ComplianceBreach{Check: "r2_author", Detail: "operations", RefText: "2025-06-01"}, "ingen registrerad upphovsperson"},
+		{postgres.ComplianceBreach{Check: "r3_missing", Detail: "administrator", RefText: "2025-01-01"}, "ingen avisering"},
+		{postgres.ComplianceBreach{Check: "r3_waiting", Detail: "administrator", RefText: "2025-01-01"}, "väntat i kön"},
+		{postgres.ComplianceBreach{Check: "r3_failed", Detail: "administrator", RefText: "2025-01-01"}, "misslyckades"},
+		{postgres.ComplianceBreach{Check: "r4_criteria", Detail: "goal,motivation", RefID: 4, RefText: "IT 2026/0001"}, "utan övergripande mål, skriftlig motivering"},
+		{postgres.ComplianceBreach{Check: "r4_no_case", SystemID: 1}, "utan ett beviljat ärende om införande"},
+		{postgres.ComplianceBreach{Check: "r5_financing", Detail: "uppgradering", RefID: 4, RefText: "IT 2026/0002"}, "utan bekräftad finansiering"},
+		{postgres.ComplianceBreach{Check: "r6_open_source", Detail: "not_head", SystemID: 1}, "någon annan än chefen"},
+		{postgres.ComplianceBreach{Check: "r7_self_developed", SystemID: 1}, "utan beviljat ärende om egenutvecklad"},
+		{postgres.ComplianceBreach{Check: "r8_decisions", Detail: "2", RefID: 4, RefText: "IT 2026/0003"}, "har 2 beslut"},
+		{postgres.ComplianceBreach{Check: "r9_never", Detail: "Regler för IT-säkerhet", RefText: "1", Count: 1}, "1 medarbetare har aldrig kvitterat Regler för IT-säkerhet"},
+		{postgres.ComplianceBreach{Check: "r10_again", Detail: "Regler för IT-säkerhet", RefText: "2", Count: 1}, "inte kvitterat den nya versionen 2"},
+		{postgres.ComplianceBreach{Check: "r11_hash", Detail: "Regler för IT-säkerhet", RefText: "1", PersonID: 3}, "stämmer med versionens text"},
+		{postgres.ComplianceBreach{Check: "r12_overdue", SystemID: 1, Until: &until}, "Utvärderingen är försenad"},
+		{postgres.ComplianceBreach{Check: "r13_address", SystemID: 1, Detail: "http://www.lillaedet.se.evil.example/"}, "http://www.lillaedet.se.evil.example/"},
+		{postgres.ComplianceBreach{Check: "r14_failed", Detail: "hash mismatch", RefID: 17}, "vid rad 17: hash mismatch"},
+		{postgres.ComplianceBreach{Check: "r14_stale"}, "48 timmarna"},
+		{postgres.ComplianceBreach{Check: "r14_none"}, "aldrig kontrollerats"},
+	}
+	seen := map[string]bool{}
+	for _, c := range cases {
+		seen[c.b.Check] = true
+		got := describeBreach(c.b, "https://www.lillaedet.se")
+		if !strings.Contains(got.Message, c.text) || got.Fix == "" {
+			t.Errorf("%s: message %q fix %q; want %q in the message", c.b.Check, got.Message, got.Fix, c.text)
+		}
+	}
+	for _, k := range portal.CheckKeys() {
+		if !seen[k] {
+			t.Errorf("check %s has no description case", k)
+		}
+	}
+}
