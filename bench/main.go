@@ -78,7 +78,6 @@ func main() {
 	flag.IntVar(&cases, "cases", 5000, "cases to seed")
 	update := flag.String("update", "", "write the results into this markdown file between the bench markers")
 	flag.StringVar(&onlyPages, "only", "", "measure only the pages whose name contains this text (and the reference)")
-	flag.StringVar(&explainTerm, "explain", "", "seed, print the query plans of the register searching for this term (- for the first page) and stop")
 	flag.Parse()
 	if onlyPages == "scheduler control" { // needs no portal, and is not part of the full run
 		line, err := measureScheduler()
@@ -98,31 +97,9 @@ func main() {
 // cases is how many cases (ärenden) the seed files.
 var cases int
 
-// explainTerm, when set, makes the run print query plans instead of measuring.
-var explainTerm string
-
 // onlyPages, when set, limits the pages measured (for quick comparisons;
 // never with -update).
 var onlyPages string
-
-func explain(ctx context.Context, appURL string) error {
-	pool, err := postgres.OpenPool(ctx, postgres.PoolConfig{URL: appURL})
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	for _, term := range strings.Split(explainTerm, ",") {
-		if term == "-" {
-			term = ""
-		}
-		plan, err := postgres.ExplainRegister(ctx, pool, term)
-		if err != nil {
-			return err
-		}
-		fmt.Printf("-- %q\n%s\n", term, plan)
-	}
-	return nil
-}
 
 type target struct {
 	name string
@@ -202,9 +179,6 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 		}
 	}
 	slices.Sort(importTimes)
-	if explainTerm != "" {
-		return explain(ctx, appURL)
-	}
 
 	idp, err := auth.StartDevIdP("127.0.0.1:0", []auth.Persona{
 		{Key: "admin", Name: "Bench Admin", Email: "bench.admin@example.lillaedet.se", EmployeeNumber: "B00000", Groups: []string{auth.DevGroupAdmin, auth.DevGroupITUnit}},

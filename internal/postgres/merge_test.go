@@ -15,7 +15,7 @@ func TestRuntimeMergesSearchIndexLists(t *testing.T) {
 	if _, err := db.Pool(t).Exec(context.Background(), `SELECT merge_search_index_lists()`); err != nil {
 		t.Fatalf("merge as the runtime role: %v", err)
 	}
-	if _, err := db.Pool(t).Exec(context.Background(), `SELECT gin_clean_pending_list('systems_name_trgm_idx'::regclass)`); err == nil {
+	if _, err := db.Pool(t).Exec(context.Background(), `SELECT gin_clean_pending_list('systems_name_key_trgm_idx'::regclass)`); err == nil {
 		t.Fatal("the runtime role cleaned an index it does not own directly")
 	}
 }

@@ -410,10 +410,16 @@ func (s *PersonService) List(ctx context.Context, actor *portal.Actor, f PersonF
 	if f.Offset < 0 || f.Offset > 1_000_000 {
 		f.Offset = 0
 	}
+	// Part of a name, in any case and without å, ä and ö; part of an
+	// e-mail address; an employee number. (The person picker also forgives
+	// typos; a list of everyone matching does not: "Medarbetare 01" would
+	// list every Medarbetare.)
+	q := strings.TrimSpace(f.Query)
 	rows, err := s.pool.Query(ctx, personSelect+`
-		WHERE $1 = '' OR p.name ILIKE '%' || $1 || '%' OR p.email ILIKE '%' || $1 || '%' OR p.employee_number = $1
+		WHERE @q = '' OR p.name_key LIKE '%' || fold(@like) || '%'
+		   OR lower(p.email) LIKE '%' || lower(@like) || '%' OR p.employee_number = @q
 		ORDER BY p.name COLLATE swedish, p.id
-		LIMIT $2 OFFSET $3`, escapeLike(strings.TrimSpace(f.Query)), f.Limit, f.Offset)
+		LIMIT @limit OFFSET @offset`, pgx.NamedArgs{"q": q, "like": escapeLike(q), "limit": f.Limit, "offset": f.Offset})
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -431,10 +437,10 @@ func (s *PersonService) Search(ctx context.Context, actor *portal.Actor, q, chos
 	chosen, _ := strconv.ParseInt(chosenID, 10, 64)
 	q = strings.TrimSpace(q)
 	rows, err := s.pool.Query(ctx, personSelect+`
-		WHERE p.active AND (p.id = $3 OR ($1 <> '' AND (p.name ILIKE '%' || $2 || '%' OR p.name % $1
-		       OR lower(p.email) = lower($1) OR p.employee_number = $1)))
-		ORDER BY p.id = $3 DESC, similarity(p.name, $1) DESC, p.name COLLATE swedish, p.id
-		LIMIT 25`, q, escapeLike(q), chosen)
+		WHERE p.active AND (p.id = @chosen OR (@q <> '' AND (p.name_key LIKE '%' || fold(@like) || '%' OR p.name_key % fold(@q)
+		       OR lower(p.email) = lower(@q) OR p.employee_number = @q)))
+		ORDER BY p.id = @chosen DESC, similarity(p.name_key, fold(@q)) DESC, p.name COLLATE swedish, p.id
+		LIMIT 25`, pgx.NamedArgs{"q": q, "like": escapeLike(q), "chosen": chosen})
 	if err != nil {
 		return nil, translate(err)
 	}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,31 +19,11 @@ func (s *SystemService) Export(ctx context.Context, actor *portal.Actor, f Syste
 		return nil, portal.Forbidden("Logga in för att läsa registret.")
 	}
 	f.Normalise()
-	args := []any{f.Query, f.DepartmentID, f.Lifecycle, f.Hosting, f.PersonalData, f.MissingAdministrator, f.HeldBy,
-		f.EvaluationOverdue, escapeLike(f.Query), int64(0)} // no limit: every row
-	var rows pgx.Rows
-	var err error
-	switch {
-	case f.Query == "" && f.Sort == "agare":
-		rows, err = s.pool.Query(ctx, systemAllByOwner, args...)
-	case f.Query == "":
-		rows, err = s.pool.Query(ctx, systemAllByName, args...)
-	case f.Sort == "relevans":
-		rows, err = s.pool.Query(ctx, systemSearchAllByRel, args...)
-	default:
-		rows, err = s.pool.Query(ctx, systemSearchAllByName, args...)
-	}
+	ids, _, err := s.pageIDs(ctx, f, nil)
 	if err != nil {
-		return nil, translate(err)
+		return nil, fmt.Errorf("export the register: %w", err)
 	}
-	ids, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (int64, error) {
-		row, err := scanSystemRow(r)
-		return row.ID, err
-	})
-	if err != nil {
-		return nil, translate(err)
-	}
-	rows, err = s.pool.Query(ctx, `
+	rows, err := s.pool.Query(ctx, `
 		SELECT s.name, s.description, s.purpose, s.category, s.lifecycle, s.supplier, s.product, s.version, s.hosting,
 		       s.personal_data, s.open_source, s.self_developed, s.self_developed_ref, s.represents_municipality,
 		       s.web_address, s.notes, s.introduced_before_portal,

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -51,6 +52,9 @@ type SystemPage struct {
 	PerPage int
 }
 
+// systemPageSize is how many systems a page of the register shows.
+const systemPageSize = 50
+
 // Normalise applies the allow-lists and bounds.
 func (f *SystemFilter) Normalise() {
 	f.Query = strings.TrimSpace(f.Query)
@@ -76,136 +80,236 @@ func (f *SystemFilter) Normalise() {
 		}
 	}
 	f.Sort = sort
-	// Pages are 50 rows: the limit is a constant in the queries, so their
-	// generic plans know how few rows are wanted.
-	f.PerPage = 50
+	f.PerPage = systemPageSize
 	if f.Page < 1 || f.Page > 100000 {
 		f.Page = 1
 	}
 }
 
-// The register's filter, shared by the page query and the count. Search:
-// Swedish full text (stemming: "förvaltare" finds "förvaltaren") over name,
-// description, purpose, supplier and product, trigram similarity on the
-// name ("trserva" finds Treserva), and the current administrator's name;
-// each branch of the union is backed by an index. (The owning department
-// is a filter, not a search: searching department names matched thousands
-// of systems per department and made PostgreSQL scan the whole table.)
-// Role filters are EXISTS probes, so rows that are not shown are not joined.
-const systemFilters = `
-	WHERE $1::text = $1::text AND $9::text = $9::text AND $10::bigint = $10::bigint
-	  AND ($2::bigint = 0 OR EXISTS (SELECT 1 FROM role_assignments f
-	        WHERE f.system_id = s.id AND f.role = 'owner' AND f.valid @> current_date AND f.department_id = $2))
-	  AND ($3 = '' OR s.lifecycle = $3)
-	  AND ($4 = '' OR s.hosting = $4)
-	  AND ($5 = '' OR s.personal_data = $5)
-	  AND (NOT $6 OR (s.lifecycle <> 'avvecklad' AND NOT EXISTS (SELECT 1 FROM role_assignments f JOIN people fp ON fp.id = f.person_id
-	        WHERE f.system_id = s.id AND f.role = 'administrator' AND f.valid @> current_date AND fp.active)))
-	  AND ($7::bigint = 0 OR EXISTS (SELECT 1 FROM role_assignments m WHERE m.system_id = s.id AND m.person_id = $7 AND m.valid @> current_date))
-	  AND (NOT $8 OR EXISTS (SELECT 1 FROM evaluation_due ed WHERE ed.system_id = s.id AND ed.required AND ed.due_on < current_date))`
-
-// systemSearch adds the search to the filters. The queries without a
-// search leave it out entirely: planning it on every page view cost more
-// than running the page.
-const systemSearch = systemFilters + `
-	  AND s.id IN (
-	        SELECT s2.id FROM systems s2 WHERE s2.search_doc @@ websearch_to_tsquery('swedish', $1::text)
-	        UNION SELECT s2.id FROM systems s2 WHERE s2.name % $1::text
-	        UNION SELECT h.system_id FROM role_assignments h JOIN people hp ON hp.id = h.person_id
-	              WHERE h.role = 'administrator' AND h.valid @> current_date AND hp.name ILIKE '%' || $9 || '%')`
-
-// Counts of what the filter (and search) match.
-const (
-	systemCount       = `SELECT count(*) FROM systems s` + systemFilters
-	systemSearchCount = `SELECT count(*) FROM systems s` + systemSearch
-)
-
-// systemSelect selects the rows shown, with their current roles.
-const systemSelect = `
-	SELECT ` + listColumns + `
-	FROM systems s` + systemRoleJoins
-
-const listColumns = `s.id, s.name, s.lifecycle, s.supplier, COALESCE(d.name, ''), COALESCE(p.name, ''), COALESCE(p.active, true),
-	       COALESCE(op.operator, '')`
-
-const systemRoleJoins = `
-	LEFT JOIN role_assignments ro ON ro.system_id = s.id AND ro.role = 'owner' AND ro.valid @> current_date
-	LEFT JOIN departments d ON d.id = ro.department_id
-	LEFT JOIN role_assignments ra ON ra.system_id = s.id AND ra.role = 'administrator' AND ra.valid @> current_date
-	LEFT JOIN people p ON p.id = ra.person_id
-	LEFT JOIN role_assignments op ON op.system_id = s.id AND op.role = 'operations' AND op.valid @> current_date`
-
-// systemSearchPage is the search in relevance order (the default) in one
-// statement that runs the search once: the matches are collected with their
-// rank, counted, and only the 50 shown are joined with their roles.
-const systemSearchPage = `
-	WITH m AS MATERIALIZED (
-	    SELECT s.id, s.name, GREATEST(similarity(s.name, $1::text), word_similarity($1::text, s.name),
-	           ts_rank(s.search_doc, websearch_to_tsquery('swedish', $1::text))) AS rank
-	    FROM systems s` + systemSearch + `
-	), shown AS (
-	    SELECT id, rank FROM m ORDER BY rank DESC, name COLLATE swedish, id LIMIT 50 OFFSET $11
-	)
-	SELECT ` + listColumns + `, (SELECT count(*) FROM m)
-	FROM shown JOIN systems s ON s.id = shown.id` + systemRoleJoins + `
-	ORDER BY shown.rank DESC, s.name COLLATE swedish, s.id`
-
-// The orders, each a constant (sorting never comes from input text).
-const (
-	orderByName      = ` ORDER BY s.name COLLATE swedish, s.id LIMIT 50 OFFSET $11`
-	orderByOwner     = ` ORDER BY d.name COLLATE swedish NULLS LAST, s.name COLLATE swedish, s.id LIMIT 50 OFFSET $11`
-	orderByLifecycle = ` ORDER BY array_position(ARRAY['planerad','under_inforande','i_drift','under_avveckling','avvecklad'], s.lifecycle), s.name COLLATE swedish, s.id LIMIT 50 OFFSET $11`
-	orderByChanged   = ` ORDER BY s.updated_at DESC, s.id LIMIT 50 OFFSET $11`
-)
-
-const (
-	systemListByName        = systemSelect + systemFilters + orderByName
-	systemListFirstPage     = systemSelect + systemFilters + ` ORDER BY s.name COLLATE swedish, s.id LIMIT 50`
-	systemListByOwner       = systemSelect + systemFilters + orderByOwner
-	systemListByLifecycle   = systemSelect + systemFilters + orderByLifecycle
-	systemListByChanged     = systemSelect + systemFilters + orderByChanged
-	systemSearchByName      = systemSelect + systemSearch + orderByName
-	systemSearchByOwner     = systemSelect + systemSearch + orderByOwner
-	systemSearchByLifecycle = systemSelect + systemSearch + orderByLifecycle
-	systemSearchByChanged   = systemSelect + systemSearch + orderByChanged
-	systemListAfterCursor   = systemSelect + systemFilters + cursorAfter
-	systemSearchAfterCursor = systemSelect + systemSearch + cursorAfter
-	cursorAfter             = `
-	  AND (s.name COLLATE swedish, s.id) > ($12::text COLLATE swedish, $13::bigint)
-	ORDER BY s.name COLLATE swedish, s.id LIMIT 50 OFFSET $11`
-)
-
-// The export's variants: every matching row, no limit.
-const (
-	systemAllByName      = systemSelect + systemFilters + ` ORDER BY s.name COLLATE swedish, s.id`
-	systemAllByOwner     = systemSelect + systemFilters + ` ORDER BY d.name COLLATE swedish NULLS LAST, s.name COLLATE swedish, s.id`
-	systemSearchAllByRel = systemSelect + systemSearch + ` ORDER BY GREATEST(similarity(s.name, $1::text), word_similarity($1::text, s.name),
-	         ts_rank(s.search_doc, websearch_to_tsquery('swedish', $1::text))) DESC, s.name COLLATE swedish, s.id`
-	systemSearchAllByName = systemSelect + systemSearch + ` ORDER BY s.name COLLATE swedish, s.id`
-)
-
-// querySystems runs the unsearched list query for the filter's sort.
-func (s *SystemService) querySystems(ctx context.Context, f SystemFilter, args []any) (pgx.Rows, error) {
-	switch f.Sort {
-	case "agare":
-		return s.pool.Query(ctx, systemListByOwner, args...)
-	case "livscykel":
-		return s.pool.Query(ctx, systemListByLifecycle, args...)
-	case "andrad":
-		return s.pool.Query(ctx, systemListByChanged, args...)
+// args are the filter's named arguments; limit nil means every row.
+func (f SystemFilter) args(limit any) pgx.NamedArgs {
+	return pgx.NamedArgs{
+		"query": f.Query, "query_like": escapeLike(f.Query), "department": f.DepartmentID, "lifecycle": f.Lifecycle,
+		"hosting": f.Hosting, "personal_data": f.PersonalData, "missing_administrator": f.MissingAdministrator,
+		"held_by": f.HeldBy, "evaluation_overdue": f.EvaluationOverdue,
+		"limit": limit, "offset": (f.Page - 1) * f.PerPage,
 	}
-	if f.Page == 1 {
-		// The most requested page: without an OFFSET parameter its
-		// generic plan walks the name index and stops after 50 rows.
-		return s.pool.Query(ctx, systemListFirstPage, args[:10]...)
-	}
-	return s.pool.Query(ctx, systemListByName, args...)
 }
+
+// The register's list is read in two statements: the ids of the page in
+// their order (with the count in the same round trip), then those systems
+// with their current roles (systemRowsByID, shared by every list, search,
+// export and the API). Each filter below is a cheap test on the systems
+// table or a probe by system id; the role joins are made for the page's
+// rows only. "Lacks an administrator" and "evaluation overdue" are the
+// compliance checks' own findings (R1, R12), kept with every change.
+
+// systemWhere is the filter on systems s.
+const systemWhere = `
+	WHERE (@lifecycle = '' OR s.lifecycle = @lifecycle)
+	  AND (@hosting = '' OR s.hosting = @hosting)
+	  AND (@personal_data = '' OR s.personal_data = @personal_data)
+	  AND (@department = 0 OR EXISTS (
+	        SELECT 1 FROM role_assignments o
+	        WHERE o.system_id = s.id AND o.role = 'owner' AND o.department_id = @department AND held_on(o.valid, current_date)))
+	  AND (NOT @missing_administrator OR s.id IN (
+	        SELECT b.system_id FROM compliance_breaches b
+	        WHERE b.check_key = 'r1_inactive' OR (b.check_key = 'r1_missing' AND b.detail = 'administrator')))
+	  AND (@held_by = 0 OR EXISTS (
+	        SELECT 1 FROM role_assignments m WHERE m.system_id = s.id AND m.person_id = @held_by AND held_on(m.valid, current_date)))
+	  AND (NOT @evaluation_overdue OR s.id IN (SELECT b.system_id FROM compliance_breaches b WHERE b.check_key = 'r12_overdue'))`
+
+// systemMatches finds what a search (@query) matches, each system once with
+// its best rank: its name with typos or as a prefix while typing, in any
+// case and without å, ä and ö (trigrams on the folded name); Swedish words
+// in its name, description, purpose, supplier and product (stemmed full
+// text, folded); its administrator's name; and its owning department's
+// name or short name. Every branch is backed by an index.
+const systemMatches = `
+	WITH q AS (SELECT fold(@query) AS t, fold(@query_like) AS esc, websearch_to_tsquery('swedish_folded', @query) AS ts),
+	hits AS (
+	    SELECT s.id, GREATEST(similarity(s.name_key, q.t), word_similarity(q.t, s.name_key))
+	                 + CASE WHEN s.name_key LIKE q.esc || '%' THEN 1 ELSE 0 END AS rank
+	    FROM systems s, q WHERE s.name_key % q.t OR q.t <% s.name_key OR s.name_key LIKE '%' || q.esc || '%'
+	    UNION ALL
+	    SELECT s.id, ts_rank(s.search_doc, q.ts) FROM systems s, q WHERE s.search_doc @@ q.ts
+	    UNION ALL
+	    SELECT a.system_id, 0.5 FROM q, people p JOIN role_assignments a ON a.person_id = p.id AND a.role = 'administrator'
+	    WHERE p.name_key LIKE '%' || q.esc || '%' AND held_on(a.valid, current_date)
+	    UNION ALL
+	    SELECT o.system_id, 0.2 FROM q, departments d JOIN role_assignments o ON o.department_id = d.id AND o.role = 'owner'
+	    WHERE (fold(d.name) LIKE q.esc || '%' OR fold(d.short_name) = q.t) AND held_on(o.valid, current_date)
+	), matches AS (SELECT id, max(rank) AS rank FROM hits GROUP BY id)`
+
+// ownerToday joins the owning department's name, for the order by owner.
+const ownerToday = `
+	LEFT JOIN role_assignments ro ON ro.system_id = s.id AND ro.role = 'owner' AND held_on(ro.valid, current_date)
+	LEFT JOIN departments d ON d.id = ro.department_id`
+
+// The orders (sorting never comes from input text); ties by id.
+const (
+	byName      = ` ORDER BY s.name COLLATE swedish, s.id`
+	byOwner     = ` ORDER BY d.name COLLATE swedish NULLS LAST, s.name COLLATE swedish, s.id`
+	byLifecycle = ` ORDER BY array_position(ARRAY['planerad', 'under_inforande', 'i_drift', 'under_avveckling', 'avvecklad']::text[], s.lifecycle), s.name COLLATE swedish, s.id`
+	byChanged   = ` ORDER BY s.updated_at DESC, s.id DESC`
+	byRelevance = ` ORDER BY m.rank DESC, s.name COLLATE swedish, s.id`
+	page        = ` LIMIT @limit OFFSET @offset`
+)
+
+// The ids of a page of the register, without a search.
+const (
+	listByName      = `SELECT s.id FROM systems s` + systemWhere + byName + page
+	listByOwner     = `SELECT s.id FROM systems s` + ownerToday + systemWhere + byOwner + page
+	listByLifecycle = `SELECT s.id FROM systems s` + systemWhere + byLifecycle + page
+	listByChanged   = `SELECT s.id FROM systems s` + systemWhere + byChanged + page
+	listCount       = `SELECT count(*) FROM systems s` + systemWhere
+)
+
+// The ids of a page of a search, with the number of matches.
+const (
+	searchSelect      = systemMatches + ` SELECT s.id, count(*) OVER () FROM matches m JOIN systems s ON s.id = m.id`
+	searchByRelevance = searchSelect + systemWhere + byRelevance + page
+	searchByName      = searchSelect + systemWhere + byName + page
+	searchByOwner     = searchSelect + ownerToday + systemWhere + byOwner + page
+	searchByLifecycle = searchSelect + systemWhere + byLifecycle + page
+	searchByChanged   = searchSelect + systemWhere + byChanged + page
+	searchCount       = systemMatches + ` SELECT count(*) FROM matches m JOIN systems s ON s.id = m.id` + systemWhere
+)
+
+// The next systems in name order after a cursor (@after_name, @after_id),
+// for the API.
+const (
+	cursorAfter = ` AND (s.name COLLATE swedish, s.id) > (@after_name::text COLLATE swedish, @after_id::bigint)`
+	listAfter   = `SELECT s.id FROM systems s` + systemWhere + cursorAfter + byName + ` LIMIT @limit`
+	searchAfter = systemMatches + ` SELECT s.id FROM matches m JOIN systems s ON s.id = m.id` + systemWhere + cursorAfter + byName + ` LIMIT @limit`
+)
+
+// systemRowsByID reads the listed systems with their holders today, in
+// the order of @ids.
+const systemRowsByID = `
+	SELECT s.id, s.name, s.lifecycle, s.supplier, COALESCE(own.name, ''), COALESCE(adm.name, ''), COALESCE(adm.active, true),
+	       COALESCE(op.operator, '')
+	FROM unnest(@ids::bigint[]) WITH ORDINALITY AS listed(id, n)
+	JOIN systems s ON s.id = listed.id
+	LEFT JOIN LATERAL (SELECT d.name FROM role_assignments r JOIN departments d ON d.id = r.department_id
+	                   WHERE r.system_id = s.id AND r.role = 'owner' AND held_on(r.valid, current_date)) own ON true
+	LEFT JOIN LATERAL (SELECT p.name, p.active FROM role_assignments r JOIN people p ON p.id = r.person_id
+	                   WHERE r.system_id = s.id AND r.role = 'administrator' AND held_on(r.valid, current_date)) adm ON true
+	LEFT JOIN LATERAL (SELECT r.operator FROM role_assignments r
+	                   WHERE r.system_id = s.id AND r.role = 'operations' AND held_on(r.valid, current_date)) op ON true
+	ORDER BY listed.n`
 
 func scanSystemRow(r pgx.CollectableRow) (SystemRow, error) {
 	var row SystemRow
 	err := r.Scan(&row.ID, &row.Name, &row.Lifecycle, &row.Supplier, &row.Owner, &row.Administrator, &row.AdminActive, &row.Operations)
 	return row, err
+}
+
+// List returns a page of the register. Everyone signed in may read it.
+func (s *SystemService) List(ctx context.Context, actor *portal.Actor, f SystemFilter) (SystemPage, error) {
+	if actor == nil {
+		return SystemPage{}, portal.Forbidden("Logga in för att läsa registret.")
+	}
+	f.Normalise()
+	page := SystemPage{Page: f.Page, PerPage: f.PerPage}
+	ids, total, err := s.pageIDs(ctx, f, f.PerPage)
+	if err != nil {
+		return page, fmt.Errorf("register page: %w", err)
+	}
+	page.Total = total
+	if page.Rows, err = s.rowsByID(ctx, ids); err != nil {
+		return page, fmt.Errorf("register page: %w", err)
+	}
+	return page, nil
+}
+
+// pageIDs returns the ids of the filter's page in order (limit nil: every
+// match) and the number of matches, in one round trip.
+func (s *SystemService) pageIDs(ctx context.Context, f SystemFilter, limit any) (ids []int64, total int, err error) {
+	args := f.args(limit)
+	if f.Query != "" {
+		return s.searchIDs(ctx, f, args)
+	}
+	b := &pgx.Batch{}
+	switch f.Sort {
+	case "agare":
+		b.Queue(listByOwner, args)
+	case "livscykel":
+		b.Queue(listByLifecycle, args)
+	case "andrad":
+		b.Queue(listByChanged, args)
+	default:
+		b.Queue(listByName, args)
+	}
+	b.Queue(listCount, args)
+	br := s.pool.SendBatch(ctx, b)
+	defer func() {
+		if cerr := br.Close(); err == nil && cerr != nil {
+			err = translate(cerr)
+		}
+	}()
+	rows, err := br.Query()
+	if err != nil {
+		return nil, 0, translate(err)
+	}
+	if ids, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+		return nil, 0, translate(err)
+	}
+	if err := br.QueryRow().Scan(&total); err != nil {
+		return nil, 0, translate(err)
+	}
+	return ids, total, nil
+}
+
+// searchIDs runs a search once: the page's ids with the number of matches
+// beside each.
+func (s *SystemService) searchIDs(ctx context.Context, f SystemFilter, args pgx.NamedArgs) ([]int64, int, error) {
+	var rows pgx.Rows
+	var err error
+	switch f.Sort {
+	case "namn":
+		rows, err = s.pool.Query(ctx, searchByName, args)
+	case "agare":
+		rows, err = s.pool.Query(ctx, searchByOwner, args)
+	case "livscykel":
+		rows, err = s.pool.Query(ctx, searchByLifecycle, args)
+	case "andrad":
+		rows, err = s.pool.Query(ctx, searchByChanged, args)
+	default:
+		rows, err = s.pool.Query(ctx, searchByRelevance, args)
+	}
+	if err != nil {
+		return nil, 0, translate(err)
+	}
+	total := 0
+	ids, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (int64, error) {
+		var id int64
+		err := r.Scan(&id, &total)
+		return id, err
+	})
+	if err != nil {
+		return nil, 0, translate(err)
+	}
+	if len(ids) == 0 && f.Page > 1 {
+		// Past the last page: the count comes from a query of its own.
+		if err := s.pool.QueryRow(ctx, searchCount, args).Scan(&total); err != nil {
+			return nil, 0, translate(err)
+		}
+	}
+	return ids, total, nil
+}
+
+// rowsByID reads the systems listed, in that order.
+func (s *SystemService) rowsByID(ctx context.Context, ids []int64) ([]SystemRow, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := s.pool.Query(ctx, systemRowsByID, pgx.NamedArgs{"ids": ids})
+	if err != nil {
+		return nil, translate(err)
+	}
+	list, err := pgx.CollectRows(rows, scanSystemRow)
+	return list, translate(err)
 }
 
 // ListAfter returns up to f.PerPage systems in name order after the
@@ -215,110 +319,21 @@ func (s *SystemService) ListAfter(ctx context.Context, actor *portal.Actor, f Sy
 		return nil, portal.Forbidden("Logga in för att läsa registret.")
 	}
 	f.Normalise()
-	args := []any{f.Query, f.DepartmentID, f.Lifecycle, f.Hosting, f.PersonalData,
-		f.MissingAdministrator, f.HeldBy, f.EvaluationOverdue, escapeLike(f.Query), f.PerPage, 0, afterName, afterID}
+	args := f.args(f.PerPage)
+	args["after_name"], args["after_id"] = afterName, afterID
 	var rows pgx.Rows
 	var err error
 	if f.Query == "" {
-		rows, err = s.pool.Query(ctx, systemListAfterCursor, args...)
+		rows, err = s.pool.Query(ctx, listAfter, args)
 	} else {
-		rows, err = s.pool.Query(ctx, systemSearchAfterCursor, args...)
+		rows, err = s.pool.Query(ctx, searchAfter, args)
 	}
 	if err != nil {
-		return nil, translate(err)
+		return nil, fmt.Errorf("register after a cursor: %w", translate(err))
 	}
-	list, err := pgx.CollectRows(rows, scanSystemRow)
-	return list, translate(err)
-}
-
-// List returns a page of the register. Everyone signed in may read it.
-func (s *SystemService) List(ctx context.Context, actor *portal.Actor, f SystemFilter) (SystemPage, error) {
-	if actor == nil {
-		return SystemPage{}, portal.Forbidden("Logga in för att läsa registret.")
-	}
-	f.Normalise()
-	return s.list(ctx, f)
-}
-
-func (s *SystemService) list(ctx context.Context, f SystemFilter) (SystemPage, error) {
-	args := []any{f.Query, f.DepartmentID, f.Lifecycle, f.Hosting, f.PersonalData, f.MissingAdministrator, f.HeldBy,
-		f.EvaluationOverdue, escapeLike(f.Query), f.PerPage, (f.Page - 1) * f.PerPage}
-	if f.Query != "" {
-		return s.search(ctx, f, args)
-	}
-	rows, err := s.querySystems(ctx, f, args)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
-		return SystemPage{}, translate(err)
+		return nil, fmt.Errorf("register after a cursor: %w", translate(err))
 	}
-	page := SystemPage{Page: f.Page, PerPage: f.PerPage}
-	if page.Rows, err = pgx.CollectRows(rows, scanSystemRow); err != nil {
-		return page, translate(err)
-	}
-	switch {
-	case f.Page == 1 && len(page.Rows) < f.PerPage:
-		page.Total = len(page.Rows) // everything fits on the first page
-	case f == (SystemFilter{Sort: f.Sort, Page: f.Page, PerPage: f.PerPage}):
-		// Nothing filtered: count the table, not the filter.
-		err = s.pool.QueryRow(ctx, `SELECT count(*) FROM systems`).Scan(&page.Total)
-	default:
-		err = s.pool.QueryRow(ctx, systemCount, args[:10]...).Scan(&page.Total)
-	}
-	if err != nil {
-		return page, translate(err)
-	}
-	return page, nil
-}
-
-// search runs the default (relevance) order as one statement; the other
-// orders send the page's query and the count in one round trip.
-func (s *SystemService) search(ctx context.Context, f SystemFilter, args []any) (page SystemPage, err error) {
-	page = SystemPage{Page: f.Page, PerPage: f.PerPage}
-	if f.Sort == "relevans" {
-		rows, err := s.pool.Query(ctx, systemSearchPage, args...)
-		if err != nil {
-			return page, translate(err)
-		}
-		page.Rows, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (SystemRow, error) {
-			var row SystemRow
-			err := r.Scan(&row.ID, &row.Name, &row.Lifecycle, &row.Supplier, &row.Owner, &row.Administrator, &row.AdminActive, &row.Operations, &page.Total)
-			return row, err
-		})
-		if err != nil {
-			return page, translate(err)
-		}
-		if len(page.Rows) == 0 && f.Page > 1 {
-			// Past the last page: the count comes from the query that shows rows.
-			err = s.pool.QueryRow(ctx, systemSearchCount, args[:10]...).Scan(&page.Total)
-		}
-		return page, translate(err)
-	}
-	b := &pgx.Batch{}
-	switch f.Sort {
-	case "agare":
-		b.Queue(systemSearchByOwner, args...)
-	case "livscykel":
-		b.Queue(systemSearchByLifecycle, args...)
-	case "andrad":
-		b.Queue(systemSearchByChanged, args...)
-	default:
-		b.Queue(systemSearchByName, args...)
-	}
-	b.Queue(systemSearchCount, args[:10]...)
-	br := s.pool.SendBatch(ctx, b)
-	defer func() {
-		if cerr := br.Close(); err == nil && cerr != nil {
-			err = translate(cerr)
-		}
-	}()
-	rows, err := br.Query()
-	if err != nil {
-		return page, translate(err)
-	}
-	if page.Rows, err = pgx.CollectRows(rows, scanSystemRow); err != nil {
-		return page, translate(err)
-	}
-	if err := br.QueryRow().Scan(&page.Total); err != nil {
-		return page, translate(err)
-	}
-	return page, nil
+	return s.rowsByID(ctx, ids)
 }

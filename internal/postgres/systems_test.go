@@ -204,9 +204,13 @@ func TestGapIsABreachForExactlyItsDays(t *testing.T) {
 		t.Fatalf("R1/R2 breaches %q, want exactly %q", gaps, want)
 	}
 
-	// The administrator leaves (inactive): the system lacks one today.
-	if _, err := f.db.OwnerPool(t).Exec(ctx, `UPDATE people SET active = false WHERE id = $1`, f.people["Bertil Berg"]); err != nil {
+	// The administrator leaves (HR ended the employment yesterday; the
+	// daily job deactivates): the system lacks one today.
+	if _, err := f.db.OwnerPool(t).Exec(ctx, `UPDATE people SET employed_to = current_date - 1 WHERE id = $1`, f.people["Bertil Berg"]); err != nil {
 		t.Fatal(err)
+	}
+	if n, err := postgres.NewPersonService(f.db.Pool(t), "https://www.lillaedet.se").DeactivateEnded(ctx); err != nil || n != 1 {
+		t.Fatalf("deactivate: %d %v", n, err)
 	}
 	page, err := f.svc.List(ctx, f.it, postgres.SystemFilter{MissingAdministrator: true})
 	if err != nil || page.Total != 1 {
@@ -238,9 +242,24 @@ func TestSearchSwedishTyposAndFilters(t *testing.T) {
 	if err := f.svc.ChangeRole(ctx, f.it, treID, postgres.RoleChange{Role: portal.RoleOwner, DepartmentID: f.depts["SOC"], From: date("2024-01-01")}); err != nil {
 		t.Fatal(err)
 	}
+	// An administrator with å, ä and ö in the name.
+	var orjan int64
+	if err := f.db.OwnerPool(t).QueryRow(ctx, `INSERT INTO people (name, email) VALUES ('Örjan Åberg', 'orjan@example.lillaedet.se') RETURNING id`).Scan(&orjan); err != nil {
+		t.Fatal(err)
+	}
+	var webID int64
+	if err := f.db.OwnerPool(t).QueryRow(ctx, `SELECT id FROM systems WHERE name = 'Sitevision'`).Scan(&webID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.ChangeRole(ctx, f.it, webID, postgres.RoleChange{Role: portal.RoleAdministrator, PersonID: orjan, From: date("2024-01-01")}); err != nil {
+		t.Fatal(err)
+	}
 	for q, want := range map[string]string{
 		"treserva": "Treserva", "trserva": "Treserva", "TRESERVA": "Treserva", "förvaltare": "Treserva",
 		"socialtjänst": "Treserva", "Haddad": "Treserva", "CGI": "Treserva", "webbplats": "Sitevision",
+		// While typing, with a typo, without å, ä and ö, by department.
+		"tres": "Treserva", "trser": "Treserva", "Site": "Sitevision", "forvaltare": "Treserva", "socialtjanst": "Treserva",
+		"aberg": "Sitevision", "ÖRJAN": "Sitevision", "orjan åberg": "Sitevision", "socialf": "Treserva", "SOC": "Treserva",
 	} {
 		page, err := f.svc.List(ctx, f.it, postgres.SystemFilter{Query: q})
 		if err != nil {
@@ -262,6 +281,18 @@ func TestSearchSwedishTyposAndFilters(t *testing.T) {
 	page, _ = f.svc.List(ctx, f.it, postgres.SystemFilter{Lifecycle: "x'; DROP TABLE systems; --", Sort: "name; DROP TABLE systems"})
 	if page.Total != 122 {
 		t.Errorf("hostile filter values: %d systems, want all 122 (ignored)", page.Total)
+	}
+	// The person picker finds people the same way.
+	people := postgres.NewPersonService(f.db.Pool(t), "https://www.lillaedet.se")
+	for _, q := range []string{"aberg", "Örjan", "orjan abrg", "ÅBERG"} {
+		found, err := people.Search(ctx, f.it, q, "")
+		if err != nil || len(found) == 0 || found[0].Name != "Örjan Åberg" {
+			t.Errorf("person search %q: %v %v", q, found, err)
+		}
+	}
+	// A word nobody has: nothing, and a count of 0.
+	if page, _ := f.svc.List(ctx, f.it, postgres.SystemFilter{Query: "zqxw"}); page.Total != 0 || len(page.Rows) != 0 {
+		t.Errorf("a search for nothing: %+v", page)
 	}
 	// Pagination is stable: pages don't overlap and cover everything.
 	seen := map[int64]bool{}
