@@ -54,13 +54,17 @@ type AuditRow struct {
 
 // auditFor reads the audit trail of one object, oldest first.
 func auditFor(ctx context.Context, q pgx.Tx, objectType, objectID string) ([]AuditRow, error) {
-	rows, err := q.Query(ctx, `
-		SELECT a.id, a.at, a.actor_id, p.name AS actor_name, a.action, a.object_type, a.object_id, a.changes, a.request_id
-		FROM audit_log a LEFT JOIN people p ON p.id = a.actor_id
-		WHERE a.object_type = $1 AND a.object_id = $2
-		ORDER BY a.id`, objectType, objectID)
+	rows, err := q.Query(ctx, auditSelect, objectType, objectID)
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, pgx.RowToStructByName[AuditRow])
 }
+
+// auditSelect reads an object's audit trail ($1 its type, $2 its id),
+// oldest first, as AuditRows.
+const auditSelect = `
+	SELECT a.id, a.at, a.actor_id, p.name AS actor_name, a.action, a.object_type, a.object_id, a.changes, a.request_id
+	FROM audit_log a LEFT JOIN people p ON p.id = a.actor_id
+	WHERE a.object_type = $1 AND a.object_id = $2
+	ORDER BY a.id`

@@ -172,11 +172,7 @@ func (s *RequestService) list(ctx context.Context, actor *portal.Actor, f Reques
 	if err != nil {
 		return page, translate(err)
 	}
-	page.Rows, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (RequestRow, error) {
-		var r RequestRow
-		err := row.Scan(&r.ID, &r.Number, &r.Kind, &r.State, &r.Title, &r.Department, &r.AuthorName, &r.SubmittedAt, &r.UpdatedAt)
-		return r, err
-	})
+	page.Rows, err = pgx.CollectRows(rows, scanRequestRow)
 	if err != nil {
 		return page, translate(err)
 	}
@@ -198,10 +194,13 @@ func (s *RequestService) ForSystem(ctx context.Context, actor *portal.Actor, sys
 	if err != nil {
 		return nil, translate(err)
 	}
-	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (RequestRow, error) {
-		var r RequestRow
-		err := row.Scan(&r.ID, &r.Number, &r.Kind, &r.State, &r.Title, &r.Department, &r.AuthorName, &r.SubmittedAt, &r.UpdatedAt)
-		return r, err
-	})
+	list, err := pgx.CollectRows(rows, scanRequestRow)
 	return list, translate(err)
+}
+
+// scanRequestRow reads a row of requestListColumns.
+func scanRequestRow(row pgx.CollectableRow) (RequestRow, error) {
+	var r RequestRow
+	err := row.Scan(&r.ID, &r.Number, &r.Kind, &r.State, &r.Title, &r.Department, &r.AuthorName, &r.SubmittedAt, &r.UpdatedAt)
+	return r, err
 }

@@ -198,6 +198,18 @@ type History struct {
 	Audit   []AuditRow
 }
 
+// On returns who held each role on a calendar day, from the periods.
+func (h History) On(day time.Time) map[portal.SystemRole]*Holder {
+	out := map[portal.SystemRole]*Holder{}
+	for i := range h.Periods {
+		p := &h.Periods[i]
+		if !p.From.After(day) && (p.To == nil || p.To.After(day)) {
+			out[p.Role] = p
+		}
+	}
+	return out
+}
+
 // History returns every role period (oldest first) and the audit trail.
 func (s *SystemService) History(ctx context.Context, actor *portal.Actor, id int64) (History, error) {
 	var h History

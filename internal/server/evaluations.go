@@ -222,16 +222,7 @@ func (s *Server) showEvaluation(w http.ResponseWriter, r *http.Request) {
 
 // evaluationSummary is the "Utvärderingar" section of a system's page.
 // intervalErr and typed come from a refused interval change.
-func (s *Server) evaluationSummary(r *http.Request, id int64, intervalErr, typed string) (pages.EvaluationSummary, error) {
-	ctx, actor := r.Context(), actorFrom(r.Context())
-	st, err := s.evaluations.State(ctx, actor, id)
-	if err != nil {
-		return pages.EvaluationSummary{}, err
-	}
-	hist, err := s.evaluations.History(ctx, actor, id)
-	if err != nil {
-		return pages.EvaluationSummary{}, err
-	}
+func evaluationSummary(id int64, st postgres.EvaluationState, hist []postgres.Evaluation, intervalErr, typed string) pages.EvaluationSummary {
 	m := pages.EvaluationSummary{Status: st.Status.Label(), Overdue: st.Status == portal.EvaluationOverdue, Required: st.Required,
 		DueOn: st.DueOn.Format(dateLayout), LastOn: "Aldrig", Interval: "Minst var " + intervalText(st.IntervalMonths)}
 	if st.LastOn != nil {
@@ -266,7 +257,7 @@ func (s *Server) evaluationSummary(r *http.Request, id int64, intervalErr, typed
 		}
 		m.History = append(m.History, row)
 	}
-	return m, nil
+	return m
 }
 
 // evaluationRecords are the evaluations on the printable history page.
@@ -298,11 +289,7 @@ func (s *Server) setEvaluationInterval(w http.ResponseWriter, r *http.Request) {
 	}
 	err := s.evaluations.SetInterval(ctx, actorFrom(ctx), id, months, requestIDFrom(ctx))
 	if fe := fieldErrors(err); fe != nil {
-		sys, ok := s.loadSystem(w, r)
-		if !ok {
-			return
-		}
-		s.renderSystem(w, r, sys, fe["interval"], typed)
+		s.renderSystem(w, r, id, fe["interval"], typed)
 		return
 	}
 	if err != nil {

@@ -103,44 +103,22 @@ func trimRows(rows [][]sheet.Cell, n int) [][]sheet.Cell {
 // what the guideline expects of them.
 func (s *Server) mySystems(w http.ResponseWriter, r *http.Request) {
 	actor := actorFrom(r.Context())
-	var rows []postgres.SystemRow
-	for n := 1; ; n++ {
-		page, err := s.systems.List(r.Context(), actor, postgres.SystemFilter{HeldBy: actor.PersonID, Page: n})
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		rows = append(rows, page.Rows...)
-		if len(rows) >= page.Total || len(page.Rows) == 0 {
-			break
-		}
-	}
-	m := pages.MySystems{}
-	due, err := s.dueRows(r)
+	held, err := s.systems.Held(r.Context(), actor)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	m.Due = due
-	for _, row := range rows {
-		roles, err := s.systems.RolesOn(r.Context(), actor, row.ID, portal.Today())
-		if err != nil {
-			s.fail(w, r, err)
-			return
+	m := pages.MySystems{}
+	if m.Due, err = s.dueRows(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, h := range held {
+		item := pages.MySystem{Href: systemHref(h.ID), Name: h.Name}
+		for _, role := range h.Roles {
+			item.Roles = append(item.Roles, role.Label())
 		}
-		var mine []string
-		for _, role := range portal.SystemRoles {
-			if h := roles[role]; h != nil && h.PersonID == actor.PersonID {
-				mine = append(mine, role.Label())
-			}
-		}
-		breaches, err := s.systems.Breaches(r.Context(), actor, row.ID)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		item := pages.MySystem{Href: systemHref(row.ID), Name: row.Name, Roles: mine}
-		for _, b := range breaches {
+		for _, b := range h.Breaches {
 			t := describeBreach(b, s.cfg.OfficialWebAddress)
 			item.Todo = append(item.Todo, t.Message+" "+t.Fix)
 		}

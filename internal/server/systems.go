@@ -165,28 +165,25 @@ func formTitle(title string, errs map[string]string) string {
 // showSystem is a system's page: facts, roles today or on a chosen day,
 // breaches with the guideline's section, role history and audit trail.
 func (s *Server) showSystem(w http.ResponseWriter, r *http.Request) {
-	sys, ok := s.loadSystem(w, r)
+	id, ok := pathID(r)
 	if !ok {
+		s.notFound(w, r)
 		return
 	}
-	s.renderSystem(w, r, sys, "", "")
+	s.renderSystem(w, r, id, "", "")
 }
 
 // renderSystem renders a system's page; intervalErr and typedInterval come
 // from a refused change of the evaluation interval (422).
-func (s *Server) renderSystem(w http.ResponseWriter, r *http.Request, sys postgres.System, intervalErr, typedInterval string) {
-	ctx, id := r.Context(), sys.ID
+func (s *Server) renderSystem(w http.ResponseWriter, r *http.Request, id int64, intervalErr, typedInterval string) {
+	ctx := r.Context()
 	actor := actorFrom(ctx)
-	hist, err := s.systems.History(ctx, actor, id)
+	v, err := s.systems.Page(ctx, actor, id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	breaches, err := s.systems.Breaches(ctx, actor, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	sys, hist, breaches := v.System, v.History, v.Breaches
 	dateField := components.Field{Name: "datum", Label: "Datum", Type: "date", Hint: "Till exempel 2025-03-01"}
 	roles := sys.Roles
 	heading := "Roller i dag"
@@ -200,11 +197,8 @@ func (s *Server) renderSystem(w http.ResponseWriter, r *http.Request, sys postgr
 		if err != nil || on.Year() < 1990 || on.Year() > 2100 {
 			dateField.Error = "Ange ett datum som 2025-03-01 (mellan 1990 och 2100)."
 			status = http.StatusUnprocessableEntity
-		} else if roles, err = s.systems.RolesOn(ctx, actor, id, on); err != nil {
-			s.fail(w, r, err)
-			return
 		} else {
-			heading = "Roller den " + raw
+			roles, heading = hist.On(on), "Roller den "+raw
 		}
 	}
 	m := pages.SystemDetail{
@@ -218,16 +212,10 @@ func (s *Server) renderSystem(w http.ResponseWriter, r *http.Request, sys postgr
 		t := describeBreach(b, s.cfg.OfficialWebAddress)
 		m.Breaches = append(m.Breaches, pages.BreachRow{Rule: b.Rule, Section: sectionOf(b), Message: t.Message, Since: sinceDate(b), Fix: t.Fix})
 	}
-	if m.Cases, err = s.systemCases(r, id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	m.Cases = caseRows(v.Cases)
 	m.UpgradeHref = "/arenden/nytt?typ=uppgradering&system_id=" + strconv.FormatInt(id, 10)
 	m.ChangeHref = "/arenden/nytt?typ=driftforandring&system_id=" + strconv.FormatInt(id, 10)
-	if m.Evaluations, err = s.evaluationSummary(r, id, intervalErr, typedInterval); err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	m.Evaluations = evaluationSummary(id, v.Evaluation, v.Evaluations, intervalErr, typedInterval)
 	title := sys.Facts.Name
 	if intervalErr != "" {
 		m.Errors = []components.ErrorItem{{Field: "interval", Message: intervalErr}}
@@ -242,12 +230,17 @@ func (s *Server) systemCases(r *http.Request, id int64) ([]pages.RequestListRow,
 	if err != nil {
 		return nil, err
 	}
+	return caseRows(list), nil
+}
+
+// caseRows are cases as a system's pages list them.
+func caseRows(list []postgres.RequestRow) []pages.RequestListRow {
 	var out []pages.RequestListRow
 	for _, c := range list {
 		out = append(out, pages.RequestListRow{Href: requestHref(c.ID), Number: c.Number, Title: c.Title, Kind: c.Kind.Label(),
 			State: c.State.Label(), Department: c.Department, Author: c.AuthorName, Submitted: dateOrEmpty(c.SubmittedAt)})
 	}
-	return out, nil
+	return out
 }
 
 func (s *Server) systemHistory(w http.ResponseWriter, r *http.Request) {

@@ -260,3 +260,49 @@ func TestRegisterShowsItsRows(t *testing.T) {
 		}
 	}
 }
+
+// TestMySystemsListsWhatOneHolds: Mina system lists the systems the person
+// administers today, with their role and what the guideline asks of each
+// system, and no other system.
+func TestMySystemsListsWhatOneHolds(t *testing.T) {
+	t.Parallel()
+	h := newPortal(t)
+	ctx := context.Background()
+	it := h.SignedIn(itUnit)
+	emp := h.SignedIn(employee)
+	var person, soc int64
+	_ = h.Owner.QueryRow(ctx, `SELECT id FROM people WHERE email = $1`, employee.Email).Scan(&person)
+	_ = h.Owner.QueryRow(ctx, `SELECT id FROM departments WHERE short_name = 'SOC'`).Scan(&soc)
+	ids := map[string]string{}
+	for _, name := range []string{"Ägt och förvaltat", "Bara förvaltat", "Någon annans"} {
+		resp := it.Post("/system/ny", sysForm(name))
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("create %s: %d\n%s", name, resp.StatusCode, resp.Body)
+		}
+		ids[name] = idInLocation.FindStringSubmatch(resp.Header.Get("Location"))[1]
+	}
+	role := func(id, roll, holder string) {
+		t.Helper()
+		form := it.Get("/system/" + id + "/roller?roll=" + roll)
+		v := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(form.Body)
+		if resp := it.Post("/system/"+id+"/roller", url.Values{"roll": {roll}, "holder": {holder}, "from": {"2024-01-01"}, "version": {v[1]}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("role %s on %s: %d\n%s", roll, id, resp.StatusCode, resp.Body)
+		}
+	}
+	role(ids["Ägt och förvaltat"], "owner", itoa(soc))
+	role(ids["Ägt och förvaltat"], "administrator", itoa(person))
+	role(ids["Ägt och förvaltat"], "operations", "IT-enheten")
+	role(ids["Bara förvaltat"], "administrator", itoa(person))
+	page := emp.Get("/mina-system")
+	if page.StatusCode != http.StatusOK {
+		t.Fatalf("Mina system: %d", page.StatusCode)
+	}
+	for _, want := range []string{"Ägt och förvaltat", "Bara förvaltat", "Systemförvaltare", "Systemet saknar systemägare.", "Systemet saknar driftsansvarig."} {
+		if !strings.Contains(page.Body, want) {
+			t.Errorf("Mina system lacks %q", want)
+		}
+	}
+	if strings.Contains(page.Body, "Någon annans") {
+		t.Error("Mina system lists a system the person holds no role in")
+	}
+}
