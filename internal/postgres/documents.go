@@ -304,7 +304,7 @@ const inForceCTEs = `
 // inForce is inForceCTEs as the start of a statement.
 const inForce = `WITH ` + inForceCTEs
 
-// obligationsQuery: for person @person in department @department on day
+// obligationsQuery: for person @person (in their department) on day
 // @today, every
 // document they must acknowledge, whether they acknowledged the base
 // version or a later one, and whether they ever acknowledged any version.
@@ -316,7 +316,8 @@ const obligationsQuery = inForce + `
 	               WHERE a.person_id = @person AND av.document_id = d.id)
 	FROM documents d JOIN cur ON cur.document_id = d.id JOIN base ON base.document_id = d.id
 	WHERE d.must_acknowledge
-	  AND (d.audience_all OR EXISTS (SELECT 1 FROM document_departments dd WHERE dd.document_id = d.id AND dd.department_id = @department))
+	  AND (d.audience_all OR EXISTS (SELECT 1 FROM document_departments dd JOIN people p ON p.department_id = dd.department_id
+	                                 WHERE dd.document_id = d.id AND p.id = @person))
 	ORDER BY d.blocks_use DESC, d.title COLLATE swedish`
 
 type querier interface {
@@ -324,10 +325,16 @@ type querier interface {
 }
 
 func (s *DocumentService) obligations(ctx context.Context, q querier, actor *portal.Actor) ([]Obligation, error) {
-	rows, err := q.Query(ctx, obligationsQuery, pgx.NamedArgs{"today": s.today(), "person": actor.PersonID, "department": actor.DepartmentID})
+	rows, err := q.Query(ctx, obligationsQuery, pgx.NamedArgs{"today": s.today(), "person": actor.PersonID})
 	if err != nil {
 		return nil, translate(err)
 	}
+	return s.scanObligations(rows)
+}
+
+// scanObligations reads obligationsQuery's rows: what is still owed, and
+// whether it closes the portal (R9; R10 after the grace period).
+func (s *DocumentService) scanObligations(rows pgx.Rows) ([]Obligation, error) {
 	defer rows.Close()
 	now := s.now()
 	var out []Obligation
@@ -347,30 +354,53 @@ func (s *DocumentService) obligations(ctx context.Context, q querier, actor *por
 	return out, translate(rows.Err())
 }
 
+// Visit is what every signed-in request needs first: the person behind
+// the session, and what they must acknowledge.
+type Visit struct {
+	SessionCheck
+	Owed []Obligation
+}
+
+// Gate is the first owed document that closes the portal until
+// acknowledged, or nil.
+func (v Visit) Gate() *Obligation {
+	for i := range v.Owed {
+		if v.Owed[i].Blocking {
+			return &v.Owed[i]
+		}
+	}
+	return nil
+}
+
+// Visit reads the person behind a session and their obligations in one
+// round trip. NotFound when there is no such person.
+func (s *DocumentService) Visit(ctx context.Context, personID int64) (v Visit, err error) {
+	b := &pgx.Batch{}
+	b.Queue(actorQuery, personID)
+	b.Queue(obligationsQuery, pgx.NamedArgs{"today": s.today(), "person": personID})
+	br := s.pool.SendBatch(ctx, b)
+	defer func() {
+		if cerr := br.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("visit: %w", translate(cerr))
+		}
+	}()
+	if v.SessionCheck, err = scanSessionCheck(br.QueryRow()); err != nil {
+		return v, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return v, fmt.Errorf("visit: %w", translate(err))
+	}
+	v.Owed, err = s.scanObligations(rows)
+	return v, err
+}
+
 // Obligations lists what the actor must acknowledge.
 func (s *DocumentService) Obligations(ctx context.Context, actor *portal.Actor) ([]Obligation, error) {
 	if actor == nil {
 		return nil, nil
 	}
 	return s.obligations(ctx, s.pool, actor)
-}
-
-// Gate returns the first document that closes the portal for the actor
-// until acknowledged (R9, and R10 after the grace period), or nil.
-func (s *DocumentService) Gate(ctx context.Context, actor *portal.Actor) (*Obligation, error) {
-	if actor == nil {
-		return nil, nil
-	}
-	owed, err := s.obligations(ctx, s.pool, actor)
-	if err != nil {
-		return nil, err
-	}
-	for i := range owed {
-		if owed[i].Blocking {
-			return &owed[i], nil
-		}
-	}
-	return nil, nil
 }
 
 // Acknowledge records that the actor read the version in force of a

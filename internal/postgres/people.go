@@ -222,17 +222,24 @@ type SessionCheck struct {
 
 // Actor loads the person behind a session, with roles and department.
 func (s *PersonService) Actor(ctx context.Context, personID int64) (SessionCheck, error) {
+	return scanSessionCheck(s.pool.QueryRow(ctx, actorQuery, personID))
+}
+
+// actorQuery reads the person behind a session ($1): who they are, their
+// roles and whether the session may go on.
+const actorQuery = `
+	SELECT p.id, p.name, p.email, p.department_id, d.name, p.active, p.session_epoch, p.merged_into,
+	       COALESCE((SELECT array_agg(role ORDER BY role) FROM person_roles r WHERE r.person_id = p.id), '{}')
+	FROM people p LEFT JOIN departments d ON d.id = p.department_id
+	WHERE p.id = $1`
+
+func scanSessionCheck(row pgx.Row) (SessionCheck, error) {
 	var c SessionCheck
 	var roles []string
 	var deptID *int64
 	var deptName *string
 	var merged *int64
-	err := s.pool.QueryRow(ctx, `
-		SELECT p.id, p.name, p.email, p.department_id, d.name, p.active, p.session_epoch, p.merged_into,
-		       COALESCE((SELECT array_agg(role ORDER BY role) FROM person_roles r WHERE r.person_id = p.id), '{}')
-		FROM people p LEFT JOIN departments d ON d.id = p.department_id
-		WHERE p.id = $1`, personID).Scan(
-		&c.Actor.PersonID, &c.Actor.Name, &c.Actor.Email, &deptID, &deptName, &c.Active, &c.Epoch, &merged, &roles)
+	err := row.Scan(&c.Actor.PersonID, &c.Actor.Name, &c.Actor.Email, &deptID, &deptName, &c.Active, &c.Epoch, &merged, &roles)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, portal.NotFound("Personen finns inte.")
 	}

@@ -13,9 +13,28 @@ import (
 	"itportal/web/pages"
 )
 
-const actorKey ctxKey = iota + 100
+const (
+	actorKey ctxKey = iota + 100
+	owedKey
+)
 
 // actorFrom returns the signed-in actor, or nil.
+// owedFrom is what the signed-in person must acknowledge, read with the
+// session (ok=false when the request has no session's visit, as with an
+// API token).
+func owedFrom(ctx context.Context) ([]postgres.Obligation, bool) {
+	o, ok := ctx.Value(owedKey).([]postgres.Obligation)
+	return o, ok
+}
+
+// owed is what the actor must acknowledge: from the visit, else read.
+func (s *Server) owed(ctx context.Context) ([]postgres.Obligation, error) {
+	if o, ok := owedFrom(ctx); ok {
+		return o, nil
+	}
+	return s.documents.Obligations(ctx, actorFrom(ctx))
+}
+
 func actorFrom(ctx context.Context) *portal.Actor {
 	a, _ := ctx.Value(actorKey).(*portal.Actor)
 	return a
@@ -39,7 +58,8 @@ func (s *Server) loadActor(next http.Handler) http.Handler {
 		case auth.ExpiredMax:
 			reason = "absolute lifetime"
 		case auth.SignedIn:
-			check, err := s.people.Actor(ctx, pid)
+			// The person and what they owe, in one round trip.
+			check, err := s.documents.Visit(ctx, pid)
 			switch {
 			case portal.KindOf(err) == portal.KindNotFound:
 				reason = "person missing"
@@ -52,7 +72,8 @@ func (s *Server) loadActor(next http.Handler) http.Handler {
 				reason = "sessions ended by an administrator"
 			default:
 				actor := check.Actor
-				next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, actorKey, &actor)))
+				ctx = context.WithValue(context.WithValue(ctx, actorKey, &actor), owedKey, check.Owed)
+				next.ServeHTTP(w, r.WithContext(ctx))
 				return
 			}
 		}

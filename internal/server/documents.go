@@ -27,12 +27,12 @@ func documentHref(slug string) string { return "/styrdokument/" + slug }
 // accessibility statement and health are outside the signed-in routes.
 func (s *Server) acknowledgementGate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		actor := actorFrom(r.Context())
-		ob, err := s.documents.Gate(r.Context(), actor)
+		owed, err := s.owed(r.Context())
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
+		ob := postgres.Visit{Owed: owed}.Gate()
 		if ob == nil {
 			next.ServeHTTP(w, r)
 			return

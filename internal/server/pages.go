@@ -21,7 +21,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	for _, d := range deps {
 		m.Departments = append(m.Departments, pages.DepartmentRow{Name: d.Name, ShortName: d.ShortName})
 	}
-	owed, err := s.documents.Obligations(r.Context(), actorFrom(r.Context()))
+	owed, err := s.owed(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return

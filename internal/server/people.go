@@ -29,7 +29,7 @@ func (s *Server) myPage(w http.ResponseWriter, r *http.Request) {
 	for _, role := range a.Roles {
 		m.Roles = append(m.Roles, role.Label())
 	}
-	owed, err := s.documents.Obligations(r.Context(), a)
+	owed, err := s.owed(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
