@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"time"
@@ -11,7 +12,8 @@ import (
 )
 
 // SessionStore keeps scs sessions in PostgreSQL (implements scs.CtxStore),
-// so every replica sees the same sessions. Expired rows are purged by a
+// so every replica sees the same sessions. A session is stored under the
+// SHA-256 of its token, never the token itself. Expired rows are purged by a
 // periodic job (DeleteExpired), which River runs once across replicas.
 type SessionStore struct {
 	pool *pgxpool.Pool
@@ -24,7 +26,7 @@ func NewSessionStore(pool *pgxpool.Pool) *SessionStore { return &SessionStore{po
 // expired.
 func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	var b []byte
-	err := s.pool.QueryRow(ctx, `SELECT data FROM sessions WHERE token = $1 AND now() < expiry`, token).Scan(&b)
+	err := s.pool.QueryRow(ctx, `SELECT data FROM sessions WHERE token_hash = $1 AND now() < expiry`, tokenHash(token)).Scan(&b)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, false, nil
 	}
@@ -37,8 +39,8 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 // CommitCtx stores the session's data until expiry.
 func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
 	_, err := s.pool.Exec(ctx, `
-		INSERT INTO sessions (token, data, expiry) VALUES ($1, $2, $3)
-		ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry`, token, b, expiry)
+		INSERT INTO sessions (token_hash, data, expiry) VALUES ($1, $2, $3)
+		ON CONFLICT (token_hash) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry`, tokenHash(token), b, expiry)
 	if err != nil {
 		return fmt.Errorf("commit session: %w", translate(err))
 	}
@@ -47,7 +49,7 @@ func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 
 // DeleteCtx removes the session.
 func (s *SessionStore) DeleteCtx(ctx context.Context, token string) error {
-	if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE token = $1`, token); err != nil {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash(token)); err != nil {
 		return fmt.Errorf("delete session: %w", translate(err))
 	}
 	return nil
@@ -73,4 +75,10 @@ func (s *SessionStore) DeleteExpired(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("purge sessions: %w", translate(err))
 	}
 	return tag.RowsAffected(), nil
+}
+
+// tokenHash is the key a session is stored under.
+func tokenHash(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
 }

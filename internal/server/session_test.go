@@ -344,3 +344,36 @@ func TestKeptFormNeverReachesAnotherPerson(t *testing.T) {
 		t.Fatal("another person's kept form or its notice reached a different person")
 	}
 }
+
+// TestSessionTokensAreNotStored: the sessions table holds the SHA-256 of
+// each token, never the token: a copy of the table (a backup, a dump)
+// signs nobody in. The stored hash is what the cookie's token hashes to.
+func TestSessionTokensAreNotStored(t *testing.T) {
+	t.Parallel()
+	h := newPortal(t)
+	b := h.SignedIn(employee)
+	c := b.Cookie("itportal_session")
+	if c == nil || c.Value == "" {
+		t.Fatal("no session cookie")
+	}
+	var n, hashed int
+	if err := h.Owner.QueryRow(context.Background(), `
+		SELECT count(*), count(*) FILTER (WHERE token_hash = sha256(convert_to($1, 'UTF8'))) FROM sessions`, c.Value).Scan(&n, &hashed); err != nil {
+		t.Fatal(err)
+	}
+	if hashed != 1 {
+		t.Errorf("%d of %d sessions are stored under the token's SHA-256", hashed, n)
+	}
+	var leaked bool
+	if err := h.Owner.QueryRow(context.Background(), `
+		SELECT EXISTS (SELECT 1 FROM sessions s WHERE position(convert_to($1, 'UTF8') IN s.token_hash) > 0 OR position(convert_to($1, 'UTF8') IN s.data) > 0)`,
+		c.Value).Scan(&leaked); err != nil {
+		t.Fatal(err)
+	}
+	if leaked {
+		t.Error("the session token is stored in the sessions table")
+	}
+	if resp := b.Get("/min-sida"); resp.StatusCode != http.StatusOK {
+		t.Errorf("the session does not work: %d", resp.StatusCode)
+	}
+}
