@@ -83,22 +83,25 @@ const followUpDocs = inForce + `, docs AS (
 		GROUP BY a.person_id, v.document_id
 	)`
 
-// followUpByDepartment counts per document and department: the staff in
-// the audience, and those who acknowledged the base version or a later one
-// (counted from the acknowledgements, then joined to the people: one pass
-// over each table instead of a probe per person and document).
-const followUpByDepartment = followUpDocs + `,
-	staff AS (
+// followUpByDepartment counts per document and department the staff in
+// the audience and how many of them have acknowledged the base version or
+// a later one: the staff less those who owe it, as the compliance checks
+// R9 and R10 keep them (one definition of who owes a document, so the
+// follow-up and the board agree).
+const followUpByDepartment = inForce + `, docs AS (
+		SELECT d.id, d.slug, d.title, d.audience_all, cur.number
+		FROM documents d JOIN cur ON cur.document_id = d.id JOIN base ON base.document_id = d.id
+		WHERE d.must_acknowledge
+	), staff AS (
 		SELECT department_id, count(*) AS n FROM people WHERE active AND merged_into IS NULL AND department_id IS NOT NULL GROUP BY department_id
-	), acked AS (
-		SELECT done.document_id, p.department_id, count(*) AS n
-		FROM done JOIN people p ON p.id = done.person_id AND p.active AND p.merged_into IS NULL
-		GROUP BY done.document_id, p.department_id
+	), owing AS (
+		SELECT b.ref_id AS document_id, b.department_id, count(*) AS n
+		FROM compliance_breaches b WHERE b.check_key IN ('r9_never', 'r10_again') GROUP BY b.ref_id, b.department_id
 	)
-	SELECT docs.id, docs.slug, docs.title, docs.number, dep.id, dep.name, staff.n, COALESCE(acked.n, 0)
+	SELECT docs.id, docs.slug, docs.title, docs.number, dep.id, dep.name, staff.n, GREATEST(staff.n - COALESCE(owing.n, 0), 0)
 	FROM docs CROSS JOIN departments dep
 	JOIN staff ON staff.department_id = dep.id
-	LEFT JOIN acked ON acked.document_id = docs.id AND acked.department_id = dep.id
+	LEFT JOIN owing ON owing.document_id = docs.id AND owing.department_id = dep.id
 	WHERE docs.audience_all OR EXISTS (SELECT 1 FROM document_departments dd WHERE dd.document_id = docs.id AND dd.department_id = dep.id)
 	ORDER BY docs.title COLLATE swedish, dep.name COLLATE swedish`
 
