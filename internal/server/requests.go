@@ -165,16 +165,16 @@ func (s *Server) newRequestForm(w http.ResponseWriter, r *http.Request) {
 			f.Details.FromVersion = sys.Facts.Version
 		}
 	}
-	s.renderRequestForm(w, r, http.StatusOK, 0, kind, 0, f, nil, "")
+	s.renderRequestForm(w, r, http.StatusOK, 0, kind, 0, f, nil, nil, "")
 }
 
-func (s *Server) renderRequestForm(w http.ResponseWriter, r *http.Request, status int, id int64, kind portal.RequestKind, version int, f portal.RequestFields, errs map[string]string, notice string) {
+func (s *Server) renderRequestForm(w http.ResponseWriter, r *http.Request, status int, id int64, kind portal.RequestKind, version int, f portal.RequestFields, raw, errs map[string]string, notice string) {
 	deps, err := s.departments.ListActive(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	sections := requestFormSections(kind, f, errs, deps)
+	sections := requestFormSections(kind, f, raw, errs, deps)
 	order := []string{}
 	for _, sec := range sections {
 		for _, ff := range sec.Fields {
@@ -197,207 +197,56 @@ func (s *Server) renderRequestForm(w http.ResponseWriter, r *http.Request, statu
 	s.render(w, r, status, pages.RequestFormPage(s.page(r, formTitle(title, errs), "/arenden"), m))
 }
 
-// requestFormSections builds the form of a kind in sections.
-func requestFormSections(kind portal.RequestKind, f portal.RequestFields, errs map[string]string, deps []portal.Department) []pages.FormSection {
-	d := f.Details
-	field := func(k, name, label, hint, value string) pages.FormField {
-		return pages.FormField{Kind: k, Field: components.Field{Name: name, Label: label, Hint: hint, Value: value, Error: errs[name]}}
-	}
-	area := func(name, label, hint, value string) pages.FormField {
-		return field("textarea", name, label, hint, value)
-	}
-	text := func(name, label, hint, value string) pages.FormField { return field("text", name, label, hint, value) }
-	sel := func(name, label, value string, choices []portal.Choice, none string) pages.FormField {
-		ff := field("select", name, label, "", value)
-		ff.Options = choiceOptions(none, choices)
-		return ff
-	}
-	date := func(name, label, hint string, v *time.Time) pages.FormField {
-		ff := text(name, label, hint, dateOrEmpty(v))
-		if v != nil {
-			ff.Value = v.Format(dateLayout)
-		}
-		ff.Type = "date"
-		return ff
-	}
-	money := func(name, label string, v int64) pages.FormField {
-		ff := text(name, label, "Hela kronor", "")
-		if v != 0 {
-			ff.Value = strconv.FormatInt(v, 10)
-		}
-		return ff
-	}
+// requestFormSections builds the form of a kind in sections, from the
+// kind's fields (portal.FieldsOf). raw holds what was typed into fields
+// that did not parse, shown again as typed.
+func requestFormSections(kind portal.RequestKind, f portal.RequestFields, raw, errs map[string]string, deps []portal.Department) []pages.FormSection {
 	var depChoices []portal.Choice
 	for _, dep := range deps {
 		depChoices = append(depChoices, portal.Choice{Value: strconv.FormatInt(dep.ID, 10), Label: dep.Name})
 	}
-	common := pages.FormSection{Legend: "Om ärendet", Fields: []pages.FormField{
-		text("title", "Rubrik", "En kort rubrik, till exempel ”Nytt system för färdtjänst”", f.Title),
-		sel("department", "Förvaltning", idString(f.DepartmentID), depChoices, "Välj förvaltning"),
-		text("contact", "Kontaktperson", "Namn och telefon eller e-post", f.Contact),
-	}}
-	if kind.NeedsSystem() {
-		common.Fields = append(common.Fields, text("system_name", "System", "Systemets namn som det står i registret", f.SystemName))
-	} else if kind == portal.KindOpenSource || kind == portal.KindSelfDeveloped {
-		common.Fields = append(common.Fields, text("system_name", "System i registret (om det finns)", "Lämna tomt om programvaran inte finns i registret", f.SystemName))
-	}
-	common.Fields = append(common.Fields,
-		area("description", "Beskrivning", "Vad ärendet gäller", f.Description),
-		date("desired_date", "Önskat datum", "Till exempel 2027-01-15", f.DesiredDate))
-	sections := []pages.FormSection{common}
-	years := ""
-	if d.Years != 0 {
-		years = strconv.Itoa(d.Years)
-	}
-	criteria := pages.FormSection{Legend: "Bedömning enligt riktlinjerna (4.2.1)", Fields: []pages.FormField{
-		area("goal_alignment", "Överensstämmelse med kommunens övergripande mål", "", d.GoalAlignment),
-		area("platform_compatibility", "Kompatibilitet med kommunens IT-plattform", "", d.PlatformCompatibility),
-		money("one_off_cost", "Engångskostnad", d.OneOffCost),
-		money("yearly_cost", "Årlig kostnad", d.YearlyCost),
-		text("years", "Antal år", "Hur många år systemet beräknas användas (1–50)", years),
-	}}
-	assessments := []pages.FormField{
-		area("stability", "Stabilitet", "", d.Stability),
-		area("security", "Säkerhet", "", d.Security),
-		area("compatibility", "Kompatibilitet", "", d.Compatibility),
-		area("future_proof", "Framtidssäkerhet", "", d.FutureProof),
-	}
-	switch kind {
-	case portal.KindIntroduction:
-		sections = append(sections, pages.FormSection{Legend: "Det nya systemet", Fields: []pages.FormField{
-			area("need", "Behov", "Vilket behov systemet ska lösa", d.Need),
-			text("new_system_name", "Systemets namn", "", d.NewSystemName),
-			text("supplier", "Leverantör", "", d.Supplier),
-			sel("hosting", "Driftform", d.Hosting, portal.Hostings, "Vet ej ännu"),
-			sel("personal_data", "Personuppgifter", d.PersonalData, portal.PersonalData, "Välj"),
-			text("administrator_name", "Föreslagen systemförvaltare", "Utses av systemägaren (4.3)", d.AdministratorName),
-			field("text", "administrator_email", "Systemförvaltarens e-postadress", "", d.AdministratorEmail),
-			area("training_needs", "Utbildningsbehov (5)", "", d.TrainingNeeds),
-		}}, criteria)
-	case portal.KindUpgrade:
-		sections = append(sections, pages.FormSection{Legend: "Uppgraderingen", Fields: []pages.FormField{
-			text("from_version", "Från version", "", d.FromVersion),
-			text("to_version", "Till version", "", d.ToVersion),
-			text("performed_by", "Vem genomför uppgraderingen", "Specialistsystem uppgraderas på systemägarens ansvar (4.2.1)", d.PerformedBy),
-		}}, criteria)
-	case portal.KindOpenSource:
-		sections = append(sections, pages.FormSection{Legend: "Programvaran", Fields: []pages.FormField{
-			text("software", "Programvara", "", d.Software),
-			text("licence", "Licens", "Till exempel GPL-3.0 eller MIT", d.Licence),
-			func() pages.FormField {
-				ff := text("project_url", "Projektets webbadress", "", d.ProjectURL)
-				ff.Type = "url"
-				return ff
-			}(),
-		}}, pages.FormSection{Legend: "Bedömning (7)", Fields: assessments})
-	case portal.KindSelfDeveloped:
-		sections = append(sections, pages.FormSection{Legend: "Applikationen", Fields: []pages.FormField{
-			text("software", "Applikation", "", d.Software),
-			area("why_no_generic", "Varför räcker ingen generell programvara?", "", d.WhyNoGeneric),
-			text("maintainer", "Vem ska förvalta applikationen?", "", d.Maintainer),
-		}}, pages.FormSection{Legend: "Bedömning (7)", Fields: assessments})
-	case portal.KindNetworkAccess:
-		sections = append(sections, pages.FormSection{Legend: "Anslutningen (6, 10)", Fields: []pages.FormField{
-			text("organisation", "Organisation", "Det kommunala bolaget eller samarbetsparten", d.Organisation),
-			area("access_to", "Vad behöver organisationen åtkomst till?", "", d.AccessTo),
-			text("access_period", "Hur länge?", "Till exempel ”till och med 2027-12-31”", d.AccessPeriod),
-		}})
-	case portal.KindOperationsChange:
-		sections = append(sections, pages.FormSection{Legend: "Förändringen (4.4.1)", Fields: []pages.FormField{
-			func() pages.FormField {
-				ff := field("radios", "change_role", "Vad ändras?", "", d.ChangeRole)
-				ff.Options = choiceOptions("", portal.ChangeRoles)[1:]
-				return ff
-			}(),
-			text("new_operator", "Ny driftansvarig", "IT-enheten eller leverantörens namn (om driftansvaret ändras)", d.NewOperator),
-			text("new_admin_name", "Ny systemförvaltare", "Om systemförvaltaren byts", d.NewAdminName),
-			field("text", "new_admin_email", "Den nya systemförvaltarens e-postadress", "", d.NewAdminEmail),
-			date("effective_date", "Gäller från", "Till exempel 2027-01-01", d.EffectiveDate),
-		}})
-	}
-	if kind.NeedsFinancing() {
-		sections = append(sections, pages.FormSection{Legend: "Finansiering (4.5)", Fields: []pages.FormField{
-			text("financing_source", "Hur finansieras kostnaden?", "Till exempel ”Socialnämndens budget 2027”", f.FinancingSource),
-			{Kind: "checkbox", Field: components.Field{Name: "financing_confirmed", Label: "Finansieringen är bekräftad",
-				Hint: "Ett ärende kan inte beviljas förrän finansieringen är bekräftad", Checked: f.FinancingConfirmed, Error: errs["financing_confirmed"]}},
-			text("financing_reference", "Beslut om finansiering", "Till exempel nämndbeslut eller diarienummer", f.FinancingReference),
-		}})
+	var sections []pages.FormSection
+	for _, fd := range portal.FieldsOf(kind) {
+		if len(sections) == 0 || sections[len(sections)-1].Legend != fd.Section {
+			sections = append(sections, pages.FormSection{Legend: fd.Section})
+		}
+		value, typed := raw[fd.Name]
+		if !typed {
+			value = fd.Value(f)
+		}
+		ff := pages.FormField{Field: components.Field{Name: fd.Name, Label: fd.Label, Hint: fd.Hint, Value: value, Error: errs[fd.Name]}}
+		switch fd.Kind {
+		case portal.FieldLongText:
+			ff.Kind = "textarea"
+		case portal.FieldSelect:
+			ff.Kind, ff.Options = "select", choiceOptions(fd.Empty, fd.Choices)
+		case portal.FieldDepartment:
+			ff.Kind, ff.Options = "select", choiceOptions(fd.Empty, depChoices)
+		case portal.FieldRadios:
+			ff.Kind, ff.Options = "radios", choiceOptions("", fd.Choices)
+		case portal.FieldCheck:
+			ff.Kind, ff.Checked = "checkbox", fd.Checked(f)
+		case portal.FieldDate:
+			ff.Kind, ff.Type = "text", "date"
+		case portal.FieldEmail:
+			ff.Kind, ff.Type = "text", "email"
+		case portal.FieldURL:
+			ff.Kind, ff.Type = "text", "url"
+		default:
+			ff.Kind = "text"
+		}
+		sec := &sections[len(sections)-1]
+		sec.Fields = append(sec.Fields, ff)
 	}
 	return sections
 }
 
-// requestFieldsFromForm reads the form; numbers and dates that do not
-// parse become field errors (and the text typed is kept).
-func requestFieldsFromForm(r *http.Request) (portal.RequestFields, map[string]string) {
-	v := r.PostForm
-	errs := map[string]string{}
-	f := portal.RequestFields{
-		Title: v.Get("title"), Description: v.Get("description"), Contact: v.Get("contact"), SystemName: strings.TrimSpace(v.Get("system_name")),
-		FinancingSource: v.Get("financing_source"), FinancingConfirmed: v.Get("financing_confirmed") == "ja", FinancingReference: v.Get("financing_reference"),
-		Details: portal.RequestDetails{
-			Need: v.Get("need"), GoalAlignment: v.Get("goal_alignment"), PlatformCompatibility: v.Get("platform_compatibility"),
-			NewSystemName: v.Get("new_system_name"), Supplier: v.Get("supplier"), Hosting: v.Get("hosting"),
-			AdministratorName: v.Get("administrator_name"), AdministratorEmail: strings.TrimSpace(v.Get("administrator_email")),
-			PersonalData: v.Get("personal_data"), TrainingNeeds: v.Get("training_needs"),
-			FromVersion: v.Get("from_version"), ToVersion: v.Get("to_version"), PerformedBy: v.Get("performed_by"),
-			Software: v.Get("software"), Licence: v.Get("licence"), ProjectURL: strings.TrimSpace(v.Get("project_url")),
-			Stability: v.Get("stability"), Security: v.Get("security"), Compatibility: v.Get("compatibility"), FutureProof: v.Get("future_proof"),
-			WhyNoGeneric: v.Get("why_no_generic"), Maintainer: v.Get("maintainer"),
-			Organisation: v.Get("organisation"), AccessTo: v.Get("access_to"), AccessPeriod: v.Get("access_period"),
-			ChangeRole: v.Get("change_role"), NewOperator: v.Get("new_operator"), NewAdminName: v.Get("new_admin_name"),
-			NewAdminEmail: strings.TrimSpace(v.Get("new_admin_email")),
-		},
-	}
-	if raw := strings.TrimSpace(v.Get("department")); raw != "" {
-		id, err := strconv.ParseInt(raw, 10, 64)
-		if err != nil || id <= 0 {
-			errs["department"] = "Välj förvaltning."
-		}
-		f.DepartmentID = id
-	}
-	parseDate := func(name string) *time.Time {
-		raw := strings.TrimSpace(v.Get(name))
-		if raw == "" {
-			return nil
-		}
-		t, err := time.Parse(dateLayout, raw)
-		if err != nil {
-			errs[name] = "Ange ett datum som 2027-01-15."
-			return nil
-		}
-		return &t
-	}
-	f.DesiredDate = parseDate("desired_date")
-	f.Details.EffectiveDate = parseDate("effective_date")
-	parseMoney := func(name string) int64 {
-		raw := strings.Map(func(r rune) rune {
-			if r == ' ' || r == '\u00a0' || r == '\u202f' {
-				return -1
-			}
-			return r
-		}, v.Get(name))
-		raw = strings.TrimSuffix(strings.TrimSuffix(raw, "kr"), ":-")
-		if raw == "" {
-			return 0
-		}
-		n, err := strconv.ParseInt(raw, 10, 64)
-		if err != nil || n < 0 || n > portal.MaxCost {
-			errs[name] = "Ange ett belopp i hela kronor mellan 0 och 1 000 000 000."
-			return 0
-		}
-		return n
-	}
-	f.Details.OneOffCost = parseMoney("one_off_cost")
-	f.Details.YearlyCost = parseMoney("yearly_cost")
-	if raw := strings.TrimSpace(v.Get("years")); raw != "" {
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 || n > 50 {
-			errs["years"] = "Ange antal år mellan 1 och 50."
-		} else {
-			f.Details.Years = n
-		}
-	}
-	return f, errs
+// requestFieldsFromForm reads the kind's fields from the form; numbers and
+// dates that do not parse become field errors, kept as typed.
+func requestFieldsFromForm(r *http.Request, kind portal.RequestKind) (portal.RequestFields, map[string]string, map[string]string) {
+	f, raw, errs := portal.ParseRequestForm(kind, r.PostForm)
+	f.SystemName = strings.TrimSpace(f.SystemName)
+	return f, raw, errs
 }
 
 // createRequest saves a new draft; "Fortsätt" goes on to the review.
@@ -415,7 +264,7 @@ func (s *Server) editRequestForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, requestHref(v.ID), http.StatusSeeOther)
 		return
 	}
-	s.renderRequestForm(w, r, http.StatusOK, v.ID, v.Kind, v.RowVersion, v.Fields, nil, "")
+	s.renderRequestForm(w, r, http.StatusOK, v.ID, v.Kind, v.RowVersion, v.Fields, nil, nil, "")
 }
 
 func (s *Server) updateRequest(w http.ResponseWriter, r *http.Request) {
@@ -433,7 +282,7 @@ func (s *Server) saveRequest(w http.ResponseWriter, r *http.Request, id int64, k
 		http.Redirect(w, r, "/arenden/nytt", http.StatusSeeOther)
 		return
 	}
-	f, formErrs := requestFieldsFromForm(r)
+	f, raw, formErrs := requestFieldsFromForm(r, kind)
 	version, _ := strconv.Atoi(r.PostForm.Get("version"))
 	if len(formErrs) > 0 {
 		// Validate the rest too, so every problem shows at once.
@@ -442,16 +291,16 @@ func (s *Server) saveRequest(w http.ResponseWriter, r *http.Request, id int64, k
 				formErrs[k] = msg
 			}
 		}
-		s.renderRequestForm(w, r, http.StatusUnprocessableEntity, id, kind, version, f, formErrs, "")
+		s.renderRequestForm(w, r, http.StatusUnprocessableEntity, id, kind, version, f, raw, formErrs, "")
 		return
 	}
 	newID, err := s.requests.SaveDraft(ctx, actor, id, kind, version, f, requestIDFrom(ctx))
 	if fe := fieldErrors(err); fe != nil {
-		s.renderRequestForm(w, r, http.StatusUnprocessableEntity, id, kind, version, f, fe, "")
+		s.renderRequestForm(w, r, http.StatusUnprocessableEntity, id, kind, version, f, raw, fe, "")
 		return
 	}
 	if portal.KindOf(err) == portal.KindConflict && id != 0 {
-		s.renderRequestForm(w, r, http.StatusConflict, id, kind, version, f, nil, portal.MessageOf(err))
+		s.renderRequestForm(w, r, http.StatusConflict, id, kind, version, f, raw, nil, portal.MessageOf(err))
 		return
 	}
 	if err != nil {
@@ -623,97 +472,20 @@ func timelineEntry(e postgres.RequestEvent) pages.TimelineEntry {
 	return t
 }
 
-// requestFacts lists a case's content for its page and the review.
+// requestFacts lists a case's content for its page, the review and the
+// print copy, from the kind's fields (portal.FactsOf). A draft's review
+// shows empty fields too, so the requester sees what is left to fill in.
 func requestFacts(r postgres.Request, draft bool) []pages.FactRow {
-	f, d := r.Fields, r.Fields.Details
-	var rows []pages.FactRow
-	add := func(label, value string) {
-		if value != "" || draft {
-			rows = append(rows, pages.FactRow{Label: label, Value: value})
+	rows := []pages.FactRow{{Label: "Typ av ärende", Value: r.Kind.Label()}}
+	for _, fact := range portal.FactsOf(r.Kind, r.Fields, r.DepartmentName) {
+		if fact.Value != "" || draft {
+			rows = append(rows, pages.FactRow{Label: fact.Label, Value: fact.Value})
 		}
-	}
-	add("Typ av ärende", r.Kind.Label())
-	add("Rubrik", f.Title)
-	add("Förvaltning", r.DepartmentName)
-	add("Kontaktperson", f.Contact)
-	add("Inskickat av", r.AuthorName)
-	if r.Kind.NeedsSystem() || f.SystemName != "" {
-		add("System", f.SystemName)
-	}
-	add("Beskrivning", f.Description)
-	add("Önskat datum", dateOrEmpty(f.DesiredDate))
-	money := func(n int64) string {
-		s := strconv.FormatInt(n, 10)
-		var b strings.Builder
-		for i, c := range s {
-			if i > 0 && (len(s)-i)%3 == 0 {
-				b.WriteRune('\u00a0')
-			}
-			b.WriteRune(c)
+		if fact.Field.Name == "contact" && r.AuthorName != "" {
+			rows = append(rows, pages.FactRow{Label: "Inskickat av", Value: r.AuthorName})
 		}
-		return b.String() + " kr"
-	}
-	switch r.Kind {
-	case portal.KindIntroduction:
-		add("Behov", d.Need)
-		add("Systemets namn", d.NewSystemName)
-		add("Leverantör", d.Supplier)
-		add("Driftform", portal.LabelOf(portal.Hostings, d.Hosting))
-		add("Personuppgifter", portal.LabelOf(portal.PersonalData, d.PersonalData))
-		add("Föreslagen systemförvaltare", strings.TrimSpace(d.AdministratorName+" "+angle(d.AdministratorEmail)))
-		add("Utbildningsbehov", d.TrainingNeeds)
-	case portal.KindUpgrade:
-		add("Från version", d.FromVersion)
-		add("Till version", d.ToVersion)
-		add("Genomförs av", d.PerformedBy)
-	case portal.KindOpenSource, portal.KindSelfDeveloped:
-		add("Programvara", d.Software)
-		add("Licens", d.Licence)
-		add("Projektets webbadress", d.ProjectURL)
-		add("Varför ingen generell programvara", d.WhyNoGeneric)
-		add("Förvaltas av", d.Maintainer)
-		add("Stabilitet", d.Stability)
-		add("Säkerhet", d.Security)
-		add("Kompatibilitet", d.Compatibility)
-		add("Framtidssäkerhet", d.FutureProof)
-	case portal.KindNetworkAccess:
-		add("Organisation", d.Organisation)
-		add("Åtkomst till", d.AccessTo)
-		add("Period", d.AccessPeriod)
-	case portal.KindOperationsChange:
-		add("Vad ändras", portal.LabelOf(portal.ChangeRoles, d.ChangeRole))
-		if d.ChangeRole == "operations" {
-			add("Ny driftansvarig", d.NewOperator)
-		} else {
-			add("Ny systemförvaltare", strings.TrimSpace(d.NewAdminName+" "+angle(d.NewAdminEmail)))
-		}
-		add("Gäller från", dateOrEmpty(d.EffectiveDate))
-	}
-	if r.Kind == portal.KindIntroduction || r.Kind == portal.KindUpgrade {
-		add("Överensstämmelse med kommunens mål", d.GoalAlignment)
-		add("Kompatibilitet med IT-plattformen", d.PlatformCompatibility)
-		add("Engångskostnad", money(d.OneOffCost))
-		add("Årlig kostnad", money(d.YearlyCost))
-		add("Antal år", strconv.Itoa(d.Years))
-		add("Total kostnad (engångskostnad + årlig kostnad × antal år)", money(d.TotalCost()))
-	}
-	if r.Kind.NeedsFinancing() {
-		add("Finansiering", f.FinancingSource)
-		confirmed := "Nej"
-		if f.FinancingConfirmed {
-			confirmed = "Ja"
-		}
-		add("Finansieringen bekräftad", confirmed)
-		add("Beslut om finansiering", f.FinancingReference)
 	}
 	return rows
-}
-
-func angle(email string) string {
-	if email == "" {
-		return ""
-	}
-	return "<" + email + ">"
 }
 
 // actOnRequest takes a step that is not a decision.

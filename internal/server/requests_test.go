@@ -76,6 +76,9 @@ func TestCaseThroughThePages(t *testing.T) {
 			t.Errorf("no error for %s", field)
 		}
 	}
+	if !strings.Contains(resp.Body, `value="tolv tusen"`) || !strings.Contains(resp.Body, "inte vara negativt") {
+		t.Errorf("the form does not show what was typed, or why it was refused:\n%s", resp.Body)
+	}
 	var n int
 	_ = h.Owner.QueryRow(context.Background(), `SELECT count(*) FROM requests`).Scan(&n)
 	if n != 0 {
