@@ -64,3 +64,15 @@ func (a *Actor) HasAny(roles ...Role) bool {
 // CanAdminister reports whether the actor may manage people, departments
 // and sessions.
 func CanAdminister(a *Actor) bool { return a.Has(RoleAdmin) }
+
+// SeesEveryDepartment reports whether the actor sees every department's
+// breaches on the compliance board (and it on the start page): IT-enheten,
+// the IT head and deputy, administrators. Others see their own department.
+func SeesEveryDepartment(a *Actor) bool {
+	return a.HasAny(RoleITUnit, RoleITHead, RoleITHeadDeputy, RoleAdmin)
+}
+
+// FollowsUpStaff reports whether the actor follows up everyone's
+// acknowledgements and reads anyone's receipts: IT-enheten, the IT head
+// and administrators. Managers follow up their own staff.
+func FollowsUpStaff(a *Actor) bool { return CanAdminister(a) || a.HasAny(RoleITUnit, RoleITHead) }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // RequestKind is what a case (ärende) asks for.
@@ -243,6 +244,22 @@ func CanDecide(a *Actor, kind RequestKind, authorID int64, authorIsITHead bool) 
 	return Forbidden("Bara IT-enheten beslutar i ärendet.")
 }
 
+// KindsDecidedBy lists the kinds of case the actor decides, as CanDecide
+// allows: any such case (kinds) and, for the deputy, those the IT head
+// submitted (ofITHead). It counts what waits for the actor.
+func KindsDecidedBy(a *Actor) (kinds, ofITHead []string) {
+	kinds, ofITHead = []string{}, []string{}
+	for _, k := range RequestKinds {
+		switch {
+		case k.DecidedByITHead() && a.Has(RoleITHead), !k.DecidedByITHead() && a.HasAny(RoleITUnit, RoleITHead):
+			kinds = append(kinds, string(k))
+		case k.DecidedByITHead() && a.Has(RoleITHeadDeputy):
+			ofITHead = append(ofITHead, string(k))
+		}
+	}
+	return kinds, ofITHead
+}
+
 // RequestFields are what the requester fills in. The common fields are
 // shared by every kind; the rest belong to one or two kinds and are empty
 // for the others. Costs are whole kronor.
@@ -314,3 +331,77 @@ const MaxCost = 1_000_000_000
 
 // ChangeRoles are the roles an operations change may hand over.
 var ChangeRoles = []Choice{{Value: "operations", Label: "Driftansvar"}, {Value: "administrator", Label: "Systemförvaltare"}}
+
+// CanSeeCase hides drafts from everyone but their author: a draft is not
+// yet a public record. Submitted cases are readable by everyone signed in.
+func CanSeeCase(a *Actor, state RequestState, authorID int64) error {
+	if a == nil {
+		return Forbidden("Logga in.")
+	}
+	if state == StateDraft && authorID != a.PersonID {
+		return NotFound("Ärendet finns inte.")
+	}
+	return nil
+}
+
+// CanOpenCaseFiles says who opens a case's attachments (and sees their
+// names): the requester, the requester's department, IT-enheten and the IT
+// head (and deputy).
+func CanOpenCaseFiles(a *Actor, authorID, departmentID int64) bool {
+	return a != nil && (authorID == a.PersonID || IsPreparer(a) || (a.DepartmentID != 0 && a.DepartmentID == departmentID))
+}
+
+// MaxMotivation is the longest decision motivation, in characters.
+const MaxMotivation = 10000
+
+// CheckDecision checks a decision on a case of kind in state, by someone
+// CanDecide allows: the step exists, a grant or rejection is motivated in
+// writing (an acknowledgement need not be), and a case that needs
+// financing is granted only once the financing is confirmed (R5). It
+// returns the step, with the motivation trimmed.
+func CheckDecision(kind RequestKind, state RequestState, action RequestAction, motivation string, financingConfirmed bool) (Transition, string, error) {
+	motivation = strings.TrimSpace(motivation)
+	if action != ActionGrant && action != ActionReject && action != ActionAcknowledge {
+		return Transition{}, motivation, Invalid("Välj beslut.", map[string]string{"decision": "Välj bevilja eller avslå."})
+	}
+	t, err := Step(kind, state, action)
+	if err != nil {
+		return t, motivation, err
+	}
+	switch {
+	case strings.ContainsRune(motivation, 0):
+		return t, motivation, Invalid("Texten innehåller otillåtna tecken.", map[string]string{"motivation": "Texten innehåller otillåtna tecken."})
+	case motivation == "" && action != ActionAcknowledge:
+		return t, motivation, Invalid("Ett beslut måste motiveras skriftligt.", map[string]string{"motivation": "Skriv beslutets motivering."})
+	case utf8.RuneCountInString(motivation) > MaxMotivation:
+		return t, motivation, Invalid("Högst 10 000 tecken.", map[string]string{"motivation": "Högst 10 000 tecken."})
+	}
+	if action == ActionGrant && kind.NeedsFinancing() && !financingConfirmed {
+		return t, motivation, Conflict("Ärendet kan inte beviljas förrän finansieringen är bekräftad (4.5).")
+	}
+	return t, motivation, nil
+}
+
+// AlreadyDecided is the answer to a second decision (R8): who decided,
+// and when.
+func AlreadyDecided(decider string, at *time.Time) error {
+	when := ""
+	if at != nil {
+		when = at.In(Stockholm).Format("2006-01-02 15:04")
+	}
+	return Conflict(strings.TrimSpace(fmt.Sprintf("Ärendet beslutades redan av %s %s.", decider, when)))
+}
+
+// IntroducedSystem is the system a granted introduction registers:
+// planned, owned by the requesting department, with the case's facts, run
+// by IT-enheten unless the case says otherwise.
+func IntroducedSystem(f RequestFields, number string) SystemFacts {
+	d := f.Details
+	s := NewSystemFacts()
+	s.Name, s.Description, s.Purpose, s.Supplier, s.PersonalData = d.NewSystemName, f.Description, d.Need, d.Supplier, d.PersonalData
+	if d.Hosting != "" {
+		s.Hosting = d.Hosting
+	}
+	s.Notes = "Infört genom beslut i ärende " + number + "."
+	return s
+}

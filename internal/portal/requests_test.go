@@ -2,6 +2,8 @@ package portal
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -105,6 +107,19 @@ func TestWhoDecides(t *testing.T) {
 			t.Errorf("refusal is not Forbidden: %v", err)
 		}
 	}
+
+	// What waits for a decider is what they may decide.
+	for _, a := range []*Actor{unit, head, deputy, employee, {PersonID: 5, Roles: []Role{RoleITUnit, RoleITHeadDeputy}}} {
+		kinds, ofITHead := KindsDecidedBy(a)
+		for _, k := range RequestKinds {
+			if got, want := slices.Contains(kinds, string(k)), CanDecide(a, k, other, false) == nil; got != want {
+				t.Errorf("%v: %s listed as decided %v, CanDecide says %v", a.Roles, k, got, want)
+			}
+			if got, want := slices.Contains(kinds, string(k)) || slices.Contains(ofITHead, string(k)), CanDecide(a, k, other, true) == nil; got != want {
+				t.Errorf("%v: the IT head's %s listed as decided %v, CanDecide says %v", a.Roles, k, got, want)
+			}
+		}
+	}
 }
 
 func TestRequestValidation(t *testing.T) {
@@ -138,5 +153,58 @@ func TestRequestValidation(t *testing.T) {
 	}
 	if got := (RequestDetails{OneOffCost: 100000, YearlyCost: 25000, Years: 4}).TotalCost(); got != 200000 {
 		t.Errorf("total cost %d", got)
+	}
+}
+
+func TestDecisionChecks(t *testing.T) {
+	for _, c := range []struct {
+		kind      RequestKind
+		state     RequestState
+		action    RequestAction
+		text      string
+		confirmed bool
+		want      Kind
+	}{
+		{KindIntroduction, StateInProgress, ActionGrant, "  Stödjer målen ", true, 0},
+		{KindIntroduction, StateInProgress, ActionGrant, "Stödjer målen", false, KindConflict}, // R5
+		{KindIntroduction, StateInProgress, ActionReject, "Saknar finansiering", false, 0},
+		{KindIntroduction, StateInProgress, ActionGrant, "   ", true, KindInvalid},
+		{KindIntroduction, StateInProgress, ActionGrant, strings.Repeat("å", MaxMotivation+1), true, KindInvalid},
+		{KindIntroduction, StateInProgress, ActionGrant, "a\x00b", true, KindInvalid},
+		{KindIntroduction, StateInProgress, ActionWithdraw, "x", true, KindInvalid},
+		{KindIntroduction, StateGranted, ActionGrant, "x", true, KindConflict},
+		{KindOperationsChange, StateSubmitted, ActionAcknowledge, "", false, 0},
+		{KindOperationsChange, StateSubmitted, ActionGrant, "x", false, KindConflict},
+	} {
+		tr, text, err := CheckDecision(c.kind, c.state, c.action, c.text, c.confirmed)
+		switch {
+		case c.want == 0 && err != nil:
+			t.Errorf("%s %s %s: %v", c.kind, c.state, c.action, err)
+		case c.want == 0 && (text != strings.TrimSpace(c.text) || tr.Action != c.action):
+			t.Errorf("%s %s: step %+v, text %q", c.kind, c.action, tr, text)
+		case c.want != 0 && KindOf(err) != c.want:
+			t.Errorf("%s %s %s %q: %v, want kind %v", c.kind, c.state, c.action, c.text, err, c.want)
+		}
+	}
+}
+
+func TestWhoSeesACase(t *testing.T) {
+	author := &Actor{PersonID: 1, DepartmentID: 10}
+	colleague := &Actor{PersonID: 2, DepartmentID: 10}
+	elsewhere := &Actor{PersonID: 3, DepartmentID: 20}
+	unit := &Actor{PersonID: 4, DepartmentID: 30, Roles: []Role{RoleITUnit}}
+	if CanSeeCase(colleague, StateDraft, 1) == nil || CanSeeCase(author, StateDraft, 1) != nil || CanSeeCase(elsewhere, StateSubmitted, 1) != nil {
+		t.Error("a draft is its author's alone; a submitted case everyone's")
+	}
+	if CanSeeCase(nil, StateSubmitted, 1) == nil {
+		t.Error("nobody signed in sees a case")
+	}
+	for a, want := range map[*Actor]bool{author: true, colleague: true, unit: true, elsewhere: false} {
+		if CanOpenCaseFiles(a, 1, 10) != want {
+			t.Errorf("person %d opens the files: %v", a.PersonID, !want)
+		}
+	}
+	if CanOpenCaseFiles(&Actor{PersonID: 5}, 1, 0) {
+		t.Error("a person of no department opens a case of no department")
 	}
 }

@@ -28,18 +28,41 @@ type Choice struct {
 
 // Lifecycles in order, with Swedish labels.
 var Lifecycles = []Choice{
-	{"planerad", "Planerad"}, {"under_inforande", "Under införande"}, {"i_drift", "I drift"},
-	{"under_avveckling", "Under avveckling"}, {"avvecklad", "Avvecklad"},
+	{string(LifecyclePlanned), "Planerad"}, {string(LifecycleIntroducing), "Under införande"}, {string(LifecycleInOperation), "I drift"},
+	{string(LifecycleWindingDown), "Under avveckling"}, {string(LifecycleDecommission), "Avvecklad"},
 }
 
+// The categories, hostings and levels of personal data a system has.
+const (
+	CategoryDepartmental = "forvaltningsspecifik" // one department's system
+	CategoryMunicipal    = "kommungemensam"       // shared by the municipality
+
+	HostingInternal   = "intern" // run by IT-enheten
+	HostingSaaS       = "saas"
+	HostingContracted = "entreprenad"
+
+	PersonalDataNone      = "inga"
+	PersonalDataPersonal  = "personuppgifter"
+	PersonalDataSensitive = "kansliga"
+)
+
 // Categories of systems.
-var Categories = []Choice{{"forvaltningsspecifik", "Förvaltningsspecifik"}, {"kommungemensam", "Kommungemensam"}}
+var Categories = []Choice{{CategoryDepartmental, "Förvaltningsspecifik"}, {CategoryMunicipal, "Kommungemensam"}}
 
 // Hostings say who runs the platform.
-var Hostings = []Choice{{"intern", "Intern drift"}, {"saas", "Leverantör (SaaS)"}, {"entreprenad", "Entreprenad"}}
+var Hostings = []Choice{{HostingInternal, "Intern drift"}, {HostingSaaS, "Leverantör (SaaS)"}, {HostingContracted, "Entreprenad"}}
 
 // PersonalData levels.
-var PersonalData = []Choice{{"inga", "Inga personuppgifter"}, {"personuppgifter", "Personuppgifter"}, {"kansliga", "Känsliga personuppgifter"}}
+var PersonalData = []Choice{
+	{PersonalDataNone, "Inga personuppgifter"}, {PersonalDataPersonal, "Personuppgifter"}, {PersonalDataSensitive, "Känsliga personuppgifter"},
+}
+
+// NewSystemFacts are the facts a new system starts from, in the register's
+// form and in an import: one department's, planned, run by IT-enheten, no
+// personal data until someone says otherwise.
+func NewSystemFacts() SystemFacts {
+	return SystemFacts{Category: CategoryDepartmental, Lifecycle: string(LifecyclePlanned), Hosting: HostingInternal, PersonalData: PersonalDataNone}
+}
 
 // LabelOf returns the label of value among choices, or value itself.
 func LabelOf(choices []Choice, value string) string {

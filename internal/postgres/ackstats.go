@@ -16,7 +16,7 @@ import (
 // The numbers name no person.
 func (s *DocumentService) AcknowledgementStatistics(ctx context.Context, actor *portal.Actor) ([]FollowUpRow, time.Time, error) {
 	allowed := actor != nil && (actor.Token.Allows(portal.ScopeAcknowledgementsRead) ||
-		(actor.Token == nil && (portal.CanAdminister(actor) || actor.HasAny(portal.RoleITUnit, portal.RoleITHead))))
+		(actor.Token == nil && portal.FollowsUpStaff(actor)))
 	if !allowed {
 		return nil, time.Time{}, portal.Forbidden("Statistiken över kvittenser visas för IT-enheten och administratörer.")
 	}

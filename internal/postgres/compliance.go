@@ -112,12 +112,6 @@ func (s *ComplianceService) params() checkParams {
 	return checkParams{today: portal.DateOf(now), now: now, official: s.official}
 }
 
-// seesAll reports whether the actor sees every department's breaches:
-// IT-enheten, the IT head and deputy, administrators.
-func seesAll(a *portal.Actor) bool {
-	return a.HasAny(portal.RoleITUnit, portal.RoleITHead, portal.RoleITHeadDeputy, portal.RoleAdmin)
-}
-
 // Board is what /efterlevnad shows one viewer.
 type Board struct {
 	ComputedAt time.Time // when it was read (it is current: kept with every change)
@@ -250,7 +244,7 @@ const guidelineQuery = `
 // view fills out for actor from the counts, for a department filter
 // (IT-enheten's side; others always see their own department).
 func (s *ComplianceService) view(out *Board, actor *portal.Actor, counts []boardCounts, departments []portal.Department, filter int64) {
-	out.All = seesAll(actor)
+	out.All = portal.SeesEveryDepartment(actor)
 	department := filter
 	if out.All {
 		out.Choices = departments

@@ -271,7 +271,7 @@ func (s *DocumentService) receipt(ctx context.Context, tx pgx.Tx, where string, 
 // Receipts returns a person's acknowledgements, newest first. Everyone
 // sees their own; IT-enheten and administrators anyone's.
 func (s *DocumentService) Receipts(ctx context.Context, actor *portal.Actor, personID int64) ([]Receipt, error) {
-	if actor == nil || (actor.PersonID != personID && !portal.CanAdminister(actor) && !actor.HasAny(portal.RoleITUnit, portal.RoleITHead)) {
+	if actor == nil || (actor.PersonID != personID && !portal.FollowsUpStaff(actor)) {
 		return nil, portal.Forbidden("Du kan bara se dina egna kvittenser.")
 	}
 	rows, err := s.pool.Query(ctx, receiptSelect+` WHERE a.person_id = $1 ORDER BY a.acknowledged_at DESC, a.id DESC`, personID)

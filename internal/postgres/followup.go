@@ -127,7 +127,7 @@ func (s *DocumentService) FollowUp(ctx context.Context, actor *portal.Actor) (Fo
 	if actor == nil {
 		return out, portal.Forbidden("Logga in.")
 	}
-	out.All = portal.CanAdminister(actor) || actor.HasAny(portal.RoleITUnit, portal.RoleITHead)
+	out.All = portal.FollowsUpStaff(actor)
 	err := readTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if out.All {
 			var err error
@@ -169,7 +169,7 @@ func (s *DocumentService) Evidence(ctx context.Context, actor *portal.Actor, per
 	if actor == nil {
 		return nil, portal.Forbidden("Logga in.")
 	}
-	all := portal.CanAdminister(actor) || actor.HasAny(portal.RoleITUnit, portal.RoleITHead)
+	all := portal.FollowsUpStaff(actor)
 	if personID != 0 {
 		if !all && personID != actor.PersonID {
 			var manages bool

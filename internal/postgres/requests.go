@@ -137,18 +137,6 @@ func loadRequest(ctx context.Context, tx pgx.Tx, id int64, lock bool) (Request, 
 	return r, translate(err)
 }
 
-// visible hides drafts from everyone but their author: a draft is not yet
-// a public record. Submitted cases are readable by everyone signed in.
-func visible(actor *portal.Actor, r Request) error {
-	if actor == nil {
-		return portal.Forbidden("Logga in.")
-	}
-	if r.State == portal.StateDraft && r.AuthorID != actor.PersonID {
-		return portal.NotFound("Ärendet finns inte.")
-	}
-	return nil
-}
-
 // lockVisible loads a case under a row lock, for a change by actor, who
 // must be able to see it.
 func lockVisible(ctx context.Context, tx pgx.Tx, actor *portal.Actor, id int64) (Request, error) {
@@ -156,14 +144,7 @@ func lockVisible(ctx context.Context, tx pgx.Tx, actor *portal.Actor, id int64) 
 	if err != nil {
 		return r, err
 	}
-	return r, visible(actor, r)
-}
-
-// canOpenFiles: the requester's department, the requester, IT-enheten and
-// the IT head (and deputy) open attachments.
-func canOpenFiles(actor *portal.Actor, r Request) bool {
-	return actor != nil && (r.AuthorID == actor.PersonID || portal.IsPreparer(actor) ||
-		(actor.DepartmentID != 0 && actor.DepartmentID == r.Fields.DepartmentID))
+	return r, portal.CanSeeCase(actor, r.State, r.AuthorID)
 }
 
 // resolveSystem finds the system a case names, by name (case-insensitive).
@@ -407,22 +388,12 @@ func (s *RequestService) Act(ctx context.Context, actor *portal.Actor, id int64,
 	return translate(tx.Commit(ctx))
 }
 
-// AlreadyDecided is the answer to a second decision (R8).
-func alreadyDecided(r Request) error {
-	at := ""
-	if r.DecidedAt != nil {
-		at = r.DecidedAt.In(portal.Stockholm).Format("2006-01-02 15:04")
-	}
-	return portal.Conflict(strings.TrimSpace(fmt.Sprintf("Ärendet beslutades redan av %s %s.", r.DecidedByName, at)))
-}
-
 // Decide grants or rejects a case, or acknowledges an operations change,
 // once (R8). The row lock makes a second decider wait and then see the
 // first decision; the unique index on decision events makes two decisions
 // impossible even if the pages were wrong. A granted case changes the
 // register in the same transaction.
 func (s *RequestService) Decide(ctx context.Context, actor *portal.Actor, id int64, action portal.RequestAction, motivation, requestID string) error {
-	motivation = strings.TrimSpace(motivation)
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return translate(err)
@@ -438,28 +409,14 @@ func (s *RequestService) Decide(ctx context.Context, actor *portal.Actor, id int
 		if err := tx.QueryRow(ctx, `SELECT p.name, r.decided_at FROM requests r JOIN people p ON p.id = r.decided_by WHERE r.id = $1`, id).Scan(&r.DecidedByName, &r.DecidedAt); err != nil {
 			return translate(err)
 		}
-		return alreadyDecided(r)
+		return portal.AlreadyDecided(r.DecidedByName, r.DecidedAt)
 	}
 	if err := portal.CanDecide(actor, r.Kind, r.AuthorID, r.AuthorIsITHead); err != nil {
 		return err
 	}
-	if action != portal.ActionGrant && action != portal.ActionReject && action != portal.ActionAcknowledge {
-		return portal.Invalid("Välj beslut.", map[string]string{"decision": "Välj bevilja eller avslå."})
-	}
-	t, err := portal.Step(r.Kind, r.State, action)
+	t, motivation, err := portal.CheckDecision(r.Kind, r.State, action, motivation, r.Fields.FinancingConfirmed)
 	if err != nil {
 		return err
-	}
-	switch {
-	case strings.ContainsRune(motivation, 0):
-		return portal.Invalid("Texten innehåller otillåtna tecken.", map[string]string{"motivation": "Texten innehåller otillåtna tecken."})
-	case motivation == "" && action != portal.ActionAcknowledge:
-		return portal.Invalid("Ett beslut måste motiveras skriftligt.", map[string]string{"motivation": "Skriv beslutets motivering."})
-	case len([]rune(motivation)) > 10000:
-		return portal.Invalid("Högst 10 000 tecken.", map[string]string{"motivation": "Högst 10 000 tecken."})
-	}
-	if action == portal.ActionGrant && r.Kind.NeedsFinancing() && !r.Fields.FinancingConfirmed {
-		return portal.Conflict("Ärendet kan inte beviljas förrän finansieringen är bekräftad (4.5).")
 	}
 	systemID, err := s.applyDecision(ctx, tx, actor, r, action, requestID)
 	if err != nil {
@@ -533,14 +490,7 @@ func (s *RequestService) applyDecision(ctx context.Context, tx pgx.Tx, actor *po
 	ref := r.Number
 	switch r.Kind {
 	case portal.KindIntroduction:
-		facts := portal.SystemFacts{
-			Name: d.NewSystemName, Description: r.Fields.Description, Purpose: d.Need, Category: "forvaltningsspecifik",
-			Lifecycle: "planerad", Supplier: d.Supplier, Hosting: d.Hosting, PersonalData: d.PersonalData,
-			Notes: "Infört genom beslut i ärende " + ref + ".",
-		}
-		if facts.Hosting == "" {
-			facts.Hosting = "intern"
-		}
+		facts := portal.IntroducedSystem(r.Fields, ref)
 		if errs := facts.Validate(); len(errs) > 0 {
 			return 0, portal.Conflict("Systemet kan inte registreras med ärendets uppgifter: " + firstMessage(errs))
 		}
@@ -792,10 +742,10 @@ func (s *RequestService) Attachment(ctx context.Context, actor *portal.Actor, id
 		if err != nil {
 			return err
 		}
-		if err := visible(actor, r); err != nil {
+		if err := portal.CanSeeCase(actor, r.State, r.AuthorID); err != nil {
 			return err
 		}
-		if !canOpenFiles(actor, r) {
+		if !portal.CanOpenCaseFiles(actor, r.AuthorID, r.Fields.DepartmentID) {
 			return portal.Forbidden("Bilagor öppnas av den sökande förvaltningen, IT-enheten och chefen för IT-enheten.")
 		}
 		err = tx.QueryRow(ctx, `
@@ -820,7 +770,7 @@ func (s *RequestService) Get(ctx context.Context, actor *portal.Actor, id int64)
 		if err != nil {
 			return err
 		}
-		if err := visible(actor, r); err != nil {
+		if err := portal.CanSeeCase(actor, r.State, r.AuthorID); err != nil {
 			return err
 		}
 		v.Request = r
@@ -859,7 +809,7 @@ func (s *RequestService) Get(ctx context.Context, actor *portal.Actor, id int64)
 	v.AttachmentCount = len(v.Attachments)
 	v.IsAuthor = v.AuthorID == actor.PersonID
 	v.IsPreparer = portal.IsPreparer(actor)
-	v.CanOpenFiles = canOpenFiles(actor, v.Request)
+	v.CanOpenFiles = portal.CanOpenCaseFiles(actor, v.AuthorID, v.Fields.DepartmentID)
 	if !v.CanOpenFiles {
 		v.Attachments = nil // the count is public, the names and files are not
 	}

@@ -121,18 +121,15 @@ const (
 	requestQueueCount = `SELECT count(*) FROM requests r` + requestQueueWhere
 )
 
-// requestWaiting counts what waits for the actor ($1): as a requester,
-// their completions; as IT-enheten, open cases of IT-enheten's kinds that
-// they did not submit; as the IT head, cases of the head's kinds; as the
-// deputy, the head's own cases of those kinds. $2 IT-enheten (or head),
-// $3 IT head, $4 deputy.
+// requestWaiting counts what waits for the actor: as a requester, their
+// completions; as a decider, open cases of the kinds they decide
+// (portal.KindsDecidedBy) that they did not submit.
 const requestWaiting = `
 	SELECT count(*) FROM requests r
-	WHERE (r.author_id = $1 AND r.state = 'komplettering_begard')
-	   OR (r.author_id <> $1 AND r.state IN ('inskickat', 'under_handlaggning') AND (
-	        ($2 AND r.kind IN ('inforande', 'uppgradering', 'driftforandring'))
-	     OR ($3 AND r.kind IN ('oppen_kallkod', 'egenutvecklad', 'natanslutning'))
-	     OR ($4 AND r.kind IN ('oppen_kallkod', 'egenutvecklad', 'natanslutning')
+	WHERE (r.author_id = @actor AND r.state = 'komplettering_begard')
+	   OR (r.author_id <> @actor AND r.state IN ('inskickat', 'under_handlaggning') AND (
+	        r.kind = ANY(@decides)
+	     OR (r.kind = ANY(@decides_of_it_head)
 	         AND EXISTS (SELECT 1 FROM person_roles h WHERE h.person_id = r.author_id AND h.role = 'it_head'))))`
 
 // List returns a page of cases, with the number waiting for the actor.
@@ -161,7 +158,8 @@ func (s *RequestService) list(ctx context.Context, actor *portal.Actor, f Reques
 		b.Queue(requestMineList, args)
 		b.Queue(requestMineCount, args)
 	}
-	b.Queue(requestWaiting, actor.PersonID, actor.HasAny(portal.RoleITUnit, portal.RoleITHead), actor.Has(portal.RoleITHead), actor.Has(portal.RoleITHeadDeputy))
+	decides, ofITHead := portal.KindsDecidedBy(actor)
+	b.Queue(requestWaiting, pgx.NamedArgs{"actor": actor.PersonID, "decides": decides, "decides_of_it_head": ofITHead})
 	br := s.pool.SendBatch(ctx, b)
 	defer func() {
 		if cerr := br.Close(); err == nil && cerr != nil {

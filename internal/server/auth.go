@@ -133,13 +133,13 @@ func pathOf(target string) string {
 	return p
 }
 
-// requireRole lets through actors holding one of roles; others get 403 and
-// a logged access denial.
-func (s *Server) requireRole(roles ...portal.Role) func(http.Handler) http.Handler {
+// require lets through actors the domain's predicate allows (such as
+// portal.CanManageRegister); others get 403 and a security event.
+func (s *Server) require(allowed func(*portal.Actor) bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			a := actorFrom(r.Context())
-			if a != nil && a.HasAny(roles...) {
+			if a != nil && allowed(a) {
 				next.ServeHTTP(w, r)
 				return
 			}

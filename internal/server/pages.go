@@ -32,7 +32,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// IT-enheten's start page: the compliance board per department.
-	if a := actorFrom(r.Context()); a.HasAny(portal.RoleITUnit, portal.RoleITHead, portal.RoleITHeadDeputy, portal.RoleAdmin) {
+	if a := actorFrom(r.Context()); portal.SeesEveryDepartment(a) {
 		b, err := s.compliance.Board(r.Context(), a, 0)
 		if err != nil {
 			s.fail(w, r, err)

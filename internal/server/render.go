@@ -25,7 +25,7 @@ func (s *Server) page(r *http.Request, title, current string) layout.Page {
 	}
 	p.User = &layout.User{Name: a.Name}
 	p.Nav = []layout.NavItem{{Label: "Översikt", Href: "/"}, {Label: "System", Href: "/system"}, {Label: "Ärenden", Href: "/arenden"}, {Label: "Styrdokument", Href: "/styrdokument"}, {Label: "Mina system", Href: "/mina-system"}, {Label: "Efterlevnad", Href: "/efterlevnad"}, {Label: "Min sida", Href: "/min-sida"}}
-	if portal.CanAdminister(a) || a.HasAny(portal.RoleITUnit, portal.RoleITHead) {
+	if portal.FollowsUpStaff(a) {
 		p.Nav = append(p.Nav, layout.NavItem{Label: "Kvittenser", Href: "/efterlevnad/kvittenser"})
 	}
 	if portal.CanManageRegister(a) {

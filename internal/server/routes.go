@@ -126,7 +126,7 @@ func (s *Server) routes() http.Handler {
 
 			// IT-enheten (and its head) keep the register.
 			r.Group(func(r chi.Router) {
-				r.Use(s.requireRole(portal.RoleITUnit, portal.RoleITHead))
+				r.Use(s.require(portal.CanManageRegister))
 				r.Get("/system/import", s.importForm)
 				r.Post("/system/import", s.importUpload)
 				r.Post("/system/import/bekrafta", s.importCommit)
@@ -144,7 +144,7 @@ func (s *Server) routes() http.Handler {
 
 			// Administrators.
 			r.Group(func(r chi.Router) {
-				r.Use(s.requireRole(portal.RoleAdmin))
+				r.Use(s.require(portal.CanAdminister))
 				r.Get("/admin/personer", s.listPeople)
 				r.Get("/admin/personer/{id}", s.showPerson)
 				r.Post("/admin/personer/{id}/avsluta-sessioner", s.endSessions)

@@ -478,7 +478,7 @@ func fieldErrors(err error) map[string]string {
 }
 
 func (s *Server) newSystemForm(w http.ResponseWriter, r *http.Request) {
-	f := portal.SystemFacts{Category: "forvaltningsspecifik", Lifecycle: "planerad", Hosting: "intern", PersonalData: "inga"}
+	f := portal.NewSystemFacts()
 	if restored, ok := s.sessions.RestoreForm(r.Context(), r.URL.Path, actorFrom(r.Context()).PersonID); ok {
 		r.PostForm = restored
 		f = factsFromForm(r)
