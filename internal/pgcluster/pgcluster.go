@@ -233,15 +233,6 @@ func (c *Cluster) Close() error {
 	return err
 }
 
-// Running reports whether the server's postmaster process is alive.
-func (c *Cluster) Running() bool {
-	pid, err := c.PostmasterPID()
-	if err != nil {
-		return false
-	}
-	return Alive(pid)
-}
-
 // Alive reports whether process pid exists and is not a zombie (an exited
 // process nobody has reaped yet, as happens where PID 1 does not reap).
 func Alive(pid int) bool {
@@ -276,9 +267,6 @@ func (c *Cluster) URL(userName, database string) string {
 	}
 	return u.String()
 }
-
-// Host and Port give the socket coordinates for tools that want them apart.
-func (c *Cluster) Host() string { return c.socketDir }
 
 // Port is the number in the socket file's name.
 func (c *Cluster) Port() int { return socketPort }

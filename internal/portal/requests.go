@@ -214,9 +214,6 @@ func Step(kind RequestKind, from RequestState, action RequestAction) (Transition
 	return Transition{}, Conflict(fmt.Sprintf("Det går inte i ärendets läge (%s).", strings.ToLower(from.Label())))
 }
 
-// Transitions returns the whole flow, for documentation and tests.
-func Transitions() []Transition { return slices.Clone(transitions) }
-
 // IsPreparer reports whether the actor works cases: IT-enheten, the IT
 // head and the deputy.
 func IsPreparer(a *Actor) bool { return a.HasAny(RoleITUnit, RoleITHead, RoleITHeadDeputy) }

@@ -34,12 +34,6 @@ func (c *boardClock) Now() time.Time {
 	return c.now
 }
 
-func (c *boardClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 type complianceFixture struct {
 	*registerFixture
 	board *postgres.ComplianceService

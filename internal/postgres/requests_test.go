@@ -276,7 +276,8 @@ func TestDecisionEffects(t *testing.T) {
 	if err := f.req.Decide(ctx, f.deciders[0], ocID, portal.ActionAcknowledge, "", "req"); err != nil {
 		t.Fatal(err)
 	}
-	roles, err := f.svc.RolesOn(ctx, f.it, sysID, from)
+	hist, err := f.svc.History(ctx, f.it, sysID)
+	roles := hist.On(from)
 	if err != nil || roles[portal.RoleOperations] == nil || roles[portal.RoleOperations].Name != "Tietoevry" || !strings.Contains(roles[portal.RoleOperations].Reason, ocNumber) {
 		t.Fatalf("operations on %s: %+v %v", from.Format(time.DateOnly), roles[portal.RoleOperations], err)
 	}

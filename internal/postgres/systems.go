@@ -180,18 +180,6 @@ func rolesOn(ctx context.Context, tx pgx.Tx, systemID int64, on time.Time) (map[
 	return out, nil
 }
 
-// RolesOn returns the holders of each role on a given calendar day
-// ("who was förvaltare on 2025-03-01?").
-func (s *SystemService) RolesOn(ctx context.Context, actor *portal.Actor, id int64, on time.Time) (map[portal.SystemRole]*Holder, error) {
-	var roles map[portal.SystemRole]*Holder
-	err := s.read(ctx, actor, func(tx pgx.Tx) error {
-		sys, err := s.get(ctx, tx, id, on, false)
-		roles = sys.Roles
-		return err
-	})
-	return roles, err
-}
-
 // History is a system's complete record: every role period, every change.
 type History struct {
 	Periods []Holder

@@ -104,10 +104,11 @@ func TestRoleHistoryBackAndFutureDated(t *testing.T) {
 		"2025-05-31": "Cecilia Ceder", "2025-06-01": "Bertil Berg", time.Now().Format("2006-01-02"): "Bertil Berg", future: "Leila Haddad",
 		time.Now().AddDate(3, 0, 0).Format("2006-01-02"): "Leila Haddad",
 	} {
-		roles, err := f.svc.RolesOn(ctx, f.it, id, date(on))
+		hist, err := f.svc.History(ctx, f.it, id)
 		if err != nil {
 			t.Fatal(err)
 		}
+		roles := hist.On(date(on))
 		got := ""
 		if h := roles[portal.RoleAdministrator]; h != nil {
 			got = h.Name
