@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -20,17 +21,27 @@ type SystemFilter struct {
 	PersonalData         string
 	MissingAdministrator bool
 	EvaluationOverdue    bool
-	HeldBy               int64  // "my systems": a person holding a role
-	Sort                 string // namn, agare, livscykel, andrad, relevans
-	Page                 int    // 1-based
+	HeldBy               int64 // "my systems": a person holding a role
+	Sort                 SystemSort
+	Page                 int // 1-based
 	PerPage              int
 }
 
-// SystemSorts are the allowed sort keys with Swedish labels.
-var SystemSorts = []portal.Choice{
-	{Value: "namn", Label: "Namn"}, {Value: "agare", Label: "Systemägare"},
-	{Value: "livscykel", Label: "Livscykel"}, {Value: "andrad", Label: "Senast ändrad"},
-}
+// SystemSort orders the register list. The values are the list's URL
+// values (?sortering=agare).
+type SystemSort string
+
+// The orders of the register list. Relevance is a search's default.
+const (
+	SortByName      SystemSort = "namn"
+	SortByOwner     SystemSort = "agare"
+	SortByLifecycle SystemSort = "livscykel"
+	SortByChanged   SystemSort = "andrad"
+	SortByRelevance SystemSort = "relevans"
+)
+
+// SystemSorts are the orders a visitor may choose.
+var SystemSorts = []SystemSort{SortByName, SortByOwner, SortByLifecycle, SortByChanged}
 
 // SystemRow is one line of the register list.
 type SystemRow struct {
@@ -72,14 +83,12 @@ func (f *SystemFilter) Normalise() {
 	f.Lifecycle = okChoice(portal.Lifecycles, f.Lifecycle)
 	f.Hosting = okChoice(portal.Hostings, f.Hosting)
 	f.PersonalData = okChoice(portal.PersonalData, f.PersonalData)
-	sort := okChoice(SystemSorts, f.Sort)
-	if sort == "" {
-		sort = "namn"
+	if !slices.Contains(SystemSorts, f.Sort) {
+		f.Sort = SortByName
 		if f.Query != "" {
-			sort = "relevans"
+			f.Sort = SortByRelevance
 		}
 	}
-	f.Sort = sort
 	f.PerPage = systemPageSize
 	if f.Page < 1 || f.Page > 100000 {
 		f.Page = 1
@@ -232,11 +241,11 @@ func (s *SystemService) pageIDs(ctx context.Context, f SystemFilter, limit any) 
 	}
 	b := &pgx.Batch{}
 	switch f.Sort {
-	case "agare":
+	case SortByOwner:
 		b.Queue(listByOwner, args)
-	case "livscykel":
+	case SortByLifecycle:
 		b.Queue(listByLifecycle, args)
-	case "andrad":
+	case SortByChanged:
 		b.Queue(listByChanged, args)
 	default:
 		b.Queue(listByName, args)
@@ -267,13 +276,13 @@ func (s *SystemService) searchIDs(ctx context.Context, f SystemFilter, args pgx.
 	var rows pgx.Rows
 	var err error
 	switch f.Sort {
-	case "namn":
+	case SortByName:
 		rows, err = s.pool.Query(ctx, searchByName, args)
-	case "agare":
+	case SortByOwner:
 		rows, err = s.pool.Query(ctx, searchByOwner, args)
-	case "livscykel":
+	case SortByLifecycle:
 		rows, err = s.pool.Query(ctx, searchByLifecycle, args)
-	case "andrad":
+	case SortByChanged:
 		rows, err = s.pool.Query(ctx, searchByChanged, args)
 	default:
 		rows, err = s.pool.Query(ctx, searchByRelevance, args)

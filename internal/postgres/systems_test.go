@@ -298,7 +298,7 @@ func TestSearchSwedishTyposAndFilters(t *testing.T) {
 	// Pagination is stable: pages don't overlap and cover everything.
 	seen := map[int64]bool{}
 	for p := 1; p <= 3; p++ {
-		page, err := f.svc.List(ctx, f.it, postgres.SystemFilter{Page: p, Sort: "livscykel"})
+		page, err := f.svc.List(ctx, f.it, postgres.SystemFilter{Page: p, Sort: postgres.SortByLifecycle})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -53,7 +53,7 @@ func (s *Server) sendTable(w http.ResponseWriter, r *http.Request, format, name 
 // (§4.2): per department, every system in use with its three roles today.
 func (s *Server) rollfordelning(format string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		records, err := s.systems.Export(r.Context(), actorFrom(r.Context()), postgres.SystemFilter{Sort: "agare"})
+		records, err := s.systems.Export(r.Context(), actorFrom(r.Context()), postgres.SystemFilter{Sort: postgres.SortByOwner})
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -28,7 +28,7 @@ func systemFilterFrom(r *http.Request) postgres.SystemFilter {
 	f := postgres.SystemFilter{
 		Query: q.Get("q"), Lifecycle: q.Get("livscykel"), Hosting: q.Get("drift"), PersonalData: q.Get("personuppgifter"),
 		MissingAdministrator: q.Get("saknar_forvaltare") == "ja", EvaluationOverdue: q.Get("utvardering_forsenad") == "ja",
-		Sort: q.Get("sortering"),
+		Sort: postgres.SystemSort(q.Get("sortering")),
 	}
 	f.DepartmentID, _ = strconv.ParseInt(q.Get("forvaltning"), 10, 64)
 	f.Page, _ = strconv.Atoi(q.Get("sida"))
@@ -119,9 +119,11 @@ func (s *Server) listSystems(w http.ResponseWriter, r *http.Request) {
 // sortOptions start with the default ("Standard"): best match when
 // searching, else name.
 func sortOptions() []components.Option {
+	labels := map[postgres.SystemSort]string{postgres.SortByName: "Namn", postgres.SortByOwner: "Systemägare",
+		postgres.SortByLifecycle: "Livscykel", postgres.SortByChanged: "Senast ändrad"}
 	out := []components.Option{{Value: "", Label: "Standard"}}
-	for _, c := range postgres.SystemSorts {
-		out = append(out, components.Option{Value: c.Value, Label: c.Label})
+	for _, sort := range postgres.SystemSorts {
+		out = append(out, components.Option{Value: string(sort), Label: labels[sort]})
 	}
 	return out
 }
