@@ -51,8 +51,8 @@ func OpenPool(ctx context.Context, c PoolConfig) (*pgxpool.Pool, error) {
 	}
 	rp["timezone"] = "Europe/Stockholm"
 	// JIT compilation pays off for long analytical queries, never for the
-	// portal's: PostgreSQL compiled a register page's generic plan for
-	// 68 ms to run it in 2 ms.
+	// portal's short ones, whose compiling takes many times their running
+	// (docs/performance.md).
 	rp["jit"] = "off"
 	// A search for a name while typing ("trser" for Treserva) is a word
 	// similarity of about a third; pg_trgm's default (0.6) asks for more.

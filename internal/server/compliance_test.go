@@ -150,11 +150,11 @@ func TestComplianceStartPageAndFix(t *testing.T) {
 	var person int64
 	_ = h.Owner.QueryRow(ctx, `SELECT id FROM people WHERE email = $1`, employee.Email).Scan(&person)
 	form := it.Get("/system/" + itoa(sys) + "/roller?roll=administrator")
-	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(form.Body)
+	version := regexp.MustCompile(`name="row_version" value="(\d+)"`).FindStringSubmatch(form.Body)
 	if version == nil {
 		t.Fatalf("role form:\n%s", form.Body)
 	}
-	if resp := it.Post("/system/"+itoa(sys)+"/roller", url.Values{"roll": {"administrator"}, "holder": {itoa(person)}, "from": {"2025-01-01"}, "version": {version[1]}}); resp.StatusCode != http.StatusSeeOther {
+	if resp := it.Post("/system/"+itoa(sys)+"/roller", url.Values{"roll": {"administrator"}, "holder": {itoa(person)}, "from": {"2025-01-01"}, "row_version": {version[1]}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("role change: %d\n%s", resp.StatusCode, resp.Body)
 	}
 	if b := it.Get("/efterlevnad/r1"); !strings.Contains(b.Body, "Inga avvikelser") {

@@ -59,7 +59,7 @@ func TestPagesShowChangesAtOnce(t *testing.T) {
 	// This replica renames it: shown at once.
 	form := it.Get("/system/" + id + "/redigera")
 	edit := sysForm("Gammasystemet")
-	edit.Set("version", regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(form.Body)[1])
+	edit.Set("row_version", regexp.MustCompile(`name="row_version" value="(\d+)"`).FindStringSubmatch(form.Body)[1])
 	if resp := it.Post("/system/"+id+"/redigera", edit); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("edit: %d\n%s", resp.StatusCode, resp.Body)
 	}
@@ -114,11 +114,11 @@ func TestSystemBreachesFollowChanges(t *testing.T) {
 	var person int64
 	_ = h.Owner.QueryRow(ctx, `SELECT min(id) FROM people`).Scan(&person)
 	form := it2.Get("/system/" + id + "/roller?roll=administrator")
-	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(form.Body)
+	version := regexp.MustCompile(`name="row_version" value="(\d+)"`).FindStringSubmatch(form.Body)
 	if version == nil {
 		t.Fatalf("role form:\n%s", form.Body)
 	}
-	if resp := it2.Post("/system/"+id+"/roller", url.Values{"roll": {"administrator"}, "holder": {itoa(person)}, "from": {"2025-01-01"}, "version": {version[1]}}); resp.StatusCode != http.StatusSeeOther {
+	if resp := it2.Post("/system/"+id+"/roller", url.Values{"roll": {"administrator"}, "holder": {itoa(person)}, "from": {"2025-01-01"}, "row_version": {version[1]}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("role change on the other replica: %d\n%s", resp.StatusCode, resp.Body)
 	}
 	if page := it.Get("/system/" + id); strings.Contains(page.Body, "Systemet saknar systemförvaltare") {

@@ -247,7 +247,20 @@ func TestAuthorizationMatrix(t *testing.T) {
 			if resp.StatusCode != want[i] {
 				t.Errorf("%s as %s: %d, want %d", r, who, resp.StatusCode, want[i])
 			}
+			formsHaveUniqueNames(t, r+" as "+who, resp)
 		}
+	}
+	// The forms the routes above show only with a query: every kind of
+	// case, every role.
+	for _, path := range []string{"/arenden/nytt?typ=inforande", "/arenden/nytt?typ=uppgradering", "/arenden/nytt?typ=oppen_kallkod",
+		"/arenden/nytt?typ=egenutvecklad", "/arenden/nytt?typ=natanslutning", "/arenden/nytt?typ=driftforandring",
+		"/system/" + itoa(system) + "/roller?roll=owner", "/system/" + itoa(system) + "/roller?roll=administrator",
+		"/system/" + itoa(system) + "/roller?roll=operations", "/system/" + itoa(system) + "/roller?roll=administrator&q=M"} {
+		resp := browsers["it_unit"].Get(path)
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("%s: %d", path, resp.StatusCode)
+		}
+		formsHaveUniqueNames(t, path, resp)
 	}
 	for i, who := range matrixPersonas {
 		if resp := browsers[who].Post("/auth/logout", nil); resp.StatusCode != authzMatrix["POST /auth/logout"][i] {
@@ -265,4 +278,17 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// formsHaveUniqueNames fails when two controls of one form share a name
+// (the system form once posted the row version and the product version
+// under one name, and the portal read the wrong one).
+func formsHaveUniqueNames(t *testing.T, what string, resp testkit.Response) {
+	t.Helper()
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		return
+	}
+	for _, clash := range testkit.FieldNameClashes(resp.Body) {
+		t.Errorf("%s: two fields of one form share a name: %s", what, clash)
+	}
 }

@@ -283,7 +283,7 @@ func (s *Server) saveRequest(w http.ResponseWriter, r *http.Request, id int64, k
 		return
 	}
 	f, raw, formErrs := requestFieldsFromForm(r, kind)
-	version, _ := strconv.Atoi(r.PostForm.Get("version"))
+	version, _ := strconv.Atoi(r.PostForm.Get("row_version"))
 	if len(formErrs) > 0 {
 		// Validate the rest too, so every problem shows at once.
 		for k, msg := range f.Validate(kind, false) {

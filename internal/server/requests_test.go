@@ -299,7 +299,7 @@ func TestCaseDraftsFilesAndHostileText(t *testing.T) {
 	_ = review
 	full := introductionForm(h, t, "Fientligt")
 	full.Set("title", hostile[0])
-	full.Set("version", regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(emp.Get(path + "/redigera").Body)[1])
+	full.Set("row_version", regexp.MustCompile(`name="row_version" value="(\d+)"`).FindStringSubmatch(emp.Get(path + "/redigera").Body)[1])
 	if resp := emp.Post(path+"/redigera", full); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("update draft: %d\n%s", resp.StatusCode, resp.Body)
 	}

@@ -45,8 +45,8 @@ func (s *Server) renderRoleForm(w http.ResponseWriter, r *http.Request, status i
 		Errors: errorItems(errs, roleFieldOrder), Current: roleRows(sys.Roles), RowVersion: strconv.Itoa(sys.RowVersion),
 		SearchURL: systemHref(id) + "/roller",
 	}
-	if v.Get("version") != "" {
-		m.RowVersion = v.Get("version")
+	if v.Get("row_version") != "" {
+		m.RowVersion = v.Get("row_version")
 	}
 	for _, r := range portal.SystemRoles {
 		m.RoleLinks = append(m.RoleLinks, pages.FactRow{Label: "Ny " + strings.ToLower(r.Label()), Href: systemHref(id) + "/roller?roll=" + string(r)})
@@ -126,7 +126,7 @@ func (s *Server) changeRole(w http.ResponseWriter, r *http.Request) {
 	errs := map[string]string{}
 	c := postgres.RoleChange{Role: portal.SystemRole(v.Get("roll")), AppointedBy: v.Get("appointed_by"), Reason: v.Get("reason"),
 		RequestID: requestIDFrom(r.Context())}
-	c.ExpectedRowV, _ = strconv.Atoi(v.Get("version"))
+	c.ExpectedRowV, _ = strconv.Atoi(v.Get("row_version"))
 	from, err := time.Parse(dateLayout, v.Get("from"))
 	if err != nil {
 		errs["from"] = "Ange datumet som 2025-03-01."
@@ -157,7 +157,7 @@ func (s *Server) changeRole(w http.ResponseWriter, r *http.Request) {
 			errs = fe
 		} else if portal.KindOf(err) == portal.KindConflict {
 			errs = map[string]string{"from": portal.MessageOf(err) + " Rollerna nedan visar läget nu; kontrollera och spara igen."}
-			v.Set("version", "")
+			v.Set("row_version", "")
 		} else if err != nil {
 			s.fail(w, r, err)
 			return

@@ -372,6 +372,9 @@ func describeAudit(a postgres.AuditRow) string {
 		}
 		sort.Strings(fields)
 		return "Uppgifter ändrade: " + strings.Join(fields, ", ")
+	case "system.corrected":
+		reason, _ := a.Changes["reason"].(string)
+		return "Rättelse: " + reason
 	case "system.evaluated":
 		action, _ := a.Changes["proposed_action"].(string)
 		return "Utvärdering inskickad (föreslagen åtgärd: " + portal.ProposedActionLabel(action) + ")"
@@ -530,7 +533,7 @@ func (s *Server) editSystemForm(w http.ResponseWriter, r *http.Request) {
 	f, version := sys.Facts, strconv.Itoa(sys.RowVersion)
 	if restored, ok := s.sessions.RestoreForm(r.Context(), r.URL.Path, actor.PersonID); ok {
 		r.PostForm = restored
-		f, version = factsFromForm(r), restored.Get("version")
+		f, version = factsFromForm(r), restored.Get("row_version")
 	}
 	s.renderSystemForm(w, r, http.StatusOK, id, f, nil, nil, version)
 }
@@ -542,7 +545,7 @@ func (s *Server) updateSystem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := factsFromForm(r)
-	version, _ := strconv.Atoi(r.PostForm.Get("version"))
+	version, _ := strconv.Atoi(r.PostForm.Get("row_version"))
 	err := s.systems.UpdateFacts(r.Context(), actorFrom(r.Context()), id, version, f, requestIDFrom(r.Context()))
 	var stale *postgres.StaleError
 	switch {
@@ -558,7 +561,7 @@ func (s *Server) updateSystem(w http.ResponseWriter, r *http.Request) {
 		s.renderSystemForm(w, r, http.StatusConflict, id, f, nil, conflict, strconv.Itoa(stale.Current.RowVersion))
 		return
 	case fieldErrors(err) != nil:
-		s.renderSystemForm(w, r, http.StatusUnprocessableEntity, id, f, fieldErrors(err), nil, r.PostForm.Get("version"))
+		s.renderSystemForm(w, r, http.StatusUnprocessableEntity, id, f, fieldErrors(err), nil, r.PostForm.Get("row_version"))
 		return
 	case err != nil:
 		s.fail(w, r, err)

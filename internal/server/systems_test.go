@@ -66,7 +66,7 @@ func TestRegisterThroughThePages(t *testing.T) {
 		{"roll": {"operations"}, "holder": {"IT-enheten"}, "from": {"2024-01-01"}},
 	} {
 		sys := it.Get("/system/" + id)
-		c.Set("version", regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(it.Get("/system/" + id + "/roller?roll=" + c.Get("roll")).Body)[1])
+		c.Set("row_version", regexp.MustCompile(`name="row_version" value="(\d+)"`).FindStringSubmatch(it.Get("/system/" + id + "/roller?roll=" + c.Get("roll")).Body)[1])
 		_ = sys
 		resp := it.Post("/system/"+id+"/roller", c)
 		if resp.StatusCode != http.StatusSeeOther {
@@ -114,10 +114,10 @@ func TestRegisterThroughThePages(t *testing.T) {
 	if own.StatusCode != 200 {
 		t.Fatalf("administrator's edit form: %d", own.StatusCode)
 	}
-	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(own.Body)[1]
+	version := regexp.MustCompile(`name="row_version" value="(\d+)"`).FindStringSubmatch(own.Body)[1]
 	edit := sysForm("Treserva")
 	edit.Set("notes", "Uppdaterad av förvaltaren")
-	edit.Set("version", version)
+	edit.Set("row_version", version)
 	if resp := emp.Post("/system/"+id+"/redigera", edit); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("administrator saving: %d\n%s", resp.StatusCode, resp.Body)
 	}
@@ -284,8 +284,8 @@ func TestMySystemsListsWhatOneHolds(t *testing.T) {
 	role := func(id, roll, holder string) {
 		t.Helper()
 		form := it.Get("/system/" + id + "/roller?roll=" + roll)
-		v := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(form.Body)
-		if resp := it.Post("/system/"+id+"/roller", url.Values{"roll": {roll}, "holder": {holder}, "from": {"2024-01-01"}, "version": {v[1]}}); resp.StatusCode != http.StatusSeeOther {
+		v := regexp.MustCompile(`name="row_version" value="(\d+)"`).FindStringSubmatch(form.Body)
+		if resp := it.Post("/system/"+id+"/roller", url.Values{"roll": {roll}, "holder": {holder}, "from": {"2024-01-01"}, "row_version": {v[1]}}); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("role %s on %s: %d\n%s", roll, id, resp.StatusCode, resp.Body)
 		}
 	}
@@ -304,5 +304,53 @@ func TestMySystemsListsWhatOneHolds(t *testing.T) {
 	}
 	if strings.Contains(page.Body, "Någon annans") {
 		t.Error("Mina system lists a system the person holds no role in")
+	}
+}
+
+// The product version typed in the system form is stored, and saving the
+// form as a browser submits it changes nothing that was not changed (the
+// form once posted its row version under the same name, and every save
+// stored that counter as the product version).
+func TestProductVersionKeptThroughTheForm(t *testing.T) {
+	t.Parallel()
+	h := newPortal(t)
+	it := h.SignedIn(itUnit)
+	form := sysForm("Versionssystemet")
+	form.Set("version", "12.1")
+	resp := it.Post("/system/ny", form)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create: %d\n%s", resp.StatusCode, resp.Body)
+	}
+	id := idInLocation.FindStringSubmatch(resp.Header.Get("Location"))[1]
+	version := func() string {
+		var v string
+		if err := h.Owner.QueryRow(context.Background(), `SELECT version FROM systems WHERE id = $1`, id).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if v := version(); v != "12.1" {
+		t.Fatalf("created with version %q, typed 12.1", v)
+	}
+	for i, notes := range []string{"Första ändringen", "Andra ändringen"} {
+		edit, ok := testkit.FormValues(it.Get("/system/"+id+"/redigera").Body, "/system/"+id+"/redigera")
+		if !ok {
+			t.Fatal("no edit form")
+		}
+		edit.Set("notes", notes)
+		if resp := it.Post("/system/"+id+"/redigera", edit); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("save %d: %d\n%s", i+1, resp.StatusCode, resp.Body)
+		}
+		if v := version(); v != "12.1" {
+			t.Fatalf("after save %d the version is %q", i+1, v)
+		}
+	}
+	var logged int
+	_ = h.Owner.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE object_type = 'system' AND object_id = $1 AND changes ? 'version' AND action = 'system.updated'`, id).Scan(&logged)
+	if logged != 0 {
+		t.Errorf("%d saves logged a change of version nobody made", logged)
+	}
+	if page := it.Get("/system/" + id); !strings.Contains(page.Body, "12.1") {
+		t.Errorf("the system's page does not show version 12.1")
 	}
 }
