@@ -811,7 +811,14 @@ func (s *RequestService) Get(ctx context.Context, actor *portal.Actor, id int64)
 	v.IsPreparer = portal.IsPreparer(actor)
 	v.CanOpenFiles = portal.CanOpenCaseFiles(actor, v.AuthorID, v.Fields.DepartmentID)
 	if !v.CanOpenFiles {
-		v.Attachments = nil // the count is public, the names and files are not
+		// The count is public; the names, like the files, are not, also
+		// where the timeline tells that a file was added.
+		v.Attachments = nil
+		for i := range v.Events {
+			if v.Events[i].Event == "attachment" {
+				v.Events[i].Comment = ""
+			}
+		}
 	}
 	v.CanEdit = v.IsAuthor && v.State == portal.StateDraft
 	v.CanAttach = (v.IsAuthor || v.IsPreparer) && (v.State == portal.StateDraft || v.State.Open())

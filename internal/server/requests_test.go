@@ -317,6 +317,24 @@ func TestCaseDraftsFilesAndHostileText(t *testing.T) {
 	if resp := it.Get(href[1]); resp.StatusCode != 200 {
 		t.Errorf("IT-enheten opening the attachment: %d", resp.StatusCode)
 	}
+	// A file added to the submitted case is in its timeline; its name is
+	// shown only to those who may open it, on the page, the print copy and
+	// in the API.
+	if resp := emp.Upload(path+"/bilagor", "file", "lonelista-hemlig.pdf", []byte("%PDF-1.7\n%%EOF")); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("attachment to the submitted case: %d\n%s", resp.StatusCode, resp.Body)
+	}
+	api := "/api/v1/requests/" + strings.TrimPrefix(path, "/arenden/")
+	for _, p := range []string{path, path + "/utskrift", api} {
+		if body := other.Get(p).Body; strings.Contains(body, "lonelista-hemlig") {
+			t.Errorf("%s shows the file's name to someone who may not open it", p)
+		}
+		if body := it.Get(p).Body; !strings.Contains(body, "lonelista-hemlig") {
+			t.Errorf("%s does not show IT-enheten the file's name", p)
+		}
+	}
+	if body := other.Get(path).Body; !strings.Contains(body, "Bilaga tillagd") {
+		t.Errorf("the timeline no longer tells that a file was added")
+	}
 	for _, p := range []string{"/arenden?vy=alla", "/arenden?vy=ko", path + "/utskrift"} {
 		testkit.AssertInert(t, p, it.Get(p).Body)
 	}
