@@ -10,6 +10,8 @@ import (
 	"itportal/internal/portal"
 	"itportal/internal/postgres"
 	"itportal/web/pages"
+
+	"github.com/go-chi/chi/v5"
 )
 
 // statusOf is the one place that maps error kinds to HTTP status codes.
@@ -118,5 +120,15 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if s.router.Match(chi.NewRouteContext(), m, r.URL.Path) {
+			allowed = append(allowed, m)
+			if m == http.MethodGet {
+				allowed = append(allowed, http.MethodHead)
+			}
+		}
+	}
+	w.Header().Set("Allow", strings.Join(allowed, ", "))
 	s.errorPage(w, r, http.StatusMethodNotAllowed, "")
 }

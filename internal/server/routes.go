@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 
 	"itportal/internal/portal"
 )
@@ -17,7 +18,10 @@ const (
 // them. Reading it alone tells the portal's surface.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
+	s.router = r
 	r.Use(
+		// HEAD is answered as GET without the body (RFC 9110), everywhere.
+		middleware.GetHead,
 		s.requestID,
 		s.accessLog,
 		s.recoverPanic,

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river/rivertype"
 
@@ -58,6 +59,7 @@ type Server struct {
 	tokens      *postgres.TokenService
 	jobs        JobRetrier
 	compliance  *postgres.ComplianceService
+	router      chi.Routes // the routes, to tell a 405 which methods a path allows
 }
 
 // NewServer returns the portal's HTTP handler with every route and middleware.
