@@ -197,6 +197,10 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, err := s.oidc.Finish(ctx, q.Get("code"), pending)
+	if errors.Is(err, auth.ErrGroupsUnavailable) {
+		s.groupsUnknown(w, r, http.StatusServiceUnavailable, err.Error(), pending.Next)
+		return
+	}
 	if err != nil {
 		status := http.StatusBadRequest
 		if errors.Is(err, auth.ErrProviderUnavailable) {
@@ -205,10 +209,17 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		s.signInFailed(w, r, status, err.Error(), pending.Next)
 		return
 	}
+	if id.GroupOverage && len(s.cfg.RoleGroups) > 0 {
+		// Never a sign-in with fewer roles than the person has.
+		s.groupsUnknown(w, r, http.StatusForbidden, "group overage: the token carries no groups (the person is in more groups than fit in it), "+
+			"so the roles of ITPORTAL_ROLE_GROUPS cannot be known; give the roles with Entra app roles (ITPORTAL_ROLE_APP_ROLES) "+
+			"or let the portal read the groups from Microsoft Graph (ITPORTAL_OIDC_GRAPH_GROUPS=true)", pending.Next)
+		return
+	}
 	res, err := s.people.SignIn(ctx, postgres.SignInInput{
 		Issuer: id.Issuer, Subject: id.Subject, Name: id.Name, Email: id.Email, EmailVerified: id.EmailVerified,
 		EmployeeNumber: id.EmployeeNumber, Department: id.Department,
-		Roles: auth.RolesFor(id.Groups, s.cfg.RoleGroups), TrustEmail: s.cfg.OIDC.TrustEmail,
+		Roles: auth.RolesOf(id, s.cfg.RoleGroups, s.cfg.RoleAppRoles), TrustEmail: s.cfg.OIDC.TrustEmail,
 		RequestID: requestIDFrom(ctx),
 	})
 	if errors.Is(err, postgres.ErrInactive) {
@@ -225,9 +236,37 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.log.Info("security event: signed in", "event", "sign_in_success", "person_id", res.PersonID,
-		"created", res.Created, "linked_by", res.LinkedBy, "roles", res.RolesAfter, "request_id", requestIDFrom(ctx))
+	args := []any{"event", "sign_in_success", "person_id", res.PersonID,
+		"created", res.Created, "linked_by", res.LinkedBy, "roles", res.RolesAfter, "request_id", requestIDFrom(ctx)}
+	if id.GroupsFromGraph {
+		args = append(args, "groups_from", "graph")
+	}
+	if id.GroupOverage {
+		args = append(args, "group_overage", true) // harmless: no roles come from groups
+	}
+	s.log.Info("security event: signed in", args...)
 	http.Redirect(w, r, pending.Next, http.StatusSeeOther)
+}
+
+// groupsUnknown refuses a sign-in whose groups the token left out and the
+// portal could not read: the person would otherwise be signed in with
+// fewer roles than they have, without anyone knowing.
+func (s *Server) groupsUnknown(w http.ResponseWriter, r *http.Request, status int, reason, next string) {
+	s.log.Warn("security event: sign-in refused", "event", "sign_in_failure", "reason", reason,
+		"request_id", requestIDFrom(r.Context()))
+	m := pages.SignInProblem{
+		Heading: "Dina behörigheter kunde inte läsas",
+		Message: "Ditt konto är med i fler grupper än inloggningstjänsten skickar med, så IT-portalen kan inte se vilka behörigheter du har. " +
+			"Du har därför inte loggats in. Kontakta IT-enheten och uppge referensen nedan, så rättar de inställningen.",
+		RetryHref: "/auth/login?next=" + url.QueryEscape(auth.SafeNext(next)),
+		RequestID: requestIDFrom(r.Context()),
+	}
+	if status == http.StatusServiceUnavailable {
+		m.Message = "IT-portalen kunde inte hämta dina gruppmedlemskap från kommunens katalog, så du har inte loggats in. " +
+			"Försök igen om en stund. Om det inte hjälper, kontakta IT-enheten och uppge referensen nedan."
+		w.Header().Set("Retry-After", "30")
+	}
+	s.render(w, r, status, pages.SignInProblemPage(s.page(r, "Inloggningen kunde inte slutföras", ""), m))
 }
 
 func (s *Server) signInFailed(w http.ResponseWriter, r *http.Request, status int, reason, next string) {
