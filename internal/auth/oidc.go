@@ -53,6 +53,11 @@ type Identity struct {
 	GroupOverage bool
 	// GroupsFromGraph: Groups were read from Microsoft Graph after an overage.
 	GroupsFromGraph bool
+
+	// IDToken is the raw ID token, kept (server-side only) as the
+	// id_token_hint of sign-out when the provider has an end-session
+	// endpoint; "" otherwise.
+	IDToken string
 }
 
 // Pending is one sign-in attempt in progress, kept server-side in the
@@ -231,6 +236,11 @@ func (o *OIDC) Finish(ctx context.Context, code string, pend Pending) (Identity,
 	if o.cfg.EmployeeClaim == "" {
 		id.EmployeeNumber = ""
 	}
+	o.mu.Lock()
+	if o.endSession != "" {
+		id.IDToken = raw
+	}
+	o.mu.Unlock()
 	id.Name = displayName(claims, id.Email)
 	if id.Subject == "" || id.Subject != cleanClaim(id.Subject, 500) {
 		return Identity{}, fmt.Errorf("%w: the token has no usable %q claim", ErrSignIn, o.cfg.UserClaim)
@@ -350,7 +360,9 @@ func (o *OIDC) missing(c map[string]any) bool {
 
 // EndSessionURL returns where to send the browser after sign-out so the
 // provider ends its session too, or "" when it announces no such endpoint.
-func (o *OIDC) EndSessionURL(postLogout string) string {
+// idTokenHint, the ID token of the sign-in (when kept), tells the provider
+// whom to sign out, so it need not ask.
+func (o *OIDC) EndSessionURL(postLogout, idTokenHint string) string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.endSession == "" {
@@ -363,6 +375,9 @@ func (o *OIDC) EndSessionURL(postLogout string) string {
 	q := u.Query()
 	q.Set("client_id", o.cfg.ClientID)
 	q.Set("post_logout_redirect_uri", postLogout)
+	if idTokenHint != "" {
+		q.Set("id_token_hint", idTokenHint)
+	}
 	u.RawQuery = q.Encode()
 	return u.String()
 }

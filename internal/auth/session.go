@@ -14,13 +14,14 @@ import (
 // Session keys.
 const (
 	keyPerson   = "person_id"
-	keyAuthAt   = "auth_at" // unix seconds of sign-in
-	keyEpoch    = "epoch"   // the person's session epoch at sign-in
-	keySeenAt   = "seen_at" // unix seconds of the last request (minute precision)
-	keyPending  = "pending" // JSON: sign-ins in progress
-	keyStash    = "stash"   // JSON: a form posted after the session expired
-	keyExpiredP = "expired" // the person whose session just expired
-	keyFlash    = "flash"   // a one-time notice for the next page
+	keyAuthAt   = "auth_at"  // unix seconds of sign-in
+	keyEpoch    = "epoch"    // the person's session epoch at sign-in
+	keySeenAt   = "seen_at"  // unix seconds of the last request (minute precision)
+	keyPending  = "pending"  // JSON: sign-ins in progress
+	keyStash    = "stash"    // JSON: a form posted after the session expired
+	keyExpiredP = "expired"  // the person whose session just expired
+	keyFlash    = "flash"    // a one-time notice for the next page
+	keyIDToken  = "id_token" // the sign-in's ID token: sign-out's id_token_hint
 )
 
 // Sessions keeps sessions in PostgreSQL (scs over postgres.SessionStore), so every
@@ -123,9 +124,23 @@ func (s *Sessions) End(ctx context.Context, pid int64) error {
 	s.Manager.Remove(ctx, keyAuthAt)
 	s.Manager.Remove(ctx, keySeenAt)
 	s.Manager.Remove(ctx, keyEpoch)
+	s.Manager.Remove(ctx, keyIDToken)
 	s.Manager.Put(ctx, keyExpiredP, pid)
 	return nil
 }
+
+// KeepIDToken keeps the sign-in's ID token in the session (server-side
+// only) for sign-out's id_token_hint.
+func (s *Sessions) KeepIDToken(ctx context.Context, raw string) {
+	if raw == "" {
+		s.Manager.Remove(ctx, keyIDToken)
+		return
+	}
+	s.Manager.Put(ctx, keyIDToken, raw)
+}
+
+// IDToken is the ID token kept at sign-in, or "".
+func (s *Sessions) IDToken(ctx context.Context) string { return s.Manager.GetString(ctx, keyIDToken) }
 
 // Destroy removes the session entirely (sign-out).
 func (s *Sessions) Destroy(ctx context.Context) error { return s.Manager.Destroy(ctx) }

@@ -236,6 +236,7 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.sessions.KeepIDToken(ctx, id.IDToken)
 	args := []any{"event", "sign_in_success", "person_id", res.PersonID,
 		"created", res.Created, "linked_by", res.LinkedBy, "roles", res.RolesAfter, "request_id", requestIDFrom(ctx)}
 	if id.GroupsFromGraph {
@@ -280,18 +281,22 @@ func (s *Server) signInFailed(w http.ResponseWriter, r *http.Request, status int
 	}))
 }
 
-// logout ends the session and, when the provider offers it, its session too.
+// logout ends the session and, when the provider offers it, its session
+// too: the browser goes on to the provider's end-session endpoint with
+// the sign-in's ID token as id_token_hint (the only time that token
+// leaves the server) and comes back to /utloggad.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	if a := actorFrom(r.Context()); a != nil {
 		s.log.Info("security event: signed out", "event", "sign_out", "person_id", a.PersonID,
 			"request_id", requestIDFrom(r.Context()))
 	}
+	hint := s.sessions.IDToken(r.Context())
 	if err := s.sessions.Destroy(r.Context()); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	target := "/utloggad"
-	if end := s.oidc.EndSessionURL(s.cfg.BaseURL.String() + "/utloggad"); end != "" {
+	if end := s.oidc.EndSessionURL(s.cfg.BaseURL.String()+"/utloggad", hint); end != "" {
 		target = end
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -14,7 +15,10 @@ import (
 
 	"itportal/internal/auth"
 	"itportal/internal/portaltest"
+	"itportal/internal/testkit"
 )
+
+type testkitResponse = testkit.Response
 
 // Entra-shaped personas: app roles, and one in more groups than fit in a
 // token (Entra then sends _claim_names/_claim_sources instead of groups).
@@ -207,4 +211,86 @@ func TestEntraGroupOverageReadFromGraph(t *testing.T) {
 		t.Errorf("sign-in with a token Graph refuses: %d", resp.StatusCode)
 	}
 	h.Logs.WaitFor(t, time.Second, "answered 401 InvalidAuthenticationToken")
+}
+
+func TestEntraSignOutAtTheProvider(t *testing.T) {
+	t.Parallel()
+	h := portaltest.StartEntra(t, appRoles)
+	h.IdP.AddPersona(entraAdmin)
+	var idToken string
+	var tokens []string
+	h.IdP.SetTokenHook(func(body map[string]any) {
+		idToken, _ = body["id_token"].(string)
+		for _, k := range []string{"id_token", "access_token", "refresh_token"} {
+			if s, ok := body[k].(string); ok && s != "" {
+				tokens = append(tokens, s)
+			}
+		}
+	})
+	b := h.Browser()
+	var seen []string
+	record := func(r testkitResponse) {
+		seen = append(seen, r.Body)
+		for k, v := range r.Header {
+			seen = append(seen, k+": "+strings.Join(v, ","))
+		}
+	}
+	cb := b.Callback(entraAdmin.Key, "/min-sida")
+	for _, path := range []string{cb.String(), "/min-sida", "/", "/finns-inte"} {
+		record(b.Get(path))
+	}
+	if idToken == "" || len(tokens) < 2 {
+		t.Fatalf("recorded %d tokens", len(tokens))
+	}
+	signedIn := b.Cookie("itportal_session").Value
+
+	resp := b.Post("/auth/logout", nil)
+	loc, err := resp.Location()
+	if resp.StatusCode != http.StatusSeeOther || err != nil {
+		t.Fatalf("logout: %d %v", resp.StatusCode, err)
+	}
+	q := loc.Query()
+	if want := h.IdP.Issuer(); !strings.HasPrefix(loc.String(), strings.TrimSuffix(want, "/v2.0")+"/oauth2/v2.0/logout?") {
+		t.Errorf("logout goes to %s, want the provider's end_session_endpoint", loc)
+	}
+	if q.Get("id_token_hint") != idToken || q.Get("post_logout_redirect_uri") != h.URL+"/utloggad" || q.Get("client_id") != h.IdP.ClientID() {
+		t.Errorf("end-session parameters: hint is the sign-in's ID token %v, post_logout_redirect_uri %q, client_id %q",
+			q.Get("id_token_hint") == idToken, q.Get("post_logout_redirect_uri"), q.Get("client_id"))
+	}
+	// The provider accepts the hint and sends the browser back.
+	back := b.Get(loc.String())
+	if back.StatusCode != http.StatusFound || back.Header.Get("Location") != h.URL+"/utloggad" {
+		t.Fatalf("provider's end-session endpoint: %d %q\n%s", back.StatusCode, back.Header.Get("Location"), back.Body)
+	}
+	if l := h.IdP.Logouts(); len(l) != 1 || l[0].IDTokenHint != idToken {
+		t.Errorf("provider saw %d sign-outs", len(l))
+	}
+	if out := b.Get("/utloggad"); !strings.Contains(out.Body, "Du är utloggad") {
+		t.Error("signed-out page")
+	}
+	replay := h.Browser()
+	u, _ := url.Parse(h.URL)
+	replay.Jar.SetCookies(u, []*http.Cookie{{Name: "itportal_session", Value: signedIn}})
+	if resp := replay.Get("/min-sida"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("session cookie after logout: %d, want a redirect to sign-in", resp.StatusCode)
+	}
+
+	// The ID token left the server in that redirect only: in no other
+	// response, header or log line.
+	seen = append(seen, h.Logs.Lines()...)
+	for _, tok := range tokens {
+		for _, s := range seen {
+			if strings.Contains(s, tok) || strings.Contains(s, tok[len(tok)-20:]) {
+				t.Fatalf("a token string appears in a response or log line: %.200s", s)
+			}
+		}
+	}
+
+	// A sign-out without a session (it had lapsed) still ends the
+	// provider's session, without a hint.
+	resp = h.Browser().Post("/auth/logout", nil)
+	loc, _ = resp.Location()
+	if resp.StatusCode != http.StatusSeeOther || loc == nil || !strings.Contains(loc.Path, "/oauth2/v2.0/logout") || loc.Query().Has("id_token_hint") {
+		t.Errorf("logout without a session: %d %v", resp.StatusCode, loc)
+	}
 }
