@@ -89,11 +89,18 @@ type OIDC struct {
 	formTargets string
 	lastTry     time.Time
 	lastErr     error
+
+	// Starts limits how often one client address may start a sign-in.
+	Starts *StartLimiter
 }
 
 // NewOIDC returns a relying party for cfg whose callback is
 // {baseURL}/auth/callback.
 func NewOIDC(cfg config.OIDC, baseURL *url.URL, log *slog.Logger) *OIDC {
+	rate := cfg.SignInRate
+	if rate <= 0 {
+		rate = 30
+	}
 	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &OIDC{
 		cfg:         cfg,
@@ -101,6 +108,7 @@ func NewOIDC(cfg config.OIDC, baseURL *url.URL, log *slog.Logger) *OIDC {
 		log:         log,
 		client:      &http.Client{Timeout: 10 * time.Second},
 		graph:       &http.Client{Timeout: 10 * time.Second, CheckRedirect: noRedirect},
+		Starts:      NewStartLimiter(rate, time.Minute, DefaultLimiterAddresses),
 	}
 }
 

@@ -145,16 +145,37 @@ func (s *Sessions) IDToken(ctx context.Context) string { return s.Manager.GetStr
 // Destroy removes the session entirely (sign-out).
 func (s *Sessions) Destroy(ctx context.Context) error { return s.Manager.Destroy(ctx) }
 
+// MaxPending is how many sign-ins one browser may have in progress at once
+// (tabs); starting another forgets the oldest.
+const MaxPending = 5
+
 // AddPending remembers a started sign-in; a few may run at once (tabs).
+//
+// A session that holds nothing but sign-ins in progress (a visitor who
+// has not signed in yet) lives only as long as a sign-in may take,
+// PendingLifetime, instead of a signed-in session's lifetime: the row an
+// anonymous GET /auth/login writes is small and gone within minutes.
+// Signing in renews the session under a new token with the full lifetime.
+// A session that keeps more (a form posted after a timeout, whose person
+// is remembered) keeps its own lifetime.
 func (s *Sessions) AddPending(ctx context.Context, p Pending) {
 	p.Created = s.Now()
 	list := s.pending(ctx)
 	list = append(list, p)
 	sort.Slice(list, func(i, j int) bool { return list[i].Created.After(list[j].Created) })
-	if len(list) > 5 {
-		list = list[:5]
+	if len(list) > MaxPending {
+		list = list[:MaxPending]
 	}
 	s.putJSON(ctx, keyPending, list)
+	preLogin := true
+	for _, k := range s.Manager.Keys(ctx) {
+		preLogin = preLogin && k == keyPending
+	}
+	if preLogin {
+		// scs stamps deadlines with the wall clock (the store compares them
+		// with the database's), not the injectable one.
+		s.Manager.SetDeadline(ctx, time.Now().Add(PendingLifetime).UTC())
+	}
 }
 
 // TakePending returns and forgets the sign-in started with state. An

@@ -3,9 +3,12 @@ package server
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"itportal/internal/auth"
 	"itportal/internal/portal"
@@ -166,6 +169,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
+	if s.oidc.Starts != nil {
+		if ok, retry, first := s.oidc.Starts.Allow(auth.ClientAddr(r, s.cfg.TrustedProxies)); !ok {
+			s.tooManyStarts(w, r, next, retry, first)
+			return
+		}
+	}
 	authURL, pending, err := s.oidc.Begin(r.Context(), next)
 	if err != nil {
 		s.log.Warn("sign-in unavailable", "err", err, "request_id", requestIDFrom(r.Context()))
@@ -268,6 +277,28 @@ func (s *Server) groupsUnknown(w http.ResponseWriter, r *http.Request, status in
 		w.Header().Set("Retry-After", "30")
 	}
 	s.render(w, r, status, pages.SignInProblemPage(s.page(r, "Inloggningen kunde inte slutföras", ""), m))
+}
+
+// tooManyStarts answers a client address that has started more sign-ins
+// than ITPORTAL_SIGNIN_RATE allows: 429 with Retry-After, no session
+// written, one log line per burst (no address: see the proxy's log).
+func (s *Server) tooManyStarts(w http.ResponseWriter, r *http.Request, next string, retry time.Duration, first bool) {
+	if first {
+		s.log.Warn("security event: sign-in starts limited", "event", "sign_in_rate_limited",
+			"request_id", requestIDFrom(r.Context()))
+	}
+	secs := max(1, int(math.Ceil(retry.Seconds())))
+	wait := "en sekund"
+	if secs > 1 {
+		wait = strconv.Itoa(secs) + " sekunder"
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	s.render(w, r, http.StatusTooManyRequests, pages.SignInProblemPage(s.page(r, "För många inloggningsförsök", ""), pages.SignInProblem{
+		Heading:   "För många inloggningsförsök",
+		Message:   "Det har startats många inloggningar från din adress på kort tid. Vänta " + wait + " och försök sedan igen.",
+		RetryHref: "/auth/login?next=" + url.QueryEscape(next),
+		RequestID: requestIDFrom(r.Context()),
+	}))
 }
 
 func (s *Server) signInFailed(w http.ResponseWriter, r *http.Request, status int, reason, next string) {
