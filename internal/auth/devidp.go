@@ -3,13 +3,18 @@ package auth
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"html/template"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/oauth2-proxy/mockoidc"
@@ -26,6 +31,10 @@ type Persona struct {
 	Groups         []string // the groups claim
 	Description    string   // what the persona is for, shown in the picker
 	OmitGroups     bool     // send no groups claim at all
+	// With an Entra-shaped provider (DevIdPOptions.Tenant) only:
+	ObjectID     string   // the oid claim; derived from Key when empty
+	AppRoles     []string // the roles claim: app role values assigned to the person
+	GroupOverage bool     // too many groups for the token: _claim_names and _claim_sources instead of groups
 }
 
 // Dev groups, mapped to roles by DevRoleGroups.
@@ -62,14 +71,38 @@ var DevPersonas = []Persona{
 
 // DevIdP is a real OpenID Connect provider (mockoidc) on loopback with a
 // persona picker as its login page. It exists for `itportal dev` and the
-// tests; `itportal serve` never starts one.
+// tests; `itportal serve` never starts one. With DevIdPOptions.Tenant it
+// looks like Microsoft Entra ID: its issuer, endpoint paths, claims and
+// end-session endpoint are shaped as Entra's are.
 type DevIdP struct {
 	OIDC *mockoidc.MockOIDC
+
+	tenant string // "" for the plain provider
+	issuer string
 
 	mu        sync.Mutex
 	personas  map[string]Persona
 	order     []string
 	tokenHook func(map[string]any)
+	logouts   []Logout
+}
+
+// DevIdPOptions shape the provider.
+type DevIdPOptions struct {
+	// Tenant makes the provider Entra-shaped: issuer {address}/{Tenant}/v2.0,
+	// authorization, token and end-session endpoints under
+	// /{Tenant}/oauth2/v2.0/, keys at /{Tenant}/discovery/v2.0/keys, and ID
+	// tokens with oid, tid, ver, preferred_username and roles (and the
+	// group overage claims for a persona with GroupOverage).
+	Tenant string
+}
+
+// Logout is one request the Entra-shaped provider's end-session endpoint
+// accepted.
+type Logout struct {
+	IDTokenHint           string
+	PostLogoutRedirectURI string
+	ClientID              string
 }
 
 // SetTokenHook lets a test see and change every token response before it
@@ -80,12 +113,20 @@ func (d *DevIdP) SetTokenHook(f func(map[string]any)) {
 	d.tokenHook = f
 }
 
+// Logouts returns the sign-outs the end-session endpoint accepted.
+func (d *DevIdP) Logouts() []Logout {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]Logout(nil), d.logouts...)
+}
+
+// hookTokens runs the token hook over the token endpoint's answers.
 func (d *DevIdP) hookTokens(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		d.mu.Lock()
 		hook := d.tokenHook
 		d.mu.Unlock()
-		if r.URL.Path != mockoidc.TokenEndpoint || hook == nil {
+		if hook == nil {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -103,14 +144,24 @@ func (d *DevIdP) hookTokens(next http.Handler) http.Handler {
 	})
 }
 
-// StartDevIdP starts the provider on addr, which must be a loopback address.
+// StartDevIdP starts the plain provider on addr, which must be a loopback
+// address.
 func StartDevIdP(addr string, personas []Persona) (*DevIdP, error) {
+	return StartDevIdPWith(addr, personas, DevIdPOptions{})
+}
+
+// StartDevIdPWith starts a provider shaped by opt on addr, which must be a
+// loopback address.
+func StartDevIdPWith(addr string, personas []Persona, opt DevIdPOptions) (*DevIdP, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, err
 	}
 	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
 		return nil, errors.New("the dev identity provider listens on loopback only")
+	}
+	if opt.Tenant != "" && (strings.ContainsAny(opt.Tenant, "/?#%") || opt.Tenant != strings.TrimSpace(opt.Tenant)) {
+		return nil, errors.New("the tenant must be a plain path segment, such as a GUID")
 	}
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -120,23 +171,36 @@ func StartDevIdP(addr string, personas []Persona) (*DevIdP, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &DevIdP{OIDC: m, personas: map[string]Persona{}}
+	d := &DevIdP{OIDC: m, tenant: opt.Tenant, personas: map[string]Persona{}}
 	for _, p := range personas {
 		d.AddPersona(p)
-	}
-	if err := m.AddMiddleware(d.picker); err != nil {
-		return nil, err
-	}
-	if err := m.AddMiddleware(d.hookTokens); err != nil {
-		return nil, err
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	if err := m.Start(ln, nil); err != nil {
-		return nil, err
+	// The provider serves mockoidc's endpoints through a mux of its own, so
+	// it can also answer at Entra's paths. mockoidc derives its own address
+	// (and the access tokens' issuer) from m.Server.
+	mux := http.NewServeMux()
+	mux.Handle(mockoidc.AuthorizationEndpoint, d.picker(http.HandlerFunc(m.Authorize)))
+	mux.Handle(mockoidc.TokenEndpoint, d.hookTokens(http.HandlerFunc(m.Token)))
+	mux.HandleFunc(mockoidc.UserinfoEndpoint, m.Userinfo)
+	mux.HandleFunc(mockoidc.JWKSEndpoint, m.JWKS)
+	m.Server = &http.Server{Addr: ln.Addr().String(), Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	d.issuer = m.Issuer()
+	if d.tenant != "" {
+		t := "/" + d.tenant
+		d.issuer = m.Addr() + t + "/v2.0"
+		mux.HandleFunc(t+"/v2.0/.well-known/openid-configuration", d.entraDiscovery)
+		mux.Handle(t+"/oauth2/v2.0/authorize", d.picker(entraScopes(http.HandlerFunc(m.Authorize))))
+		mux.Handle(t+"/oauth2/v2.0/token", d.hookTokens(http.HandlerFunc(m.Token)))
+		mux.HandleFunc(t+"/discovery/v2.0/keys", m.JWKS)
+		mux.HandleFunc(t+"/oauth2/v2.0/logout", d.endSession)
+	} else {
+		mux.HandleFunc(mockoidc.DiscoveryEndpoint, m.Discovery)
 	}
+	go func() { _ = m.Server.Serve(ln) }()
 	return d, nil
 }
 
@@ -151,7 +215,10 @@ func (d *DevIdP) AddPersona(p Persona) {
 }
 
 // Issuer is the provider's issuer URL.
-func (d *DevIdP) Issuer() string { return d.OIDC.Issuer() }
+func (d *DevIdP) Issuer() string { return d.issuer }
+
+// Tenant is the Entra-shaped provider's tenant id ("" for the plain one).
+func (d *DevIdP) Tenant() string { return d.tenant }
 
 // ClientID and ClientSecret are the portal's credentials at the provider.
 func (d *DevIdP) ClientID() string     { return d.OIDC.ClientID }
@@ -164,10 +231,6 @@ func (d *DevIdP) Shutdown() error { return d.OIDC.Shutdown() }
 // chosen persona is then signed in by mockoidc's own authorization code.
 func (d *DevIdP) picker(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != mockoidc.AuthorizationEndpoint {
-			next.ServeHTTP(w, r)
-			return
-		}
 		key := r.URL.Query().Get("persona")
 		d.mu.Lock()
 		p, ok := d.personas[key]
@@ -191,7 +254,7 @@ func (d *DevIdP) picker(next http.Handler) http.Handler {
 			}{list, params})
 			return
 		}
-		d.OIDC.QueueUser(&devUser{p: p})
+		d.OIDC.QueueUser(&devUser{p: p, issuer: d.issuer, tenant: d.tenant})
 		next.ServeHTTP(w, r)
 	})
 }
@@ -230,9 +293,24 @@ button{font-size:1rem;padding:.5rem 1.2rem;margin-top:1rem;background:#0b4f6c;co
 `))
 
 // devUser adapts a Persona to mockoidc's User.
-type devUser struct{ p Persona }
+type devUser struct {
+	p      Persona
+	issuer string // the ID token's iss
+	tenant string // Entra-shaped when set
+}
 
 func (u *devUser) ID() string { return "dev-" + u.p.Key }
+
+// objectID is the persona's Entra object id: given, or a stable GUID-shaped
+// value derived from its key.
+func (u *devUser) objectID() string {
+	if u.p.ObjectID != "" {
+		return u.p.ObjectID
+	}
+	h := sha256.Sum256([]byte("dev-oid:" + u.p.Key))
+	x := hex.EncodeToString(h[:16])
+	return x[:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32]
+}
 
 type devInfo struct {
 	Subject        string   `json:"sub"`
@@ -249,7 +327,8 @@ func (u *devUser) Userinfo(_ []string) ([]byte, error) {
 		Subject: u.ID(), Name: u.p.Name, Email: u.p.Email, EmailVerified: u.p.EmailVerified,
 		EmployeeNumber: u.p.EmployeeNumber, Department: u.p.Department,
 	}
-	if !u.p.OmitGroups {
+	// Entra's userinfo endpoint (Microsoft Graph's) tells no groups or roles.
+	if !u.p.OmitGroups && u.tenant == "" {
 		info.Groups = u.p.Groups
 	}
 	return json.Marshal(info)
@@ -261,15 +340,125 @@ type devClaims struct {
 	Groups         []string `json:"groups,omitempty"`
 	EmployeeNumber string   `json:"employee_number,omitempty"`
 	Department     string   `json:"department,omitempty"`
+
+	// Entra-shaped tokens only.
+	ObjectID          string                       `json:"oid,omitempty"`
+	TenantID          string                       `json:"tid,omitempty"`
+	Version           string                       `json:"ver,omitempty"`
+	PreferredUsername string                       `json:"preferred_username,omitempty"`
+	Roles             []string                     `json:"roles,omitempty"`
+	ClaimNames        map[string]string            `json:"_claim_names,omitempty"`
+	ClaimSources      map[string]map[string]string `json:"_claim_sources,omitempty"`
 }
 
 // Claims puts name, groups, employee number and department in the ID token;
 // the e-mail address only comes from userinfo, so the portal's merge of
-// the two sources is exercised on every dev sign-in.
+// the two sources is exercised on every dev sign-in. An Entra-shaped
+// token adds oid, tid, ver, preferred_username and roles, and for a
+// persona with too many groups carries Entra's overage pointer instead of
+// the groups.
 func (u *devUser) Claims(_ []string, base *mockoidc.IDTokenClaims) (jwt.Claims, error) {
+	if u.issuer != "" {
+		base.Issuer = u.issuer
+	}
 	c := &devClaims{IDTokenClaims: base, Name: u.p.Name, EmployeeNumber: u.p.EmployeeNumber, Department: u.p.Department}
 	if !u.p.OmitGroups {
 		c.Groups = u.p.Groups
 	}
+	if u.tenant == "" {
+		return c, nil
+	}
+	c.ObjectID, c.TenantID, c.Version, c.PreferredUsername = u.objectID(), u.tenant, "2.0", u.p.Email
+	c.Roles = u.p.AppRoles
+	if u.p.GroupOverage {
+		c.Groups = nil
+		c.ClaimNames = map[string]string{"groups": "src1"}
+		c.ClaimSources = map[string]map[string]string{"src1": {
+			"endpoint": "https://graph.microsoft.com/v1.0/users/" + c.ObjectID + "/getMemberObjects",
+		}}
+	}
 	return c, nil
+}
+
+// entraDiscovery is the Entra-shaped provider's discovery document.
+func (d *DevIdP) entraDiscovery(w http.ResponseWriter, _ *http.Request) {
+	base := d.OIDC.Addr() + "/" + d.tenant
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"issuer":                                d.issuer,
+		"authorization_endpoint":                base + "/oauth2/v2.0/authorize",
+		"token_endpoint":                        base + "/oauth2/v2.0/token",
+		"jwks_uri":                              base + "/discovery/v2.0/keys",
+		"userinfo_endpoint":                     d.OIDC.UserinfoEndpoint(),
+		"end_session_endpoint":                  base + "/oauth2/v2.0/logout",
+		"frontchannel_logout_supported":         true,
+		"http_logout_supported":                 true,
+		"response_types_supported":              []string{"code", "id_token", "code id_token", "id_token token"},
+		"response_modes_supported":              []string{"query", "fragment", "form_post"},
+		"subject_types_supported":               []string{"pairwise"},
+		"id_token_signing_alg_values_supported": []string{"RS256"},
+		"scopes_supported":                      []string{"openid", "profile", "email", "offline_access"},
+		"token_endpoint_auth_methods_supported": []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
+		"claims_supported": []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "preferred_username",
+			"name", "tid", "ver", "oid", "roles", "groups", "email"},
+		"code_challenge_methods_supported": []string{"S256"},
+	})
+}
+
+// entraScopes drops the scopes mockoidc does not know (Entra also takes
+// resource scopes such as User.Read and offline_access).
+func entraScopes(next http.Handler) http.Handler {
+	known := map[string]bool{}
+	for _, s := range mockoidc.ScopesSupported {
+		known[s] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		var keep []string
+		for _, s := range strings.Fields(q.Get("scope")) {
+			if known[s] {
+				keep = append(keep, s)
+			}
+		}
+		q.Set("scope", strings.Join(keep, " "))
+		r.URL.RawQuery = q.Encode()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// endSession is the Entra-shaped provider's end-session endpoint. Like
+// Entra it checks that an id_token_hint is an ID token it issued to the
+// client (an expired one will do), then sends the browser on to
+// post_logout_redirect_uri.
+func (d *DevIdP) endSession(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	l := Logout{IDTokenHint: q.Get("id_token_hint"), PostLogoutRedirectURI: q.Get("post_logout_redirect_uri"), ClientID: q.Get("client_id")}
+	if l.IDTokenHint != "" {
+		claims := jwt.MapClaims{}
+		_, err := jwt.ParseWithClaims(l.IDTokenHint, claims, func(*jwt.Token) (any, error) { return d.OIDC.Keypair.PublicKey, nil },
+			jwt.WithoutClaimsValidation(), jwt.WithValidMethods([]string{"RS256"}))
+		aud, _ := claims.GetAudience()
+		if err != nil || claims["iss"] != d.issuer || len(aud) != 1 || aud[0] != d.OIDC.ClientID {
+			http.Error(w, "AADSTS: the id_token_hint is not an ID token this provider issued to the client", http.StatusBadRequest)
+			return
+		}
+	}
+	if l.ClientID != "" && l.ClientID != d.OIDC.ClientID {
+		http.Error(w, "AADSTS: unknown client_id", http.StatusBadRequest)
+		return
+	}
+	post, err := url.Parse(l.PostLogoutRedirectURI)
+	if l.PostLogoutRedirectURI != "" && (err != nil || post.Scheme != "http" || net.ParseIP(post.Hostname()) == nil || !net.ParseIP(post.Hostname()).IsLoopback()) {
+		http.Error(w, "AADSTS: post_logout_redirect_uri is not registered", http.StatusBadRequest)
+		return
+	}
+	d.mu.Lock()
+	d.logouts = append(d.logouts, l)
+	d.mu.Unlock()
+	if l.PostLogoutRedirectURI == "" {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("Du är utloggad från utvecklingsinloggningen.\n"))
+		return
+	}
+	http.Redirect(w, r, l.PostLogoutRedirectURI, http.StatusFound)
 }

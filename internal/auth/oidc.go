@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -27,6 +29,11 @@ var ErrProviderUnavailable = errors.New("identity provider unavailable")
 // wrapped detail is for the security log only.
 var ErrSignIn = errors.New("sign-in failed")
 
+// ErrGroupsUnavailable means the provider left the person's groups out of
+// the token (group overage) and they could not be read from Microsoft
+// Graph: signing the person in would give them fewer roles than they have.
+var ErrGroupsUnavailable = errors.New("the person's groups could not be read")
+
 // Identity is what the identity provider says about the person signing in.
 type Identity struct {
 	Issuer         string
@@ -35,8 +42,22 @@ type Identity struct {
 	Email          string
 	EmailVerified  bool
 	Groups         []string
+	AppRoles       []string // values of the roles claim (Entra app roles)
 	Department     string
 	EmployeeNumber string
+
+	// GroupOverage: the provider left the groups out of the token because
+	// there were too many (Entra's _claim_names pointer), and they were not
+	// read from Graph. Groups is then incomplete (empty), and the person
+	// must not be signed in with the roles it gives.
+	GroupOverage bool
+	// GroupsFromGraph: Groups were read from Microsoft Graph after an overage.
+	GroupsFromGraph bool
+
+	// IDToken is the raw ID token, kept (server-side only) as the
+	// id_token_hint of sign-out when the provider has an end-session
+	// endpoint; "" otherwise.
+	IDToken string
 }
 
 // Pending is one sign-in attempt in progress, kept server-side in the
@@ -59,6 +80,7 @@ type OIDC struct {
 	redirectURL string
 	log         *slog.Logger
 	client      *http.Client
+	graph       *http.Client // never follows a redirect with the access token
 
 	mu          sync.Mutex
 	provider    *oidc.Provider
@@ -67,16 +89,26 @@ type OIDC struct {
 	formTargets string
 	lastTry     time.Time
 	lastErr     error
+
+	// Starts limits how often one client address may start a sign-in.
+	Starts *StartLimiter
 }
 
 // NewOIDC returns a relying party for cfg whose callback is
 // {baseURL}/auth/callback.
 func NewOIDC(cfg config.OIDC, baseURL *url.URL, log *slog.Logger) *OIDC {
+	rate := cfg.SignInRate
+	if rate <= 0 {
+		rate = 30
+	}
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &OIDC{
 		cfg:         cfg,
 		redirectURL: baseURL.String() + "/auth/callback",
 		log:         log,
 		client:      &http.Client{Timeout: 10 * time.Second},
+		graph:       &http.Client{Timeout: 10 * time.Second, CheckRedirect: noRedirect},
+		Starts:      NewStartLimiter(rate, time.Minute, DefaultLimiterAddresses),
 	}
 }
 
@@ -194,12 +226,6 @@ func (o *OIDC) Finish(ctx context.Context, code string, pend Pending) (Identity,
 			}
 		}
 	}
-	if names, ok := claims["_claim_names"].(map[string]any); ok {
-		if _, overage := names[o.cfg.GroupsClaim]; overage {
-			o.log.Warn("the provider left out the groups claim (group overage): the person gets no extra roles; assign only the relevant groups to the application",
-				"claim", o.cfg.GroupsClaim)
-		}
-	}
 	id := Identity{
 		Issuer:         o.cfg.Issuer,
 		Subject:        str(claims[o.cfg.UserClaim]),
@@ -209,15 +235,36 @@ func (o *OIDC) Finish(ctx context.Context, code string, pend Pending) (Identity,
 		Department:     strings.TrimSpace(str(claims[o.cfg.DepartmentClaim])),
 		EmployeeNumber: strings.TrimSpace(str(claims[o.cfg.EmployeeClaim])),
 	}
+	if o.cfg.RolesClaim != "" {
+		id.AppRoles = strs(claims[o.cfg.RolesClaim])
+	}
 	if o.cfg.DepartmentClaim == "" {
 		id.Department = ""
 	}
 	if o.cfg.EmployeeClaim == "" {
 		id.EmployeeNumber = ""
 	}
+	o.mu.Lock()
+	if o.endSession != "" {
+		id.IDToken = raw
+	}
+	o.mu.Unlock()
 	id.Name = displayName(claims, id.Email)
 	if id.Subject == "" || id.Subject != cleanClaim(id.Subject, 500) {
 		return Identity{}, fmt.Errorf("%w: the token has no usable %q claim", ErrSignIn, o.cfg.UserClaim)
+	}
+	// Too many groups for the token: read them from Graph, or say so (the
+	// caller refuses the sign-in when groups give roles).
+	if _, has := claims[o.cfg.GroupsClaim]; !has && o.groupOverage(claims) {
+		if o.cfg.GraphGroups {
+			groups, err := o.graphGroups(ctx, tok)
+			if err != nil {
+				return Identity{}, fmt.Errorf("%w: group overage, and Microsoft Graph: %v", ErrGroupsUnavailable, err)
+			}
+			id.Groups, id.GroupsFromGraph = groups, true
+		} else {
+			id.GroupOverage = true
+		}
 	}
 	// Claims are input like any other: no control characters (a NUL byte
 	// cannot even be stored), valid UTF-8, bounded length.
@@ -228,7 +275,78 @@ func (o *OIDC) Finish(ctx context.Context, code string, pend Pending) (Identity,
 	for i, g := range id.Groups {
 		id.Groups[i] = cleanClaim(g, 500)
 	}
+	for i, r := range id.AppRoles {
+		id.AppRoles[i] = cleanClaim(r, 500)
+	}
 	return id, nil
+}
+
+// groupOverage reports whether the ID token says the groups claim was left
+// out for being too large: Entra's distributed-claims pointer
+// (_claim_names naming the groups claim) or, in the implicit flow,
+// hasgroups=true.
+func (o *OIDC) groupOverage(c map[string]any) bool {
+	if names, ok := c["_claim_names"].(map[string]any); ok {
+		if _, overage := names[o.cfg.GroupsClaim]; overage {
+			return true
+		}
+	}
+	return truthy(c["hasgroups"])
+}
+
+// graphGroups reads the signed-in person's group memberships from
+// Microsoft Graph (POST {graph}/v1.0/me/getMemberObjects) with the
+// sign-in's access token. The endpoint comes from the configuration,
+// never from the token's _claim_sources.
+func (o *OIDC) graphGroups(ctx context.Context, tok *oauth2.Token) ([]string, error) {
+	if tok.AccessToken == "" {
+		return nil, errors.New("the token response has no access token")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, o.cfg.GraphURL+"/v1.0/me/getMemberObjects",
+		strings.NewReader(`{"securityEnabledOnly":false}`))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	resp, err := o.graph.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("unreachable: %w", redactURLError(err))
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return nil, fmt.Errorf("reading the answer: %v", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		var e struct {
+			Error struct {
+				Code string `json:"code"`
+			} `json:"error"`
+		}
+		_ = json.Unmarshal(body, &e)
+		return nil, fmt.Errorf("answered %d %s", resp.StatusCode, cleanClaim(e.Error.Code, 80))
+	}
+	var out struct {
+		Value []string `json:"value"`
+	}
+	if err := json.Unmarshal(body, &out); err != nil {
+		return nil, fmt.Errorf("unreadable answer: %v", err)
+	}
+	if out.Value == nil {
+		return nil, errors.New("the answer has no value list")
+	}
+	return out.Value, nil
+}
+
+// redactURLError keeps a transport error's cause without the URL's query.
+func redactURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }
 
 // missing reports whether profile claims we use are absent from the ID token.
@@ -250,7 +368,9 @@ func (o *OIDC) missing(c map[string]any) bool {
 
 // EndSessionURL returns where to send the browser after sign-out so the
 // provider ends its session too, or "" when it announces no such endpoint.
-func (o *OIDC) EndSessionURL(postLogout string) string {
+// idTokenHint, the ID token of the sign-in (when kept), tells the provider
+// whom to sign out, so it need not ask.
+func (o *OIDC) EndSessionURL(postLogout, idTokenHint string) string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.endSession == "" {
@@ -263,6 +383,9 @@ func (o *OIDC) EndSessionURL(postLogout string) string {
 	q := u.Query()
 	q.Set("client_id", o.cfg.ClientID)
 	q.Set("post_logout_redirect_uri", postLogout)
+	if idTokenHint != "" {
+		q.Set("id_token_hint", idTokenHint)
+	}
 	u.RawQuery = q.Encode()
 	return u.String()
 }

@@ -17,3 +17,23 @@ func RolesFor(groups []string, roleGroups map[string][]string) []portal.Role {
 	}
 	return out
 }
+
+// RolesOf is every role the person's groups (ITPORTAL_ROLE_GROUPS) and
+// app roles (ITPORTAL_ROLE_APP_ROLES) give, each once, in the portal's
+// order of roles.
+func RolesOf(id Identity, roleGroups, appRoles map[string][]string) []portal.Role {
+	have := map[portal.Role]bool{}
+	for _, r := range RolesFor(id.Groups, roleGroups) {
+		have[r] = true
+	}
+	for _, r := range RolesFor(id.AppRoles, appRoles) {
+		have[r] = true
+	}
+	var out []portal.Role
+	for _, role := range portal.AllRoles {
+		if have[role] {
+			out = append(out, role)
+		}
+	}
+	return out
+}

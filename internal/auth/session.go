@@ -14,13 +14,14 @@ import (
 // Session keys.
 const (
 	keyPerson   = "person_id"
-	keyAuthAt   = "auth_at" // unix seconds of sign-in
-	keyEpoch    = "epoch"   // the person's session epoch at sign-in
-	keySeenAt   = "seen_at" // unix seconds of the last request (minute precision)
-	keyPending  = "pending" // JSON: sign-ins in progress
-	keyStash    = "stash"   // JSON: a form posted after the session expired
-	keyExpiredP = "expired" // the person whose session just expired
-	keyFlash    = "flash"   // a one-time notice for the next page
+	keyAuthAt   = "auth_at"  // unix seconds of sign-in
+	keyEpoch    = "epoch"    // the person's session epoch at sign-in
+	keySeenAt   = "seen_at"  // unix seconds of the last request (minute precision)
+	keyPending  = "pending"  // JSON: sign-ins in progress
+	keyStash    = "stash"    // JSON: a form posted after the session expired
+	keyExpiredP = "expired"  // the person whose session just expired
+	keyFlash    = "flash"    // a one-time notice for the next page
+	keyIDToken  = "id_token" // the sign-in's ID token: sign-out's id_token_hint
 )
 
 // Sessions keeps sessions in PostgreSQL (scs over postgres.SessionStore), so every
@@ -123,23 +124,58 @@ func (s *Sessions) End(ctx context.Context, pid int64) error {
 	s.Manager.Remove(ctx, keyAuthAt)
 	s.Manager.Remove(ctx, keySeenAt)
 	s.Manager.Remove(ctx, keyEpoch)
+	s.Manager.Remove(ctx, keyIDToken)
 	s.Manager.Put(ctx, keyExpiredP, pid)
 	return nil
 }
 
+// KeepIDToken keeps the sign-in's ID token in the session (server-side
+// only) for sign-out's id_token_hint.
+func (s *Sessions) KeepIDToken(ctx context.Context, raw string) {
+	if raw == "" {
+		s.Manager.Remove(ctx, keyIDToken)
+		return
+	}
+	s.Manager.Put(ctx, keyIDToken, raw)
+}
+
+// IDToken is the ID token kept at sign-in, or "".
+func (s *Sessions) IDToken(ctx context.Context) string { return s.Manager.GetString(ctx, keyIDToken) }
+
 // Destroy removes the session entirely (sign-out).
 func (s *Sessions) Destroy(ctx context.Context) error { return s.Manager.Destroy(ctx) }
 
+// MaxPending is how many sign-ins one browser may have in progress at once
+// (tabs); starting another forgets the oldest.
+const MaxPending = 5
+
 // AddPending remembers a started sign-in; a few may run at once (tabs).
+//
+// A session that holds nothing but sign-ins in progress (a visitor who
+// has not signed in yet) lives only as long as a sign-in may take,
+// PendingLifetime, instead of a signed-in session's lifetime: the row an
+// anonymous GET /auth/login writes is small and gone within minutes.
+// Signing in renews the session under a new token with the full lifetime.
+// A session that keeps more (a form posted after a timeout, whose person
+// is remembered) keeps its own lifetime.
 func (s *Sessions) AddPending(ctx context.Context, p Pending) {
 	p.Created = s.Now()
 	list := s.pending(ctx)
 	list = append(list, p)
 	sort.Slice(list, func(i, j int) bool { return list[i].Created.After(list[j].Created) })
-	if len(list) > 5 {
-		list = list[:5]
+	if len(list) > MaxPending {
+		list = list[:MaxPending]
 	}
 	s.putJSON(ctx, keyPending, list)
+	preLogin := true
+	for _, k := range s.Manager.Keys(ctx) {
+		preLogin = preLogin && k == keyPending
+	}
+	if preLogin {
+		// scs stamps deadlines with the wall clock (the store compares them
+		// with the database's), not the injectable one.
+		s.Manager.SetDeadline(ctx, time.Now().Add(PendingLifetime).UTC())
+	}
 }
 
 // TakePending returns and forgets the sign-in started with state. An

@@ -6,6 +6,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -40,8 +41,14 @@ type Config struct {
 
 	OfficialWebAddress string // R13: websites representing the municipality live here
 
-	OIDC        OIDC
-	RoleGroups  map[string][]string // role name → identity-provider group ids
+	OIDC         OIDC
+	RoleGroups   map[string][]string // role name → identity-provider group ids
+	RoleAppRoles map[string][]string // role name → app role values (Entra app roles)
+
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
+	// client (for the sign-in rate limit); empty: the peer address is the client.
+	TrustedProxies []netip.Prefix
+
 	SessionIdle time.Duration
 	AckGrace    time.Duration // how long a new version of a document may wait for acknowledgement
 	AckRemind   time.Duration // remind who has not acknowledged after this long, at most this often
@@ -78,7 +85,23 @@ type OIDC struct {
 	DepartmentClaim string // optional: sets the person's department at sign-in
 	EmployeeClaim   string // optional: links imported people by employee number
 	TrustEmail      bool   // link imported people by a verified e-mail address
+
+	// RolesClaim lists the application roles assigned to the person (Entra
+	// app roles: "roles"); read when ITPORTAL_ROLE_APP_ROLES maps any.
+	RolesClaim string
+	// GraphGroups resolves a group overage (more groups than fit in the
+	// token) through Microsoft Graph with the sign-in's access token;
+	// otherwise such a sign-in is refused.
+	GraphGroups bool
+	GraphURL    string // Microsoft Graph's base URL, without /v1.0
+
+	// SignInRate is how many sign-ins one client address may start per
+	// minute (a token bucket of this size, refilled at this rate).
+	SignInRate int
 }
+
+// DefaultGraphURL is Microsoft Graph's global service.
+const DefaultGraphURL = "https://graph.microsoft.com"
 
 // Roles that ITPORTAL_ROLE_GROUPS may name.
 var roleNames = []string{"it_unit", "it_head", "it_head_deputy", "admin"}
@@ -124,6 +147,12 @@ var Variables = []Variable{
 	{"ITPORTAL_OIDC_EMPLOYEE_CLAIM", "", "optional claim with the employee number, used to link people imported before they sign in"},
 	{"ITPORTAL_OIDC_TRUST_EMAIL", "false", "link people imported before they sign in by e-mail, when the token says email_verified=true"},
 	{"ITPORTAL_ROLE_GROUPS", "", "groups that give roles: it_unit=<group id>;it_head=<group id>;it_head_deputy=<group id>;admin=<group id> (several ids separated by commas)"},
+	{"ITPORTAL_OIDC_ROLES_CLAIM", "roles", "the claim that lists the application roles assigned to the user (Entra ID app roles)"},
+	{"ITPORTAL_ROLE_APP_ROLES", "", "application roles that give roles: it_unit=<app role value>;it_head=<value>;it_head_deputy=<value>;admin=<value> (several values separated by commas); with Entra ID the recommended way, since app roles never overflow the token"},
+	{"ITPORTAL_OIDC_GRAPH_GROUPS", "false", "when a user has too many groups for the token (Entra ID group overage), read them from Microsoft Graph with the sign-in's access token (needs User.Read in ITPORTAL_OIDC_SCOPES); when false such a sign-in is refused"},
+	{"ITPORTAL_OIDC_GRAPH_URL", DefaultGraphURL, "Microsoft Graph's base URL for ITPORTAL_OIDC_GRAPH_GROUPS (a national cloud's Graph, or a local test server)"},
+	{"ITPORTAL_SIGNIN_RATE", "30", "sign-ins one client address may start per minute (per replica); more get 429"},
+	{"ITPORTAL_TRUSTED_PROXIES", "", "addresses or CIDR ranges of the reverse proxies whose X-Forwarded-For header names the client, comma-separated; empty: the connection's peer is the client"},
 	{"ITPORTAL_SESSION_IDLE", "30m", "a session ends after this long without requests"},
 	{"ITPORTAL_ACK_REMINDER", "168h", "remind people who have not acknowledged a document after this long (7 days), and again at most this often"},
 	{"ITPORTAL_ACK_GRACE", "720h", "after a new version that must be acknowledged again, people who acknowledged an earlier one may keep working this long (30 days) before the portal asks them first"},
@@ -203,7 +232,12 @@ func Load(getenv func(string) string, mode Mode) (Config, error) {
 		DepartmentClaim: p.str("ITPORTAL_OIDC_DEPARTMENT_CLAIM", ""),
 		EmployeeClaim:   p.str("ITPORTAL_OIDC_EMPLOYEE_CLAIM", ""),
 		TrustEmail:      p.boolean("ITPORTAL_OIDC_TRUST_EMAIL", false),
+		RolesClaim:      p.str("ITPORTAL_OIDC_ROLES_CLAIM", "roles"),
+		GraphGroups:     p.boolean("ITPORTAL_OIDC_GRAPH_GROUPS", false),
+		GraphURL:        strings.TrimRight(p.str("ITPORTAL_OIDC_GRAPH_URL", DefaultGraphURL), "/"),
+		SignInRate:      p.integer("ITPORTAL_SIGNIN_RATE", 30, 1, 100000),
 	}
+	p.loopbackOrHTTPS("ITPORTAL_OIDC_GRAPH_URL", c.OIDC.GraphURL)
 	if mode == ModeServe {
 		if c.OIDC.Issuer == "" {
 			p.fail("ITPORTAL_OIDC_ISSUER must be set to the identity provider's issuer URL")
@@ -222,6 +256,16 @@ func Load(getenv func(string) string, mode Mode) (Config, error) {
 		p.fail(fmt.Sprintf("ITPORTAL_OIDC_SCOPES must include openid, got %q", strings.Join(c.OIDC.Scopes, " ")))
 	}
 	c.RoleGroups = p.roleGroups("ITPORTAL_ROLE_GROUPS")
+	c.RoleAppRoles = p.roleGroups("ITPORTAL_ROLE_APP_ROLES")
+	if c.OIDC.GraphGroups {
+		if len(c.RoleGroups) == 0 {
+			p.fail("ITPORTAL_OIDC_GRAPH_GROUPS=true reads groups for ITPORTAL_ROLE_GROUPS, which is empty")
+		}
+		if !graphScope(c.OIDC.Scopes) {
+			p.fail("ITPORTAL_OIDC_GRAPH_GROUPS=true needs User.Read in ITPORTAL_OIDC_SCOPES (e.g. \"openid profile email User.Read\"), so the access token may list the person's groups in Microsoft Graph")
+		}
+	}
+	c.TrustedProxies = p.prefixes("ITPORTAL_TRUSTED_PROXIES")
 	c.OfficialWebAddress = p.str("ITPORTAL_OFFICIAL_WEB_ADDRESS", "https://www.lillaedet.se")
 	if u, err := url.Parse(c.OfficialWebAddress); err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
 		p.fail(fmt.Sprintf("ITPORTAL_OFFICIAL_WEB_ADDRESS must be an https URL such as https://www.lillaedet.se, got %q", c.OfficialWebAddress))
@@ -335,7 +379,11 @@ func (p *parser) baseURL(name, def string, required bool) *url.URL {
 }
 
 // issuer accepts https, or http on a loopback host (a local test provider).
-func (p *parser) issuer(name, v string) {
+func (p *parser) issuer(name, v string) { p.loopbackOrHTTPS(name, v) }
+
+// loopbackOrHTTPS accepts an https URL, or http on a loopback host (a
+// local test server), without credentials, query or fragment.
+func (p *parser) loopbackOrHTTPS(name, v string) {
 	u, err := url.Parse(v)
 	ok := err == nil && u.Host != "" && u.User == nil && u.RawQuery == "" && u.Fragment == ""
 	if ok && u.Scheme != "https" {
@@ -347,7 +395,45 @@ func (p *parser) issuer(name, v string) {
 	}
 }
 
-// roleGroups parses "it_unit=g1,g2;admin=g3".
+// graphScope reports whether scopes let the access token read the signed-in
+// user's memberships in Microsoft Graph (User.Read, bare or as a URL).
+func graphScope(scopes []string) bool {
+	for _, s := range scopes {
+		s = strings.ToLower(s)
+		if s == "user.read" || strings.HasSuffix(s, "/user.read") {
+			return true
+		}
+	}
+	return false
+}
+
+// prefixes parses a comma- or space-separated list of addresses and CIDR
+// ranges ("10.0.0.5, 192.168.10.0/24").
+func (p *parser) prefixes(name string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, f := range strings.FieldsFunc(p.str(name, ""), func(r rune) bool { return r == ',' || r == ' ' }) {
+		if pr, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, pr.Masked())
+		} else if a, err := netip.ParseAddr(f); err == nil {
+			a = a.Unmap()
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+		} else {
+			p.fail(fmt.Sprintf("%s: %q is neither an address nor a CIDR range such as 10.0.0.0/24", name, f))
+		}
+	}
+	return out
+}
+
+// mappedKind names what a role mapping variable maps roles to.
+func mappedKind(name string) string {
+	if name == "ITPORTAL_ROLE_APP_ROLES" {
+		return "app role value"
+	}
+	return "group id"
+}
+
+// roleGroups parses "it_unit=g1,g2;admin=g3" (ITPORTAL_ROLE_GROUPS and
+// ITPORTAL_ROLE_APP_ROLES).
 func (p *parser) roleGroups(name string) map[string][]string {
 	out := map[string][]string{}
 	v := p.str(name, "")
@@ -362,7 +448,7 @@ func (p *parser) roleGroups(name string) map[string][]string {
 		role, groups, ok := strings.Cut(part, "=")
 		role = strings.TrimSpace(role)
 		if !ok || !containsString(roleNames, role) {
-			p.fail(fmt.Sprintf("%s: %q must be role=group id with a role among %s", name, part, strings.Join(roleNames, ", ")))
+			p.fail(fmt.Sprintf("%s: %q must be role=%s with a role among %s", name, part, mappedKind(name), strings.Join(roleNames, ", ")))
 			continue
 		}
 		for _, g := range strings.Split(groups, ",") {
@@ -371,7 +457,7 @@ func (p *parser) roleGroups(name string) map[string][]string {
 			}
 		}
 		if len(out[role]) == 0 {
-			p.fail(fmt.Sprintf("%s: role %s has no group id", name, role))
+			p.fail(fmt.Sprintf("%s: role %s has no %s", name, role, mappedKind(name)))
 		}
 	}
 	return out

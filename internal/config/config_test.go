@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -77,6 +78,11 @@ func TestLoadReportsEveryProblemAtOnce(t *testing.T) {
 		"ITPORTAL_OIDC_SCOPES":          "profile email",
 		"ITPORTAL_OIDC_TRUST_EMAIL":     "maybe",
 		"ITPORTAL_ROLE_GROUPS":          "superuser=g1",
+		"ITPORTAL_ROLE_APP_ROLES":       "it_unit=",
+		"ITPORTAL_OIDC_GRAPH_GROUPS":    "kanske",
+		"ITPORTAL_OIDC_GRAPH_URL":       "http://graph.example",
+		"ITPORTAL_SIGNIN_RATE":          "0",
+		"ITPORTAL_TRUSTED_PROXIES":      "nginx",
 		"ITPORTAL_SESSION_IDLE":         "10s",
 		"ITPORTAL_SESSION_MAX":          "1y",
 		"ITPORTAL_ACK_GRACE":            "forever",
@@ -97,7 +103,7 @@ func TestLoadReportsEveryProblemAtOnce(t *testing.T) {
 	for _, v := range Variables {
 		switch v.Name {
 		case "ITPORTAL_OIDC_CLIENT_SECRET", "ITPORTAL_OIDC_USER_CLAIM", "ITPORTAL_OIDC_GROUPS_CLAIM",
-			"ITPORTAL_OIDC_DEPARTMENT_CLAIM", "ITPORTAL_OIDC_EMPLOYEE_CLAIM":
+			"ITPORTAL_OIDC_DEPARTMENT_CLAIM", "ITPORTAL_OIDC_EMPLOYEE_CLAIM", "ITPORTAL_OIDC_ROLES_CLAIM":
 			continue // free text: nothing to get wrong
 		}
 		if v.Name == "ITPORTAL_MIGRATE_DATABASE_URL" || v.Name == "ITPORTAL_DATABASE_URL" {
@@ -167,5 +173,62 @@ func TestOfficialDomain(t *testing.T) {
 		if _, err := Load(env(with("ITPORTAL_OFFICIAL_DOMAIN", bad)), ModeServe); err == nil || !strings.Contains(err.Error(), "ITPORTAL_OFFICIAL_DOMAIN") {
 			t.Errorf("%q accepted: %v", bad, err)
 		}
+	}
+}
+
+func TestEntraRoleSettings(t *testing.T) {
+	base := map[string]string{"ITPORTAL_DATABASE_URL": "postgres://x/y", "ITPORTAL_BASE_URL": "https://p",
+		"ITPORTAL_OIDC_ISSUER": "https://login.microsoftonline.com/tenant/v2.0", "ITPORTAL_OIDC_CLIENT_ID": "c"}
+	with := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	c, err := Load(env(base), ModeServe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.OIDC.RolesClaim != "roles" || c.OIDC.GraphGroups || c.OIDC.GraphURL != "https://graph.microsoft.com" || len(c.RoleAppRoles) != 0 ||
+		c.OIDC.SignInRate != 30 || len(c.TrustedProxies) != 0 {
+		t.Errorf("defaults: %+v app roles %v proxies %v", c.OIDC, c.RoleAppRoles, c.TrustedProxies)
+	}
+
+	c, err = Load(env(with("ITPORTAL_ROLE_APP_ROLES", "it_unit=ITPortalen.ITEnheten; admin=ITPortalen.Admin,ITPortalen.Drift",
+		"ITPORTAL_OIDC_ROLES_CLAIM", "app_roles", "ITPORTAL_TRUSTED_PROXIES", "10.0.0.5, 192.168.10.7/24 ::1")), ModeServe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.RoleAppRoles; len(got["it_unit"]) != 1 || got["it_unit"][0] != "ITPortalen.ITEnheten" || len(got["admin"]) != 2 || got["admin"][1] != "ITPortalen.Drift" {
+		t.Errorf("app roles: %v", got)
+	}
+	if c.OIDC.RolesClaim != "app_roles" {
+		t.Errorf("roles claim %q", c.OIDC.RolesClaim)
+	}
+	if fmt.Sprint(c.TrustedProxies) != "[10.0.0.5/32 192.168.10.0/24 ::1/128]" {
+		t.Errorf("trusted proxies: %v", c.TrustedProxies)
+	}
+
+	// Graph needs groups to read and a token that may read them.
+	_, err = Load(env(with("ITPORTAL_OIDC_GRAPH_GROUPS", "true")), ModeServe)
+	if err == nil || !strings.Contains(err.Error(), "ITPORTAL_ROLE_GROUPS, which is empty") || !strings.Contains(err.Error(), "needs User.Read in ITPORTAL_OIDC_SCOPES") {
+		t.Errorf("graph without groups or scope: %v", err)
+	}
+	c, err = Load(env(with("ITPORTAL_OIDC_GRAPH_GROUPS", "true", "ITPORTAL_ROLE_GROUPS", "admin=g1",
+		"ITPORTAL_OIDC_SCOPES", "openid profile email User.Read", "ITPORTAL_OIDC_GRAPH_URL", "https://graph.microsoft.us/")), ModeServe)
+	if err != nil || !c.OIDC.GraphGroups || c.OIDC.GraphURL != "https://graph.microsoft.us" {
+		t.Errorf("graph on: %+v %v", c.OIDC, err)
+	}
+	for _, bad := range []string{"http://graph.microsoft.com", "https://user@graph", "https://graph/?x=1", "graph.microsoft.com"} {
+		if _, err := Load(env(with("ITPORTAL_OIDC_GRAPH_URL", bad)), ModeServe); err == nil || !strings.Contains(err.Error(), "ITPORTAL_OIDC_GRAPH_URL") {
+			t.Errorf("graph URL %q accepted: %v", bad, err)
+		}
+	}
+	if _, err := Load(env(with("ITPORTAL_ROLE_APP_ROLES", "boss=Chef")), ModeServe); err == nil || !strings.Contains(err.Error(), `"boss=Chef" must be role=app role value`) {
+		t.Errorf("unknown role in app roles: %v", err)
 	}
 }

@@ -3,9 +3,12 @@ package server
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"itportal/internal/auth"
 	"itportal/internal/portal"
@@ -166,6 +169,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
+	if s.oidc.Starts != nil {
+		if ok, retry, first := s.oidc.Starts.Allow(auth.ClientAddr(r, s.cfg.TrustedProxies)); !ok {
+			s.tooManyStarts(w, r, next, retry, first)
+			return
+		}
+	}
 	authURL, pending, err := s.oidc.Begin(r.Context(), next)
 	if err != nil {
 		s.log.Warn("sign-in unavailable", "err", err, "request_id", requestIDFrom(r.Context()))
@@ -197,6 +206,10 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, err := s.oidc.Finish(ctx, q.Get("code"), pending)
+	if errors.Is(err, auth.ErrGroupsUnavailable) {
+		s.groupsUnknown(w, r, http.StatusServiceUnavailable, err.Error(), pending.Next)
+		return
+	}
 	if err != nil {
 		status := http.StatusBadRequest
 		if errors.Is(err, auth.ErrProviderUnavailable) {
@@ -205,10 +218,17 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		s.signInFailed(w, r, status, err.Error(), pending.Next)
 		return
 	}
+	if id.GroupOverage && len(s.cfg.RoleGroups) > 0 {
+		// Never a sign-in with fewer roles than the person has.
+		s.groupsUnknown(w, r, http.StatusForbidden, "group overage: the token carries no groups (the person is in more groups than fit in it), "+
+			"so the roles of ITPORTAL_ROLE_GROUPS cannot be known; give the roles with Entra app roles (ITPORTAL_ROLE_APP_ROLES) "+
+			"or let the portal read the groups from Microsoft Graph (ITPORTAL_OIDC_GRAPH_GROUPS=true)", pending.Next)
+		return
+	}
 	res, err := s.people.SignIn(ctx, postgres.SignInInput{
 		Issuer: id.Issuer, Subject: id.Subject, Name: id.Name, Email: id.Email, EmailVerified: id.EmailVerified,
 		EmployeeNumber: id.EmployeeNumber, Department: id.Department,
-		Roles: auth.RolesFor(id.Groups, s.cfg.RoleGroups), TrustEmail: s.cfg.OIDC.TrustEmail,
+		Roles: auth.RolesOf(id, s.cfg.RoleGroups, s.cfg.RoleAppRoles), TrustEmail: s.cfg.OIDC.TrustEmail,
 		RequestID: requestIDFrom(ctx),
 	})
 	if errors.Is(err, postgres.ErrInactive) {
@@ -225,9 +245,60 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.log.Info("security event: signed in", "event", "sign_in_success", "person_id", res.PersonID,
-		"created", res.Created, "linked_by", res.LinkedBy, "roles", res.RolesAfter, "request_id", requestIDFrom(ctx))
+	s.sessions.KeepIDToken(ctx, id.IDToken)
+	args := []any{"event", "sign_in_success", "person_id", res.PersonID,
+		"created", res.Created, "linked_by", res.LinkedBy, "roles", res.RolesAfter, "request_id", requestIDFrom(ctx)}
+	if id.GroupsFromGraph {
+		args = append(args, "groups_from", "graph")
+	}
+	if id.GroupOverage {
+		args = append(args, "group_overage", true) // harmless: no roles come from groups
+	}
+	s.log.Info("security event: signed in", args...)
 	http.Redirect(w, r, pending.Next, http.StatusSeeOther)
+}
+
+// groupsUnknown refuses a sign-in whose groups the token left out and the
+// portal could not read: the person would otherwise be signed in with
+// fewer roles than they have, without anyone knowing.
+func (s *Server) groupsUnknown(w http.ResponseWriter, r *http.Request, status int, reason, next string) {
+	s.log.Warn("security event: sign-in refused", "event", "sign_in_failure", "reason", reason,
+		"request_id", requestIDFrom(r.Context()))
+	m := pages.SignInProblem{
+		Heading: "Dina behörigheter kunde inte läsas",
+		Message: "Ditt konto är med i fler grupper än inloggningstjänsten skickar med, så IT-portalen kan inte se vilka behörigheter du har. " +
+			"Du har därför inte loggats in. Kontakta IT-enheten och uppge referensen nedan, så rättar de inställningen.",
+		RetryHref: "/auth/login?next=" + url.QueryEscape(auth.SafeNext(next)),
+		RequestID: requestIDFrom(r.Context()),
+	}
+	if status == http.StatusServiceUnavailable {
+		m.Message = "IT-portalen kunde inte hämta dina gruppmedlemskap från kommunens katalog, så du har inte loggats in. " +
+			"Försök igen om en stund. Om det inte hjälper, kontakta IT-enheten och uppge referensen nedan."
+		w.Header().Set("Retry-After", "30")
+	}
+	s.render(w, r, status, pages.SignInProblemPage(s.page(r, "Inloggningen kunde inte slutföras", ""), m))
+}
+
+// tooManyStarts answers a client address that has started more sign-ins
+// than ITPORTAL_SIGNIN_RATE allows: 429 with Retry-After, no session
+// written, one log line per burst (no address: see the proxy's log).
+func (s *Server) tooManyStarts(w http.ResponseWriter, r *http.Request, next string, retry time.Duration, first bool) {
+	if first {
+		s.log.Warn("security event: sign-in starts limited", "event", "sign_in_rate_limited",
+			"request_id", requestIDFrom(r.Context()))
+	}
+	secs := max(1, int(math.Ceil(retry.Seconds())))
+	wait := "en sekund"
+	if secs > 1 {
+		wait = strconv.Itoa(secs) + " sekunder"
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	s.render(w, r, http.StatusTooManyRequests, pages.SignInProblemPage(s.page(r, "För många inloggningsförsök", ""), pages.SignInProblem{
+		Heading:   "För många inloggningsförsök",
+		Message:   "Det har startats många inloggningar från din adress på kort tid. Vänta " + wait + " och försök sedan igen.",
+		RetryHref: "/auth/login?next=" + url.QueryEscape(next),
+		RequestID: requestIDFrom(r.Context()),
+	}))
 }
 
 func (s *Server) signInFailed(w http.ResponseWriter, r *http.Request, status int, reason, next string) {
@@ -241,18 +312,22 @@ func (s *Server) signInFailed(w http.ResponseWriter, r *http.Request, status int
 	}))
 }
 
-// logout ends the session and, when the provider offers it, its session too.
+// logout ends the session and, when the provider offers it, its session
+// too: the browser goes on to the provider's end-session endpoint with
+// the sign-in's ID token as id_token_hint (the only time that token
+// leaves the server) and comes back to /utloggad.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	if a := actorFrom(r.Context()); a != nil {
 		s.log.Info("security event: signed out", "event", "sign_out", "person_id", a.PersonID,
 			"request_id", requestIDFrom(r.Context()))
 	}
+	hint := s.sessions.IDToken(r.Context())
 	if err := s.sessions.Destroy(r.Context()); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	target := "/utloggad"
-	if end := s.oidc.EndSessionURL(s.cfg.BaseURL.String() + "/utloggad"); end != "" {
+	if end := s.oidc.EndSessionURL(s.cfg.BaseURL.String()+"/utloggad", hint); end != "" {
 		target = end
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)

@@ -26,6 +26,19 @@ func StartIdP(t testing.TB, personas ...auth.Persona) *auth.DevIdP {
 	return idp
 }
 
+// StartEntraIdP starts an in-process provider shaped like Microsoft Entra
+// ID for tenant (issuer {address}/{tenant}/v2.0, Entra's endpoint paths and
+// claims, an end-session endpoint) on loopback, stopped when the test ends.
+func StartEntraIdP(t testing.TB, tenant string, personas ...auth.Persona) *auth.DevIdP {
+	t.Helper()
+	idp, err := auth.StartDevIdPWith("127.0.0.1:0", personas, auth.DevIdPOptions{Tenant: tenant})
+	if err != nil {
+		t.Fatalf("start identity provider: %v", err)
+	}
+	t.Cleanup(func() { _ = idp.Shutdown() })
+	return idp
+}
+
 // Browser is an HTTP client with a cookie jar that does not follow
 // redirects by itself, so tests see every hop of a flow.
 type Browser struct {
