@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"html"
 	"io"
 	"net"
@@ -231,8 +232,20 @@ func TestServeSmoke(t *testing.T) {
 		t.Errorf("404: %d %s", resp.StatusCode, body)
 	}
 
+	// Whatever clients send, the metrics' labels take values from fixed
+	// sets: 300 requests with made-up methods and paths add a handful of
+	// series, none naming what was sent.
+	for i := range 300 {
+		req, _ := http.NewRequest(fmt.Sprintf("X%dMETHOD", i), fmt.Sprintf("%s/slump-%d", p.URL, i), nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}
 	// Metrics on their own listener, by route pattern; not on the public one.
 	_, metrics := get(t, p.MetricsURL+"/metrics")
+	if n := strings.Count(metrics, "\nitportal_http_requests_total{"); n > 30 || strings.Contains(metrics, "METHOD") || strings.Contains(metrics, "slump-") {
+		t.Errorf("made-up methods and paths became metric series (%d request series)", n)
+	}
 	for _, want := range []string{`itportal_http_requests_total{code="200",method="GET",route="/"}`, "itportal_db_pool_total_conns", "itportal_build_info",
 		`itportal_cases_waiting{state="inskickat"} 1`, `itportal_acknowledgements_outstanding{document="regler"} 1`, "itportal_audit_chain_ok 0", `itportal_rule_breaches{rule="R14"} 1`, `itportal_rule_breaches{rule="R8"} 0`,
 		"itportal_jobs_oldest_available_seconds", "itportal_state_scrape_error 0"} {

@@ -61,9 +61,43 @@ func NewMetrics(pool *pgxpool.Pool, build BuildInfo) *Metrics {
 	return m
 }
 
+// observe counts a request. Every label takes a value from a fixed set,
+// whatever the client sends: the method if it is one HTTP defines (else
+// "other"), the route pattern (never the path), the status code if the
+// portal answers with it (else its class, "4xx").
 func (m *Metrics) observe(method, route string, status int, d time.Duration) {
-	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+	method, code := methodLabel(method), codeLabel(status)
+	m.requests.WithLabelValues(method, route, code).Inc()
 	m.duration.WithLabelValues(method, route).Observe(d.Seconds())
+}
+
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete,
+		http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return method
+	}
+	return "other"
+}
+
+// codeLabels are the statuses the portal answers with.
+var codeLabels = map[int]string{}
+
+func init() {
+	for _, c := range []int{200, 201, 204, 301, 302, 303, 304, 307, 308, 400, 401, 403, 404, 405, 406, 408, 409, 410, 412,
+		413, 415, 422, 429, 431, 500, 501, 502, 503, 504} {
+		codeLabels[c] = strconv.Itoa(c)
+	}
+}
+
+func codeLabel(status int) string {
+	if c, ok := codeLabels[status]; ok {
+		return c
+	}
+	if status >= 100 && status < 600 {
+		return strconv.Itoa(status/100) + "xx"
+	}
+	return "other"
 }
 
 // Handler serves the metrics in the Prometheus text format.
