@@ -65,9 +65,6 @@ func (s *Server) routes() http.Handler {
 			// The gate: a document that must be acknowledged first (R9, R10).
 			r.Use(s.requireSignIn, s.acknowledgementGate)
 			r.Get("/", s.home)
-			if s.cfg.Dev {
-				r.Get("/dev/utkorg", s.devOutbox)
-			}
 			r.Get("/min-sida", s.myPage)
 
 			// The register: everyone reads; edits are checked per object
@@ -149,6 +146,10 @@ func (s *Server) routes() http.Handler {
 			// Administrators.
 			r.Group(func(r chi.Router) {
 				r.Use(s.require(portal.CanAdminister))
+				if s.cfg.Dev {
+					// Everyone's mail, as the outbox keeps it without SMTP.
+					r.Get("/dev/utkorg", s.devOutbox)
+				}
 				r.Get("/admin/personer", s.listPeople)
 				r.Get("/admin/personer/{id}", s.showPerson)
 				r.Post("/admin/personer/{id}/avsluta-sessioner", s.endSessions)
