@@ -395,7 +395,7 @@ func TestReplicasActAsOne(t *testing.T) {
 		t.Fatalf("the session on replica b before the sign-out: %d", code)
 	}
 	logout, _ := http.NewRequest(http.MethodPost, a.url+"/auth/logout", nil)
-	logout.Header.Set("Origin", a.url)
+	logout.Header.Set("Origin", lb.url) // the browser's origin is the portal's address, whichever replica answers
 	logout.Header.Set("Sec-Fetch-Site", "same-origin")
 	logout.AddCookie(otherCookie)
 	resp, err := http.DefaultTransport.RoundTrip(logout)

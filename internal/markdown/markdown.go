@@ -13,7 +13,9 @@ import (
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/text"
 )
 
 // HTML is sanitised HTML. Only this package makes one, so a template that
@@ -55,6 +57,43 @@ var policy = func() *bluemonday.Policy {
 	p.RequireNoFollowOnLinks(false)
 	return p
 }()
+
+// RawHTML finds the first raw HTML in canonical Markdown (a block, an
+// inline tag or a comment): staff never see it, since Render leaves it out,
+// so a source holding it would be acknowledged for text nobody was shown.
+// It returns the line (1-based) and the start of the HTML.
+func RawHTML(canonical string) (line int, snippet string, found bool) {
+	src := []byte(canonical)
+	doc := md.Parser().Parse(text.NewReader(src))
+	at := -1
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering || at >= 0 {
+			return ast.WalkContinue, nil
+		}
+		switch n := n.(type) {
+		case *ast.HTMLBlock:
+			if n.Lines().Len() > 0 {
+				at = n.Lines().At(0).Start
+			}
+		case *ast.RawHTML:
+			if n.Segments.Len() > 0 {
+				at = n.Segments.At(0).Start
+			}
+		}
+		if at >= 0 {
+			return ast.WalkStop, nil
+		}
+		return ast.WalkContinue, nil
+	})
+	if at < 0 {
+		return 0, "", false
+	}
+	snippet, _, _ = strings.Cut(canonical[at:], "\n")
+	if r := []rune(snippet); len(r) > 40 {
+		snippet = string(r[:40]) + "…"
+	}
+	return bytes.Count(src[:at], []byte("\n")) + 1, snippet, true
+}
 
 // Render turns canonical Markdown into sanitised HTML. Raw HTML in the
 // source is left out (goldmark's default) and the result is sanitised

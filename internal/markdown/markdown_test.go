@@ -1,6 +1,8 @@
 package markdown
 
 import (
+	"html"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -53,5 +55,56 @@ func TestRenderIsInert(t *testing.T) {
 	}
 	if s := Stored(`<p onclick="x()">ok</p><script>alert(1)</script>`).String(); strings.Contains(s, "onclick") || strings.Contains(s, "script") {
 		t.Errorf("stored HTML not sanitised: %s", s)
+	}
+}
+
+// Raw HTML is found wherever it is, with its line; Markdown that only
+// looks like it (code, autolinks, escaped brackets) is not HTML.
+func TestRawHTMLIsFound(t *testing.T) {
+	for src, line := range map[string]int{
+		"# Regler\n\n<div>dold</div>\n":              3,
+		"Text med <span style=\"x\">inline</span>\n": 1,
+		"Ett\n\nTvå\n\n<!-- en kommentar -->\n":      5,
+		"<script>alert(1)</script>\n":                1,
+		"- punkt\n- <b>fet</b>\n":                    2,
+	} {
+		c, _ := Canonical(src)
+		got, snippet, found := RawHTML(c)
+		if !found || got != line || !strings.HasPrefix(snippet, "<") {
+			t.Errorf("%q: line %d %q %v, want line %d", src, got, snippet, found, line)
+		}
+	}
+	for _, src := range []string{
+		"# Regler\n\nSkriv `<div>` i koden.\n", "Se <https://www.lillaedet.se/>.\n", "a \\<b\\> c\n", "    <div>kodblock</div>\n",
+		"```\n<div>\n```\n", "3 < 4 och 5 > 2\n",
+	} {
+		c, _ := Canonical(src)
+		if line, snippet, found := RawHTML(c); found {
+			t.Errorf("%q: HTML found on line %d: %q", src, line, snippet)
+		}
+	}
+}
+
+// What is accepted is shown in full: every word of a source without raw
+// HTML is in the text staff read, so the hash of the source is the hash of
+// what they saw.
+func TestAcceptedTextIsShownInFull(t *testing.T) {
+	src, _ := Canonical("# Regler för IT-säkerhet\n\nLösenord **delas aldrig**. Se [intranätet](https://intra.lillaedet.se/).\n\n" +
+		"| Regel | Gäller |\n|---|---|\n| Lås skärmen | alla |\n\n- Skriv `<div>` som text\n- ~~gammalt~~ nytt\n\n> Citat 3 < 4\n")
+	if _, _, found := RawHTML(src); found {
+		t.Fatal("raw HTML found")
+	}
+	h, err := Render(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown := html.UnescapeString(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(h.String(), " "))
+	for _, word := range strings.FieldsFunc(src, func(r rune) bool { return strings.ContainsRune(" \n|#*-~`>[]()", r) }) {
+		if strings.HasPrefix(word, "https:") {
+			continue // a link's address is in its href
+		}
+		if !strings.Contains(shown, word) {
+			t.Errorf("%q is not shown:\n%s", word, h.String())
+		}
 	}
 }

@@ -145,6 +145,9 @@ const (
 	ActionReject            RequestAction = "avsla"       // decider
 	ActionWithdraw          RequestAction = "aterkalla"   // requester, before a decision
 	ActionAcknowledge       RequestAction = "kvittera"    // IT-enheten: an operations change
+	// IT-enheten: an operations change dated before today, which rewrites
+	// the role history and so is confirmed as a correction.
+	ActionAcknowledgeCorrection RequestAction = "kvittera_rattelse"
 )
 
 // Party is who may take an action: the one who asked, or IT-enheten's side.
@@ -181,10 +184,11 @@ var transitions = []Transition{
 	{ActionWithdraw, StateInProgress, StateWithdrawn, PartyRequester},
 	{ActionWithdraw, StateCompletionRequested, StateWithdrawn, PartyRequester},
 	{ActionAcknowledge, StateSubmitted, StateAcknowledged, PartyDecider},
+	{ActionAcknowledgeCorrection, StateSubmitted, StateAcknowledged, PartyDecider},
 }
 
 // operationsChangeActions are the only actions on an operations change.
-var operationsChangeActions = []RequestAction{ActionSubmit, ActionWithdraw, ActionAcknowledge}
+var operationsChangeActions = []RequestAction{ActionSubmit, ActionWithdraw, ActionAcknowledge, ActionAcknowledgeCorrection}
 
 // Step returns the transition for taking action on a case of kind in
 // state from, or a Conflict error with a Swedish message.
@@ -192,7 +196,7 @@ func Step(kind RequestKind, from RequestState, action RequestAction) (Transition
 	if kind == KindOperationsChange && !slices.Contains(operationsChangeActions, action) {
 		return Transition{}, Conflict("En driftförändring kvitteras; den beviljas eller avslås inte.")
 	}
-	if kind != KindOperationsChange && action == ActionAcknowledge {
+	if kind != KindOperationsChange && (action == ActionAcknowledge || action == ActionAcknowledgeCorrection) {
 		return Transition{}, Conflict("Bara driftförändringar kvitteras.")
 	}
 	for _, t := range transitions {
@@ -351,32 +355,73 @@ func CanOpenCaseFiles(a *Actor, authorID, departmentID int64) bool {
 // MaxMotivation is the longest decision motivation, in characters.
 const MaxMotivation = 10000
 
-// CheckDecision checks a decision on a case of kind in state, by someone
-// CanDecide allows: the step exists, a grant or rejection is motivated in
-// writing (an acknowledgement need not be), and a case that needs
-// financing is granted only once the financing is confirmed (R5). It
-// returns the step, with the motivation trimmed.
-func CheckDecision(kind RequestKind, state RequestState, action RequestAction, motivation string, financingConfirmed bool) (Transition, string, error) {
+// CheckDecision checks a decision on a case of kind in state, with the
+// fields f, by someone CanDecide allows: the step exists, a grant or
+// rejection is motivated in writing (a plain acknowledgement need not be),
+// a case that needs financing is granted only once the financing is
+// confirmed (R5), and an operations change dated before today is
+// acknowledged only as a correction, with a motivation. It returns the
+// step, with the motivation trimmed.
+func CheckDecision(kind RequestKind, state RequestState, action RequestAction, motivation string, f RequestFields) (Transition, string, error) {
 	motivation = strings.TrimSpace(motivation)
-	if action != ActionGrant && action != ActionReject && action != ActionAcknowledge {
+	switch action {
+	case ActionGrant, ActionReject, ActionAcknowledge, ActionAcknowledgeCorrection:
+	default:
 		return Transition{}, motivation, Invalid("Välj beslut.", map[string]string{"decision": "Välj bevilja eller avslå."})
 	}
 	t, err := Step(kind, state, action)
 	if err != nil {
 		return t, motivation, err
 	}
+	backdated := f.Backdated(kind)
+	switch {
+	case backdated && action == ActionAcknowledge:
+		return t, motivation, Conflict("Ändringen gäller från " + f.Details.EffectiveDate.Format(time.DateOnly) +
+			", ett datum som har passerat, och skriver om rollhistoriken. Kvittera den som en rättelse om den stämmer.")
+	case !backdated && action == ActionAcknowledgeCorrection:
+		return t, motivation, Conflict("Ändringen gäller från i dag eller senare och är ingen rättelse. Kvittera den som vanligt.")
+	}
 	switch {
 	case strings.ContainsRune(motivation, 0):
 		return t, motivation, Invalid("Texten innehåller otillåtna tecken.", map[string]string{"motivation": "Texten innehåller otillåtna tecken."})
+	case motivation == "" && action == ActionAcknowledgeCorrection:
+		return t, motivation, Invalid("En rättelse av rollhistoriken måste motiveras.", map[string]string{"motivation": "Skriv varför historiken rättas."})
 	case motivation == "" && action != ActionAcknowledge:
 		return t, motivation, Invalid("Ett beslut måste motiveras skriftligt.", map[string]string{"motivation": "Skriv beslutets motivering."})
 	case utf8.RuneCountInString(motivation) > MaxMotivation:
 		return t, motivation, Invalid("Högst 10 000 tecken.", map[string]string{"motivation": "Högst 10 000 tecken."})
 	}
-	if action == ActionGrant && kind.NeedsFinancing() && !financingConfirmed {
+	if action == ActionGrant && kind.NeedsFinancing() && !f.FinancingConfirmed {
 		return t, motivation, Conflict("Ärendet kan inte beviljas förrän finansieringen är bekräftad (4.5).")
 	}
 	return t, motivation, nil
+}
+
+// Backdated reports whether an operations change takes effect before
+// today: acknowledging it rewrites who held the role.
+func (f RequestFields) Backdated(kind RequestKind) bool {
+	return kind == KindOperationsChange && f.Details.EffectiveDate != nil && DateOf(*f.Details.EffectiveDate).Before(Today())
+}
+
+// CanSpeakFor says whether the actor may file a case for department: its
+// own staff may, and IT-enheten and its head for any department; someone
+// who administers the system the case concerns may for the department
+// that owns it (owner, 0 when the case names no system). Every form that
+// chooses a department is checked with it.
+func CanSpeakFor(a *Actor, department, owner int64, administersSystem bool) error {
+	switch {
+	case a == nil:
+		return Forbidden("Logga in.")
+	case department == 0 || IsPreparer(a) || a.DepartmentID == department:
+		return nil
+	case administersSystem && owner == department:
+		return nil
+	case a.DepartmentID == 0:
+		return Invalid("Du kan inte anmäla ärenden för förvaltningen.", map[string]string{
+			"department": "Din förvaltning är inte känd i portalen, så du kan inte anmäla ärenden för en förvaltning. Kontakta IT-enheten."})
+	}
+	return Invalid("Du kan bara anmäla ärenden för din egen förvaltning.", map[string]string{
+		"department": "Du kan bara anmäla ärenden för din egen förvaltning, eller för den som äger ett system du förvaltar."})
 }
 
 // AlreadyDecided is the answer to a second decision (R8): who decided,

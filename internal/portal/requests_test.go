@@ -157,26 +157,36 @@ func TestRequestValidation(t *testing.T) {
 }
 
 func TestDecisionChecks(t *testing.T) {
+	yesterday, today := Today().AddDate(0, 0, -1), Today()
+	confirmed := RequestFields{FinancingConfirmed: true}
+	past := RequestFields{Details: RequestDetails{EffectiveDate: &yesterday}}
+	now := RequestFields{Details: RequestDetails{EffectiveDate: &today}}
 	for _, c := range []struct {
-		kind      RequestKind
-		state     RequestState
-		action    RequestAction
-		text      string
-		confirmed bool
-		want      Kind
+		kind   RequestKind
+		state  RequestState
+		action RequestAction
+		text   string
+		f      RequestFields
+		want   Kind
 	}{
-		{KindIntroduction, StateInProgress, ActionGrant, "  Stödjer målen ", true, 0},
-		{KindIntroduction, StateInProgress, ActionGrant, "Stödjer målen", false, KindConflict}, // R5
-		{KindIntroduction, StateInProgress, ActionReject, "Saknar finansiering", false, 0},
-		{KindIntroduction, StateInProgress, ActionGrant, "   ", true, KindInvalid},
-		{KindIntroduction, StateInProgress, ActionGrant, strings.Repeat("å", MaxMotivation+1), true, KindInvalid},
-		{KindIntroduction, StateInProgress, ActionGrant, "a\x00b", true, KindInvalid},
-		{KindIntroduction, StateInProgress, ActionWithdraw, "x", true, KindInvalid},
-		{KindIntroduction, StateGranted, ActionGrant, "x", true, KindConflict},
-		{KindOperationsChange, StateSubmitted, ActionAcknowledge, "", false, 0},
-		{KindOperationsChange, StateSubmitted, ActionGrant, "x", false, KindConflict},
+		{KindIntroduction, StateInProgress, ActionGrant, "  Stödjer målen ", confirmed, 0},
+		{KindIntroduction, StateInProgress, ActionGrant, "Stödjer målen", RequestFields{}, KindConflict}, // R5
+		{KindIntroduction, StateInProgress, ActionReject, "Saknar finansiering", RequestFields{}, 0},
+		{KindIntroduction, StateInProgress, ActionGrant, "   ", confirmed, KindInvalid},
+		{KindIntroduction, StateInProgress, ActionGrant, strings.Repeat("å", MaxMotivation+1), confirmed, KindInvalid},
+		{KindIntroduction, StateInProgress, ActionGrant, "a\x00b", confirmed, KindInvalid},
+		{KindIntroduction, StateInProgress, ActionWithdraw, "x", confirmed, KindInvalid},
+		{KindIntroduction, StateGranted, ActionGrant, "x", confirmed, KindConflict},
+		{KindIntroduction, StateInProgress, ActionAcknowledgeCorrection, "x", confirmed, KindConflict},
+		{KindOperationsChange, StateSubmitted, ActionAcknowledge, "", now, 0},
+		{KindOperationsChange, StateSubmitted, ActionGrant, "x", now, KindConflict},
+		// Back-dated: a correction, confirmed as one, with a reason.
+		{KindOperationsChange, StateSubmitted, ActionAcknowledge, "", past, KindConflict},
+		{KindOperationsChange, StateSubmitted, ActionAcknowledgeCorrection, "", past, KindInvalid},
+		{KindOperationsChange, StateSubmitted, ActionAcknowledgeCorrection, "Bytet skedde redan i mars", past, 0},
+		{KindOperationsChange, StateSubmitted, ActionAcknowledgeCorrection, "x", now, KindConflict},
 	} {
-		tr, text, err := CheckDecision(c.kind, c.state, c.action, c.text, c.confirmed)
+		tr, text, err := CheckDecision(c.kind, c.state, c.action, c.text, c.f)
 		switch {
 		case c.want == 0 && err != nil:
 			t.Errorf("%s %s %s: %v", c.kind, c.state, c.action, err)
@@ -184,6 +194,32 @@ func TestDecisionChecks(t *testing.T) {
 			t.Errorf("%s %s: step %+v, text %q", c.kind, c.action, tr, text)
 		case c.want != 0 && KindOf(err) != c.want:
 			t.Errorf("%s %s %s %q: %v, want kind %v", c.kind, c.state, c.action, c.text, err, c.want)
+		}
+	}
+}
+
+func TestWhoSpeaksForADepartment(t *testing.T) {
+	const soc, klf = 10, 20
+	staff := &Actor{PersonID: 1, DepartmentID: soc}
+	unit := &Actor{PersonID: 2, DepartmentID: klf, Roles: []Role{RoleITUnit}}
+	nobody := &Actor{PersonID: 3}
+	for _, c := range []struct {
+		a                 *Actor
+		dept, owner       int64
+		administers, want bool
+	}{
+		{staff, soc, 0, false, true},
+		{staff, klf, 0, false, false},   // another department
+		{staff, klf, klf, false, false}, // its system, but no role on it
+		{staff, klf, klf, true, true},   // the administrator of klf's system
+		{staff, klf, soc, true, false},  // a role on a system klf does not own
+		{unit, soc, 0, false, true},     // IT-enheten files for anyone
+		{nobody, soc, 0, false, false},  // no department known
+		{nobody, 0, 0, false, true},     // no department chosen yet: a draft
+		{nil, soc, 0, false, false},
+	} {
+		if err := CanSpeakFor(c.a, c.dept, c.owner, c.administers); (err == nil) != c.want {
+			t.Errorf("%+v for %d (owner %d, administers %v): %v", c.a, c.dept, c.owner, c.administers, err)
 		}
 	}
 }

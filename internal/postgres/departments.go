@@ -39,6 +39,31 @@ func (s *DepartmentService) ListActive(ctx context.Context) ([]portal.Department
 	return deps, nil
 }
 
+// SpeakableFor returns the active departments the actor may file a case
+// for (portal.CanSpeakFor): every one for IT-enheten and its head; for
+// others their own and those owning a system they administer today.
+func (s *DepartmentService) SpeakableFor(ctx context.Context, actor *portal.Actor) ([]portal.Department, error) {
+	if portal.IsPreparer(actor) {
+		return s.ListActive(ctx)
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT id, name, short_name, active
+		FROM departments
+		WHERE active AND (id = $1 OR id IN (
+			SELECT o.department_id FROM role_assignments a
+			JOIN role_assignments o ON o.system_id = a.system_id AND o.role = 'owner' AND o.valid @> current_date
+			WHERE a.role = 'administrator' AND a.person_id = $2 AND a.valid @> current_date))
+		ORDER BY name COLLATE swedish`, actor.DepartmentID, actor.PersonID)
+	if err != nil {
+		return nil, fmt.Errorf("list departments for person %d: %w", actor.PersonID, translate(err))
+	}
+	deps, err := pgx.CollectRows(rows, pgx.RowToStructByName[portal.Department])
+	if err != nil {
+		return nil, fmt.Errorf("list departments for person %d: %w", actor.PersonID, translate(err))
+	}
+	return deps, nil
+}
+
 // ListAll returns every department, active or not (admin pages).
 func (s *DepartmentService) ListAll(ctx context.Context, actor *portal.Actor) ([]portal.Department, error) {
 	if !portal.CanAdminister(actor) {

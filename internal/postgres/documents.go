@@ -545,6 +545,13 @@ func (s *DocumentService) SaveDraft(ctx context.Context, actor *portal.Actor, sl
 		errs["markdown"] = "Skriv dokumentets text."
 	case len(canonical) > 500000:
 		errs["markdown"] = "Texten är för lång (högst 500 000 tecken)."
+	default:
+		// What is acknowledged must be exactly what is shown: HTML in the
+		// source would be hashed but never shown.
+		if line, snippet, found := markdown.RawHTML(canonical); found {
+			errs["markdown"] = fmt.Sprintf("Texten innehåller HTML-kod på rad %d (%s). HTML visas inte för läsarna, så den kan inte ingå i ett styrdokument: "+
+				"ta bort den, eller skriv den mellan bakåtapostrofer (`) om den ska synas som text.", line, snippet)
+		}
 	}
 	if f.EffectiveDate.IsZero() || f.EffectiveDate.Year() < 2000 || f.EffectiveDate.Year() > 2100 {
 		errs["effective_date"] = "Ange från vilket datum versionen gäller, till exempel 2027-01-01."

@@ -168,6 +168,35 @@ func resolveSystem(ctx context.Context, q interface {
 	return nil
 }
 
+// speaksFor adds a field error when the actor may not file a case for the
+// department chosen (portal.CanSpeakFor), reading who owns and who
+// administers the system the case names in the caller's transaction.
+func speaksFor(ctx context.Context, tx pgx.Tx, actor *portal.Actor, f portal.RequestFields, errs map[string]string) error {
+	if f.DepartmentID == 0 || errs["department"] != "" {
+		return nil
+	}
+	var owner int64
+	var administers bool
+	if f.SystemID != 0 {
+		if err := tx.QueryRow(ctx, `
+			SELECT COALESCE((SELECT department_id FROM role_assignments WHERE system_id = $1 AND role = 'owner' AND valid @> current_date), 0),
+			       EXISTS (SELECT 1 FROM role_assignments WHERE system_id = $1 AND role = 'administrator' AND person_id = $2 AND valid @> current_date)`,
+			f.SystemID, actor.PersonID).Scan(&owner, &administers); err != nil {
+			return translate(err)
+		}
+	}
+	if err := portal.CanSpeakFor(actor, f.DepartmentID, owner, administers); err != nil {
+		var pe *portal.Error
+		if !errors.As(err, &pe) || pe.Kind != portal.KindInvalid {
+			return err
+		}
+		for k, v := range pe.Fields {
+			errs[k] = v
+		}
+	}
+	return nil
+}
+
 // SaveDraft creates (id 0) or updates the author's draft. A draft needs a
 // title; whatever else it holds is checked as it is saved.
 func (s *RequestService) SaveDraft(ctx context.Context, actor *portal.Actor, id int64, kind portal.RequestKind, expectedVersion int, f portal.RequestFields, requestID string) (int64, error) {
@@ -210,6 +239,9 @@ func (s *RequestService) SaveDraft(ctx context.Context, actor *portal.Actor, id 
 		if !ok {
 			errs["department"] = "Välj förvaltning."
 		}
+	}
+	if err := speaksFor(ctx, tx, actor, f, errs); err != nil {
+		return 0, err
 	}
 	if len(errs) > 0 {
 		return 0, portal.Invalid("Uppgifterna behöver rättas.", errs)
@@ -264,6 +296,9 @@ func (s *RequestService) Submit(ctx context.Context, actor *portal.Actor, id int
 	f := r.Fields
 	errs := f.Validate(r.Kind, true)
 	if err := resolveSystem(ctx, tx, &f, errs); err != nil {
+		return "", err
+	}
+	if err := speaksFor(ctx, tx, actor, f, errs); err != nil {
 		return "", err
 	}
 	if r.Kind == portal.KindOperationsChange && f.SystemID != 0 && errs["department"] == "" {
@@ -414,7 +449,7 @@ func (s *RequestService) Decide(ctx context.Context, actor *portal.Actor, id int
 	if err := portal.CanDecide(actor, r.Kind, r.AuthorID, r.AuthorIsITHead); err != nil {
 		return err
 	}
-	t, motivation, err := portal.CheckDecision(r.Kind, r.State, action, motivation, r.Fields.FinancingConfirmed)
+	t, motivation, err := portal.CheckDecision(r.Kind, r.State, action, motivation, r.Fields)
 	if err != nil {
 		return err
 	}
@@ -537,6 +572,10 @@ func (s *RequestService) applyDecision(ctx context.Context, tx pgx.Tx, actor *po
 			return 0, translate(err)
 		}
 		c := RoleChange{From: *d.EffectiveDate, Reason: "Driftförändring " + ref, RequestID: requestID, CaseReference: ref, AppointedBy: r.DepartmentName}
+		if action == portal.ActionAcknowledgeCorrection {
+			// Dated before today: the history is rewritten, and says so.
+			c.Correction, c.Reason = true, "Rättelse genom driftförändring "+ref
+		}
 		switch d.ChangeRole {
 		case "operations":
 			c.Role, c.Operator = portal.RoleOperations, d.NewOperator

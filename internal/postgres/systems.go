@@ -350,6 +350,9 @@ type RoleChange struct {
 	ExpectedRowV  int
 	RequestID     string
 	CaseReference string
+	// Correction: a change dated before today that IT-enheten confirmed as
+	// a correction of the history (a back-dated operations change).
+	Correction bool
 }
 
 // ChangeRole records a new holder of a role from a date. The period running
@@ -510,6 +513,9 @@ func changeRoleTx(ctx context.Context, tx pgx.Tx, actor *portal.Actor, systemID 
 		"role":   string(c.Role),
 		"before": before,
 		"after":  map[string]any{"holder": holderName, "from": day(c.From), "to": dayPtr(end), "appointed_by": c.AppointedBy, "reason": c.Reason},
+	}
+	if c.Correction {
+		changes["correction"] = true
 	}
 	return newID, appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "system.role_changed", ObjectType: "system",
 		ObjectID: strconv.FormatInt(systemID, 10), RequestID: c.RequestID, Changes: changes})

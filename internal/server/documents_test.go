@@ -61,8 +61,22 @@ func TestNewHireGate(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "/admin/styrdokument/regler-for-it-sakerhet/version") {
 		t.Fatalf("create: %d %s\n%s", resp.StatusCode, resp.Header.Get("Location"), resp.Body)
 	}
-	hostile := "# Regler\n\n1. Lås datorn.\n\n<script>alert(1)</script>\n<img src=x onerror=alert(1)>\n\n[Läs mer](javascript:alert(1))\n"
+	// Raw HTML would be hashed but never shown: refused, with its line.
+	withHTML := "# Regler\n\n1. Lås datorn.\n\n<script>alert(1)</script>\n<img src=x onerror=alert(1)>\n\n[Läs mer](javascript:alert(1))\n"
+	resp = adm.Post("/admin/styrdokument/regler-for-it-sakerhet/version", url.Values{"markdown": {withHTML}, "effective_date": {time.Now().Format("2006-01-02")}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.Body, "HTML-kod på rad 5") {
+		t.Errorf("a version with raw HTML: %d\n%s", resp.StatusCode, resp.Body)
+	}
+	var drafts int
+	_ = h.Owner.QueryRow(context.Background(), `SELECT count(*) FROM document_versions WHERE markdown LIKE '%<script>%'`).Scan(&drafts)
+	if drafts != 0 {
+		t.Fatal("a version with raw HTML was stored")
+	}
+	hostile := "# Regler\n\n1. Lås datorn.\n\n`<script>alert(1)</script>`\n\n[Läs mer](javascript:alert(1))\n"
 	publish(t, adm, "regler-for-it-sakerhet", hostile, true)
+	if page := adm.Get("/styrdokument/regler-for-it-sakerhet"); !strings.Contains(page.Body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Errorf("the code written as text is not shown as text")
+	}
 
 	// The administrator is gated too (everyone is in the audience).
 	if resp := adm.Get("/admin/personer"); resp.StatusCode != http.StatusSeeOther {

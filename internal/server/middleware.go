@@ -176,16 +176,34 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 // crossOriginProtection refuses unsafe requests (POST, PUT, DELETE …) that a
 // browser marks as coming from another site, with the Swedish 403 page.
 func (s *Server) crossOriginProtection() func(http.Handler) http.Handler {
-	cop := http.NewCrossOriginProtection()
-	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	deny := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("security event: cross-origin request refused",
 			"event", "cross_origin_denied",
 			"request_id", requestIDFrom(r.Context()),
 			"method", r.Method, "path", r.URL.Path,
 		)
 		s.errorPage(w, r, http.StatusForbidden, "Begäran kom från en annan webbplats och stoppades.")
-	}))
-	return cop.Handler
+	})
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(deny)
+	// The standard check compares an Origin with the Host header only; an
+	// unsafe request that names its origin must name the portal's own,
+	// scheme and port included (http://portal is not https://portal).
+	own := s.cfg.BaseURL.Scheme + "://" + s.cfg.BaseURL.Host
+	return func(next http.Handler) http.Handler {
+		checked := cop.Handler(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch r.Method {
+			case http.MethodGet, http.MethodHead, http.MethodOptions:
+			default:
+				if origin := r.Header.Get("Origin"); origin != "" && !strings.EqualFold(origin, own) {
+					deny(w, r)
+					return
+				}
+			}
+			checked.ServeHTTP(w, r)
+		})
+	}
 }
 
 // limitBody caps the request body at n bytes: a body announced as larger is

@@ -169,7 +169,9 @@ func (s *Server) newRequestForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderRequestForm(w http.ResponseWriter, r *http.Request, status int, id int64, kind portal.RequestKind, version int, f portal.RequestFields, raw, errs map[string]string, notice string) {
-	deps, err := s.departments.ListActive(r.Context())
+	// Only the departments the person may file for are offered; the
+	// service checks the choice again.
+	deps, err := s.departments.SpeakableFor(r.Context(), actorFrom(r.Context()))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -395,7 +397,7 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, status in
 		StateClass: "state-" + string(v.State), Facts: requestFacts(v.Request, false), Notice: notice,
 		CanEdit: v.CanEdit, CanComment: v.CanComment, CanAttach: v.CanAttach, CanOpenFiles: v.CanOpenFiles,
 		CanDecide: v.CanDecide, DecideRefusal: v.DecideRefusal, FinancingBlocks: v.FinancingBlocks,
-		IsOperationsChange: v.Kind == portal.KindOperationsChange, AttachmentCount: v.AttachmentCount,
+		IsOperationsChange: v.Kind == portal.KindOperationsChange, Backdated: v.Fields.Backdated(v.Kind), AttachmentCount: v.AttachmentCount,
 		CanSetDiarienummer: v.CanSetDiarienummer, Diarienummer: v.Diarienummer,
 		Comment: components.Field{Name: "comment", Label: "Kommentar", Rows: 3, Error: errs["comment"], Value: typed.Get("comment")},
 		Motivation: components.Field{Name: "motivation", Label: "Motivering", Hint: "Beslutet motiveras skriftligt och går inte att ändra", Rows: 4,
@@ -406,6 +408,9 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, status in
 	}
 	if v.DecidedAt != nil {
 		m.Decision = &pages.DecisionView{State: v.State.Label(), By: v.DecidedByName, At: v.DecidedAt.In(portal.Stockholm).Format("2006-01-02 15:04"), Motivation: v.Motivation}
+	}
+	if d := v.Fields.Details.EffectiveDate; d != nil {
+		m.EffectiveDate = d.Format(time.DateOnly)
 	}
 	if v.Fields.SystemID != 0 {
 		m.SystemHref, m.SystemName = "/system/"+strconv.FormatInt(v.Fields.SystemID, 10), v.Fields.SystemName
@@ -555,8 +560,11 @@ func (s *Server) decideRequest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	msg := "Beslutet är fattat."
-	if action == portal.ActionAcknowledge {
+	switch action {
+	case portal.ActionAcknowledge:
 		msg = "Driftförändringen är kvitterad och registret uppdaterat."
+	case portal.ActionAcknowledgeCorrection:
+		msg = "Driftförändringen är kvitterad som en rättelse; rollhistoriken är ändrad och visar det."
 	}
 	s.sessions.Flash(ctx, msg)
 	http.Redirect(w, r, requestHref(id), http.StatusSeeOther)

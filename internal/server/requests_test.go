@@ -343,3 +343,101 @@ func TestCaseDraftsFilesAndHostileText(t *testing.T) {
 		t.Errorf("odd filters: %d", resp.StatusCode)
 	}
 }
+
+// TestOnlyItsOwnSpeakForADepartment: nobody files a case for a department
+// they do not belong to, unless they administer its system or are
+// IT-enheten; an operations change dated before today is acknowledged only
+// as a correction, with a reason, and shows as one in the history.
+func TestOnlyItsOwnSpeakForADepartment(t *testing.T) {
+	t.Parallel()
+	h := newPortal(t)
+	ctx := context.Background()
+	var soc, klf int64
+	_ = h.Owner.QueryRow(ctx, `SELECT id FROM departments WHERE short_name = 'SOC'`).Scan(&soc)
+	if err := h.Owner.QueryRow(ctx, `SELECT id FROM departments WHERE short_name = 'KLF'`).Scan(&klf); err != nil {
+		t.Fatal(err)
+	}
+	var raindance, heroma int64
+	for name, id := range map[string]*int64{"Raindance": &raindance, "Heroma": &heroma} {
+		if err := h.Owner.QueryRow(ctx, `INSERT INTO systems (name) VALUES ($1) RETURNING id`, name).Scan(id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.Owner.Exec(ctx, `INSERT INTO role_assignments (system_id, role, department_id, valid) VALUES ($1, 'owner', $2, '[2024-01-01,)')`, *id, klf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	emp, it := h.SignedIn(employee), h.SignedIn(itUnit) // Åsa works at SOC
+	var asa int64
+	_ = h.Owner.QueryRow(ctx, `SELECT id FROM people WHERE email = $1`, employee.Email).Scan(&asa)
+	change := func(system, dept, from string) url.Values {
+		return url.Values{"title": {"Ny förvaltare"}, "department": {dept}, "contact": {"Åsa"}, "description": {"Byte"},
+			"system_name": {system}, "change_role": {"administrator"}, "new_admin_name": {"Åsa Öberg"},
+			"new_admin_email": {employee.Email}, "effective_date": {from}, "atgard": {"granska"}}
+	}
+	cases := func() (n int) {
+		_ = h.Owner.QueryRow(ctx, `SELECT count(*) FROM requests`).Scan(&n)
+		return n
+	}
+
+	// The form offers Åsa her own department only.
+	form := emp.Get("/arenden/nytt?typ=driftforandring")
+	if !strings.Contains(form.Body, `value="`+itoa(soc)+`"`) || strings.Contains(form.Body, `value="`+itoa(klf)+`"`) {
+		t.Errorf("the department choice offers another department, or not her own:\n%s", form.Body)
+	}
+	// Posting KLF anyway, for KLF's system, is refused and saves nothing;
+	// so is an introduction on KLF's behalf.
+	for kind, v := range map[string]url.Values{
+		"driftforandring": change("Raindance", itoa(klf), "2027-01-01"),
+		"inforande":       withDepartment(introductionForm(h, t, "Nytt för KLF"), klf),
+	} {
+		resp := emp.Post("/arenden/nytt?typ="+kind, v)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.Body, "din egen förvaltning") {
+			t.Errorf("%s for another department: %d", kind, resp.StatusCode)
+		}
+	}
+	if n := cases(); n != 0 {
+		t.Fatalf("%d cases saved for another department", n)
+	}
+
+	// Once she administers Raindance, she may report its changes for KLF,
+	// but still not Heroma's.
+	if _, err := h.Owner.Exec(ctx, `INSERT INTO role_assignments (system_id, role, person_id, valid) VALUES ($1, 'administrator', $2, '[2024-01-01,)')`, raindance, asa); err != nil {
+		t.Fatal(err)
+	}
+	if form := emp.Get("/arenden/nytt?typ=driftforandring"); !strings.Contains(form.Body, `value="`+itoa(klf)+`"`) {
+		t.Error("the administrator of KLF's system is not offered KLF")
+	}
+	if resp := emp.Post("/arenden/nytt?typ=driftforandring", change("Heroma", itoa(klf), "2027-01-01")); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("a change of a system she has no role on: %d", resp.StatusCode)
+	}
+	path := fileCase(t, emp, "driftforandring", change("Raindance", itoa(klf), "2025-03-01"))
+
+	// Dated before today: a plain acknowledgement is refused, a correction
+	// needs a reason; then the history says it was corrected.
+	if resp := it.Post(path+"/beslut", url.Values{"beslut": {"kvittera"}}); resp.StatusCode != http.StatusConflict || !strings.Contains(resp.Body, "rättelse") {
+		t.Errorf("plain acknowledgement of a back-dated change: %d", resp.StatusCode)
+	}
+	page := it.Get(path)
+	if !strings.Contains(page.Body, "Kvittera som rättelse") || !strings.Contains(page.Body, "2025-03-01, ett datum som har passerat") {
+		t.Errorf("the case page does not tell IT-enheten it is a correction:\n%s", page.Body)
+	}
+	if resp := it.Post(path+"/beslut", url.Values{"beslut": {"kvittera_rattelse"}}); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("a correction without a reason: %d", resp.StatusCode)
+	}
+	var holders int
+	_ = h.Owner.QueryRow(ctx, `SELECT count(*) FROM role_assignments WHERE system_id = $1 AND role = 'administrator' AND lower(valid) = '2025-03-01'`, raindance).Scan(&holders)
+	if holders != 0 {
+		t.Fatal("the history was rewritten before the correction was confirmed")
+	}
+	if resp := it.Post(path+"/beslut", url.Values{"beslut": {"kvittera_rattelse"}, "motivation": {"Bytet skedde i mars men anmäldes inte"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the correction: %d\n%s", resp.StatusCode, resp.Body)
+	}
+	if hist := it.Get("/system/" + itoa(raindance) + "/historik"); !strings.Contains(hist.Body, "Rättelse") {
+		t.Errorf("the history does not show the correction:\n%s", hist.Body)
+	}
+}
+
+func withDepartment(v url.Values, department int64) url.Values {
+	v.Set("department", itoa(department))
+	return v
+}

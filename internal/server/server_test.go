@@ -92,8 +92,16 @@ func TestCrossSiteUnsafeRequestIsRefused(t *testing.T) {
 	for _, hdr := range []map[string]string{
 		{"Sec-Fetch-Site": "cross-site"},
 		{"Origin": "https://evil.example"},
+		// The portal's host under another scheme or port is another origin.
+		{"Origin": "http://portal.example", "Host": "portal.example"},
+		{"Origin": "https://portal.example:8443", "Host": "portal.example:8443"},
+		{"Origin": "http://portal.example", "Sec-Fetch-Site": "same-origin", "Host": "portal.example"},
+		{"Origin": "null", "Host": "portal.example"},
 	} {
 		r := httptest.NewRequest("POST", "/", strings.NewReader("a=1"))
+		if host, ok := hdr["Host"]; ok {
+			r.Host = host
+		}
 		for k, v := range hdr {
 			r.Header.Set(k, v)
 		}
@@ -103,6 +111,14 @@ func TestCrossSiteUnsafeRequestIsRefused(t *testing.T) {
 		}
 	}
 	logs.WaitFor(t, 0, "cross_origin_denied")
+	// The portal's own origin passes.
+	own := httptest.NewRequest("POST", "/tillganglighet", strings.NewReader("a=1"))
+	own.Host = "portal.example"
+	own.Header.Set("Origin", "https://portal.example")
+	own.Header.Set("Sec-Fetch-Site", "same-origin")
+	if resp, _ := do(h, own); resp.StatusCode == http.StatusForbidden {
+		t.Errorf("a request from the portal's own origin is refused")
+	}
 	// A same-origin GET is unaffected.
 	r := httptest.NewRequest("GET", "/tillganglighet", nil)
 	r.Header.Set("Sec-Fetch-Site", "cross-site")

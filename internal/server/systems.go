@@ -388,6 +388,9 @@ func describeAudit(a postgres.AuditRow) string {
 		after, _ := a.Changes["after"].(map[string]any)
 		holder, _ := after["holder"].(string)
 		from, _ := after["from"].(string)
+		if correction, _ := a.Changes["correction"].(bool); correction {
+			return "Rättelse av historiken: " + portal.SystemRole(role).Label() + ": " + holder + " från " + from
+		}
 		return portal.SystemRole(role).Label() + ": " + holder + " från " + from
 	}
 	return auditLabel(a.Action)
