@@ -17,8 +17,14 @@ LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.dat
 # the module proxy, read offline.
 VULNDB_VERSION := v0.0.0-20261105234957-e22db6528018
 
-TOOLS := go tool -modfile=tools.mod
+TOOLS := go tool -modfile=$(CURDIR)/tools.mod
 GO_TEST_FLAGS ?= -race -timeout 15m
+
+# The checks of the Kubernetes manifests are a module of their own, so that
+# what only they need (k8s.io and more) stays out of the application's
+# go.mod. `go test ./...` and the other tools stop at a nested module: the
+# Go targets below run in it as well.
+DEPLOY_MODULE := internal/deploy
 
 .PHONY: all build run test lint generate check-generate fmt-check vet staticcheck vulncheck \
         unit bench restore-drill deps-postgres deps-browser clean help
@@ -44,6 +50,7 @@ test: deps-postgres deps-browser check-generate lint unit
 # the browser journeys (a plain `go test` elsewhere skips them).
 unit:
 	ITPORTAL_REQUIRE_BROWSER=1 go test $(GO_TEST_FLAGS) ./...
+	go -C $(DEPLOY_MODULE) test $(GO_TEST_FLAGS) ./...
 
 lint: fmt-check vet staticcheck vulncheck
 
@@ -63,14 +70,18 @@ fmt-check:
 
 vet:
 	go vet ./...
+	go -C $(DEPLOY_MODULE) vet ./...
 
 staticcheck:
 	$(TOOLS) staticcheck ./...
+	cd $(DEPLOY_MODULE) && $(TOOLS) staticcheck ./...
 
+# The deploy module is all tests, so govulncheck reads them (-test) there.
 vulncheck:
 	@dir="$$(go mod download -json golang.org/x/vulndb@$(VULNDB_VERSION) | sed -n 's/^\t"Dir": "\(.*\)",$$/\1/p')"; \
 	test -n "$$dir" || { echo "could not fetch golang.org/x/vulndb@$(VULNDB_VERSION)"; exit 1; }; \
-	$(TOOLS) govulncheck -db "file://$$dir/data/osv" ./...
+	$(TOOLS) govulncheck -db "file://$$dir/data/osv" ./...; \
+	$(TOOLS) govulncheck -C $(DEPLOY_MODULE) -test -db "file://$$dir/data/osv" ./...
 
 # Benchmarks are never part of `make test`'s pass/fail. The load benchmark
 # writes its table into docs/performance.md; BENCH_FLAGS=-duration=3s for a

@@ -1,7 +1,6 @@
-package deploy
+package deploy_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,12 +16,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	apiv1 "github.com/cloudnative-pg/api/pkg/api/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 
@@ -51,7 +51,9 @@ var secretVariables = []string{
 	"ITPORTAL_SMTP_URL",
 }
 
-// typedKinds are decoded strictly into the Kubernetes API's own Go types.
+// typedKinds are decoded strictly into their API's own Go types: Kubernetes'
+// for its kinds, CloudNativePG's (github.com/cloudnative-pg/api) for the
+// operator's.
 var typedKinds = map[string]func() any{
 	"v1/Namespace":                  func() any { return new(corev1.Namespace) },
 	"v1/ConfigMap":                  func() any { return new(corev1.ConfigMap) },
@@ -61,13 +63,35 @@ var typedKinds = map[string]func() any{
 	"batch/v1/Job":                  func() any { return new(batchv1.Job) },
 	"networking.k8s.io/v1/Ingress":  func() any { return new(networkingv1.Ingress) },
 	"policy/v1/PodDisruptionBudget": func() any { return new(policyv1.PodDisruptionBudget) },
+
+	"postgresql.cnpg.io/v1/Cluster":         func() any { return new(apiv1.Cluster) },
+	"postgresql.cnpg.io/v1/ScheduledBackup": func() any { return new(apiv1.ScheduledBackup) },
 }
 
-// schemaKinds have no Go module to decode into: CloudNativePG's resources
-// are validated against hand-written JSON Schemas of the fields we use.
-var schemaKinds = map[string]string{
-	"postgresql.cnpg.io/v1/Cluster":         "testdata/cnpg-cluster.schema.json",
-	"postgresql.cnpg.io/v1/ScheduledBackup": "testdata/cnpg-scheduledbackup.schema.json",
+// validators check, after the decoding, what a kind's Go type cannot hold
+// (cnpg_test.go).
+var validators = map[string]func(any) field.ErrorList{
+	"postgresql.cnpg.io/v1/Cluster":         func(v any) field.ErrorList { return validateCluster(v.(*apiv1.Cluster)) },
+	"postgresql.cnpg.io/v1/ScheduledBackup": func(v any) field.ErrorList { return validateScheduledBackup(v.(*apiv1.ScheduledBackup)) },
+}
+
+// check decodes one document strictly into the Go type of its kind and
+// validates it.
+func check(o object) error {
+	newObject := typedKinds[o.gvk]
+	if newObject == nil {
+		return fmt.Errorf("unknown apiVersion/kind %s: add it to typedKinds", o.gvk)
+	}
+	v := newObject()
+	if err := decodeStrict(o.json, v); err != nil {
+		return err
+	}
+	if validate := validators[o.gvk]; validate != nil {
+		if errs := validate(v); len(errs) > 0 {
+			return errs.ToAggregate()
+		}
+	}
+	return nil
 }
 
 // object is one YAML document of a manifest file, as JSON.
@@ -135,38 +159,50 @@ func load(t *testing.T) manifests {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i, doc := range docSeparator.Split(string(b), -1) {
-			j, err := yaml.YAMLToJSONStrict([]byte(doc))
-			if err != nil {
-				t.Errorf("%s, document %d: %v", file, i+1, err)
-				continue
-			}
-			if string(j) == "null" { // only comments
-				continue
-			}
-			var head struct {
-				APIVersion string `json:"apiVersion"`
-				Kind       string `json:"kind"`
-				Metadata   struct {
-					Name      string `json:"name"`
-					Namespace string `json:"namespace"`
-				} `json:"metadata"`
-			}
-			if err := json.Unmarshal(j, &head); err != nil {
-				t.Errorf("%s, document %d: %v", file, i+1, err)
-				continue
-			}
-			m.objects = append(m.objects, object{
-				file: file, index: i + 1, json: j,
-				gvk:  head.APIVersion + "/" + head.Kind,
-				kind: head.Kind, name: head.Metadata.Name, ns: head.Metadata.Namespace,
-			})
+		objects, errs := parseDocuments(file, b)
+		for _, err := range errs {
+			t.Error(err)
 		}
+		m.objects = append(m.objects, objects...)
 	}
 	if len(m.objects) < 10 {
 		t.Fatalf("found only %d manifests under %s", len(m.objects), manifestDir)
 	}
 	return m
+}
+
+// parseDocuments splits a manifest file into its YAML documents.
+func parseDocuments(file string, b []byte) ([]object, []error) {
+	var objects []object
+	var errs []error
+	for i, doc := range docSeparator.Split(string(b), -1) {
+		j, err := yaml.YAMLToJSONStrict([]byte(doc))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s, document %d: %w", file, i+1, err))
+			continue
+		}
+		if string(j) == "null" { // only comments
+			continue
+		}
+		var head struct {
+			APIVersion string `json:"apiVersion"`
+			Kind       string `json:"kind"`
+			Metadata   struct {
+				Name      string `json:"name"`
+				Namespace string `json:"namespace"`
+			} `json:"metadata"`
+		}
+		if err := json.Unmarshal(j, &head); err != nil {
+			errs = append(errs, fmt.Errorf("%s, document %d: %w", file, i+1, err))
+			continue
+		}
+		objects = append(objects, object{
+			file: file, index: i + 1, json: j,
+			gvk:  head.APIVersion + "/" + head.Kind,
+			kind: head.Kind, name: head.Metadata.Name, ns: head.Metadata.Namespace,
+		})
+	}
+	return objects, errs
 }
 
 // decodeStrict decodes JSON into v, failing on unknown and duplicate fields
@@ -184,15 +220,21 @@ func get[T any](t *testing.T, m manifests, kind, name string) *T {
 	t.Helper()
 	for _, o := range m.objects {
 		if o.kind == kind && o.name == name {
-			v := new(T)
-			if err := decodeStrict(o.json, v); err != nil {
-				t.Fatalf("%s: %v", o, err)
-			}
-			return v
+			return decode[T](t, o)
 		}
 	}
 	t.Fatalf("no %s named %q under %s", kind, name, manifestDir)
 	return nil
+}
+
+// decode decodes an object strictly; T must fit its kind.
+func decode[T any](t *testing.T, o object) *T {
+	t.Helper()
+	v := new(T)
+	if err := decodeStrict(o.json, v); err != nil {
+		t.Fatalf("%s: %v", o, err)
+	}
+	return v
 }
 
 // only returns the one object of a kind in the given file.
@@ -210,51 +252,16 @@ func only(t *testing.T, m manifests, file, kind string) object {
 	return found[0]
 }
 
-func compileSchema(t *testing.T, path string) *jsonschema.Schema {
-	t.Helper()
-	s, err := jsonschema.NewCompiler().Compile(path)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return s
-}
-
-func validate(s *jsonschema.Schema, data []byte) error {
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-	if err != nil {
-		return err
-	}
-	err = s.Validate(inst)
-	var ve *jsonschema.ValidationError
-	if errors.As(err, &ve) {
-		return fmt.Errorf("%#v", ve) // every failing field, not just the first
-	}
-	return err
-}
-
-// TestManifestsDecodeStrictly decodes every document against the real API
-// types (or the JSON Schemas for CloudNativePG): a misspelt or misplaced
+// TestManifestsDecodeStrictly decodes every document into the real API
+// types, Kubernetes' and CloudNativePG's: a misspelt, misplaced or mistyped
 // field fails here instead of being dropped silently by the API server.
 func TestManifestsDecodeStrictly(t *testing.T) {
 	t.Parallel()
 	m := load(t)
-	schemas := map[string]*jsonschema.Schema{}
-	for gvk, path := range schemaKinds {
-		schemas[gvk] = compileSchema(t, path)
-	}
 	names := map[string]object{}
 	for _, o := range m.objects {
-		switch {
-		case typedKinds[o.gvk] != nil:
-			if err := decodeStrict(o.json, typedKinds[o.gvk]()); err != nil {
-				t.Errorf("%s: %v", o, err)
-			}
-		case schemas[o.gvk] != nil:
-			if err := validate(schemas[o.gvk], o.json); err != nil {
-				t.Errorf("%s: %v", o, err)
-			}
-		default:
-			t.Errorf("%s: unknown apiVersion/kind %s: add it to typedKinds or schemaKinds", o, o.gvk)
+		if err := check(o); err != nil {
+			t.Errorf("%s: %v", o, err)
 		}
 		if o.name == "" {
 			t.Errorf("%s: no metadata.name", o)
@@ -272,25 +279,107 @@ func TestManifestsDecodeStrictly(t *testing.T) {
 }
 
 // TestValidatorsRefuseUnknownFields proves that the strict decoding and the
-// schemas are not vacuous.
+// validators are not vacuous.
 func TestValidatorsRefuseUnknownFields(t *testing.T) {
 	t.Parallel()
-	if err := decodeStrict([]byte(`{"apiVersion":"apps/v1","kind":"Deployment","spec":{"replica":2}}`), new(appsv1.Deployment)); err == nil {
-		t.Error("a Deployment with spec.replica decoded without error")
+	const store = `"destinationPath":"s3://b","s3Credentials":{"inheritFromIAMRole":true}`
+	for _, tc := range []struct{ what, gvk, doc, want string }{
+		{"a Deployment with spec.replica", "apps/v1/Deployment",
+			`{"apiVersion":"apps/v1","kind":"Deployment","spec":{"replica":2}}`, `unknown field "spec.replica"`},
+		{"a Deployment with spec.Replicas (wrong case)", "apps/v1/Deployment",
+			`{"apiVersion":"apps/v1","kind":"Deployment","spec":{"Replicas":2}}`, `unknown field "spec.Replicas"`},
+		{"a Cluster with backup.barmanObjectStore.wall", "postgresql.cnpg.io/v1/Cluster",
+			`{"apiVersion":"postgresql.cnpg.io/v1","kind":"Cluster","metadata":{"name":"x"},
+			"spec":{"instances":2,"storage":{"size":"1Gi"},"backup":{"retentionPolicy":"30d","barmanObjectStore":{` + store + `,"wall":{}}}}}`,
+			`unknown field "spec.backup.barmanObjectStore.wall"`},
+		{"a Cluster with instances as a string", "postgresql.cnpg.io/v1/Cluster",
+			`{"apiVersion":"postgresql.cnpg.io/v1","kind":"Cluster","metadata":{"name":"x"},"spec":{"instances":"2","storage":{"size":"1Gi"}}}`,
+			`spec.instances`},
+		{"a five-field schedule", "postgresql.cnpg.io/v1/ScheduledBackup",
+			`{"apiVersion":"postgresql.cnpg.io/v1","kind":"ScheduledBackup","metadata":{"name":"x"},"spec":{"schedule":"30 0 * * *","cluster":{"name":"x"}}}`,
+			`spec.schedule`},
+	} {
+		err := check(object{file: "test", gvk: tc.gvk, json: []byte(tc.doc)})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got error %v, want one with %s", tc.what, err, tc.want)
+		}
 	}
-	if err := decodeStrict([]byte(`{"apiVersion":"apps/v1","kind":"Deployment","spec":{"Replicas":2}}`), new(appsv1.Deployment)); err == nil {
-		t.Error("a Deployment with spec.Replicas (wrong case) decoded without error")
+	// The Cluster without its mistake passes: the failure is the mistake's.
+	good := `{"apiVersion":"postgresql.cnpg.io/v1","kind":"Cluster","metadata":{"name":"x"},
+		"spec":{"instances":2,"storage":{"size":"1Gi"},"backup":{"retentionPolicy":"30d","barmanObjectStore":{` + store + `,"wal":{}}}}}`
+	if err := check(object{file: "test", gvk: "postgresql.cnpg.io/v1/Cluster", json: []byte(good)}); err != nil {
+		t.Errorf("a valid Cluster: %v", err)
 	}
-	cluster := compileSchema(t, schemaKinds["postgresql.cnpg.io/v1/Cluster"])
-	bad := `{"apiVersion":"postgresql.cnpg.io/v1","kind":"Cluster","metadata":{"name":"x"},
-		"spec":{"instances":2,"storage":{"size":"1Gi"},"backup":{"retentionPolicy":"30d","barmanObjectStore":{"destinationPath":"s3://b","wall":{}}}}}`
-	if err := validate(cluster, []byte(bad)); err == nil {
-		t.Error("a Cluster with backup.barmanObjectStore.wall passed the schema")
+}
+
+// checkFile runs a manifest file through the checks every manifest gets.
+func checkFile(file string, b []byte) error {
+	objects, errs := parseDocuments(file, b)
+	for _, o := range objects {
+		if err := check(o); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", o, err))
+		}
 	}
-	backup := compileSchema(t, schemaKinds["postgresql.cnpg.io/v1/ScheduledBackup"])
-	five := `{"apiVersion":"postgresql.cnpg.io/v1","kind":"ScheduledBackup","metadata":{"name":"x"},"spec":{"schedule":"30 0 * * *","cluster":{"name":"x"}}}`
-	if err := validate(backup, []byte(five)); err == nil {
-		t.Error("a five-field schedule passed the ScheduledBackup schema")
+	return errors.Join(errs...)
+}
+
+// TestBrokenManifestsFail feeds the real manifests, each with one mistake
+// put in, through the checks: each must fail and name the field.
+func TestBrokenManifestsFail(t *testing.T) {
+	t.Parallel()
+	const (
+		db      = "database.yaml"
+		restore = "restore-cluster.example.yaml"
+	)
+	for _, tc := range []struct{ what, file, old, new, want string }{
+		{"misspelt field", db, "\n  instances: 2\n", "\n  instance: 2\n", `unknown field "spec.instance"`},
+		{"wrong case", db, "\n  imageName: ", "\n  ImageName: ", `unknown field "spec.ImageName"`},
+		{"misplaced field", db, "\n  enableSuperuserAccess: false\n\n  postgresql:\n", "\n  postgresql:\n    enableSuperuserAccess: false\n", `unknown field "spec.postgresql.enableSuperuserAccess"`},
+		{"misspelt nested field", db, "\n        secretAccessKey:\n", "\n        secretAccesKey:\n", `unknown field "spec.backup.barmanObjectStore.s3Credentials.secretAccesKey"`},
+		{"duplicate field", db, "\n  instances: 2\n", "\n  instances: 2\n  instances: 3\n", `"instances" already set`},
+		{"string for a number", db, "\n  instances: 2\n", "\n  instances: two\n", `spec.instances`},
+		{"number for a string", db, `max_connections: "100"`, `max_connections: 100`, `spec.postgresql.parameters`},
+		{"string for a boolean", db, "\n  enableSuperuserAccess: false\n", "\n  enableSuperuserAccess: \"no\"\n", `spec.enableSuperuserAccess`},
+		{"string for a number, nested", db, "maxParallel: 2", `maxParallel: "2"`, `spec.backup.barmanObjectStore.wal.maxParallel`},
+		{"list for an object", db, "\n      secret:\n        name: itportal-db-owner\n", "\n      secret:\n        - name: itportal-db-owner\n", `spec.bootstrap.initdb.secret`},
+		{"not a quantity", db, "size: 20Gi", "size: 20GB", `spec.storage.size`},
+		{"not a resource quantity", db, "cpu: 250m", "cpu: a quarter", `quantities must match`},
+		{"unsupported update strategy", db, "primaryUpdateStrategy: unsupervised", "primaryUpdateStrategy: automatic", `spec.primaryUpdateStrategy`},
+		{"unsupported compression", db, "      data:\n        compression: gzip\n", "      data:\n        compression: zstd\n", `spec.backup.barmanObjectStore.data.compression`},
+		{"retention policy", db, `retentionPolicy: "30d"`, `retentionPolicy: "30 days"`, `spec.backup.retentionPolicy`},
+		{"half the S3 credentials", db, "\n        secretAccessKey:\n          name: itportal-db-backup\n          key: ACCESS_SECRET_KEY\n", "\n", `accessKeyId and secretAccessKey must be provided`},
+		{"role name", db, "\n      - name: itportal_app\n", "\n      - name: itportal-app\n", `spec.managed.roles[1].name`},
+		{"role ensure", db, "\n        ensure: present\n        comment: what", "\n        ensure: always\n        comment: what", `spec.managed.roles[0].ensure`},
+		{"five-field schedule", db, `schedule: "0 30 0 * * *"`, `schedule: "30 0 * * *"`, `spec.schedule`},
+		{"backup method", db, "method: barmanObjectStore", "method: barman", `spec.method`},
+		{"backup owner", db, "backupOwnerReference: self", "backupOwnerReference: me", `spec.backupOwnerReference`},
+		{"target time", restore, `targetTime: "2026-11-27 09:15:00+01"`, `targetTime: "yesterday"`, `spec.bootstrap.recovery.recoveryTarget.targetTime`},
+		{"two bootstrap methods", restore, "\n  bootstrap:\n", "\n  bootstrap:\n    initdb:\n      database: itportal\n", `spec.bootstrap`},
+		{"external cluster's object store", restore, "serverName: itportal-db", "serverNme: itportal-db", `unknown field "spec.externalClusters[0].barmanObjectStore.serverNme"`},
+		{"Deployment: misspelt field", "deployment.yaml", "\n  replicas: 2\n", "\n  replica: 2\n", `unknown field "spec.replica"`},
+		{"Deployment: string for a number", "deployment.yaml", "terminationGracePeriodSeconds: 45", "terminationGracePeriodSeconds: 45s", `spec.template.spec.terminationGracePeriodSeconds`},
+		{"PodDisruptionBudget: misspelt field", "pdb.yaml", "minAvailable:", "minAvailabe:", `unknown field "spec.minAvailabe"`},
+	} {
+		t.Run(tc.what, func(t *testing.T) {
+			t.Parallel()
+			b, err := os.ReadFile(filepath.Join(manifestDir, tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := strings.Count(string(b), tc.old); n != 1 {
+				t.Fatalf("%s holds %q %d times, want once: update the test to the manifest", tc.file, tc.old, n)
+			}
+			if err := checkFile(tc.file, b); err != nil {
+				t.Fatalf("%s itself fails: %v", tc.file, err)
+			}
+			err = checkFile(tc.file, []byte(strings.Replace(string(b), tc.old, tc.new, 1)))
+			if err == nil {
+				t.Fatalf("%s with %q passed", tc.file, tc.new)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s with %q: %v; want an error about %s", tc.file, tc.new, err, tc.want)
+			}
+		})
 	}
 }
 
@@ -870,79 +959,16 @@ func TestPodDisruptionBudget(t *testing.T) {
 	}
 }
 
-// The parts of CloudNativePG's resources the test looks at (after the
-// schema has checked their shape).
-type cnpgObjectStore struct {
-	DestinationPath string `json:"destinationPath"`
-	ServerName      string `json:"serverName"`
-	S3Credentials   struct {
-		AccessKeyID     struct{ Name, Key string } `json:"accessKeyId"`
-		SecretAccessKey struct{ Name, Key string } `json:"secretAccessKey"`
-	} `json:"s3Credentials"`
-}
-
-type cnpgCluster struct {
-	Metadata struct{ Name string } `json:"metadata"`
-	Spec     struct {
-		Instances int    `json:"instances"`
-		ImageName string `json:"imageName"`
-		Bootstrap struct {
-			InitDB *struct {
-				Database, Owner string
-				Secret          struct{ Name string }
-			} `json:"initdb"`
-			Recovery *struct {
-				Source         string `json:"source"`
-				RecoveryTarget *struct {
-					TargetTime string `json:"targetTime"`
-				} `json:"recoveryTarget"`
-			} `json:"recovery"`
-		} `json:"bootstrap"`
-		Managed struct {
-			Roles []struct {
-				Name           string                 `json:"name"`
-				Login          bool                   `json:"login"`
-				InRoles        []string               `json:"inRoles"`
-				PasswordSecret *struct{ Name string } `json:"passwordSecret"`
-			} `json:"roles"`
-		} `json:"managed"`
-		Backup *struct {
-			RetentionPolicy   string           `json:"retentionPolicy"`
-			BarmanObjectStore *cnpgObjectStore `json:"barmanObjectStore"`
-		} `json:"backup"`
-		ExternalClusters []struct {
-			Name              string           `json:"name"`
-			BarmanObjectStore *cnpgObjectStore `json:"barmanObjectStore"`
-		} `json:"externalClusters"`
-	} `json:"spec"`
-}
-
-type cnpgScheduledBackup struct {
-	Spec struct {
-		Cluster struct{ Name string } `json:"cluster"`
-		Method  string                `json:"method"`
-	} `json:"spec"`
-}
-
-func cnpg[T any](t *testing.T, o object) T {
-	t.Helper()
-	var v T
-	if err := json.Unmarshal(o.json, &v); err != nil {
-		t.Fatalf("%s: %v", o, err)
-	}
-	return v
-}
-
 // TestDatabase: the CloudNativePG cluster has the three roles of
 // docs/operations.md, backs up with WAL archiving for 30 days, and the
 // portal's database URLs point at it as the right roles.
 func TestDatabase(t *testing.T) {
 	t.Parallel()
 	m := load(t)
-	cl := cnpg[cnpgCluster](t, only(t, m, "database.yaml", "Cluster"))
-	sb := cnpg[cnpgScheduledBackup](t, only(t, m, "database.yaml", "ScheduledBackup"))
+	cl := decode[apiv1.Cluster](t, only(t, m, "database.yaml", "Cluster"))
+	sb := decode[apiv1.ScheduledBackup](t, only(t, m, "database.yaml", "ScheduledBackup"))
 	s := cl.Spec
-	name := cl.Metadata.Name
+	name := cl.Name
 
 	if s.Instances != 2 {
 		t.Errorf("Cluster %s: %d instances, want 2", name, s.Instances)
@@ -950,9 +976,15 @@ func TestDatabase(t *testing.T) {
 	if !strings.Contains(s.ImageName, "/postgresql:15.") {
 		t.Errorf("Cluster %s: image %s is not PostgreSQL 15", name, s.ImageName)
 	}
-	initdb := s.Bootstrap.InitDB
-	if initdb == nil || initdb.Database != "itportal" || initdb.Owner != "itportal_owner" || initdb.Secret.Name == "" {
+	var initdb *apiv1.BootstrapInitDB
+	if s.Bootstrap != nil {
+		initdb = s.Bootstrap.InitDB
+	}
+	if initdb == nil || initdb.Database != "itportal" || initdb.Owner != "itportal_owner" || initdb.Secret == nil || initdb.Secret.Name == "" {
 		t.Fatalf("Cluster %s: bootstrap.initdb must create database itportal owned by itportal_owner with a password Secret", name)
+	}
+	if s.Managed == nil {
+		t.Fatalf("Cluster %s: no managed roles", name)
 	}
 	roles := map[string]int{}
 	for i, r := range s.Managed.Roles {
@@ -972,7 +1004,7 @@ func TestDatabase(t *testing.T) {
 		t.Fatalf("Cluster %s: want backup.barmanObjectStore with retentionPolicy 30d", name)
 	}
 	store := s.Backup.BarmanObjectStore
-	if sb.Spec.Cluster.Name != name || sb.Spec.Method != "barmanObjectStore" {
+	if sb.Spec.Cluster.Name != name || sb.Spec.Method != apiv1.BackupMethodBarmanObjectStore {
 		t.Errorf("the ScheduledBackup backs up %q by %q, want %s by barmanObjectStore", sb.Spec.Cluster.Name, sb.Spec.Method, name)
 	}
 
@@ -988,8 +1020,9 @@ func TestDatabase(t *testing.T) {
 	if appSecret["username"] != "itportal_app" || appSecret["password"] == "" {
 		t.Errorf("Secret %s: want username itportal_app and a password", s.Managed.Roles[app].PasswordSecret.Name)
 	}
-	s3 := secret(store.S3Credentials.AccessKeyID.Name)
-	if s3[store.S3Credentials.AccessKeyID.Key] == "" || secret(store.S3Credentials.SecretAccessKey.Name)[store.S3Credentials.SecretAccessKey.Key] == "" {
+	if s3 := store.AWS; s3 == nil || s3.AccessKeyIDReference == nil || s3.SecretAccessKeyReference == nil {
+		t.Errorf("Cluster %s: want s3Credentials with accessKeyId and secretAccessKey", name)
+	} else if secret(s3.AccessKeyIDReference.Name)[s3.AccessKeyIDReference.Key] == "" || secret(s3.SecretAccessKeyReference.Name)[s3.SecretAccessKeyReference.Key] == "" {
 		t.Errorf("the backup credentials Secret lacks the keys the Cluster names")
 	}
 
@@ -1032,8 +1065,11 @@ func TestDatabase(t *testing.T) {
 
 	// The point-in-time recovery example reads this cluster's archive and
 	// writes its own beside it.
-	rc := cnpg[cnpgCluster](t, only(t, m, "restore-cluster.example.yaml", "Cluster"))
-	rec := rc.Spec.Bootstrap.Recovery
+	rc := decode[apiv1.Cluster](t, only(t, m, "restore-cluster.example.yaml", "Cluster"))
+	var rec *apiv1.BootstrapRecovery
+	if rc.Spec.Bootstrap != nil {
+		rec = rc.Spec.Bootstrap.Recovery
+	}
 	if rec == nil || rec.RecoveryTarget == nil || rec.RecoveryTarget.TargetTime == "" {
 		t.Fatalf("restore-cluster.example.yaml: want bootstrap.recovery with recoveryTarget.targetTime")
 	}
@@ -1051,7 +1087,7 @@ func TestDatabase(t *testing.T) {
 	if !found {
 		t.Errorf("restore-cluster.example.yaml: recovery source %q is no externalCluster with an object store", rec.Source)
 	}
-	if rc.Metadata.Name == name {
+	if rc.Name == name {
 		t.Errorf("restore-cluster.example.yaml restores into %s itself; use a new cluster", name)
 	}
 	if b := rc.Spec.Backup; b != nil && b.BarmanObjectStore != nil && b.BarmanObjectStore.ServerName == name {
