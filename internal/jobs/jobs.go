@@ -137,6 +137,13 @@ type Options struct {
 	// CommentWindow is how long comments on a case gather before they are
 	// told in one mail (0: two minutes).
 	CommentWindow time.Duration
+	// MaintenanceURL connects as the role that owns River's tables
+	// (ITPORTAL_MIGRATE_DATABASE_URL) for the nightly reindex; empty skips
+	// it.
+	MaintenanceURL string
+	// ReindexSchedule is when River's indexes are rebuilt (nil: every
+	// night at 03:15).
+	ReindexSchedule river.PeriodicSchedule
 }
 
 // NewClient returns a River client over pool. With workers it works the
@@ -160,7 +167,17 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts .
 	if o.CommentWindow <= 0 {
 		o.CommentWindow = 2 * time.Minute
 	}
-
+	if o.ReindexSchedule == nil {
+		o.ReindexSchedule = dailyAt{3, 15}
+	}
+	// River's own reindexer runs as the process's role, which does not own
+	// River's tables (docs/operations.md, Database set-up): every night it
+	// could only log "must be owner of index". It is given nothing to do
+	// (an empty list, not nil, which means River's defaults); the
+	// river_reindex job rebuilds the same indexes as the owner. Its
+	// schedule is the job's, should River ever reindex anything itself.
+	cfg.ReindexerIndexNames = []string{}
+	cfg.ReindexerSchedule = o.ReindexSchedule
 	// A job whose worker died (a crash, kill -9, a lost node) is retried
 	// after RescueAfter (5 minutes) instead of River's default hour. Every
 	// job here is done well within its timeout, which must be shorter.
@@ -176,6 +193,9 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts .
 	if withWorkers {
 		workers := river.NewWorkers()
 		if err := noticeWorkers(workers, o.Notifier, logger, postgres.NewRoleNotices(pool, o.OfficialWebAddress), o.CommentWindow); err != nil {
+			return nil, err
+		}
+		if err := river.AddWorkerSafely(workers, &RiverReindexWorker{OwnerURL: o.MaintenanceURL, Log: logger}); err != nil {
 			return nil, err
 		}
 		if err := river.AddWorkerSafely(workers, &PurgeSessionsWorker{Store: postgres.NewSessionStore(pool), Log: logger}); err != nil {
@@ -227,6 +247,10 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts .
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
 				return jobargs.ComplianceRecompute{Clock: true}, nil
+			}, nil),
+			// River's indexes, rebuilt as their owner (see above).
+			river.NewPeriodicJob(o.ReindexSchedule, func() (river.JobArgs, *river.InsertOpts) {
+				return jobargs.RiverReindex{}, nil
 			}, nil),
 		}
 		// Notifications have a queue of their own with few workers: a

@@ -150,3 +150,11 @@ type AuditNightly struct{}
 
 // Kind names the job kind.
 func (AuditNightly) Kind() string { return "audit_nightly" }
+
+// RiverReindex rebuilds River's own indexes (bloated by the churn of jobs)
+// as the role that owns them; it replaces River's built-in reindexer,
+// which runs as the runtime role and so can only fail.
+type RiverReindex struct{}
+
+// Kind names the job kind.
+func (RiverReindex) Kind() string { return "river_reindex" }
