@@ -94,8 +94,9 @@ func New(pool *pgxpool.Pool, base *url.URL, m config.Mail) *Notifier {
 	}
 	n.mailbox = "mailbox:" + from
 	if m.SMTPURL != nil {
-		n.sender = &smtpSender{url: m.SMTPURL, from: m.From, domain: n.base.Hostname(), conn: make(chan *mail.Client, 1)}
-		n.sender.(*smtpSender).conn <- nil
+		s := &smtpSender{url: m.SMTPURL, from: m.From, domain: n.base.Hostname(), conn: make(chan *mail.Client, 1)}
+		s.conn <- nil // no connection yet: the first mail dials
+		n.sender = s
 	} else {
 		n.sender = &outboxSender{store: n.store}
 	}

@@ -55,12 +55,13 @@ func TestMailRateIsTheMailboxs(t *testing.T) {
 	slices.SortFunc(at, func(a, b time.Time) int { return a.Compare(b) })
 	perSecond := float64(perMinute) / 60
 	// The bucket holds one token: in any window w there are at most
-	// 1 + w × rate mails (a little slack for the time a mail takes from
-	// its token to the sink).
+	// 1 + w × rate mails (with a quarter of a second of slack for the time
+	// a mail takes from its token to the sink on a busy machine; two
+	// processes each at the rate would send twice as many).
 	for i := range at {
 		for j := i + 1; j < len(at); j++ {
 			w := at[j].Sub(at[i]).Seconds()
-			if got, allowed := float64(j-i+1), 1+(w+0.1)*perSecond; got > allowed {
+			if got, allowed := float64(j-i+1), 1+(w+0.25)*perSecond; got > allowed {
 				t.Fatalf("%d mails within %.2f s: more than %.1f allowed at %d a minute (all: %v)", j-i+1, w, allowed, perMinute, at)
 			}
 		}
