@@ -14,7 +14,7 @@ import (
 	"itportal/migrations"
 )
 
-// TestCommentsToldBeforeTheUpgradeAreNotToldAgain: migration 00027 marks
+// TestCommentsToldBeforeTheUpgradeAreNotToldAgain: migration 00029 marks
 // the comments the old version already told (one "notify" job each) as
 // told, and leaves those whose old job still waits to that job: the new
 // coalesced notices never repeat an old comment.
@@ -38,7 +38,7 @@ func TestCommentsToldBeforeTheUpgradeAreNotToldAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := provider.UpTo(ctx, 26); err != nil {
+	if _, err := provider.UpTo(ctx, 28); err != nil {
 		t.Fatal(err)
 	}
 	var author, other, told, waiting, it, itLater int64
