@@ -435,7 +435,7 @@ func measureMail(ctx context.Context, appURL string, s *sink, tg target, clients
 	// enqueuer packs them into jobs of jobargs.NotifyBatch people.
 	var batch []jobargs.Args
 	for _, id := range ids {
-		batch = append(batch, jobargs.Notify{Topic: "document.reminder", ObjectType: "person", ObjectID: strconv.FormatInt(id, 10), PersonID: id})
+		batch = append(batch, jobargs.AckReminderNotice{PersonIDs: []int64{id}})
 	}
 	// Three runs, each measured idle right before a run of 10,000 mails and
 	// during the whole run: a steady 100 requests a second (more than a

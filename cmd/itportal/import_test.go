@@ -94,7 +94,7 @@ func TestImportStaffAndDocumentCommands(t *testing.T) {
 		t.Fatalf("import document: %v\n%s", err, out.String())
 	}
 	var n int
-	if err := db.OwnerPool(t).QueryRow(ctx, `SELECT COALESCE(sum(jsonb_array_length(args->'person_ids')), 0) FROM river_job WHERE args->>'topic' = 'document.acknowledge'`).Scan(&n); err != nil || n != 2 {
+	if err := db.OwnerPool(t).QueryRow(ctx, `SELECT COALESCE(sum(jsonb_array_length(args->'person_ids')), 0) FROM river_job WHERE kind = 'notify_acknowledge'`).Scan(&n); err != nil || n != 2 {
 		t.Fatalf("%d people told (%v), want 2", n, err)
 	}
 	out.Reset()

@@ -42,7 +42,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	river, err := jobs.NewClient(pool, log, cfg.Workers, jobs.Options{AckReminder: cfg.AckRemind, Notifier: notify.New(pool, cfg.BaseURL, cfg.Mail), RescueAfter: cfg.JobRescueAfter, AnchorMail: cfg.Mail.AnchorMail,
-		OfficialWebAddress: cfg.OfficialWebAddress})
+		OfficialWebAddress: cfg.OfficialWebAddress, MaintenanceURL: cfg.MigrateDatabaseURL})
 	if err != nil {
 		return err
 	}

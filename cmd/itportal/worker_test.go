@@ -36,7 +36,7 @@ func TestWorkerKilledMidBatch(t *testing.T) {
 	}
 	var batch []jobargs.Args
 	for i := range n {
-		batch = append(batch, jobargs.Notify{Topic: "register.imported", ObjectType: "register", ObjectID: fmt.Sprint(1000 + i)})
+		batch = append(batch, jobargs.RoleChangeNotice{Imported: 1000 + i})
 	}
 	if err := jobs.Enqueuer(inserter)(ctx, tx, batch...); err != nil {
 		t.Fatal(err)
@@ -84,7 +84,7 @@ func TestWorkerKilledMidBatch(t *testing.T) {
 	// Jobs the killed process was working on: only their mails can come
 	// twice (sent, not yet recorded).
 	var running int
-	if err := db.OwnerPool(t).QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'notify' AND state = 'running'`).Scan(&running); err != nil {
+	if err := db.OwnerPool(t).QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'notify_role_change' AND state = 'running'`).Scan(&running); err != nil {
 		t.Fatal(err)
 	}
 	if killedAt >= n {
@@ -94,12 +94,12 @@ func TestWorkerKilledMidBatch(t *testing.T) {
 	deadline = time.Now().Add(120 * time.Second)
 	for {
 		var done int
-		_ = db.OwnerPool(t).QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'notify' AND state = 'completed'`).Scan(&done)
+		_ = db.OwnerPool(t).QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'notify_role_change' AND state = 'completed'`).Scan(&done)
 		if done == n {
 			break
 		}
 		if time.Now().After(deadline) {
-			rows, _ := db.OwnerPool(t).Query(ctx, `SELECT id, state::text, attempt, COALESCE(errors::text, ''), metadata::text FROM river_job WHERE kind = 'notify' AND state <> 'completed' ORDER BY id`)
+			rows, _ := db.OwnerPool(t).Query(ctx, `SELECT id, state::text, attempt, COALESCE(errors::text, ''), metadata::text FROM river_job WHERE kind = 'notify_role_change' AND state <> 'completed' ORDER BY id`)
 			for rows.Next() {
 				var id int64
 				var st, errs, md string

@@ -5,7 +5,6 @@ package jobs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -23,42 +22,6 @@ import (
 
 // Client is the River client type the portal uses.
 type Client = river.Client[pgx.Tx]
-
-// NotifyWorker delivers jobargs.Notify: Händelser for each person told and
-// mail once per job and recipient (internal/notify). A failure (the mail
-// server down) returns the error and River retries with backoff.
-type NotifyWorker struct {
-	river.WorkerDefaults[jobargs.Notify]
-	Notifier *notify.Notifier
-	Log      *slog.Logger
-	Notices  *postgres.RoleNotices // the outcome per role change told about (R3)
-}
-
-// Work delivers the notification.
-func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[jobargs.Notify]) (err error) {
-	defer func() {
-		if _, paused := errors.AsType[*river.JobSnoozeError](err); !paused {
-			err = w.Notices.Record(ctx, job.ID, job.Args.Assignments, err)
-		}
-	}()
-	if w.Notifier == nil {
-		w.Log.Info("notification", "job_id", job.ID, "topic", job.Args.Topic, "object_type", job.Args.ObjectType, "object_id", job.Args.ObjectID)
-		return nil
-	}
-	err = w.Notifier.Handle(ctx, job.ID, job.Args)
-	if paused, ok := errors.AsType[*notify.Paused](err); ok {
-		// The mail rate (or a slow server) leaves no room for the rest in
-		// this run: the job comes back for it (a snooze is not a failed
-		// attempt).
-		w.Log.Info("notification job paused; the rest later", "job_id", job.ID, "sent", paused.Sent, "left", paused.Left, "after", paused.After)
-		return river.JobSnooze(paused.After)
-	}
-	if err != nil {
-		w.Log.Warn("notification not delivered; will retry", "job_id", job.ID, "topic", job.Args.Topic, "attempt", job.Attempt, "err", err)
-		return err
-	}
-	return nil
-}
 
 // PurgeSessionsWorker removes expired sessions; River schedules it
 // periodically and, through leader election, once across replicas.
@@ -171,6 +134,16 @@ type Options struct {
 	// OfficialWebAddress is ITPORTAL_OFFICIAL_WEB_ADDRESS, for the
 	// compliance checks (R13) the jobs recompute.
 	OfficialWebAddress string
+	// CommentWindow is how long comments on a case gather before they are
+	// told in one mail (0: two minutes).
+	CommentWindow time.Duration
+	// MaintenanceURL connects as the role that owns River's tables
+	// (ITPORTAL_MIGRATE_DATABASE_URL) for the nightly reindex; empty skips
+	// it.
+	MaintenanceURL string
+	// ReindexSchedule is when River's indexes are rebuilt (nil: every
+	// night at 03:15).
+	ReindexSchedule river.PeriodicSchedule
 }
 
 // NewClient returns a River client over pool. With workers it works the
@@ -191,6 +164,20 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts .
 	if o.AckReminder <= 0 {
 		o.AckReminder = 7 * 24 * time.Hour
 	}
+	if o.CommentWindow <= 0 {
+		o.CommentWindow = 2 * time.Minute
+	}
+	if o.ReindexSchedule == nil {
+		o.ReindexSchedule = dailyAt{3, 15}
+	}
+	// River's own reindexer runs as the process's role, which does not own
+	// River's tables (docs/operations.md, Database set-up): every night it
+	// could only log "must be owner of index". It is given nothing to do
+	// (an empty list, not nil, which means River's defaults); the
+	// river_reindex job rebuilds the same indexes as the owner. Its
+	// schedule is the job's, should River ever reindex anything itself.
+	cfg.ReindexerIndexNames = []string{}
+	cfg.ReindexerSchedule = o.ReindexSchedule
 	// A job whose worker died (a crash, kill -9, a lost node) is retried
 	// after RescueAfter (5 minutes) instead of River's default hour. Every
 	// job here is done well within its timeout, which must be shorter.
@@ -205,7 +192,10 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts .
 	compliance := &ComplianceWorker{Log: logger}
 	if withWorkers {
 		workers := river.NewWorkers()
-		if err := river.AddWorkerSafely(workers, &NotifyWorker{Notifier: o.Notifier, Log: logger, Notices: postgres.NewRoleNotices(pool, o.OfficialWebAddress)}); err != nil {
+		if err := noticeWorkers(workers, o.Notifier, logger, postgres.NewRoleNotices(pool, o.OfficialWebAddress), o.CommentWindow); err != nil {
+			return nil, err
+		}
+		if err := river.AddWorkerSafely(workers, &RiverReindexWorker{OwnerURL: o.MaintenanceURL, Log: logger}); err != nil {
 			return nil, err
 		}
 		if err := river.AddWorkerSafely(workers, &PurgeSessionsWorker{Store: postgres.NewSessionStore(pool), Log: logger}); err != nil {
@@ -258,6 +248,10 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts .
 			river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
 				return jobargs.ComplianceRecompute{Clock: true}, nil
 			}, nil),
+			// River's indexes, rebuilt as their owner (see above).
+			river.NewPeriodicJob(o.ReindexSchedule, func() (river.JobArgs, *river.InsertOpts) {
+				return jobargs.RiverReindex{}, nil
+			}, nil),
 		}
 		// Notifications have a queue of their own with few workers: a
 		// burst of mail (10,000 reminders) takes a bounded share of the
@@ -278,14 +272,6 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts .
 // QueueNotify is the queue of notification jobs.
 const QueueNotify = "notify"
 
-// insertOpts puts notifications in their own queue.
-func insertOpts(a jobargs.Args) *river.InsertOpts {
-	if _, ok := a.(jobargs.Notify); ok {
-		return &river.InsertOpts{Queue: QueueNotify}
-	}
-	return nil
-}
-
 // Enqueuer returns a function that inserts jobs in a caller's transaction.
 func Enqueuer(c *Client) postgres.Enqueuer {
 	return func(ctx context.Context, tx pgx.Tx, args ...jobargs.Args) error {
@@ -295,8 +281,15 @@ func Enqueuer(c *Client) postgres.Enqueuer {
 			return err
 		}
 		params := make([]river.InsertManyParams, len(args))
+		unique := false
 		for i, a := range args {
 			params[i] = river.InsertManyParams{Args: a, InsertOpts: insertOpts(a)}
+			unique = unique || (params[i].InsertOpts != nil && params[i].InsertOpts.UniqueOpts.ByArgs)
+		}
+		if unique {
+			// COPY cannot skip a duplicate of a coalesced notice.
+			_, err := c.InsertManyTx(ctx, tx, params)
+			return err
 		}
 		_, err := c.InsertManyFastTx(ctx, tx, params)
 		return err

@@ -24,26 +24,26 @@ func TestEvaluationReminderMails(t *testing.T) {
 		t.Fatal(err)
 	}
 	link := "https://itportal.lillaedet.se/system/" + fmt.Sprint(f.systemID) + "/utvardering"
-	for topic, subject := range map[string]string{
-		"system.evaluation_due":     "Dags att utvärdera Treserva (senast " + due + ")",
-		"system.evaluation_overdue": "Utvärderingen av Treserva är försenad",
+	for overdue, subject := range map[bool]string{
+		false: "Dags att utvärdera Treserva (senast " + due + ")",
+		true:  "Utvärderingen av Treserva är försenad",
 	} {
-		msgs, err := f.n.Compose(ctx, jobargs.Notify{Topic: topic, ObjectType: "system", ObjectID: fmt.Sprint(f.systemID), PersonID: f.admin})
+		msgs, err := f.n.Evaluation(ctx, jobargs.EvaluationNotice{SystemID: f.systemID, PersonID: f.admin, Overdue: overdue})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(msgs) != 1 || msgs[0].To.Email != "leila@example.lillaedet.se" || msgs[0].Subject != subject || msgs[0].Link != link ||
 			!strings.Contains(strings.Join(msgs[0].Lines, " "), due) {
-			t.Errorf("%s: %+v", topic, msgs)
+			t.Errorf("overdue %v: %+v", overdue, msgs)
 		}
 	}
-	if err := f.n.Handle(ctx, 99, jobargs.Notify{Topic: "system.evaluation_overdue", ObjectType: "system", ObjectID: fmt.Sprint(f.systemID), PersonID: f.admin}); err != nil {
+	if err := deliver(ctx, f.n, 99)(f.n.Evaluation(ctx, jobargs.EvaluationNotice{SystemID: f.systemID, PersonID: f.admin, Overdue: true})); err != nil {
 		t.Fatal(err)
 	}
 	if mails := f.sink.Mails(); len(mails) != 1 || !strings.Contains(mails[0].Data, link) {
 		t.Errorf("mails: %+v", mails)
 	}
-	if msgs, err := f.n.Compose(ctx, jobargs.Notify{Topic: "system.evaluation_due", ObjectType: "system", ObjectID: "999999", PersonID: f.admin}); err != nil || len(msgs) != 0 {
+	if msgs, err := f.n.Evaluation(ctx, jobargs.EvaluationNotice{SystemID: 999999, PersonID: f.admin}); err != nil || len(msgs) != 0 {
 		t.Errorf("a missing system: %v %+v", err, msgs)
 	}
 }

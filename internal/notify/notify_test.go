@@ -69,9 +69,9 @@ func TestRoleChangeMailOnceToTheRightPeople(t *testing.T) {
 	t.Parallel()
 	f := setup(t, "Treserva")
 	ctx := context.Background()
-	job := jobargs.Notify{Topic: "system.role_changed", ObjectType: "system", ObjectID: fmt.Sprint(f.systemID)}
+	job := jobargs.RoleChangeNotice{SystemID: f.systemID}
 	for range 2 {
-		if err := f.n.Handle(ctx, 4711, job); err != nil {
+		if err := deliver(ctx, f.n, 4711)(f.n.RoleChange(ctx, job)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -99,7 +99,8 @@ func TestRoleChangeMailOnceToTheRightPeople(t *testing.T) {
 func TestHeaderInjectionIsInert(t *testing.T) {
 	t.Parallel()
 	f := setup(t, "Ondskan\r\nBcc: attacker@example.com\r\nX-Evil: 1")
-	if err := f.n.Handle(context.Background(), 1, jobargs.Notify{Topic: "system.role_changed", ObjectID: fmt.Sprint(f.systemID)}); err != nil {
+	ctx := context.Background()
+	if err := deliver(ctx, f.n, 1)(f.n.RoleChange(ctx, jobargs.RoleChangeNotice{SystemID: f.systemID})); err != nil {
 		t.Fatal(err)
 	}
 	for _, m := range f.sink.Mails() {
@@ -116,14 +117,14 @@ func TestMailServerDownThenBack(t *testing.T) {
 	t.Parallel()
 	f := setup(t, "Procapita")
 	ctx := context.Background()
-	job := jobargs.Notify{Topic: "system.role_changed", ObjectID: fmt.Sprint(f.systemID)}
+	job := jobargs.RoleChangeNotice{SystemID: f.systemID}
 	f.sink.SetFailing(true)
-	if err := f.n.Handle(ctx, 9, job); err == nil {
+	if err := deliver(ctx, f.n, 9)(f.n.RoleChange(ctx, job)); err == nil {
 		t.Fatal("a refused mail was reported as delivered")
 	}
 	f.sink.SetFailing(false)
 	for range 3 {
-		if err := f.n.Handle(ctx, 9, job); err != nil {
+		if err := deliver(ctx, f.n, 9)(f.n.RoleChange(ctx, job)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -149,7 +150,7 @@ func TestJobsOnlyForCommittedChanges(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := enqueue(ctx, tx, jobargs.Notify{Topic: "test", ObjectID: fmt.Sprint(i)}); err != nil {
+		if err := enqueue(ctx, tx, jobargs.CaseStepNotice{RequestID: int64(i), Step: jobargs.StepDecided}); err != nil {
 			t.Fatal(err)
 		}
 		if i%2 == 1 {
@@ -159,7 +160,7 @@ func TestJobsOnlyForCommittedChanges(t *testing.T) {
 		}
 	}
 	var n, odd int
-	_ = db.OwnerPool(t).QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE (args->>'object_id')::int % 2 = 1) FROM river_job WHERE kind = 'notify'`).Scan(&n, &odd)
+	_ = db.OwnerPool(t).QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE (args->>'request_id')::int % 2 = 1) FROM river_job WHERE kind = 'notify_case_step'`).Scan(&n, &odd)
 	if n != 500 || odd != 0 {
 		t.Fatalf("%d jobs, %d of rolled-back changes", n, odd)
 	}
@@ -184,7 +185,7 @@ func TestTwoWorkerProcessesSendEachMailOnce(t *testing.T) {
 	}
 	var batch []jobargs.Args
 	for i := range 100 {
-		batch = append(batch, jobargs.Notify{Topic: "register.imported", ObjectType: "register", ObjectID: fmt.Sprint(i)})
+		batch = append(batch, jobargs.RoleChangeNotice{Imported: i})
 	}
 	if err := jobs.Enqueuer(inserter)(ctx, tx, batch...); err != nil {
 		t.Fatal(err)
@@ -211,7 +212,7 @@ func TestTwoWorkerProcessesSendEachMailOnce(t *testing.T) {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		var done int
-		_ = f.db.OwnerPool(t).QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'notify' AND state = 'completed'`).Scan(&done)
+		_ = f.db.OwnerPool(t).QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'notify_role_change' AND state = 'completed'`).Scan(&done)
 		if done == 100 {
 			break
 		}
@@ -245,7 +246,7 @@ func BenchmarkTenThousandMails(b *testing.B) {
 		tx, _ := pool.Begin(ctx)
 		var batch []jobargs.Args
 		for _, id := range staff {
-			batch = append(batch, jobargs.Notify{Topic: "document.acknowledge", ObjectType: "document_version", ObjectID: fmt.Sprint(version), PersonID: id})
+			batch = append(batch, jobargs.AcknowledgeNotice{VersionID: version, PersonIDs: []int64{id}})
 		}
 		if err := jobs.Enqueuer(client)(ctx, tx, batch...); err != nil {
 			b.Fatal(err)
@@ -286,14 +287,14 @@ func TestAuditAnchorMail(t *testing.T) {
 	if err := pool.QueryRow(ctx, `SELECT max(id) FROM audit_anchors`).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
-	job := jobargs.Notify{Topic: "audit.anchor", ObjectType: "audit_anchor", ObjectID: fmt.Sprint(id)}
+	job := jobargs.AuditAnchorNotice{AnchorID: id}
 	// Without an anchor address nothing is sent.
-	if err := f.n.Handle(ctx, 90, job); err != nil || len(f.sink.Mails()) != 0 {
+	if err := deliver(ctx, f.n, 90)(f.n.AuditAnchor(ctx, job)); err != nil || len(f.sink.Mails()) != 0 {
 		t.Fatalf("without an address: %v, %d mails", err, len(f.sink.Mails()))
 	}
 	smtpURL, _ := url.Parse(f.sink.URL())
 	n := notify.New(pool, nil, config.Mail{SMTPURL: smtpURL, From: "it-portalen@lillaedet.se", PerMinute: 100000, AnchorMail: "revision@lillaedet.se"})
-	if err := n.Handle(ctx, 91, job); err != nil {
+	if err := deliver(ctx, n, 91)(n.AuditAnchor(ctx, job)); err != nil {
 		t.Fatal(err)
 	}
 	mails := f.sink.Mails()
@@ -312,9 +313,9 @@ func TestMailConnectionsAreReused(t *testing.T) {
 	t.Parallel()
 	f := setup(t, "Heroma")
 	ctx := context.Background()
-	job := jobargs.Notify{Topic: "system.role_changed", ObjectType: "system", ObjectID: fmt.Sprint(f.systemID)}
+	job := jobargs.RoleChangeNotice{SystemID: f.systemID}
 	for i := range 5 {
-		if err := f.n.Handle(ctx, int64(100+i), job); err != nil {
+		if err := deliver(ctx, f.n, int64(100+i))(f.n.RoleChange(ctx, job)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -322,11 +323,21 @@ func TestMailConnectionsAreReused(t *testing.T) {
 		t.Fatalf("%d mails over %d connections, want 10 over 1", got, conns)
 	}
 	f.sink.DropConnections()
-	if err := f.n.Handle(ctx, 200, job); err != nil {
+	if err := deliver(ctx, f.n, 200)(f.n.RoleChange(ctx, job)); err != nil {
 		t.Fatalf("after the server closed the connection: %v", err)
 	}
 	if got, conns := len(f.sink.Mails()), f.sink.Connections(); got != 12 || conns != 2 {
 		t.Fatalf("%d mails over %d connections, want 12 over 2", got, conns)
+	}
+}
+
+// deliver delivers what a composition returned as job jobID would.
+func deliver(ctx context.Context, n *notify.Notifier, jobID int64) func([]notify.Message, error) error {
+	return func(msgs []notify.Message, err error) error {
+		if err != nil {
+			return err
+		}
+		return n.Deliver(ctx, jobID, msgs)
 	}
 }
 
@@ -395,7 +406,7 @@ func waitCompleted(t *testing.T, f *fixture, within time.Duration) {
 	deadline := time.Now().Add(within)
 	for {
 		var open int
-		if err := f.db.OwnerPool(t).QueryRow(context.Background(), `SELECT count(*) FROM river_job WHERE kind = 'notify' AND state <> 'completed'`).Scan(&open); err != nil {
+		if err := f.db.OwnerPool(t).QueryRow(context.Background(), `SELECT count(*) FROM river_job WHERE queue = 'notify' AND state <> 'completed'`).Scan(&open); err != nil {
 			t.Fatal(err)
 		}
 		if open == 0 {
@@ -432,12 +443,12 @@ func TestLargeAudienceSentInBatches(t *testing.T) {
 	}
 	var args []jobargs.Args
 	for _, id := range staff {
-		args = append(args, jobargs.Notify{Topic: "document.acknowledge", ObjectType: "document_version", ObjectID: fmt.Sprint(version), PersonID: id})
+		args = append(args, jobargs.AcknowledgeNotice{VersionID: version, PersonIDs: []int64{id}})
 	}
 	// A job that is not one person's (a role change) is kept as it is.
-	args = append(args, jobargs.Notify{Topic: "system.role_changed", ObjectType: "system", ObjectID: fmt.Sprint(f.systemID)})
+	args = append(args, jobargs.RoleChangeNotice{SystemID: f.systemID})
 	enqueue(t, f, args)
-	rows, err := f.db.OwnerPool(t).Query(ctx, `SELECT COALESCE(jsonb_array_length(args->'person_ids'), 0) FROM river_job WHERE kind = 'notify' ORDER BY id`)
+	rows, err := f.db.OwnerPool(t).Query(ctx, `SELECT COALESCE(jsonb_array_length(args->'person_ids'), 0) FROM river_job WHERE queue = 'notify' ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -486,7 +497,7 @@ func TestBatchDrainsAtTheMailRate(t *testing.T) {
 	staff, version := publishFor(t, f.db.OwnerPool(t), 12)
 	var args []jobargs.Args
 	for _, id := range staff {
-		args = append(args, jobargs.Notify{Topic: "document.acknowledge", ObjectType: "document_version", ObjectID: fmt.Sprint(version), PersonID: id})
+		args = append(args, jobargs.AcknowledgeNotice{VersionID: version, PersonIDs: []int64{id}})
 	}
 	enqueue(t, f, args)
 	smtpURL, _ := url.Parse(f.sink.URL())
@@ -521,7 +532,7 @@ func TestBatchDrainsAtTheMailRate(t *testing.T) {
 		}
 	}
 	var snoozes, attempt, errs int
-	if err := f.db.OwnerPool(t).QueryRow(ctx, `SELECT COALESCE((metadata->>'snoozes')::int, 0), attempt, COALESCE(cardinality(errors), 0) FROM river_job WHERE kind = 'notify'`).Scan(&snoozes, &attempt, &errs); err != nil {
+	if err := f.db.OwnerPool(t).QueryRow(ctx, `SELECT COALESCE((metadata->>'snoozes')::int, 0), attempt, COALESCE(cardinality(errors), 0) FROM river_job WHERE kind = 'notify_acknowledge'`).Scan(&snoozes, &attempt, &errs); err != nil {
 		t.Fatal(err)
 	}
 	if snoozes == 0 || errs != 0 {

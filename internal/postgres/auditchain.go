@@ -112,7 +112,7 @@ func (c *AuditChain) Anchor(ctx context.Context, mailTo string, log *slog.Logger
 		return a, translate(err)
 	}
 	if mailTo != "" && c.enqueue != nil {
-		if err := c.enqueue(ctx, tx, jobargs.Notify{Topic: "audit.anchor", ObjectType: "audit_anchor", ObjectID: fmt.Sprint(id)}); err != nil {
+		if err := c.enqueue(ctx, tx, jobargs.AuditAnchorNotice{AnchorID: id}); err != nil {
 			return a, err
 		}
 	}

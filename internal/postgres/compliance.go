@@ -539,7 +539,7 @@ func (s *ComplianceService) Renotify(ctx context.Context, actor *portal.Actor, a
 			return portal.Unavailable(errors.New("no job queue to notify through"))
 		}
 		sys := strconv.FormatInt(systemID, 10)
-		if err := s.enqueue(ctx, tx, jobargs.Notify{Topic: "system.role_changed", ObjectType: "system", ObjectID: sys, Assignments: []int64{assignmentID}}); err != nil {
+		if err := s.enqueue(ctx, tx, jobargs.RoleChangeNotice{SystemID: systemID, Assignments: []int64{assignmentID}}); err != nil {
 			return fmt.Errorf("enqueue notification: %w", err)
 		}
 		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "system.role_change_renotified", ObjectType: "system",

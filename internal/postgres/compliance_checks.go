@@ -184,7 +184,7 @@ var checks = []check{
 		       COALESCE(bool_or(j.state IN ('available', 'scheduled', 'running', 'pending')), false) AS waiting,
 		       COALESCE(bool_or(j.state = 'completed'), false) AS completed
 		FROM river_job j
-		WHERE j.kind = 'notify' AND j.args @> jsonb_build_object('assignment_ids', jsonb_build_array(ra.id))) jobs ON true
+		WHERE j.kind IN ('notify_role_change', 'notify') AND j.args @> jsonb_build_object('assignment_ids', jsonb_build_array(ra.id))) jobs ON true
 	WHERE NOT jobs.completed
 	  AND (ra.outcome = 'failed' OR jobs.failed OR ra.created_at < @now::timestamptz - interval '1 hour')`},
 

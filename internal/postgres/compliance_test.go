@@ -316,8 +316,8 @@ func TestComplianceEveryRule(t *testing.T) {
 				return func(t *testing.T) {
 					// The worker delivers it: its record clears the breach.
 					var job *rivertype.JobRow
-					var args jobargs.Notify
-					rows, err := f.owner.Query(ctx, `SELECT id, args FROM river_job WHERE kind = 'notify' ORDER BY id DESC LIMIT 1`)
+					var args jobargs.RoleChangeNotice
+					rows, err := f.owner.Query(ctx, `SELECT id, args FROM river_job WHERE kind = 'notify_role_change' ORDER BY id DESC LIMIT 1`)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -330,8 +330,8 @@ func TestComplianceEveryRule(t *testing.T) {
 					if job == nil || len(args.Assignments) != 1 {
 						t.Fatalf("the role change's job does not name its role period: %+v", args)
 					}
-					w := &jobs.NotifyWorker{Log: slog.New(slog.DiscardHandler), Notices: postgres.NewRoleNotices(f.db.Pool(t), "https://www.lillaedet.se")}
-					if err := w.Work(ctx, &river.Job[jobargs.Notify]{JobRow: job, Args: args}); err != nil {
+					w := &jobs.RoleChangeNoticeWorker{Log: slog.New(slog.DiscardHandler), Notices: postgres.NewRoleNotices(f.db.Pool(t), "https://www.lillaedet.se")}
+					if err := w.Work(ctx, &river.Job[jobargs.RoleChangeNotice]{JobRow: job, Args: args}); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -675,11 +675,11 @@ func TestComplianceRenotify(t *testing.T) {
 	// Queued again: waiting, an hour after the change.
 	f.onlyBreach(t, "r3_waiting", 1)
 	var jobID int64
-	var args jobargs.Notify
-	if err := f.owner.QueryRow(ctx, `SELECT id, args FROM river_job WHERE kind = 'notify'`).Scan(&jobID, &args); err != nil {
+	var args jobargs.RoleChangeNotice
+	if err := f.owner.QueryRow(ctx, `SELECT id, args FROM river_job WHERE kind = 'notify_role_change'`).Scan(&jobID, &args); err != nil {
 		t.Fatal(err)
 	}
-	if args.Topic != "system.role_changed" || len(args.Assignments) != 1 || args.Assignments[0] != rows[0].RefID {
+	if args.Topic() != "system.role_changed" || len(args.Assignments) != 1 || args.Assignments[0] != rows[0].RefID {
 		t.Errorf("renotify job %+v", args)
 	}
 	if err := postgres.NewRoleNotices(f.db.Pool(t), "https://www.lillaedet.se").Record(ctx, jobID, args.Assignments, nil); err != nil {

@@ -654,8 +654,7 @@ func (s *DocumentService) Publish(ctx context.Context, actor *portal.Actor, slug
 		}
 		args := make([]jobargs.Args, 0, len(ids))
 		for _, id := range ids {
-			args = append(args, jobargs.Notify{Topic: "document.acknowledge", ObjectType: "document_version",
-				ObjectID: strconv.FormatInt(versionID, 10), PersonID: id})
+			args = append(args, jobargs.AcknowledgeNotice{VersionID: versionID, PersonIDs: []int64{id}})
 		}
 		if len(args) > 0 {
 			if err := s.enqueue(ctx, tx, args...); err != nil {

@@ -198,7 +198,7 @@ func TestPublishNotifiesTheAudienceInOneBatch(t *testing.T) {
 		if err := f.db.OwnerPool(t).QueryRow(ctx, `
 			SELECT count(DISTINCT j.id), count(*), count(DISTINCT p.id), COALESCE(bool_or(p.id = $1), false)
 			FROM river_job j, jsonb_array_elements_text(j.args->'person_ids') AS p(id)
-			WHERE j.kind = 'notify' AND j.args->>'topic' = 'document.acknowledge'`, strconv.FormatInt(f.staff[5].PersonID, 10)).Scan(&jobs, &people, &distinct, &left); err != nil {
+			WHERE j.kind = 'notify_acknowledge'`, strconv.FormatInt(f.staff[5].PersonID, 10)).Scan(&jobs, &people, &distinct, &left); err != nil {
 			t.Fatal(err)
 		}
 		return
@@ -355,7 +355,7 @@ func TestManagerDigestWeekly(t *testing.T) {
 		t.Fatalf("a second digest in the same week: %d", n)
 	}
 	var to int64
-	if err := owner.QueryRow(ctx, `SELECT (args->>'person_id')::bigint FROM river_job WHERE args->>'topic' = 'document.manager_digest'`).Scan(&to); err != nil || to != f.staff[1].PersonID {
+	if err := owner.QueryRow(ctx, `SELECT (args->>'manager_id')::bigint FROM river_job WHERE kind = 'notify_manager_digest'`).Scan(&to); err != nil || to != f.staff[1].PersonID {
 		t.Fatalf("digest to %d (%v), want %d", to, err, f.staff[1].PersonID)
 	}
 }

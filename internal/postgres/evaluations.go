@@ -656,11 +656,7 @@ func (s *EvaluationService) Remind(ctx context.Context) (int, error) {
 	if len(claims) > 0 {
 		args := make([]jobargs.Args, len(claims))
 		for i, c := range claims {
-			topic := "system.evaluation_due"
-			if c.kind == "overdue" {
-				topic = "system.evaluation_overdue"
-			}
-			args[i] = jobargs.Notify{Topic: topic, ObjectType: "system", ObjectID: strconv.FormatInt(c.system, 10), PersonID: c.person}
+			args[i] = jobargs.EvaluationNotice{SystemID: c.system, PersonID: c.person, Overdue: c.kind == "overdue"}
 		}
 		if err := s.enqueue(ctx, tx, args...); err != nil {
 			return 0, fmt.Errorf("enqueue evaluation reminders: %w", err)

@@ -381,8 +381,8 @@ func TestEvaluationRemindersOnce(t *testing.T) {
 	// Due in 40 days.
 	f.legacy(t, id, f.clock.in(40).AddDate(-1, 0, 0))
 	jobsFor := func(topic string) int {
-		return f.count(t, `SELECT count(*) FROM river_job WHERE kind = 'notify' AND args->>'topic' = $1 AND args->>'object_id' = $2
-			AND (args->>'person_id')::bigint = $3`, topic, strconv.FormatInt(id, 10), f.people["Anna Andersson"])
+		return f.count(t, `SELECT count(*) FROM river_job WHERE kind = 'notify_evaluation' AND COALESCE((args->>'overdue')::bool, false) = $1
+			AND (args->>'system_id')::bigint = $2 AND (args->>'person_id')::bigint = $3`, topic == "system.evaluation_overdue", id, f.people["Anna Andersson"])
 	}
 	remind := func(want int) {
 		t.Helper()

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -233,15 +232,15 @@ const owingCTE = followUpDocs + `,
 // Remind enqueues one reminder per person who has owed an acknowledgement
 // for longer than after, at most once per that interval (the periodic job).
 func (s *DocumentService) Remind(ctx context.Context, after time.Duration) (int, error) {
-	return s.claimAndNotify(ctx, "document.reminder", func(tx pgx.Tx) (pgx.Rows, error) {
+	return s.claimAndNotify(ctx, "reminders", func(id int64) jobargs.Args { return jobargs.AckReminderNotice{PersonIDs: []int64{id}} }, func(tx pgx.Tx) (pgx.Rows, error) {
 		return tx.Query(ctx, remindQuery, pgx.NamedArgs{"today": s.today(), "after": after.Seconds()})
 	})
 }
 
 // claimAndNotify runs claim, a query that claims people (reminders,
-// digests) and returns their ids, and enqueues one notification of topic
-// to each, in the same transaction.
-func (s *DocumentService) claimAndNotify(ctx context.Context, topic string, claim func(pgx.Tx) (pgx.Rows, error)) (int, error) {
+// digests) and returns their ids, and enqueues one notice (what, made by
+// notice) to each, in the same transaction.
+func (s *DocumentService) claimAndNotify(ctx context.Context, what string, notice func(id int64) jobargs.Args, claim func(pgx.Tx) (pgx.Rows, error)) (int, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return 0, translate(err)
@@ -258,10 +257,10 @@ func (s *DocumentService) claimAndNotify(ctx context.Context, topic string, clai
 	if len(ids) > 0 && s.enqueue != nil {
 		args := make([]jobargs.Args, len(ids))
 		for i, id := range ids {
-			args[i] = jobargs.Notify{Topic: topic, ObjectType: "person", ObjectID: strconv.FormatInt(id, 10), PersonID: id}
+			args[i] = notice(id)
 		}
 		if err := s.enqueue(ctx, tx, args...); err != nil {
-			return 0, fmt.Errorf("enqueue %s: %w", topic, err)
+			return 0, fmt.Errorf("enqueue %s: %w", what, err)
 		}
 	}
 	return len(ids), translate(tx.Commit(ctx))
@@ -279,7 +278,7 @@ const digestQuery = owingCTE + `
 // DigestManagers enqueues the weekly digest to each manager whose staff
 // have owed an acknowledgement longer than after (the periodic job).
 func (s *DocumentService) DigestManagers(ctx context.Context, after time.Duration) (int, error) {
-	return s.claimAndNotify(ctx, "document.manager_digest", func(tx pgx.Tx) (pgx.Rows, error) {
+	return s.claimAndNotify(ctx, "manager digests", func(id int64) jobargs.Args { return jobargs.ManagerDigestNotice{ManagerID: id} }, func(tx pgx.Tx) (pgx.Rows, error) {
 		return tx.Query(ctx, digestQuery, pgx.NamedArgs{"today": s.today(), "after": after.Seconds()})
 	})
 }

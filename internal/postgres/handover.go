@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -133,7 +132,7 @@ func (s *SystemService) HandOver(ctx context.Context, actor *portal.Actor, perso
 			return 0, err
 		}
 		if s.enqueue != nil {
-			if err := s.enqueue(ctx, tx, jobargs.Notify{Topic: "system.role_changed", ObjectType: "system", ObjectID: strconv.FormatInt(h.SystemID, 10),
+			if err := s.enqueue(ctx, tx, jobargs.RoleChangeNotice{SystemID: h.SystemID,
 				Assignments: []int64{assignment}}); err != nil {
 				return 0, fmt.Errorf("enqueue notification: %w", err)
 			}

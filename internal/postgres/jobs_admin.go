@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"itportal/internal/jobs/jobargs"
 	"itportal/internal/portal"
 )
 
@@ -58,11 +59,11 @@ func JobStatusOf(ctx context.Context, pool *pgxpool.Pool, actor *portal.Actor) (
 		SELECT COALESCE(sum(CASE WHEN j.args ? 'person_ids'
 			THEN GREATEST(jsonb_array_length(j.args->'person_ids') - (SELECT count(*) FROM mail_log m WHERE m.job_id = j.id), 0)
 			ELSE 1 END), 0)
-		FROM river_job j WHERE j.kind = 'notify' AND j.state IN ('available', 'scheduled', 'retryable', 'running')`).Scan(&st.Backlog); err != nil {
+		FROM river_job j WHERE j.kind = ANY($1) AND j.state IN ('available', 'scheduled', 'retryable', 'running')`, jobargs.NoticeKinds()).Scan(&st.Backlog); err != nil {
 		return st, translate(err)
 	}
 	rows, err = pool.Query(ctx, `
-		SELECT id, kind, COALESCE(args->>'topic', ''), state::text, attempt,
+		SELECT id, kind, COALESCE(args->>'topic', args->>'step', ''), state::text, attempt,
 		       COALESCE(errors[array_upper(errors, 1)]->>'error', ''), COALESCE(finalized_at, attempted_at, created_at)
 		FROM river_job WHERE state IN ('discarded', 'retryable') ORDER BY id DESC LIMIT 100`)
 	if err != nil {

@@ -343,7 +343,7 @@ func (s *RequestService) Submit(ctx context.Context, actor *portal.Actor, id int
 			audience = append(audience, "it_head_deputy")
 		}
 	}
-	if err := s.notify(ctx, tx, "request.submitted", id, audience...); err != nil {
+	if err := s.notify(ctx, tx, jobargs.StepSubmitted, id, audience...); err != nil {
 		return "", err
 	}
 	return number, translate(tx.Commit(ctx))
@@ -417,7 +417,7 @@ func (s *RequestService) Act(ctx context.Context, actor *portal.Actor, id int64,
 			audience = append(audience, "it_head")
 		}
 	}
-	if err := s.notify(ctx, tx, "request."+string(action), id, audience...); err != nil {
+	if err := s.notify(ctx, tx, jobargs.StepOfAction(string(action)), id, audience...); err != nil {
 		return err
 	}
 	return translate(tx.Commit(ctx))
@@ -482,7 +482,7 @@ func (s *RequestService) Decide(ctx context.Context, actor *portal.Actor, id int
 		ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: changes}); err != nil {
 		return err
 	}
-	if err := s.notify(ctx, tx, "request.decided", id, "requester"); err != nil {
+	if err := s.notify(ctx, tx, jobargs.StepDecided, id, "requester"); err != nil {
 		return err
 	}
 	// The case's own checks, and its system's (a granted case changes what
@@ -594,7 +594,7 @@ func (s *RequestService) applyDecision(ctx context.Context, tx pgx.Tx, actor *po
 			return 0, err
 		}
 		if s.enqueue != nil {
-			if err := s.enqueue(ctx, tx, jobargs.Notify{Topic: "system.role_changed", ObjectType: "system", ObjectID: strconv.FormatInt(r.Fields.SystemID, 10),
+			if err := s.enqueue(ctx, tx, jobargs.RoleChangeNotice{SystemID: r.Fields.SystemID,
 				Assignments: []int64{assignment}}); err != nil {
 				return 0, fmt.Errorf("enqueue notification: %w", err)
 			}
@@ -684,7 +684,7 @@ func (s *RequestService) Comment(ctx context.Context, actor *portal.Actor, id in
 	if r.AuthorID == actor.PersonID {
 		audience = "it_unit"
 	}
-	if err := s.notify(ctx, tx, "request.commented", id, audience); err != nil {
+	if err := s.notify(ctx, tx, jobargs.StepCommented, id, audience); err != nil {
 		return err
 	}
 	return translate(tx.Commit(ctx))
@@ -899,12 +899,13 @@ func (s *RequestService) event(ctx context.Context, tx pgx.Tx, actor *portal.Act
 	return nil
 }
 
-// notify enqueues a notification in the transaction.
-func (s *RequestService) notify(ctx context.Context, tx pgx.Tx, topic string, id int64, audience ...string) error {
+// notify enqueues a notification of the step (jobargs.Step*) in the
+// transaction.
+func (s *RequestService) notify(ctx context.Context, tx pgx.Tx, step string, id int64, audience ...string) error {
 	if s.enqueue == nil {
 		return nil
 	}
-	if err := s.enqueue(ctx, tx, jobargs.Notify{Topic: topic, ObjectType: "request", ObjectID: strconv.FormatInt(id, 10), Audience: audience}); err != nil {
+	if err := s.enqueue(ctx, tx, jobargs.CaseStepNotice{RequestID: id, Step: step, Audience: audience}); err != nil {
 		return fmt.Errorf("enqueue notification: %w", err)
 	}
 	return nil

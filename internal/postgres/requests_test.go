@@ -122,7 +122,7 @@ func TestConcurrentDecisionsMakeOne(t *testing.T) {
 		if n := f.count(t, `SELECT count(*) FROM audit_log WHERE object_type = 'request' AND object_id = $1 AND action = 'request.decided'`, fmt.Sprint(id)); n != 1 {
 			t.Fatalf("round %d: %d decision audit entries", round, n)
 		}
-		if n := f.count(t, `SELECT count(*) FROM river_job WHERE kind = 'notify' AND args->>'topic' = 'request.decided' AND args->>'object_id' = $1`, fmt.Sprint(id)); n != 1 {
+		if n := f.count(t, `SELECT count(*) FROM river_job WHERE kind = 'notify_case_step' AND args->>'step' = 'decided' AND (args->>'request_id')::bigint = $1`, id); n != 1 {
 			t.Fatalf("round %d: %d decision notifications", round, n)
 		}
 	}

@@ -419,7 +419,7 @@ func (s *SystemService) ChangeRole(ctx context.Context, actor *portal.Actor, sys
 	}
 	// R3: IT-enheten is told at once, through a job in this transaction.
 	if s.enqueue != nil {
-		if err := s.enqueue(ctx, tx, jobargs.Notify{Topic: "system.role_changed", ObjectType: "system", ObjectID: strconv.FormatInt(systemID, 10),
+		if err := s.enqueue(ctx, tx, jobargs.RoleChangeNotice{SystemID: systemID,
 			Assignments: []int64{assignment}}); err != nil {
 			return fmt.Errorf("enqueue notification: %w", err)
 		}

@@ -78,7 +78,7 @@ func (s *SystemService) Import(ctx context.Context, actor *portal.Actor, file re
 		return res, nil // rolled back by the deferred Rollback
 	}
 	if s.enqueue != nil && res.Created+res.Updated > 0 {
-		if err := s.enqueue(ctx, tx, jobargs.Notify{Topic: "register.imported", ObjectType: "register", ObjectID: strconv.Itoa(res.Created + res.Updated),
+		if err := s.enqueue(ctx, tx, jobargs.RoleChangeNotice{Imported: res.Created + res.Updated,
 			Assignments: imp.roleChanges}); err != nil {
 			return res, fmt.Errorf("enqueue notification: %w", err)
 		}

@@ -139,7 +139,7 @@ func TestRoleHistoryBackAndFutureDated(t *testing.T) {
 	}
 	// Each change enqueued a notification to IT-enheten in its transaction (R3).
 	var n int
-	if err := f.db.Pool(t).QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'notify' AND args->>'topic' = 'system.role_changed'`).Scan(&n); err != nil || n != 4 {
+	if err := f.db.Pool(t).QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'notify_role_change' AND (args->>'system_id')::bigint > 0`).Scan(&n); err != nil || n != 4 {
 		t.Errorf("notification jobs: %d %v, want 4", n, err)
 	}
 }

@@ -193,7 +193,7 @@ func TestComplianceStartPageAndFix(t *testing.T) {
 		t.Errorf("after renotifying:\n%s", after.Body)
 	}
 	var jobs int
-	_ = h.Owner.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'notify' AND args @> jsonb_build_object('assignment_ids', jsonb_build_array($1::bigint))`, m[1]).Scan(&jobs)
+	_ = h.Owner.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'notify_role_change' AND args @> jsonb_build_object('assignment_ids', jsonb_build_array($1::bigint))`, m[1]).Scan(&jobs)
 	if jobs != 1 {
 		t.Errorf("%d notify jobs for the role change", jobs)
 	}

@@ -63,7 +63,7 @@ func TestHandOverOfADepartingPerson(t *testing.T) {
 	}
 	var audits, jobs int
 	_ = h.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'system.role_changed'`).Scan(&audits)
-	_ = h.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'notify'`).Scan(&jobs)
+	_ = h.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'notify_role_change'`).Scan(&jobs)
 	if audits != 3 || jobs != 3 {
 		t.Errorf("%d audit rows and %d notification jobs, want one each per system", audits, jobs)
 	}

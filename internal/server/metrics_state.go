@@ -5,9 +5,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"itportal/internal/postgres"
 )
 
 // The portal's state as metrics: the job queue by kind and state, cases
@@ -69,59 +70,24 @@ func (c *stateCollector) read(ctx context.Context) ([]prometheus.Metric, error) 
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		out = append(out, prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...))
 	}
-	err := pgx.BeginTxFunc(ctx, c.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT kind, state::text, count(*) FROM river_job GROUP BY 1, 2`)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var kind, state string
-			var n int64
-			if err := rows.Scan(&kind, &state, &n); err != nil {
-				return err
-			}
-			gauge(jobsDesc, float64(n), kind, state)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		var oldest float64
-		if err := tx.QueryRow(ctx, `SELECT COALESCE(EXTRACT(epoch FROM now() - min(scheduled_at)), 0)::float8 FROM river_job WHERE state = 'available' AND scheduled_at <= now()`).Scan(&oldest); err != nil {
-			return err
-		}
-		gauge(jobsOldestDesc, oldest)
-		rows, err = tx.Query(ctx, `SELECT state, count(*) FROM requests WHERE state IN ('inskickat', 'under_handlaggning', 'komplettering_begard') GROUP BY 1`)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var state string
-			var n int64
-			if err := rows.Scan(&state, &n); err != nil {
-				return err
-			}
-			gauge(casesDesc, float64(n), state)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		var ok *bool
-		var at *time.Time
-		if err := tx.QueryRow(ctx, `SELECT ok, at FROM audit_verifications ORDER BY at DESC, id DESC LIMIT 1`).Scan(&ok, &at); err != nil && err != pgx.ErrNoRows {
-			return err
-		}
-		if ok != nil {
-			v := 0.0
-			if *ok {
-				v = 1
-			}
-			gauge(auditOKDesc, v)
-			gauge(auditVerifiedDesc, float64(at.Unix()))
-		}
-		return nil
-	})
+	st, err := postgres.ReadPortalState(ctx, c.pool)
 	if err != nil {
 		return nil, err
+	}
+	for _, j := range st.Jobs {
+		gauge(jobsDesc, float64(j.Count), j.Kind, j.State)
+	}
+	gauge(jobsOldestDesc, st.OldestAvailable.Seconds())
+	for state, n := range st.CasesWaiting {
+		gauge(casesDesc, float64(n), state)
+	}
+	if st.AuditOK != nil && st.AuditVerifiedAt != nil {
+		v := 0.0
+		if *st.AuditOK {
+			v = 1
+		}
+		gauge(auditOKDesc, v)
+		gauge(auditVerifiedDesc, float64(st.AuditVerifiedAt.Unix()))
 	}
 	if c.acks != nil {
 		owing, err := c.acks(ctx)

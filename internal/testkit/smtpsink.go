@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-smtp"
 )
@@ -14,7 +15,8 @@ import (
 type Mail struct {
 	From string
 	To   []string
-	Data string // the raw message: headers and body
+	Data string    // the raw message: headers and body
+	At   time.Time // when the sink had received all of it
 }
 
 // Header returns the value of a header of the raw message (first match).
@@ -124,6 +126,7 @@ func (ss *sinkSession) Data(r io.Reader) error {
 		return err
 	}
 	ss.cur.Data = string(b)
+	ss.cur.At = time.Now()
 	ss.sink.mu.Lock()
 	ss.sink.mail = append(ss.sink.mail, ss.cur)
 	ss.sink.mu.Unlock()
