@@ -20,6 +20,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"itportal/internal/config"
+	"itportal/internal/portal"
 )
 
 // ErrProviderUnavailable means the identity provider cannot be reached now.
@@ -237,6 +238,12 @@ func (o *OIDC) Finish(ctx context.Context, code string, pend Pending) (Identity,
 	}
 	if o.cfg.RolesClaim != "" {
 		id.AppRoles = strs(claims[o.cfg.RolesClaim])
+	}
+	if id.Email != "" && !portal.ValidEmail(id.Email) {
+		// Mail is sent to it and people are linked by it: an address the
+		// portal would refuse in a form is not taken from a token either.
+		o.log.Warn("sign-in: the e-mail claim is not an address the portal accepts; signed in without one", "subject", id.Subject)
+		id.Email, id.EmailVerified = "", false
 	}
 	if o.cfg.DepartmentClaim == "" {
 		id.Department = ""

@@ -5,7 +5,9 @@ package config
 
 import (
 	"fmt"
+	"itportal/internal/portal"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -295,16 +297,16 @@ func Load(getenv func(string) string, mode Mode) (Config, error) {
 	c.Dev = mode == ModeDev
 	c.JobRescueAfter = p.duration("ITPORTAL_JOB_RESCUE_AFTER", 5*time.Minute, 2*time.Second, 24*time.Hour)
 	c.Mail.From = p.str("ITPORTAL_MAIL_FROM", "IT-portalen <it-portalen@lillaedet.se>")
-	if strings.ContainsAny(c.Mail.From, "\r\n") || !strings.Contains(c.Mail.From, "@") {
+	if a, err := mail.ParseAddress(c.Mail.From); err != nil || strings.ContainsAny(c.Mail.From, "\r\n") || !portal.ValidEmail(a.Address) {
 		p.fail("ITPORTAL_MAIL_FROM must be one address, e.g. IT-portalen <it-portalen@lillaedet.se>")
 	}
 	c.Mail.PerMinute = p.integer("ITPORTAL_MAIL_RATE", 30, 1, 100000)
 	c.Mail.ITUnitMail = p.str("ITPORTAL_IT_UNIT_MAIL", "")
 	c.Mail.AnchorMail = p.str("ITPORTAL_AUDIT_ANCHOR_MAIL", "")
-	if v := c.Mail.AnchorMail; v != "" && (strings.ContainsAny(v, "\r\n ") || !strings.Contains(v, "@")) {
+	if v := c.Mail.AnchorMail; v != "" && !portal.ValidEmail(v) {
 		p.fail("ITPORTAL_AUDIT_ANCHOR_MAIL must be one e-mail address")
 	}
-	if c.Mail.ITUnitMail != "" && (strings.ContainsAny(c.Mail.ITUnitMail, "\r\n <>") || !strings.Contains(c.Mail.ITUnitMail, "@")) {
+	if v := c.Mail.ITUnitMail; v != "" && !portal.ValidEmail(v) {
 		p.fail("ITPORTAL_IT_UNIT_MAIL must be an e-mail address such as it-enheten@lillaedet.se")
 	}
 	c.AckGrace = p.duration("ITPORTAL_ACK_GRACE", 30*24*time.Hour, 0, 365*24*time.Hour)

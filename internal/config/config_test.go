@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -230,5 +231,31 @@ func TestEntraRoleSettings(t *testing.T) {
 	}
 	if _, err := Load(env(with("ITPORTAL_ROLE_APP_ROLES", "boss=Chef")), ModeServe); err == nil || !strings.Contains(err.Error(), `"boss=Chef" must be role=app role value`) {
 		t.Errorf("unknown role in app roles: %v", err)
+	}
+}
+
+// The addresses mail goes to or comes from pass the portal's one check
+// (portal.ValidEmail): a control character, a space or a second address is
+// refused at start, as it would be in a form.
+func TestMailAddressesAreValidated(t *testing.T) {
+	base := map[string]string{"ITPORTAL_DATABASE_URL": "postgres://app@db/itportal", "ITPORTAL_BASE_URL": "https://portal.example",
+		"ITPORTAL_OIDC_ISSUER": "https://login.example/v2.0", "ITPORTAL_OIDC_CLIENT_ID": "c"}
+	for name, bad := range map[string][]string{
+		"ITPORTAL_IT_UNIT_MAIL":      {"it-enheten@lillaedet.se\a", "it-enheten@lillaedet.se\x00", "it@lillaedet.se, chef@lillaedet.se", "it@lillaedet"},
+		"ITPORTAL_AUDIT_ANCHOR_MAIL": {"revision\x1b@lillaedet.se", "Revisionen <revision@lillaedet.se>"},
+		"ITPORTAL_MAIL_FROM":         {"IT-portalen <it\x01@lillaedet.se>", "IT-portalen <it@lillaedet.se>, b@lillaedet.se", "it-portalen"},
+	} {
+		for _, v := range bad {
+			e := maps.Clone(base)
+			e[name] = v
+			if _, err := Load(env(e), ModeServe); err == nil || !strings.Contains(err.Error(), name) {
+				t.Errorf("%s=%q accepted (%v)", name, v, err)
+			}
+		}
+	}
+	good := maps.Clone(base)
+	good["ITPORTAL_IT_UNIT_MAIL"], good["ITPORTAL_MAIL_FROM"] = "it-enheten@lillaedet.se", "IT-portalen <it-portalen@lillaedet.se>"
+	if _, err := Load(env(good), ModeServe); err != nil {
+		t.Errorf("good addresses refused: %v", err)
 	}
 }

@@ -203,6 +203,20 @@ func TestLinkingPeopleWhoExistedBeforeSignIn(t *testing.T) {
 		t.Errorf("trusted verified e-mail: %d people, want 1 (linked)", n)
 	}
 
+	// An e-mail claim the portal would refuse in a form (a control
+	// character) is neither stored nor used to link, even when verified.
+	if _, err := trusted.Owner.Exec(ctx, `INSERT INTO people (name, email) VALUES ('Klocka', 'klocka@example.lillaedet.se')`); err != nil {
+		t.Fatal(err)
+	}
+	bell := auth.Persona{Key: "klocka", Name: "Klocka", Email: "klocka@example.lillaedet.se\a", EmailVerified: true}
+	trusted.IdP.AddPersona(bell)
+	trusted.SignedIn(bell)
+	var stored string
+	_ = trusted.Pool.QueryRow(ctx, `SELECT email FROM people WHERE identity_subject = 'dev-klocka'`).Scan(&stored)
+	if stored != "" {
+		t.Errorf("an address with a control character was stored: %q", stored)
+	}
+
 	// Unverified e-mail never links, even when trusted.
 	unverified := auth.Persona{Key: "overifierad", Name: "X", Email: "unverified@example.lillaedet.se"}
 	if _, err := trusted.Owner.Exec(ctx, `INSERT INTO people (name, email) VALUES ('Y', 'unverified@example.lillaedet.se')`); err != nil {
