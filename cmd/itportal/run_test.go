@@ -506,6 +506,11 @@ func TestDevCommand(t *testing.T) {
 			t.Fatalf("round %d: itportal dev exited with %v\n%s", round, err, strings.Join(logs.Lines(), "\n"))
 		}
 		pid, _ := strconv.Atoi(strings.SplitN(string(pidBytes), "\n", 2)[0])
+		// pg_ctl's wait ends when the postmaster removes its pid file, a
+		// moment before the process itself has exited.
+		for deadline := time.Now().Add(5 * time.Second); pgcluster.Alive(pid) && time.Now().Before(deadline); {
+			time.Sleep(20 * time.Millisecond)
+		}
 		if pgcluster.Alive(pid) {
 			t.Fatalf("round %d: PostgreSQL (pid %d) still running after itportal dev stopped", round, pid)
 		}
