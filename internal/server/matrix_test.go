@@ -282,7 +282,8 @@ func contains(list []string, s string) bool {
 
 // formsHaveUniqueNames fails when two controls of one form share a name
 // (the system form once posted the row version and the product version
-// under one name, and the portal read the wrong one).
+// under one name, and the portal read the wrong one), and when a form has
+// no accessible name or shares one with another form of the page.
 func formsHaveUniqueNames(t *testing.T, what string, resp testkit.Response) {
 	t.Helper()
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
@@ -290,5 +291,8 @@ func formsHaveUniqueNames(t *testing.T, what string, resp testkit.Response) {
 	}
 	for _, clash := range testkit.FieldNameClashes(resp.Body) {
 		t.Errorf("%s: two fields of one form share a name: %s", what, clash)
+	}
+	for _, problem := range testkit.FormNameProblems(resp.Body) {
+		t.Errorf("%s: %s", what, problem)
 	}
 }

@@ -170,3 +170,37 @@ func selected(n *html.Node) string {
 	}
 	return strings.TrimSpace(text(chosen))
 }
+
+// FormNameProblems lists the forms of page that have no accessible name
+// (aria-label or aria-labelledby; a checker reports a form landmark without
+// one) and the names two forms share (a screen reader's list of landmarks
+// could not tell them apart).
+func FormNameProblems(page string) []string {
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		return []string{"the page does not parse"}
+	}
+	var out []string
+	seen := map[string]bool{}
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && n.Data == "form" {
+			name := attr(n, "aria-label")
+			if id := attr(n, "aria-labelledby"); id != "" {
+				name = "#" + id
+			}
+			switch {
+			case strings.TrimSpace(name) == "":
+				out = append(out, "a form without a name: "+attr(n, "action"))
+			case seen[name]:
+				out = append(out, "two forms named "+name)
+			}
+			seen[name] = true
+		}
+		for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+			walk(ch)
+		}
+	}
+	walk(doc)
+	return out
+}

@@ -94,7 +94,7 @@ func Base(p Page) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "</a><form method=\"post\" action=\"/auth/logout\" class=\"inline\"><button type=\"submit\" class=\"link-button\">Logga ut</button></form></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "</a><form aria-label=\"Logga ut\" method=\"post\" action=\"/auth/logout\" class=\"inline\"><button type=\"submit\" class=\"link-button\">Logga ut</button></form></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

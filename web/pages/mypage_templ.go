@@ -244,7 +244,7 @@ func MyPagePage(p layout.Page, m MyPage) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, " <form method=\"post\" action=\"/auth/logout\"><button type=\"submit\" class=\"button secondary\">Logga ut</button></form>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, " <form aria-label=\"Logga ut från Min sida\" method=\"post\" action=\"/auth/logout\"><button type=\"submit\" class=\"button secondary\">Logga ut</button></form>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -63,7 +63,7 @@ func PeopleListPage(p layout.Page, m PeopleList) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Personer</h1><form method=\"get\" action=\"/admin/personer\" role=\"search\"><div class=\"form-group\"><label for=\"q\">Sök på namn, e-post eller anställningsnummer</label> <input type=\"search\" id=\"q\" name=\"q\" value=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Personer</h1><form aria-label=\"Sök personer\" method=\"get\" action=\"/admin/personer\" role=\"search\"><div class=\"form-group\"><label for=\"q\">Sök på namn, e-post eller anställningsnummer</label> <input type=\"search\" id=\"q\" name=\"q\" value=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -478,14 +478,14 @@ func PersonDetailPage(p layout.Page, m PersonDetail) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "</dd></dl><h2>Sessioner</h2><p>Avslutar alla personens inloggade sessioner i alla webbläsare vid nästa sidvisning.</p><form method=\"post\" action=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "</dd></dl><h2>Sessioner</h2><p>Avslutar alla personens inloggade sessioner i alla webbläsare vid nästa sidvisning.</p><form aria-label=\"Avsluta sessioner\" method=\"post\" action=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var22 string
 			templ_7745c5c3_Var22, templ_7745c5c3_Err = templruntime.NewAttributeExpression("/admin/personer/" + strconv.FormatInt(m.ID, 10) + "/avsluta-sessioner").ResolveURL(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/people.templ`, Line: 161, Col: 102}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/people.templ`, Line: 161, Col: 133}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var22)
 			if templ_7745c5c3_Err != nil {
@@ -496,14 +496,14 @@ func PersonDetailPage(p layout.Page, m PersonDetail) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if m.CanLink {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 38, "<h2>Koppla inloggningen till en befintlig person</h2><p>Använd detta när personen fanns i IT-portalen innan den loggade in första gången men inte kunde kopplas automatiskt. Den här posten inaktiveras och inloggningen flyttas.</p><form method=\"get\" action=\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 38, "<h2>Koppla inloggningen till en befintlig person</h2><p>Använd detta när personen fanns i IT-portalen innan den loggade in första gången men inte kunde kopplas automatiskt. Den här posten inaktiveras och inloggningen flyttas.</p><form aria-label=\"Sök person att koppla\" method=\"get\" action=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var23 string
 				templ_7745c5c3_Var23, templ_7745c5c3_Err = templruntime.NewAttributeExpression("/admin/personer/" + strconv.FormatInt(m.ID, 10)).ResolveURL(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/people.templ`, Line: 170, Col: 79}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/people.templ`, Line: 170, Col: 115}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var23)
 				if templ_7745c5c3_Err != nil {
@@ -522,14 +522,14 @@ func PersonDetailPage(p layout.Page, m PersonDetail) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "\" aria-describedby=\"sok-hint\"></div><button type=\"submit\" class=\"button secondary\">Sök</button></form><form method=\"post\" action=\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "\" aria-describedby=\"sok-hint\"></div><button type=\"submit\" class=\"button secondary\">Sök</button></form><form aria-label=\"Koppla identitet\" method=\"post\" action=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var25 string
 				templ_7745c5c3_Var25, templ_7745c5c3_Err = templruntime.NewAttributeExpression("/admin/personer/" + strconv.FormatInt(m.ID, 10) + "/koppla").ResolveURL(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/people.templ`, Line: 178, Col: 92}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/people.templ`, Line: 178, Col: 122}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var25)
 				if templ_7745c5c3_Err != nil {
