@@ -106,7 +106,11 @@ func decodeCursor(c string) (string, int64, bool) {
 
 // apiSystems lists the register: the page's filters, name order, a cursor.
 func (s *Server) apiSystems(w http.ResponseWriter, r *http.Request) {
-	f := systemFilterFrom(r)
+	f, q := systemFilterFrom(r)
+	if !q.ok() {
+		q.writeProblem(w, requestIDFrom(r.Context()))
+		return
+	}
 	f.PerPage = 50 // pages of 50, like the register's pages
 	name, id, ok := decodeCursor(r.URL.Query().Get("cursor"))
 	if !ok {

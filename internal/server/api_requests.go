@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"itportal/internal/portal"
@@ -48,11 +47,11 @@ type apiEvent struct {
 // apiRequests lists cases with the same filters and checks as /arenden
 // (query parameters vy, status, typ, forvaltning, alder, sida).
 func (s *Server) apiRequests(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	f := postgres.RequestFilter{View: q.Get("vy"), State: q.Get("status"), Kind: q.Get("typ")}
-	f.DepartmentID, _ = strconv.ParseInt(q.Get("forvaltning"), 10, 64)
-	f.OlderThan, _ = strconv.Atoi(q.Get("alder"))
-	f.Page, _ = strconv.Atoi(q.Get("sida"))
+	f, q := requestFilterFrom(r)
+	if !q.ok() {
+		q.writeProblem(w, requestIDFrom(r.Context()))
+		return
+	}
 	if f.View == "" {
 		f.View = postgres.ViewAll
 	}

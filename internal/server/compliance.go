@@ -19,13 +19,14 @@ import (
 // IT-enheten's side sees every department (?forvaltning=id filters);
 // everyone else sees their own department's.
 func (s *Server) complianceBoard(w http.ResponseWriter, r *http.Request) {
-	b, err := s.compliance.Board(r.Context(), actorFrom(r.Context()), queryID(r, "forvaltning"))
+	lq := newListQuery(r.URL.Query())
+	b, err := s.compliance.Board(r.Context(), actorFrom(r.Context()), lq.id("forvaltning"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	m := pages.ComplianceView{ComputedAt: computedAt(b), Scope: scopeOf(b), All: b.All, Filter: departmentFilter(b),
-		Departments: complianceDepartments(b)}
+	m := pages.ComplianceView{ComputedAt: computedAt(b), Scope: scopeOf(b), All: b.All, Filter: departmentFilter(b, lq),
+		Departments: complianceDepartments(b), Errors: lq.errorItems("forvaltning")}
 	if b.All {
 		m.FollowUp = "/efterlevnad/kvittenser"
 	}
@@ -42,7 +43,7 @@ func (s *Server) complianceBoard(w http.ResponseWriter, r *http.Request) {
 		}
 		m.Rules = append(m.Rules, row)
 	}
-	s.render(w, r, http.StatusOK, pages.ComplianceBoardPage(s.page(r, "Efterlevnad", "/efterlevnad"), m))
+	s.render(w, r, listStatus(lq), pages.ComplianceBoardPage(s.page(r, formTitle("Efterlevnad", lq.problems), "/efterlevnad"), m))
 }
 
 // complianceRule is /efterlevnad/{regel}: the breaches of one rule with
@@ -53,19 +54,18 @@ func (s *Server) complianceRule(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	page := 1
-	if n, err := strconv.Atoi(r.URL.Query().Get("sida")); err == nil {
-		page = n
-	}
+	lq := newListQuery(r.URL.Query())
+	page := lq.page()
 	actor := actorFrom(r.Context())
-	v, err := s.compliance.Rule(r.Context(), actor, slug, queryID(r, "forvaltning"), page)
+	v, err := s.compliance.Rule(r.Context(), actor, slug, lq.id("forvaltning"), page)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	rule := v.Rule
 	m := pages.ComplianceRuleView{ID: rule.ID, Title: rule.Title, Section: "§" + rule.Section, SectionHref: sectionHref(v.Guideline, rule.Heading),
-		ComputedAt: computedAt(v.Board), Scope: scopeOf(v.Board), All: v.All, Filter: departmentFilter(v.Board), Action: "/efterlevnad/" + rule.Slug,
+		ComputedAt: computedAt(v.Board), Scope: scopeOf(v.Board), All: v.All, Filter: departmentFilter(v.Board, lq), Action: "/efterlevnad/" + rule.Slug,
+		Errors: lq.errorItems("forvaltning"),
 		Hidden: rule.Hidden, Total: strconv.Itoa(v.Total), Page: v.Page, CanRenotify: portal.CanManageRegister(actor)}
 	for _, c := range rule.Checks {
 		row := pages.ComplianceCheckRow{What: c.What, Count: "(" + strconv.Itoa(c.Count) + ")", Guard: c.Guard}
@@ -106,7 +106,7 @@ func (s *Server) complianceRule(w http.ResponseWriter, r *http.Request) {
 	if v.Page < v.Pages {
 		m.Next = base + sep + "sida=" + strconv.Itoa(v.Page+1)
 	}
-	s.render(w, r, http.StatusOK, pages.ComplianceRulePage(s.page(r, rule.ID+": efterlevnad", "/efterlevnad"), m))
+	s.render(w, r, listStatus(lq), pages.ComplianceRulePage(s.page(r, formTitle(rule.ID+": efterlevnad", lq.problems), "/efterlevnad"), m))
 }
 
 // renotify sends a role change's missing notification again (R3):
@@ -163,8 +163,8 @@ func scopeOf(b postgres.Board) string {
 }
 
 // departmentFilter is the department select of IT-enheten's side.
-func departmentFilter(b postgres.Board) components.Field {
-	f := components.Field{Name: "forvaltning", Label: "Förvaltning", Options: []components.Option{{Value: "", Label: "Alla förvaltningar"}}}
+func departmentFilter(b postgres.Board, lq *listQuery) components.Field {
+	f := components.Field{Name: "forvaltning", Label: "Förvaltning", Options: []components.Option{{Value: "", Label: "Alla förvaltningar"}}, Error: lq.problems["forvaltning"]}
 	for _, d := range b.Choices {
 		f.Options = append(f.Options, components.Option{Value: strconv.FormatInt(d.ID, 10), Label: d.Name})
 	}
@@ -235,13 +235,4 @@ func fixHref(link string, all bool) string {
 		return ""
 	}
 	return link
-}
-
-// queryID reads a positive id from the query; anything else is 0 (ignored).
-func queryID(r *http.Request, name string) int64 {
-	id, err := strconv.ParseInt(r.URL.Query().Get(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0
-	}
-	return id
 }

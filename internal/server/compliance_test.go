@@ -92,13 +92,15 @@ func TestComplianceBoardPages(t *testing.T) {
 
 	// Bad input: ignored or a Swedish 404, never a 500.
 	for path, want := range map[string]int{
-		"/efterlevnad?forvaltning=abc":             200,
-		"/efterlevnad?forvaltning=-1":              200,
-		"/efterlevnad?forvaltning=99999999999999":  200,
-		"/efterlevnad/r1?sida=abc":                 200,
-		"/efterlevnad/r1?sida=-5&forvaltning=%2B1": 200,
+		// A filter value that cannot be used is named beside the filter,
+		// with the board shown without it (400).
+		"/efterlevnad?forvaltning=abc":             400,
+		"/efterlevnad?forvaltning=-1":              400,
+		"/efterlevnad?forvaltning=99999999999999":  200, // no such department: nothing of it to show
+		"/efterlevnad/r1?sida=abc":                 400,
+		"/efterlevnad/r1?sida=-5&forvaltning=%2B1": 400,
 		"/efterlevnad/r1?forvaltning=%00":          400, // NUL is refused everywhere
-		"/efterlevnad/r1?sida=999999999999999999":  200,
+		"/efterlevnad/r1?sida=999999999999999999":  400,
 		"/efterlevnad/R1":                          404,
 		"/efterlevnad/r15":                         404,
 		"/efterlevnad/r1%27%3B--":                  404,
@@ -107,6 +109,8 @@ func TestComplianceBoardPages(t *testing.T) {
 	} {
 		if got := it.Get(path); got.StatusCode != want {
 			t.Errorf("%s: %d, want %d", path, got.StatusCode, want)
+		} else if want == 400 && !strings.Contains(path, "%00") && (!strings.Contains(got.Body, "Det finns ett problem") || !strings.Contains(got.Body, "R1") && !strings.Contains(got.Body, "Efterlevnad")) {
+			t.Errorf("%s: no message, or no board:\n%s", path, got.Body)
 		} else if want == 404 && !strings.Contains(got.Body, "finns inte") {
 			t.Errorf("%s: the 404 page is not Swedish:\n%s", path, got.Body)
 		}

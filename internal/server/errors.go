@@ -103,16 +103,20 @@ func explain(status int) (heading, message string) {
 
 // writeProblem writes an RFC 9457 problem details document.
 func writeProblem(w http.ResponseWriter, status int, title, detail, requestID string) {
+	writeProblemWith(w, status, title, detail, requestID, nil)
+}
+
+// writeProblemWith is writeProblem with extension members (RFC 9457 §3.2).
+func writeProblemWith(w http.ResponseWriter, status int, title, detail, requestID string, ext map[string]any) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"type":       "about:blank",
-		"title":      title,
-		"status":     status,
-		"detail":     detail,
-		"request_id": requestID,
-	})
+	body := map[string]any{}
+	for k, v := range ext {
+		body[k] = v
+	}
+	body["type"], body["title"], body["status"], body["detail"], body["request_id"] = "about:blank", title, status, detail, requestID
+	_ = json.NewEncoder(w).Encode(body)
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"itportal/internal/portal"
@@ -17,7 +18,12 @@ import (
 // or XLSX, through the same service call and checks as the page.
 func (s *Server) exportSystems(format string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		records, err := s.systems.Export(r.Context(), actorFrom(r.Context()), systemFilterFrom(r))
+		f, q := systemFilterFrom(r)
+		if !q.ok() {
+			s.errorPage(w, r, http.StatusBadRequest, strings.Join(problemTexts(q), " "))
+			return
+		}
+		records, err := s.systems.Export(r.Context(), actorFrom(r.Context()), f)
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -51,11 +51,8 @@ func (s *Server) myPage(w http.ResponseWriter, r *http.Request) {
 const peoplePerPage = 50
 
 func (s *Server) listPeople(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query().Get("q")
-	page, err := strconv.Atoi(r.URL.Query().Get("sida"))
-	if err != nil || page < 1 || page > 10000 {
-		page = 1
-	}
+	lq := newListQuery(r.URL.Query())
+	q, page := lq.text("q", 200), lq.page()
 	// One more than a page tells whether there is a next page.
 	list, err := s.people.List(r.Context(), actorFrom(r.Context()),
 		postgres.PersonFilter{Query: q, Limit: peoplePerPage + 1, Offset: (page - 1) * peoplePerPage})
@@ -63,7 +60,7 @@ func (s *Server) listPeople(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	m := pages.PeopleList{Query: q, Page: page}
+	m := pages.PeopleList{Query: q, Page: page, Errors: lq.errorItems("q")}
 	if len(list) > peoplePerPage {
 		list = list[:peoplePerPage]
 		m.NextHref = "/admin/personer?" + url.Values{"q": {q}, "sida": {strconv.Itoa(page + 1)}}.Encode()
@@ -77,7 +74,7 @@ func (s *Server) listPeople(w http.ResponseWriter, r *http.Request) {
 			Department: p.DepartmentName, Active: p.Active, SignedIn: p.Linked(), Roles: roleLabels(p.Roles),
 		})
 	}
-	s.render(w, r, http.StatusOK, pages.PeopleListPage(s.page(r, "Personer", "/admin/personer"), m))
+	s.render(w, r, listStatus(lq), pages.PeopleListPage(s.page(r, formTitle("Personer", lq.problems), "/admin/personer"), m))
 }
 
 func (s *Server) showPerson(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"regexp"
 	"strings"
@@ -49,6 +50,50 @@ func TestHeadLikeGetAndAllowOn405(t *testing.T) {
 		}
 		if !strings.Contains(resp.Body, "<html") && !strings.Contains(resp.Body, "title") {
 			t.Errorf("DELETE %s: no error page:\n%s", path, resp.Body)
+		}
+	}
+}
+
+// A filter value a list cannot use is never silently dropped: the API
+// answers 400 with a problem naming the parameter, a page shows the
+// message beside the filter and the list without it, an export refuses.
+func TestInvalidFilterValuesAreNamed(t *testing.T) {
+	t.Parallel()
+	h := newPortal(t)
+	emp := h.SignedIn(employee)
+	for path, param := range map[string]string{
+		"/api/v1/systems?livscykel=bogus":   "livscykel",
+		"/api/v1/systems?forvaltning=abc":   "forvaltning",
+		"/api/v1/systems?sortering=pris":    "sortering",
+		"/api/v1/requests?sida=abc":         "sida",
+		"/api/v1/requests?status=klart":     "status",
+		"/api/v1/requests?typ=inforande%27": "typ",
+	} {
+		resp := emp.Get(path)
+		var problem struct {
+			Status        int    `json:"status"`
+			Detail        string `json:"detail"`
+			InvalidParams []struct {
+				Name, Reason string
+			} `json:"invalid_params"`
+		}
+		if err := json.Unmarshal([]byte(resp.Body), &problem); err != nil || resp.StatusCode != http.StatusBadRequest ||
+			resp.Header.Get("Content-Type") != "application/problem+json" || len(problem.InvalidParams) != 1 ||
+			problem.InvalidParams[0].Name != param || !strings.Contains(problem.Detail, param) {
+			t.Errorf("%s: %d %s %s", path, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body)
+		}
+	}
+	page := emp.Get("/system?livscykel=bogus&q=treserva")
+	if page.StatusCode != http.StatusBadRequest || !strings.Contains(page.Body, "Livscykel: Okänt värde ”bogus”") ||
+		!strings.Contains(page.Body, `href="#livscykel"`) || !strings.Contains(page.Body, `data-testid="system-count"`) {
+		t.Errorf("the register with a bad filter: %d\n%s", page.StatusCode, page.Body)
+	}
+	if resp := emp.Get("/system/export.csv?sida=0"); resp.StatusCode != http.StatusBadRequest || strings.Contains(resp.Header.Get("Content-Type"), "csv") {
+		t.Errorf("an export with a bad filter: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	for _, path := range []string{"/system?livscykel=i_drift&sida=2", "/api/v1/systems?livscykel=i_drift", "/arenden?vy=alla&status=inskickat&alder=30"} {
+		if resp := emp.Get(path); resp.StatusCode != http.StatusOK {
+			t.Errorf("%s: %d", path, resp.StatusCode)
 		}
 	}
 }

@@ -23,16 +23,32 @@ const attachmentUploadLimit = portal.MaxAttachment + 64<<10
 
 func requestHref(id int64) string { return "/arenden/" + strconv.FormatInt(id, 10) }
 
+// requestFilterFrom reads a list of cases' filter from the query string
+// (the page and the API share it), with what could not be used.
+func requestFilterFrom(r *http.Request) (postgres.RequestFilter, *listQuery) {
+	q := newListQuery(r.URL.Query())
+	states := make([]string, len(portal.RequestStates))
+	for i, st := range portal.RequestStates {
+		states[i] = string(st)
+	}
+	kinds := make([]string, len(portal.RequestKinds))
+	for i, k := range portal.RequestKinds {
+		kinds[i] = string(k)
+	}
+	f := postgres.RequestFilter{View: q.oneOf("vy", postgres.ViewMine, postgres.ViewAll, postgres.ViewQueue), State: q.oneOf("status", states...),
+		Kind: q.oneOf("typ", kinds...), DepartmentID: q.id("forvaltning"), Page: q.page()}
+	if age := q.choice("alder", postgres.AgeChoices); age != "" {
+		f.OlderThan, _ = strconv.Atoi(age)
+	}
+	return f, q
+}
+
 // listRequests shows my cases, all submitted cases, or (IT-enheten) the
 // work queue, with filters carried in the URL.
 func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
-	q := r.URL.Query()
-	f := postgres.RequestFilter{View: q.Get("vy"), State: q.Get("status"), Kind: q.Get("typ")}
-	f.DepartmentID, _ = strconv.ParseInt(q.Get("forvaltning"), 10, 64)
-	f.OlderThan, _ = strconv.Atoi(q.Get("alder"))
-	f.Page, _ = strconv.Atoi(q.Get("sida"))
+	f, lq := requestFilterFrom(r)
 	page, err := s.requests.List(ctx, actor, f)
 	if err != nil {
 		s.fail(w, r, err)
@@ -44,7 +60,8 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	m := pages.RequestList{View: f.View, Total: page.Total, WaitingForMe: page.WaitingForMe, IsPreparer: portal.IsPreparer(actor)}
+	m := pages.RequestList{View: f.View, Total: page.Total, WaitingForMe: page.WaitingForMe, IsPreparer: portal.IsPreparer(actor),
+		Errors: lq.errorItems("status", "typ", "forvaltning", "alder")}
 	base := url.Values{}
 	base.Set("vy", f.View)
 	if f.State != "" {
@@ -81,10 +98,10 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) {
 		depChoices = append(depChoices, portal.Choice{Value: strconv.FormatInt(d.ID, 10), Label: d.Name})
 	}
 	m.Filters = []components.Field{
-		{Name: "status", Label: "Status", Value: f.State, Options: choiceOptions("Alla", states)},
-		{Name: "typ", Label: "Typ av ärende", Value: f.Kind, Options: choiceOptions("Alla", kinds)},
-		{Name: "forvaltning", Label: "Förvaltning", Value: idString(f.DepartmentID), Options: choiceOptions("Alla", depChoices)},
-		{Name: "alder", Label: "Ålder", Value: idString(int64(f.OlderThan)), Options: choiceOptions("Alla", postgres.AgeChoices)},
+		{Name: "status", Label: "Status", Value: f.State, Options: choiceOptions("Alla", states), Error: lq.problems["status"]},
+		{Name: "typ", Label: "Typ av ärende", Value: f.Kind, Options: choiceOptions("Alla", kinds), Error: lq.problems["typ"]},
+		{Name: "forvaltning", Label: "Förvaltning", Value: idString(f.DepartmentID), Options: choiceOptions("Alla", depChoices), Error: lq.problems["forvaltning"]},
+		{Name: "alder", Label: "Ålder", Value: idString(int64(f.OlderThan)), Options: choiceOptions("Alla", postgres.AgeChoices), Error: lq.problems["alder"]},
 	}
 	m.Rows = make([]pages.RequestListRow, 0, len(page.Rows))
 	for _, row := range page.Rows {
@@ -108,7 +125,11 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) {
 		m.Next = pageHref(f.Page + 1)
 	}
 	m.Page = f.Page
-	s.render(w, r, http.StatusOK, pages.RequestListPage(s.page(r, "Ärenden", "/arenden"), m))
+	status := http.StatusOK
+	if !lq.ok() {
+		status = http.StatusBadRequest // the list is shown as if the parameter were not given
+	}
+	s.render(w, r, status, pages.RequestListPage(s.page(r, formTitle("Ärenden", lq.problems), "/arenden"), m))
 }
 
 func idString(id int64) string {

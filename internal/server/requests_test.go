@@ -338,9 +338,17 @@ func TestCaseDraftsFilesAndHostileText(t *testing.T) {
 	for _, p := range []string{"/arenden?vy=alla", "/arenden?vy=ko", path + "/utskrift"} {
 		testkit.AssertInert(t, p, it.Get(p).Body)
 	}
-	// Filters outside the allow-lists are ignored.
-	if resp := it.Get("/arenden?vy=ko&status=beviljat';--&typ=<script>&alder=9999&forvaltning=-1"); resp.StatusCode != 200 {
+	// Filters outside the allow-lists are named, each beside its filter,
+	// and the list is shown without them; nothing runs.
+	resp = it.Get("/arenden?vy=ko&status=beviljat';--&typ=<script>&alder=9999&forvaltning=-1")
+	if resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("odd filters: %d", resp.StatusCode)
+	}
+	testkit.AssertInert(t, "odd filters", resp.Body)
+	for _, want := range []string{"Typ av ärende: Okänt värde", "Ålder: Okänt värde", "Förvaltning: Ange ett id", "Arbetskö"} {
+		if !strings.Contains(resp.Body, want) {
+			t.Errorf("odd filters: the page does not say %q", want)
+		}
 	}
 }
 

@@ -19,29 +19,34 @@ const dateLayout = "2006-01-02"
 
 func systemHref(id int64) string { return "/system/" + strconv.FormatInt(id, 10) }
 
-// listSystems is the register: search, filters, sort, pages. The URL
-// carries the whole filter, so a filtered view can be shared.
 // systemFilterFrom reads the register filter from the query string (the
-// list, its exports and the API share it).
-func systemFilterFrom(r *http.Request) postgres.SystemFilter {
-	q := r.URL.Query()
+// list, its exports and the API share it), with what could not be used.
+func systemFilterFrom(r *http.Request) (postgres.SystemFilter, *listQuery) {
+	q := newListQuery(r.URL.Query())
+	sorts := make([]string, len(postgres.SystemSorts))
+	for i, s := range postgres.SystemSorts {
+		sorts[i] = string(s)
+	}
 	f := postgres.SystemFilter{
-		Query: q.Get("q"), Lifecycle: q.Get("livscykel"), Hosting: q.Get("drift"), PersonalData: q.Get("personuppgifter"),
-		MissingAdministrator: q.Get("saknar_forvaltare") == "ja", EvaluationOverdue: q.Get("utvardering_forsenad") == "ja",
-		Sort: postgres.SystemSort(q.Get("sortering")),
+		Query: q.text("q", 200), DepartmentID: q.id("forvaltning"), Lifecycle: q.choice("livscykel", portal.Lifecycles),
+		Hosting: q.choice("drift", portal.Hostings), PersonalData: q.choice("personuppgifter", portal.PersonalData),
+		MissingAdministrator: q.yes("saknar_forvaltare"), EvaluationOverdue: q.yes("utvardering_forsenad"),
+		Sort: postgres.SystemSort(q.oneOf("sortering", sorts...)), Page: q.page(),
 	}
-	f.DepartmentID, _ = strconv.ParseInt(q.Get("forvaltning"), 10, 64)
-	f.Page, _ = strconv.Atoi(q.Get("sida"))
-	if a := actorFrom(r.Context()); a != nil && q.Get("mina") == "ja" {
-		f.HeldBy = a.PersonID
+	if q.yes("mina") {
+		if a := actorFrom(r.Context()); a != nil {
+			f.HeldBy = a.PersonID
+		}
 	}
-	return f
+	return f, q
 }
 
+// listSystems is the register: search, filters, sort, pages. The URL
+// carries the whole filter, so a filtered view can be shared.
 func (s *Server) listSystems(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	actor := actorFrom(r.Context())
-	f := systemFilterFrom(r)
+	f, lq := systemFilterFrom(r)
 	page, err := s.systems.List(r.Context(), actor, f)
 	if err != nil {
 		s.fail(w, r, err)
@@ -62,19 +67,20 @@ func (s *Server) listSystems(w http.ResponseWriter, r *http.Request) {
 		deptValue = strconv.FormatInt(f.DepartmentID, 10)
 	}
 	m := pages.SystemList{
-		Query: components.Field{Name: "q", Label: "Sök system", Hint: "Namn, beskrivning, leverantör eller person", Value: f.Query, Type: "search"},
+		Query: components.Field{Name: "q", Label: "Sök system", Hint: "Namn, beskrivning, leverantör eller person", Value: f.Query, Type: "search", Error: lq.problems["q"]},
 		Filters: []components.Field{
-			{Name: "forvaltning", Label: "Systemägare", Value: deptValue, Options: depOpts},
-			{Name: "livscykel", Label: "Livscykel", Value: f.Lifecycle, Options: choiceOptions("Alla", portal.Lifecycles)},
-			{Name: "drift", Label: "Drift", Value: f.Hosting, Options: choiceOptions("Alla", portal.Hostings)},
-			{Name: "personuppgifter", Label: "Personuppgifter", Value: f.PersonalData, Options: choiceOptions("Alla", portal.PersonalData)},
+			{Name: "forvaltning", Label: "Systemägare", Value: deptValue, Options: depOpts, Error: lq.problems["forvaltning"]},
+			{Name: "livscykel", Label: "Livscykel", Value: f.Lifecycle, Options: choiceOptions("Alla", portal.Lifecycles), Error: lq.problems["livscykel"]},
+			{Name: "drift", Label: "Drift", Value: f.Hosting, Options: choiceOptions("Alla", portal.Hostings), Error: lq.problems["drift"]},
+			{Name: "personuppgifter", Label: "Personuppgifter", Value: f.PersonalData, Options: choiceOptions("Alla", portal.PersonalData), Error: lq.problems["personuppgifter"]},
 		},
+		Errors: lq.errorItems("q", "forvaltning", "livscykel", "drift", "personuppgifter", "sortering", "saknar_forvaltare", "utvardering_forsenad", "mina"),
 		Checks: []components.Field{
-			{Name: "saknar_forvaltare", Label: "Bara system som saknar systemförvaltare", Checked: f.MissingAdministrator},
-			{Name: "utvardering_forsenad", Label: "Bara system med försenad utvärdering", Checked: f.EvaluationOverdue},
-			{Name: "mina", Label: "Bara mina system", Checked: f.HeldBy != 0},
+			{Name: "saknar_forvaltare", Label: "Bara system som saknar systemförvaltare", Checked: f.MissingAdministrator, Error: lq.problems["saknar_forvaltare"]},
+			{Name: "utvardering_forsenad", Label: "Bara system med försenad utvärdering", Checked: f.EvaluationOverdue, Error: lq.problems["utvardering_forsenad"]},
+			{Name: "mina", Label: "Bara mina system", Checked: f.HeldBy != 0, Error: lq.problems["mina"]},
 		},
-		Sort:      components.Field{Name: "sortering", Label: "Sortering", Value: q.Get("sortering"), Options: sortOptions()},
+		Sort:      components.Field{Name: "sortering", Label: "Sortering", Value: string(f.Sort), Options: sortOptions(), Error: lq.problems["sortering"]},
 		Total:     page.Total,
 		Page:      page.Page,
 		CanCreate: portal.CanManageRegister(actor),
@@ -113,7 +119,11 @@ func (s *Server) listSystems(w http.ResponseWriter, r *http.Request) {
 		m.NextHref = pageURL(page.Page + 1)
 	}
 	w.Header().Add("Vary", "HX-Request")
-	s.render(w, r, http.StatusOK, pages.SystemListPage(s.page(r, "System", "/system"), m))
+	status := http.StatusOK
+	if !lq.ok() {
+		status = http.StatusBadRequest // the list is shown as if the parameter were not given
+	}
+	s.render(w, r, status, pages.SystemListPage(s.page(r, formTitle("System", lq.problems), "/system"), m))
 }
 
 // sortOptions start with the default ("Standard"): best match when
