@@ -58,6 +58,8 @@ func dev(ctx context.Context, getenv func(string) string, stderr io.Writer) erro
 		}
 		cfg.DatabaseURL = cluster.URL("itportal_app", "itportal")
 		cfg.MigrateDatabaseURL = cluster.URL("itportal_owner", "itportal")
+		// The owner's URL: what a developer needs to look at the data.
+		log.Info("dev database: connect with psql", "command", "psql '"+cfg.MigrateDatabaseURL+"'")
 	}
 
 	if cfg.OIDC.Issuer == "" {

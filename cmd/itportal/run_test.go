@@ -463,6 +463,8 @@ func TestDevCommand(t *testing.T) {
 		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = wait() })
 
 		line := logs.WaitFor(t, 60*time.Second, "msg=listening")
+		// It says how to reach its database.
+		logs.WaitFor(t, time.Second, "connect with psql", "psql 'postgres://itportal_owner")
 		addr := regexp.MustCompile(`addr=(\S+)`).FindStringSubmatch(line)[1]
 		waitReady(t, "http://"+addr, 20*time.Second)
 		// The dev sign-in: a persona from the picker, through real OIDC. The
