@@ -65,7 +65,8 @@ func (s *DepartmentService) SpeakableFor(ctx context.Context, actor *portal.Acto
 }
 
 // ListAll returns every department, active or not (admin pages).
-func (s *DepartmentService) ListAll(ctx context.Context, actor *portal.Actor) ([]portal.Department, error) {
+func (s *DepartmentService) ListAll(ctx context.Context, actor *portal.Actor) (_ []portal.Department, err error) {
+	defer wrap(&err, "list all departments")
 	if !portal.CanAdminister(actor) {
 		return nil, portal.Forbidden("Bara administratörer hanterar förvaltningar.")
 	}
@@ -78,7 +79,8 @@ func (s *DepartmentService) ListAll(ctx context.Context, actor *portal.Actor) ([
 }
 
 // Get returns one department (admin pages).
-func (s *DepartmentService) Get(ctx context.Context, actor *portal.Actor, id int64) (portal.Department, error) {
+func (s *DepartmentService) Get(ctx context.Context, actor *portal.Actor, id int64) (_ portal.Department, err error) {
+	defer wrap(&err, "get department %d", id)
 	if !portal.CanAdminister(actor) {
 		return portal.Department{}, portal.Forbidden("Bara administratörer hanterar förvaltningar.")
 	}
@@ -95,57 +97,58 @@ func (s *DepartmentService) Get(ctx context.Context, actor *portal.Actor, id int
 
 // Save creates (id 0) or changes a department. A department is never
 // deleted: deactivated, it stays the owner in the register's history.
-func (s *DepartmentService) Save(ctx context.Context, actor *portal.Actor, d portal.Department, requestID string) (int64, error) {
+func (s *DepartmentService) Save(ctx context.Context, actor *portal.Actor, d portal.Department, requestID string) (_ int64, err error) {
+	defer wrap(&err, "save department %q", d.Name)
 	if !portal.CanAdminister(actor) {
 		return 0, portal.Forbidden("Bara administratörer hanterar förvaltningar.")
 	}
 	if errs := d.Validate(); len(errs) > 0 {
 		return 0, portal.Invalid("Uppgifterna behöver rättas.", errs)
 	}
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return 0, translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	var before portal.Department
-	if d.ID != 0 {
-		rows, err := tx.Query(ctx, `SELECT id, name, short_name, active FROM departments WHERE id = $1 FOR UPDATE`, d.ID)
-		if err != nil {
-			return 0, translate(err)
+	var id int64
+	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		var before portal.Department
+		if d.ID != 0 {
+			rows, err := tx.Query(ctx, `SELECT id, name, short_name, active FROM departments WHERE id = $1 FOR UPDATE`, d.ID)
+			if err != nil {
+				return translate(err)
+			}
+			before, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[portal.Department])
+			if errors.Is(err, pgx.ErrNoRows) {
+				return portal.NotFound("Förvaltningen finns inte.")
+			}
+			if err != nil {
+				return translate(err)
+			}
+			_, err = tx.Exec(ctx, `UPDATE departments SET name = $2, short_name = $3, active = $4, updated_at = now() WHERE id = $1`,
+				d.ID, d.Name, d.ShortName, d.Active)
+			if isUniqueViolation(err) {
+				return portal.Invalid("Namnet finns redan.", map[string]string{"name": "Det finns redan en förvaltning med det namnet eller den förkortningen."})
+			}
+			if err != nil {
+				return translate(err)
+			}
+		} else {
+			err := tx.QueryRow(ctx, `INSERT INTO departments (name, short_name) VALUES ($1, $2) RETURNING id`, d.Name, d.ShortName).Scan(&d.ID)
+			if isUniqueViolation(err) {
+				return portal.Invalid("Namnet finns redan.", map[string]string{"name": "Det finns redan en förvaltning med det namnet eller den förkortningen."})
+			}
+			if err != nil {
+				return translate(err)
+			}
 		}
-		before, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[portal.Department])
-		if errors.Is(err, pgx.ErrNoRows) {
-			return 0, portal.NotFound("Förvaltningen finns inte.")
+		action := "department.created"
+		if before.ID != 0 {
+			action = "department.updated"
 		}
-		if err != nil {
-			return 0, translate(err)
+		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: action, ObjectType: "department",
+			ObjectID: strconv.FormatInt(d.ID, 10), RequestID: requestID, Changes: map[string]any{
+				"name": map[string]any{"before": before.Name, "after": d.Name}, "short_name": map[string]any{"before": before.ShortName, "after": d.ShortName},
+				"active": map[string]any{"before": before.Active, "after": d.Active}}}); err != nil {
+			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE departments SET name = $2, short_name = $3, active = $4, updated_at = now() WHERE id = $1`,
-			d.ID, d.Name, d.ShortName, d.Active)
-		if isUnique(err) {
-			return 0, portal.Invalid("Namnet finns redan.", map[string]string{"name": "Det finns redan en förvaltning med det namnet eller den förkortningen."})
-		}
-		if err != nil {
-			return 0, translate(err)
-		}
-	} else {
-		err := tx.QueryRow(ctx, `INSERT INTO departments (name, short_name) VALUES ($1, $2) RETURNING id`, d.Name, d.ShortName).Scan(&d.ID)
-		if isUnique(err) {
-			return 0, portal.Invalid("Namnet finns redan.", map[string]string{"name": "Det finns redan en förvaltning med det namnet eller den förkortningen."})
-		}
-		if err != nil {
-			return 0, translate(err)
-		}
-	}
-	action := "department.created"
-	if before.ID != 0 {
-		action = "department.updated"
-	}
-	if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: action, ObjectType: "department",
-		ObjectID: strconv.FormatInt(d.ID, 10), RequestID: requestID, Changes: map[string]any{
-			"name": map[string]any{"before": before.Name, "after": d.Name}, "short_name": map[string]any{"before": before.ShortName, "after": d.ShortName},
-			"active": map[string]any{"before": before.Active, "after": d.Active}}}); err != nil {
-		return 0, err
-	}
-	return d.ID, translate(tx.Commit(ctx))
+		id = d.ID
+		return nil
+	})
+	return id, err
 }

@@ -134,12 +134,13 @@ func inAudience(actor *portal.Actor, d Document) bool {
 }
 
 // List returns every document with its version in force.
-func (s *DocumentService) List(ctx context.Context, actor *portal.Actor) ([]DocumentView, error) {
+func (s *DocumentService) List(ctx context.Context, actor *portal.Actor) (_ []DocumentView, err error) {
+	defer wrap(&err, "list documents")
 	if actor == nil {
 		return nil, portal.Forbidden("Logga in.")
 	}
 	var out []DocumentView
-	err := readTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = readTx(ctx, s.pool, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+documentColumns+` FROM documents d ORDER BY d.title COLLATE swedish`)
 		if err != nil {
 			return translate(err)
@@ -183,12 +184,13 @@ func currentVersion(ctx context.Context, tx pgx.Tx, docID int64, today time.Time
 }
 
 // Get returns a document with its versions as the actor may see them.
-func (s *DocumentService) Get(ctx context.Context, actor *portal.Actor, slug string) (DocumentView, error) {
+func (s *DocumentService) Get(ctx context.Context, actor *portal.Actor, slug string) (_ DocumentView, err error) {
+	defer wrap(&err, "get document %q", slug)
 	var v DocumentView
 	if actor == nil {
 		return v, portal.Forbidden("Logga in.")
 	}
-	err := readTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = readTx(ctx, s.pool, func(tx pgx.Tx) error {
 		d, err := scanDocument(tx.QueryRow(ctx, `SELECT `+documentColumns+` FROM documents d WHERE d.slug = $1`, slug))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return portal.NotFound("Dokumentet finns inte.")
@@ -270,7 +272,8 @@ func (s *DocumentService) receipt(ctx context.Context, tx pgx.Tx, where string, 
 
 // Receipts returns a person's acknowledgements, newest first. Everyone
 // sees their own; IT-enheten and administrators anyone's.
-func (s *DocumentService) Receipts(ctx context.Context, actor *portal.Actor, personID int64) ([]Receipt, error) {
+func (s *DocumentService) Receipts(ctx context.Context, actor *portal.Actor, personID int64) (_ []Receipt, err error) {
+	defer wrap(&err, "receipts of person %d", personID)
 	if actor == nil || (actor.PersonID != personID && !portal.FollowsUpStaff(actor)) {
 		return nil, portal.Forbidden("Du kan bara se dina egna kvittenser.")
 	}
@@ -396,143 +399,148 @@ func (s *DocumentService) Visit(ctx context.Context, personID int64) (v Visit, e
 }
 
 // Obligations lists what the actor must acknowledge.
-func (s *DocumentService) Obligations(ctx context.Context, actor *portal.Actor) ([]Obligation, error) {
+func (s *DocumentService) Obligations(ctx context.Context, actor *portal.Actor) (_ []Obligation, err error) {
 	if actor == nil {
 		return nil, nil
 	}
+	defer wrap(&err, "obligations of person %d", actor.PersonID)
 	return s.obligations(ctx, s.pool, actor)
 }
 
 // Acknowledge records that the actor read the version in force of a
 // document, whose text had the hash shown. Acknowledging again returns the
 // first receipt and stores nothing.
-func (s *DocumentService) Acknowledge(ctx context.Context, actor *portal.Actor, slug string, number int, shownHash, requestID string) (Receipt, error) {
+func (s *DocumentService) Acknowledge(ctx context.Context, actor *portal.Actor, slug string, number int, shownHash, requestID string) (_ Receipt, err error) {
+	defer wrap(&err, "acknowledge version %d of document %q", number, slug)
 	if actor == nil {
 		return Receipt{}, portal.Forbidden("Logga in.")
 	}
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return Receipt{}, translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	d, err := scanDocument(tx.QueryRow(ctx, `SELECT `+documentColumns+` FROM documents d WHERE d.slug = $1`, slug))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Receipt{}, portal.NotFound("Dokumentet finns inte.")
-	}
-	if err != nil {
-		return Receipt{}, translate(err)
-	}
-	if !d.Fields.MustAcknowledge {
-		return Receipt{}, portal.Conflict("Dokumentet behöver inte kvitteras.")
-	}
-	if !inAudience(actor, d) {
-		return Receipt{}, portal.Forbidden("Dokumentet gäller inte din förvaltning och ska inte kvitteras av dig.")
-	}
-	cur, err := currentVersion(ctx, tx, d.ID, s.today())
-	if err != nil {
-		return Receipt{}, err
-	}
-	switch {
-	case cur == nil:
-		return Receipt{}, portal.Conflict("Dokumentet har ingen gällande version ännu.")
-	case number != cur.Number:
-		var published bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM document_versions WHERE document_id = $1 AND number = $2 AND published_at IS NOT NULL)`, d.ID, number).Scan(&published); err != nil {
-			return Receipt{}, translate(err)
+	var receipt Receipt
+	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		d, err := scanDocument(tx.QueryRow(ctx, `SELECT `+documentColumns+` FROM documents d WHERE d.slug = $1`, slug))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return portal.NotFound("Dokumentet finns inte.")
 		}
-		if !published {
-			return Receipt{}, portal.Conflict("Den versionen är inte publicerad och kan inte kvitteras.")
+		if err != nil {
+			return translate(err)
 		}
-		return Receipt{}, portal.Conflict(fmt.Sprintf("Version %d har ersatts av version %d. Läs den gällande versionen och kvittera den.", number, cur.Number))
-	case shownHash != cur.SHA256:
-		return Receipt{}, portal.Conflict("Texten har ändrats sedan du öppnade sidan. Läs den igen och kvittera.")
-	}
-	var id int64
-	err = tx.QueryRow(ctx, `
-		INSERT INTO acknowledgements (person_id, version_id, sha256, request_id) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (person_id, version_id) DO NOTHING RETURNING id`, actor.PersonID, cur.ID, cur.SHA256, requestID).Scan(&id)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		// Acknowledged before (or by a concurrent request): the first receipt.
-	case err != nil:
-		return Receipt{}, translate(err)
-	default:
-		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "document.acknowledged", ObjectType: "document_version",
-			ObjectID: strconv.FormatInt(cur.ID, 10), RequestID: requestID,
-			Changes: map[string]any{"document": slug, "version": cur.Number, "sha256": cur.SHA256, "acknowledgement_id": id}}); err != nil {
-			return Receipt{}, err
+		if !d.Fields.MustAcknowledge {
+			return portal.Conflict("Dokumentet behöver inte kvitteras.")
 		}
-	}
-	r, err := s.receipt(ctx, tx, `a.person_id = $1 AND a.version_id = $2`, actor.PersonID, cur.ID)
-	if err != nil {
-		return Receipt{}, err
-	}
-	if r == nil {
-		return Receipt{}, portal.Conflict("Kvittensen kunde inte läsas. Försök igen.")
-	}
-	if err := s.keep.refresh(ctx, tx, Scope{People: []int64{actor.PersonID}}); err != nil {
-		return Receipt{}, err
-	}
-	return *r, translate(tx.Commit(ctx))
+		if !inAudience(actor, d) {
+			return portal.Forbidden("Dokumentet gäller inte din förvaltning och ska inte kvitteras av dig.")
+		}
+		cur, err := currentVersion(ctx, tx, d.ID, s.today())
+		if err != nil {
+			return err
+		}
+		switch {
+		case cur == nil:
+			return portal.Conflict("Dokumentet har ingen gällande version ännu.")
+		case number != cur.Number:
+			var published bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM document_versions WHERE document_id = $1 AND number = $2 AND published_at IS NOT NULL)`, d.ID, number).Scan(&published); err != nil {
+				return translate(err)
+			}
+			if !published {
+				return portal.Conflict("Den versionen är inte publicerad och kan inte kvitteras.")
+			}
+			return portal.Conflict(fmt.Sprintf("Version %d har ersatts av version %d. Läs den gällande versionen och kvittera den.", number, cur.Number))
+		case shownHash != cur.SHA256:
+			return portal.Conflict("Texten har ändrats sedan du öppnade sidan. Läs den igen och kvittera.")
+		}
+		var id int64
+		err = tx.QueryRow(ctx, `
+			INSERT INTO acknowledgements (person_id, version_id, sha256, request_id) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (person_id, version_id) DO NOTHING RETURNING id`, actor.PersonID, cur.ID, cur.SHA256, requestID).Scan(&id)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			// Acknowledged before (or by a concurrent request): the first receipt.
+		case err != nil:
+			return translate(err)
+		default:
+			if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "document.acknowledged", ObjectType: "document_version",
+				ObjectID: strconv.FormatInt(cur.ID, 10), RequestID: requestID,
+				Changes: map[string]any{"document": slug, "version": cur.Number, "sha256": cur.SHA256, "acknowledgement_id": id}}); err != nil {
+				return err
+			}
+		}
+		r, err := s.receipt(ctx, tx, `a.person_id = $1 AND a.version_id = $2`, actor.PersonID, cur.ID)
+		if err != nil {
+			return err
+		}
+		if r == nil {
+			return portal.Conflict("Kvittensen kunde inte läsas. Försök igen.")
+		}
+		if err := s.keep.refresh(ctx, tx, Scope{People: []int64{actor.PersonID}}); err != nil {
+			return err
+		}
+		receipt = *r
+		return nil
+	})
+	return receipt, err
 }
 
 // SaveDocument creates (id 0) or changes a document's own fields. Admin only.
-func (s *DocumentService) SaveDocument(ctx context.Context, actor *portal.Actor, id int64, f portal.DocumentFields, requestID string) (string, error) {
+func (s *DocumentService) SaveDocument(ctx context.Context, actor *portal.Actor, id int64, f portal.DocumentFields, requestID string) (_ string, err error) {
+	defer wrap(&err, "save document %q", f.Slug)
 	if !portal.CanAdminister(actor) {
 		return "", portal.Forbidden("Bara administratörer ändrar styrdokument.")
 	}
 	if errs := f.Validate(); len(errs) > 0 {
 		return "", portal.Invalid("Uppgifterna behöver rättas.", errs)
 	}
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return "", translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	if id == 0 {
-		err = tx.QueryRow(ctx, `
-			INSERT INTO documents (slug, title, kind, fixed_by, audience_all, must_acknowledge, blocks_use)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-			f.Slug, f.Title, f.Kind, f.FixedBy, f.AudienceAll, f.MustAcknowledge, f.BlocksUse).Scan(&id)
-	} else {
-		_, err = tx.Exec(ctx, `
-			UPDATE documents SET slug = $2, title = $3, kind = $4, fixed_by = $5, audience_all = $6, must_acknowledge = $7,
-				blocks_use = $8, updated_at = now() WHERE id = $1`,
-			id, f.Slug, f.Title, f.Kind, f.FixedBy, f.AudienceAll, f.MustAcknowledge, f.BlocksUse)
-	}
-	if isUnique(err) {
-		return "", portal.Invalid("Adressnamnet finns redan.", map[string]string{"slug": "Ett annat dokument har redan det adressnamnet."})
-	}
-	if err != nil {
-		return "", translate(err)
-	}
-	if _, err := tx.Exec(ctx, `DELETE FROM document_departments WHERE document_id = $1`, id); err != nil {
-		return "", translate(err)
-	}
-	if !f.AudienceAll {
-		if _, err := tx.Exec(ctx, `
-			INSERT INTO document_departments (document_id, department_id)
-			SELECT $1, d.id FROM departments d WHERE d.id = ANY($2)`, id, f.DepartmentIDs); err != nil {
-			return "", translate(err)
+	var slug string
+	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		if id == 0 {
+			err = tx.QueryRow(ctx, `
+				INSERT INTO documents (slug, title, kind, fixed_by, audience_all, must_acknowledge, blocks_use)
+				VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+				f.Slug, f.Title, f.Kind, f.FixedBy, f.AudienceAll, f.MustAcknowledge, f.BlocksUse).Scan(&id)
+		} else {
+			_, err = tx.Exec(ctx, `
+				UPDATE documents SET slug = $2, title = $3, kind = $4, fixed_by = $5, audience_all = $6, must_acknowledge = $7,
+					blocks_use = $8, updated_at = now() WHERE id = $1`,
+				id, f.Slug, f.Title, f.Kind, f.FixedBy, f.AudienceAll, f.MustAcknowledge, f.BlocksUse)
 		}
-	}
-	if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "document.saved", ObjectType: "document",
-		ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: map[string]any{
-			"slug": f.Slug, "title": f.Title, "kind": f.Kind, "fixed_by": f.FixedBy, "audience_all": f.AudienceAll,
-			"departments": f.DepartmentIDs, "must_acknowledge": f.MustAcknowledge, "blocks_use": f.BlocksUse}}); err != nil {
-		return "", err
-	}
-	// Its audience, title or duty to acknowledge may have changed.
-	if err := s.keep.refresh(ctx, tx, Scope{AllPeople: true}); err != nil {
-		return "", err
-	}
-	return f.Slug, translate(tx.Commit(ctx))
+		if isUniqueViolation(err) {
+			return portal.Invalid("Adressnamnet finns redan.", map[string]string{"slug": "Ett annat dokument har redan det adressnamnet."})
+		}
+		if err != nil {
+			return translate(err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM document_departments WHERE document_id = $1`, id); err != nil {
+			return translate(err)
+		}
+		if !f.AudienceAll {
+			if _, err := tx.Exec(ctx, `
+				INSERT INTO document_departments (document_id, department_id)
+				SELECT $1, d.id FROM departments d WHERE d.id = ANY($2)`, id, f.DepartmentIDs); err != nil {
+				return translate(err)
+			}
+		}
+		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "document.saved", ObjectType: "document",
+			ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: map[string]any{
+				"slug": f.Slug, "title": f.Title, "kind": f.Kind, "fixed_by": f.FixedBy, "audience_all": f.AudienceAll,
+				"departments": f.DepartmentIDs, "must_acknowledge": f.MustAcknowledge, "blocks_use": f.BlocksUse}}); err != nil {
+			return err
+		}
+		// Its audience, title or duty to acknowledge may have changed.
+		if err := s.keep.refresh(ctx, tx, Scope{AllPeople: true}); err != nil {
+			return err
+		}
+		slug = f.Slug
+		return nil
+	})
+	return slug, err
 }
 
 // SaveDraft writes the document's draft version (there is at most one);
 // the text is stored in canonical form with its hash and rendered HTML.
 // Admin only.
-func (s *DocumentService) SaveDraft(ctx context.Context, actor *portal.Actor, slug string, f portal.VersionFields, requestID string) error {
+func (s *DocumentService) SaveDraft(ctx context.Context, actor *portal.Actor, slug string, f portal.VersionFields, requestID string) (err error) {
+	defer wrap(&err, "save draft of document %q", slug)
 	if !portal.CanAdminister(actor) {
 		return portal.Forbidden("Bara administratörer ändrar styrdokument.")
 	}
@@ -569,114 +577,114 @@ func (s *DocumentService) SaveDraft(ctx context.Context, actor *portal.Actor, sl
 	if err != nil {
 		return fmt.Errorf("render markdown: %w", err)
 	}
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	var docID int64
-	if err := tx.QueryRow(ctx, `SELECT id FROM documents WHERE slug = $1 FOR UPDATE`, slug).Scan(&docID); errors.Is(err, pgx.ErrNoRows) {
-		return portal.NotFound("Dokumentet finns inte.")
-	} else if err != nil {
-		return translate(err)
-	}
-	tag, err := tx.Exec(ctx, `
-		UPDATE document_versions SET markdown = $2, html = $3, sha256 = $4, effective_date = $5, decision_ref = $6, summary = $7,
-			requires_reack = $8, updated_at = now()
-		WHERE document_id = $1 AND published_at IS NULL`,
-		docID, canonical, html.String(), markdown.Hash(canonical), f.EffectiveDate, strings.TrimSpace(f.DecisionRef), strings.TrimSpace(f.Summary), f.RequiresReack)
-	if err != nil {
-		return translate(err)
-	}
-	if tag.RowsAffected() == 0 {
-		if _, err := tx.Exec(ctx, `
-			INSERT INTO document_versions (document_id, number, markdown, html, sha256, effective_date, decision_ref, summary, requires_reack, created_by)
-			VALUES ($1, (SELECT COALESCE(max(number), 0) + 1 FROM document_versions WHERE document_id = $1), $2, $3, $4, $5, $6, $7, $8, $9)`,
-			docID, canonical, html.String(), markdown.Hash(canonical), f.EffectiveDate, strings.TrimSpace(f.DecisionRef), strings.TrimSpace(f.Summary), f.RequiresReack, nullID(actor.PersonID)); err != nil {
+	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		var docID int64
+		if err := tx.QueryRow(ctx, `SELECT id FROM documents WHERE slug = $1 FOR UPDATE`, slug).Scan(&docID); errors.Is(err, pgx.ErrNoRows) {
+			return portal.NotFound("Dokumentet finns inte.")
+		} else if err != nil {
 			return translate(err)
 		}
-	}
-	if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "document.draft_saved", ObjectType: "document",
-		ObjectID: strconv.FormatInt(docID, 10), RequestID: requestID, Changes: map[string]any{"sha256": markdown.Hash(canonical)}}); err != nil {
-		return err
-	}
-	return translate(tx.Commit(ctx))
+		tag, err := tx.Exec(ctx, `
+			UPDATE document_versions SET markdown = $2, html = $3, sha256 = $4, effective_date = $5, decision_ref = $6, summary = $7,
+				requires_reack = $8, updated_at = now()
+			WHERE document_id = $1 AND published_at IS NULL`,
+			docID, canonical, html.String(), markdown.Hash(canonical), f.EffectiveDate, strings.TrimSpace(f.DecisionRef), strings.TrimSpace(f.Summary), f.RequiresReack)
+		if err != nil {
+			return translate(err)
+		}
+		if tag.RowsAffected() == 0 {
+			if _, err := tx.Exec(ctx, `
+				INSERT INTO document_versions (document_id, number, markdown, html, sha256, effective_date, decision_ref, summary, requires_reack, created_by)
+				VALUES ($1, (SELECT COALESCE(max(number), 0) + 1 FROM document_versions WHERE document_id = $1), $2, $3, $4, $5, $6, $7, $8, $9)`,
+				docID, canonical, html.String(), markdown.Hash(canonical), f.EffectiveDate, strings.TrimSpace(f.DecisionRef), strings.TrimSpace(f.Summary), f.RequiresReack, nullID(actor.PersonID)); err != nil {
+				return translate(err)
+			}
+		}
+		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "document.draft_saved", ObjectType: "document",
+			ObjectID: strconv.FormatInt(docID, 10), RequestID: requestID, Changes: map[string]any{"sha256": markdown.Hash(canonical)}}); err != nil {
+			return err
+		}
+		return nil
+	})
+	return err
 }
 
 // Publish publishes the document's draft. When the document must be
 // acknowledged and the version asks everyone to acknowledge again (or it is
 // the first), one notification job per person in the audience is inserted
 // in the same transaction, in one batch. Admin only.
-func (s *DocumentService) Publish(ctx context.Context, actor *portal.Actor, slug, requestID string) (int, int, error) {
+func (s *DocumentService) Publish(ctx context.Context, actor *portal.Actor, slug, requestID string) (_, _ int, err error) {
+	defer wrap(&err, "publish draft of document %q", slug)
 	if !portal.CanAdminister(actor) {
 		return 0, 0, portal.Forbidden("Bara administratörer publicerar styrdokument.")
 	}
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return 0, 0, translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	d, err := scanDocument(tx.QueryRow(ctx, `SELECT `+documentColumns+` FROM documents d WHERE d.slug = $1 FOR UPDATE`, slug))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, 0, portal.NotFound("Dokumentet finns inte.")
-	}
-	if err != nil {
-		return 0, 0, translate(err)
-	}
-	var versionID int64
-	var number int
-	var requires, first bool
-	err = tx.QueryRow(ctx, `
-		UPDATE document_versions v SET published_at = now(), published_by = $2, updated_at = now()
-		WHERE v.document_id = $1 AND v.published_at IS NULL
-		RETURNING v.id, v.number, v.requires_reack,
-			NOT EXISTS (SELECT 1 FROM document_versions o WHERE o.document_id = $1 AND o.published_at IS NOT NULL)`, d.ID, nullID(actor.PersonID)).
-		Scan(&versionID, &number, &requires, &first)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, 0, portal.Conflict("Det finns inget utkast att publicera.")
-	}
-	if err != nil {
-		return 0, 0, translate(err)
-	}
-	notified := 0
-	if d.Fields.MustAcknowledge && (requires || first) && s.enqueue != nil {
-		rows, err := tx.Query(ctx, `
-			SELECT p.id FROM people p
-			WHERE p.active AND p.merged_into IS NULL
-			  AND ($1 OR p.department_id IN (SELECT department_id FROM document_departments WHERE document_id = $2))`,
-			d.Fields.AudienceAll, d.ID)
+	var published, told int
+	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		d, err := scanDocument(tx.QueryRow(ctx, `SELECT `+documentColumns+` FROM documents d WHERE d.slug = $1 FOR UPDATE`, slug))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return portal.NotFound("Dokumentet finns inte.")
+		}
 		if err != nil {
-			return 0, 0, translate(err)
+			return translate(err)
 		}
-		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		var versionID int64
+		var number int
+		var requires, first bool
+		err = tx.QueryRow(ctx, `
+			UPDATE document_versions v SET published_at = now(), published_by = $2, updated_at = now()
+			WHERE v.document_id = $1 AND v.published_at IS NULL
+			RETURNING v.id, v.number, v.requires_reack,
+				NOT EXISTS (SELECT 1 FROM document_versions o WHERE o.document_id = $1 AND o.published_at IS NOT NULL)`, d.ID, nullID(actor.PersonID)).
+			Scan(&versionID, &number, &requires, &first)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return portal.Conflict("Det finns inget utkast att publicera.")
+		}
 		if err != nil {
-			return 0, 0, translate(err)
+			return translate(err)
 		}
-		args := make([]jobargs.Args, 0, len(ids))
-		for _, id := range ids {
-			args = append(args, jobargs.AcknowledgeNotice{VersionID: versionID, PersonIDs: []int64{id}})
-		}
-		if len(args) > 0 {
-			if err := s.enqueue(ctx, tx, args...); err != nil {
-				return 0, 0, fmt.Errorf("enqueue notifications: %w", err)
+		notified := 0
+		if d.Fields.MustAcknowledge && (requires || first) && s.enqueue != nil {
+			rows, err := tx.Query(ctx, `
+				SELECT p.id FROM people p
+				WHERE p.active AND p.merged_into IS NULL
+				  AND ($1 OR p.department_id IN (SELECT department_id FROM document_departments WHERE document_id = $2))`,
+				d.Fields.AudienceAll, d.ID)
+			if err != nil {
+				return translate(err)
 			}
+			ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+			if err != nil {
+				return translate(err)
+			}
+			args := make([]jobargs.Args, 0, len(ids))
+			for _, id := range ids {
+				args = append(args, jobargs.AcknowledgeNotice{VersionID: versionID, PersonIDs: []int64{id}})
+			}
+			if len(args) > 0 {
+				if err := s.enqueue(ctx, tx, args...); err != nil {
+					return fmt.Errorf("enqueue notifications: %w", err)
+				}
+			}
+			notified = len(args)
 		}
-		notified = len(args)
-	}
-	if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "document.published", ObjectType: "document_version",
-		ObjectID: strconv.FormatInt(versionID, 10), RequestID: requestID,
-		Changes: map[string]any{"document": slug, "version": number, "requires_reack": requires || first, "notified": notified}}); err != nil {
-		return 0, 0, err
-	}
-	if err := s.keep.refresh(ctx, tx, Scope{AllPeople: true}); err != nil {
-		return 0, 0, err
-	}
-	return number, notified, translate(tx.Commit(ctx))
+		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "document.published", ObjectType: "document_version",
+			ObjectID: strconv.FormatInt(versionID, 10), RequestID: requestID,
+			Changes: map[string]any{"document": slug, "version": number, "requires_reack": requires || first, "notified": notified}}); err != nil {
+			return err
+		}
+		if err := s.keep.refresh(ctx, tx, Scope{AllPeople: true}); err != nil {
+			return err
+		}
+		published, told = number, notified
+		return nil
+	})
+	return published, told, err
 }
 
 // VersionByNumber returns one published version (or, for administrators,
 // the draft).
-func (s *DocumentService) VersionByNumber(ctx context.Context, actor *portal.Actor, slug string, number int) (Version, error) {
+func (s *DocumentService) VersionByNumber(ctx context.Context, actor *portal.Actor, slug string, number int) (_ Version, err error) {
+	defer wrap(&err, "get version %d of document %q", number, slug)
 	var v Version
 	if actor == nil {
 		return v, portal.Forbidden("Logga in.")
@@ -699,10 +707,11 @@ func (s *DocumentService) VersionByNumber(ctx context.Context, actor *portal.Act
 // VerifyAll recomputes the hash of every stored version and compares it
 // with the version's recorded hash and with every acknowledgement of it.
 // It returns the number of versions and receipts checked and the problems.
-func (s *DocumentService) VerifyAll(ctx context.Context) (int, int, []string, error) {
+func (s *DocumentService) VerifyAll(ctx context.Context) (_, _ int, _ []string, err error) {
+	defer wrap(&err, "verify document hashes")
 	var problems []string
 	versions, receipts := 0, 0
-	err := readTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = readTx(ctx, s.pool, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT v.id, v.markdown, v.sha256, COALESCE(array_agg(a.sha256) FILTER (WHERE a.id IS NOT NULL), '{}')
 			FROM document_versions v LEFT JOIN acknowledgements a ON a.version_id = v.id GROUP BY v.id ORDER BY v.id`)
 		if err != nil {

@@ -136,12 +136,13 @@ func (s *EvaluationService) state(ctx context.Context, tx pgx.Tx, actor *portal.
 
 // State returns where a system stands with its evaluations, and what the
 // actor may do. Everyone signed in may read it.
-func (s *EvaluationService) State(ctx context.Context, actor *portal.Actor, systemID int64) (EvaluationState, error) {
+func (s *EvaluationService) State(ctx context.Context, actor *portal.Actor, systemID int64) (_ EvaluationState, err error) {
+	defer wrap(&err, "evaluation state of system %d", systemID)
 	if actor == nil {
 		return EvaluationState{}, portal.Forbidden("Logga in.")
 	}
 	var st EvaluationState
-	err := readTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = readTx(ctx, s.pool, func(tx pgx.Tx) error {
 		sys, err := loadEvalSystem(ctx, tx, systemID, s.today(), false)
 		if err != nil {
 			return err
@@ -174,9 +175,10 @@ func scanEvaluation(row pgx.CollectableRow) (Evaluation, error) {
 // Form returns the form for the system's administrator or IT-enheten: the
 // draft if there is one, otherwise the answers of the previous submitted
 // evaluation to start from. Anyone else is refused.
-func (s *EvaluationService) Form(ctx context.Context, actor *portal.Actor, systemID int64) (EvaluationForm, error) {
+func (s *EvaluationService) Form(ctx context.Context, actor *portal.Actor, systemID int64) (_ EvaluationForm, err error) {
+	defer wrap(&err, "evaluation form of system %d", systemID)
 	var form EvaluationForm
-	err := readTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = readTx(ctx, s.pool, func(tx pgx.Tx) error {
 		sys, err := loadEvalSystem(ctx, tx, systemID, s.today(), false)
 		if err != nil {
 			return err
@@ -236,38 +238,36 @@ func latestEvaluation(ctx context.Context, tx pgx.Tx, systemID int64) (int64, er
 // SaveDraft keeps the answers as the system's one draft, for its
 // administrator or IT-enheten. What the draft holds must be valid; it may
 // leave answers out.
-func (s *EvaluationService) SaveDraft(ctx context.Context, actor *portal.Actor, systemID int64, f portal.EvaluationFields, requestID string) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	sys, err := loadEvalSystem(ctx, tx, systemID, s.today(), true)
-	if err != nil {
-		return err
-	}
-	if !portal.CanEvaluate(actor, sys.AdminID) {
-		return forbidEvaluation()
-	}
-	// Who may act is decided before the input is judged.
-	if errs := f.Validate(false); len(errs) > 0 {
-		return portal.Invalid("Utvärderingen behöver rättas.", errs)
-	}
-	_, err = tx.Exec(ctx, `
-		INSERT INTO evaluation_drafts (system_id, users_count, support_score, support_comment, used_as_intended, coordination,
-			cooperation, efficiency, planned_changes, proposed_action, updated_by, updated_at)
-		VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6, $7, $8, $9, NULLIF($10, ''), $11, now())
-		ON CONFLICT (system_id) DO UPDATE SET users_count = EXCLUDED.users_count, support_score = EXCLUDED.support_score,
-			support_comment = EXCLUDED.support_comment, used_as_intended = EXCLUDED.used_as_intended,
-			coordination = EXCLUDED.coordination, cooperation = EXCLUDED.cooperation, efficiency = EXCLUDED.efficiency,
-			planned_changes = EXCLUDED.planned_changes, proposed_action = EXCLUDED.proposed_action,
-			updated_by = EXCLUDED.updated_by, updated_at = now()`,
-		systemID, f.Users(), f.Score(), f.SupportComment, f.UsedAsIntended, f.Coordination, f.Cooperation, f.Efficiency,
-		f.PlannedChanges, f.ProposedAction, actor.PersonID)
-	if err != nil {
-		return translate(err)
-	}
-	return translate(tx.Commit(ctx))
+func (s *EvaluationService) SaveDraft(ctx context.Context, actor *portal.Actor, systemID int64, f portal.EvaluationFields, requestID string) (err error) {
+	defer wrap(&err, "save evaluation draft of system %d", systemID)
+	return inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		sys, err := loadEvalSystem(ctx, tx, systemID, s.today(), true)
+		if err != nil {
+			return err
+		}
+		if !portal.CanEvaluate(actor, sys.AdminID) {
+			return forbidEvaluation()
+		}
+		// Who may act is decided before the input is judged.
+		if errs := f.Validate(false); len(errs) > 0 {
+			return portal.Invalid("Utvärderingen behöver rättas.", errs)
+		}
+		_, err = tx.Exec(ctx, `
+			INSERT INTO evaluation_drafts (system_id, users_count, support_score, support_comment, used_as_intended, coordination,
+				cooperation, efficiency, planned_changes, proposed_action, updated_by, updated_at)
+			VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6, $7, $8, $9, NULLIF($10, ''), $11, now())
+			ON CONFLICT (system_id) DO UPDATE SET users_count = EXCLUDED.users_count, support_score = EXCLUDED.support_score,
+				support_comment = EXCLUDED.support_comment, used_as_intended = EXCLUDED.used_as_intended,
+				coordination = EXCLUDED.coordination, cooperation = EXCLUDED.cooperation, efficiency = EXCLUDED.efficiency,
+				planned_changes = EXCLUDED.planned_changes, proposed_action = EXCLUDED.proposed_action,
+				updated_by = EXCLUDED.updated_by, updated_at = now()`,
+			systemID, f.Users(), f.Score(), f.SupportComment, f.UsedAsIntended, f.Coordination, f.Cooperation, f.Efficiency,
+			f.PlannedChanges, f.ProposedAction, actor.PersonID)
+		if err != nil {
+			return translate(err)
+		}
+		return nil
+	})
 }
 
 // AlreadyEvaluatedError is a Conflict: someone submitted an evaluation of
@@ -290,71 +290,73 @@ func (e *AlreadyEvaluatedError) Unwrap() error { return portal.Conflict(e.msg) }
 // the same transaction; the draft is removed. basis is the latest
 // evaluation the form was opened on: if another was submitted since (two
 // people submitting at once), nothing is saved and the second is told.
-func (s *EvaluationService) Submit(ctx context.Context, actor *portal.Actor, systemID, basis int64, f portal.EvaluationFields, requestID string) (int64, error) {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return 0, translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	today := s.today()
-	sys, err := loadEvalSystem(ctx, tx, systemID, today, true)
-	if err != nil {
-		return 0, err
-	}
-	if !portal.CanEvaluate(actor, sys.AdminID) {
-		return 0, forbidEvaluation()
-	}
-	latest, err := latestEvaluation(ctx, tx, systemID)
-	if err != nil {
-		return 0, err
-	}
-	if latest != basis {
-		var on time.Time
-		var by string
-		if err := tx.QueryRow(ctx, `SELECT e.evaluated_on, COALESCE(p.name, 'registerimporten') FROM evaluations e
-			LEFT JOIN people p ON p.id = e.created_by WHERE e.id = $1`, latest).Scan(&on, &by); err != nil {
-			return 0, translate(err)
+func (s *EvaluationService) Submit(ctx context.Context, actor *portal.Actor, systemID, basis int64, f portal.EvaluationFields, requestID string) (_ int64, err error) {
+	defer wrap(&err, "submit evaluation of system %d", systemID)
+	var submitted int64
+	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		today := s.today()
+		sys, err := loadEvalSystem(ctx, tx, systemID, today, true)
+		if err != nil {
+			return err
 		}
-		return 0, &AlreadyEvaluatedError{Latest: latest, msg: "Systemet utvärderades redan " + day(on) + " av " + by +
-			" medan du fyllde i formuläret. Din utvärdering är inte inskickad; dina svar finns kvar nedan."}
-	}
-	if errs := f.Validate(true); len(errs) > 0 {
-		return 0, portal.Invalid("Utvärderingen behöver kompletteras innan den kan skickas in.", errs)
-	}
-	var id int64
-	err = tx.QueryRow(ctx, `
-		INSERT INTO evaluations (system_id, evaluated_on, legacy, created_by, users_count, support_score, support_comment,
-			used_as_intended, coordination, cooperation, efficiency, planned_changes, proposed_action, owner_department_id)
-		VALUES ($1, $2, false, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
-		systemID, today, actor.PersonID, f.Users(), f.Score(), f.SupportComment, f.UsedAsIntended, f.Coordination,
-		f.Cooperation, f.Efficiency, f.PlannedChanges, f.ProposedAction, sys.OwnerDeptID).Scan(&id)
-	if err != nil {
-		return 0, translate(err)
-	}
-	if _, err := tx.Exec(ctx, `DELETE FROM evaluation_drafts WHERE system_id = $1`, systemID); err != nil {
-		return 0, translate(err)
-	}
-	if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "system.evaluated", ObjectType: "system",
-		ObjectID: strconv.FormatInt(systemID, 10), RequestID: requestID, Changes: map[string]any{
-			"evaluation_id": id, "evaluated_on": day(today), "users_count": f.Users(), "support_score": f.Score(),
-			"used_as_intended": f.UsedAsIntended, "proposed_action": f.ProposedAction,
-		}}); err != nil {
-		return 0, err
-	}
-	if err := s.keep.refresh(ctx, tx, Scope{Systems: []int64{systemID}}); err != nil {
-		return 0, err
-	}
-	return id, translate(tx.Commit(ctx))
+		if !portal.CanEvaluate(actor, sys.AdminID) {
+			return forbidEvaluation()
+		}
+		latest, err := latestEvaluation(ctx, tx, systemID)
+		if err != nil {
+			return err
+		}
+		if latest != basis {
+			var on time.Time
+			var by string
+			if err := tx.QueryRow(ctx, `SELECT e.evaluated_on, COALESCE(p.name, 'registerimporten') FROM evaluations e
+				LEFT JOIN people p ON p.id = e.created_by WHERE e.id = $1`, latest).Scan(&on, &by); err != nil {
+				return translate(err)
+			}
+			return &AlreadyEvaluatedError{Latest: latest, msg: "Systemet utvärderades redan " + day(on) + " av " + by +
+				" medan du fyllde i formuläret. Din utvärdering är inte inskickad; dina svar finns kvar nedan."}
+		}
+		if errs := f.Validate(true); len(errs) > 0 {
+			return portal.Invalid("Utvärderingen behöver kompletteras innan den kan skickas in.", errs)
+		}
+		var id int64
+		err = tx.QueryRow(ctx, `
+			INSERT INTO evaluations (system_id, evaluated_on, legacy, created_by, users_count, support_score, support_comment,
+				used_as_intended, coordination, cooperation, efficiency, planned_changes, proposed_action, owner_department_id)
+			VALUES ($1, $2, false, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+			systemID, today, actor.PersonID, f.Users(), f.Score(), f.SupportComment, f.UsedAsIntended, f.Coordination,
+			f.Cooperation, f.Efficiency, f.PlannedChanges, f.ProposedAction, sys.OwnerDeptID).Scan(&id)
+		if err != nil {
+			return translate(err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM evaluation_drafts WHERE system_id = $1`, systemID); err != nil {
+			return translate(err)
+		}
+		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "system.evaluated", ObjectType: "system",
+			ObjectID: strconv.FormatInt(systemID, 10), RequestID: requestID, Changes: map[string]any{
+				"evaluation_id": id, "evaluated_on": day(today), "users_count": f.Users(), "support_score": f.Score(),
+				"used_as_intended": f.UsedAsIntended, "proposed_action": f.ProposedAction,
+			}}); err != nil {
+			return err
+		}
+		if err := s.keep.refresh(ctx, tx, Scope{Systems: []int64{systemID}}); err != nil {
+			return err
+		}
+		submitted = id
+		return nil
+	})
+	return submitted, err
 }
 
 // History returns a system's evaluations, newest first. Everyone signed in
 // may read them (the register is open to every employee).
-func (s *EvaluationService) History(ctx context.Context, actor *portal.Actor, systemID int64) ([]Evaluation, error) {
+func (s *EvaluationService) History(ctx context.Context, actor *portal.Actor, systemID int64) (_ []Evaluation, err error) {
+	defer wrap(&err, "evaluations of system %d", systemID)
 	if actor == nil {
 		return nil, portal.Forbidden("Logga in.")
 	}
 	var out []Evaluation
-	err := readTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = readTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := loadEvalSystem(ctx, tx, systemID, s.today(), false); err != nil {
 			return err
 		}
@@ -370,12 +372,13 @@ func (s *EvaluationService) History(ctx context.Context, actor *portal.Actor, sy
 }
 
 // Get returns one evaluation of a system.
-func (s *EvaluationService) Get(ctx context.Context, actor *portal.Actor, systemID, evaluationID int64) (Evaluation, error) {
+func (s *EvaluationService) Get(ctx context.Context, actor *portal.Actor, systemID, evaluationID int64) (_ Evaluation, err error) {
+	defer wrap(&err, "get evaluation %d of system %d", evaluationID, systemID)
 	if actor == nil {
 		return Evaluation{}, portal.Forbidden("Logga in.")
 	}
 	var e Evaluation
-	err := readTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = readTx(ctx, s.pool, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+evaluationColumns+evaluationFrom+` WHERE e.system_id = $1 AND e.id = $2`, systemID, evaluationID)
 		if err != nil {
 			return translate(err)
@@ -395,37 +398,36 @@ func (s *EvaluationService) Get(ctx context.Context, actor *portal.Actor, system
 
 // SetInterval sets how many months (1–12) may pass between a system's
 // evaluations. IT-enheten only; audited.
-func (s *EvaluationService) SetInterval(ctx context.Context, actor *portal.Actor, systemID int64, months int, requestID string) error {
+func (s *EvaluationService) SetInterval(ctx context.Context, actor *portal.Actor, systemID int64, months int, requestID string) (err error) {
+	defer wrap(&err, "set evaluation interval of system %d", systemID)
 	if !portal.CanSetEvaluationInterval(actor) {
 		return portal.Forbidden("Bara IT-enheten kan ändra hur ofta ett system utvärderas.")
 	}
 	if !portal.ValidInterval(months) {
 		return portal.Invalid("Intervallet behöver rättas.", map[string]string{"interval": "Välj ett intervall mellan 1 och 12 månader."})
 	}
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	sys, err := loadEvalSystem(ctx, tx, systemID, s.today(), true)
-	if err != nil {
-		return err
-	}
-	if sys.Interval == months {
+	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		sys, err := loadEvalSystem(ctx, tx, systemID, s.today(), true)
+		if err != nil {
+			return err
+		}
+		if sys.Interval == months {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE systems SET evaluation_interval_months = $2 WHERE id = $1`, systemID, months); err != nil {
+			return translate(err)
+		}
+		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "system.evaluation_interval_changed", ObjectType: "system",
+			ObjectID: strconv.FormatInt(systemID, 10), RequestID: requestID,
+			Changes: map[string]any{"evaluation_interval_months": map[string]any{"before": sys.Interval, "after": months}}}); err != nil {
+			return err
+		}
+		if err := s.keep.refresh(ctx, tx, Scope{Systems: []int64{systemID}}); err != nil {
+			return err
+		}
 		return nil
-	}
-	if _, err := tx.Exec(ctx, `UPDATE systems SET evaluation_interval_months = $2 WHERE id = $1`, systemID, months); err != nil {
-		return translate(err)
-	}
-	if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "system.evaluation_interval_changed", ObjectType: "system",
-		ObjectID: strconv.FormatInt(systemID, 10), RequestID: requestID,
-		Changes: map[string]any{"evaluation_interval_months": map[string]any{"before": sys.Interval, "after": months}}}); err != nil {
-		return err
-	}
-	if err := s.keep.refresh(ctx, tx, Scope{Systems: []int64{systemID}}); err != nil {
-		return err
-	}
-	return translate(tx.Commit(ctx))
+	})
+	return err
 }
 
 // DueItem is a system whose evaluation is due soon or overdue.
@@ -440,7 +442,8 @@ type DueItem struct {
 
 // DueFor lists the systems the actor administers today whose evaluation is
 // due within 30 days or overdue, the most urgent first.
-func (s *EvaluationService) DueFor(ctx context.Context, actor *portal.Actor) ([]DueItem, error) {
+func (s *EvaluationService) DueFor(ctx context.Context, actor *portal.Actor) (_ []DueItem, err error) {
+	defer wrap(&err, "evaluations due")
 	if actor == nil {
 		return nil, portal.Forbidden("Logga in.")
 	}
@@ -542,7 +545,8 @@ const overviewQuery = `
 
 // Overview counts, per department, the evaluations due, overdue and done
 // in the period, with the systems. IT-enheten only.
-func (s *EvaluationService) Overview(ctx context.Context, actor *portal.Actor, f OverviewFilter) (Overview, error) {
+func (s *EvaluationService) Overview(ctx context.Context, actor *portal.Actor, f OverviewFilter) (_ Overview, err error) {
+	defer wrap(&err, "evaluation overview")
 	var ov Overview
 	if !portal.CanManageRegister(actor) {
 		return ov, portal.Forbidden("Bara IT-enheten ser alla förvaltningars utvärderingar.")
@@ -551,7 +555,7 @@ func (s *EvaluationService) Overview(ctx context.Context, actor *portal.Actor, f
 		return ov, portal.Invalid("Perioden behöver rättas.", map[string]string{"till": "Slutdatumet kan inte vara före startdatumet."})
 	}
 	today := s.today()
-	err := readTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = readTx(ctx, s.pool, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, overviewQuery, f.From, f.To, today, f.DepartmentID)
 		if err != nil {
 			return translate(err)
@@ -627,40 +631,41 @@ const evaluationRemindQuery = `
 // within 30 days ("system.evaluation_due") or overdue
 // ("system.evaluation_overdue"): once per system, due date and kind. A
 // system without an active administrator is reminded when it gets one.
-func (s *EvaluationService) Remind(ctx context.Context) (int, error) {
+func (s *EvaluationService) Remind(ctx context.Context) (_ int, err error) {
+	defer wrap(&err, "remind of due evaluations")
 	if s.enqueue == nil {
 		return 0, nil // nothing could be sent, so nothing is claimed
 	}
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return 0, translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	rows, err := tx.Query(ctx, evaluationRemindQuery, s.today())
-	if err != nil {
-		return 0, translate(err)
-	}
-	type claim struct {
-		system int64
-		kind   string
-		person int64
-	}
-	claims, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (claim, error) {
-		var c claim
-		err := r.Scan(&c.system, &c.kind, &c.person)
-		return c, err
+	var n int
+	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, evaluationRemindQuery, s.today())
+		if err != nil {
+			return translate(err)
+		}
+		type claim struct {
+			system int64
+			kind   string
+			person int64
+		}
+		claims, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (claim, error) {
+			var c claim
+			err := r.Scan(&c.system, &c.kind, &c.person)
+			return c, err
+		})
+		if err != nil {
+			return translate(err)
+		}
+		if len(claims) > 0 {
+			args := make([]jobargs.Args, len(claims))
+			for i, c := range claims {
+				args[i] = jobargs.EvaluationNotice{SystemID: c.system, PersonID: c.person, Overdue: c.kind == "overdue"}
+			}
+			if err := s.enqueue(ctx, tx, args...); err != nil {
+				return fmt.Errorf("enqueue evaluation reminders: %w", err)
+			}
+		}
+		n = len(claims)
+		return nil
 	})
-	if err != nil {
-		return 0, translate(err)
-	}
-	if len(claims) > 0 {
-		args := make([]jobargs.Args, len(claims))
-		for i, c := range claims {
-			args[i] = jobargs.EvaluationNotice{SystemID: c.system, PersonID: c.person, Overdue: c.kind == "overdue"}
-		}
-		if err := s.enqueue(ctx, tx, args...); err != nil {
-			return 0, fmt.Errorf("enqueue evaluation reminders: %w", err)
-		}
-	}
-	return len(claims), translate(tx.Commit(ctx))
+	return n, err
 }

@@ -121,13 +121,14 @@ const followUpMyStaff = followUpDocs + `
 // FollowUp returns the acknowledgement follow-up the actor may see:
 // IT-enheten and administrators every department; a manager their own
 // staff (from the HR import); anyone else nothing (Forbidden).
-func (s *DocumentService) FollowUp(ctx context.Context, actor *portal.Actor) (FollowUp, error) {
+func (s *DocumentService) FollowUp(ctx context.Context, actor *portal.Actor) (_ FollowUp, err error) {
+	defer wrap(&err, "acknowledgement follow-up")
 	var out FollowUp
 	if actor == nil {
 		return out, portal.Forbidden("Logga in.")
 	}
 	out.All = portal.FollowsUpStaff(actor)
-	err := readTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = readTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if out.All {
 			var err error
 			out.Departments, out.CountedAt, err = s.departmentCounts(ctx, tx)
@@ -164,7 +165,8 @@ func (s *DocumentService) FollowUp(ctx context.Context, actor *portal.Actor) (Fo
 // Evidence returns every acknowledgement of one person (personID) or of
 // one version (slug and number), for an auditor: IT-enheten,
 // administrators, and the person's manager for their own staff.
-func (s *DocumentService) Evidence(ctx context.Context, actor *portal.Actor, personID int64, slug string, number int) ([]Receipt, error) {
+func (s *DocumentService) Evidence(ctx context.Context, actor *portal.Actor, personID int64, slug string, number int) (_ []Receipt, err error) {
+	defer wrap(&err, "acknowledgement evidence (person %d, document %q version %d)", personID, slug, number)
 	if actor == nil {
 		return nil, portal.Forbidden("Logga in.")
 	}
@@ -231,7 +233,8 @@ const owingCTE = followUpDocs + `,
 
 // Remind enqueues one reminder per person who has owed an acknowledgement
 // for longer than after, at most once per that interval (the periodic job).
-func (s *DocumentService) Remind(ctx context.Context, after time.Duration) (int, error) {
+func (s *DocumentService) Remind(ctx context.Context, after time.Duration) (_ int, err error) {
+	defer wrap(&err, "remind of owed acknowledgements")
 	return s.claimAndNotify(ctx, "reminders", func(id int64) jobargs.Args { return jobargs.AckReminderNotice{PersonIDs: []int64{id}} }, func(tx pgx.Tx) (pgx.Rows, error) {
 		return tx.Query(ctx, remindQuery, pgx.NamedArgs{"today": s.today(), "after": after.Seconds()})
 	})
@@ -241,29 +244,29 @@ func (s *DocumentService) Remind(ctx context.Context, after time.Duration) (int,
 // digests) and returns their ids, and enqueues one notice (what, made by
 // notice) to each, in the same transaction.
 func (s *DocumentService) claimAndNotify(ctx context.Context, what string, notice func(id int64) jobargs.Args, claim func(pgx.Tx) (pgx.Rows, error)) (int, error) {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return 0, translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	rows, err := claim(tx)
-	if err != nil {
-		return 0, translate(err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return 0, translate(err)
-	}
-	if len(ids) > 0 && s.enqueue != nil {
-		args := make([]jobargs.Args, len(ids))
-		for i, id := range ids {
-			args[i] = notice(id)
+	var n int
+	err := inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		rows, err := claim(tx)
+		if err != nil {
+			return translate(err)
 		}
-		if err := s.enqueue(ctx, tx, args...); err != nil {
-			return 0, fmt.Errorf("enqueue %s: %w", what, err)
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return translate(err)
 		}
-	}
-	return len(ids), translate(tx.Commit(ctx))
+		if len(ids) > 0 && s.enqueue != nil {
+			args := make([]jobargs.Args, len(ids))
+			for i, id := range ids {
+				args[i] = notice(id)
+			}
+			if err := s.enqueue(ctx, tx, args...); err != nil {
+				return fmt.Errorf("enqueue %s: %w", what, err)
+			}
+		}
+		n = len(ids)
+		return nil
+	})
+	return n, err
 }
 
 // digestQuery claims, for every active manager with staff who have owed an
@@ -277,7 +280,8 @@ const digestQuery = owingCTE + `
 
 // DigestManagers enqueues the weekly digest to each manager whose staff
 // have owed an acknowledgement longer than after (the periodic job).
-func (s *DocumentService) DigestManagers(ctx context.Context, after time.Duration) (int, error) {
+func (s *DocumentService) DigestManagers(ctx context.Context, after time.Duration) (_ int, err error) {
+	defer wrap(&err, "digest managers of owed acknowledgements")
 	return s.claimAndNotify(ctx, "manager digests", func(id int64) jobargs.Args { return jobargs.ManagerDigestNotice{ManagerID: id} }, func(tx pgx.Tx) (pgx.Rows, error) {
 		return tx.Query(ctx, digestQuery, pgx.NamedArgs{"today": s.today(), "after": after.Seconds()})
 	})

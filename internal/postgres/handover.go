@@ -30,10 +30,11 @@ type Profile struct {
 
 // PersonRoles returns a person's profile and the role periods they hold
 // today or later (the register is readable by everyone signed in).
-func (s *SystemService) PersonRoles(ctx context.Context, actor *portal.Actor, personID int64) (Profile, []HeldRole, error) {
+func (s *SystemService) PersonRoles(ctx context.Context, actor *portal.Actor, personID int64) (_ Profile, _ []HeldRole, err error) {
+	defer wrap(&err, "roles of person %d", personID)
 	var p Profile
 	var held []HeldRole
-	err := s.read(ctx, actor, func(tx pgx.Tx) error {
+	err = s.read(ctx, actor, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `
 			SELECT p.id, p.name, p.email, COALESCE(d.name, ''), p.active
 			FROM people p LEFT JOIN departments d ON d.id = p.department_id WHERE p.id = $1`, personID).
@@ -78,7 +79,8 @@ func heldRoles(ctx context.Context, tx pgx.Tx, personID int64, from time.Time) (
 // day to a successor from that day, in one transaction: one role change
 // (with its audit row and notification) per system. It returns how many
 // systems changed. IT-enheten only.
-func (s *SystemService) HandOver(ctx context.Context, actor *portal.Actor, personID, successorID int64, from time.Time, requestID string) (int, error) {
+func (s *SystemService) HandOver(ctx context.Context, actor *portal.Actor, personID, successorID int64, from time.Time, requestID string) (_ int, err error) {
+	defer wrap(&err, "hand over the roles of person %d", personID)
 	if !portal.CanManageRegister(actor) {
 		return 0, portal.Forbidden("Bara IT-enheten kan lämna över roller.")
 	}
@@ -94,54 +96,54 @@ func (s *SystemService) HandOver(ctx context.Context, actor *portal.Actor, perso
 	if len(errs) > 0 {
 		return 0, portal.Invalid("Uppgifterna behöver rättas.", errs)
 	}
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return 0, translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	held, err := heldRoles(ctx, tx, personID, from)
-	if err != nil {
-		return 0, err
-	}
-	var name string
-	if err := tx.QueryRow(ctx, `SELECT name FROM people WHERE id = $1`, personID).Scan(&name); err != nil {
-		if errors.Is(err, pgx.ErrNoRows) {
-			return 0, portal.NotFound("Personen finns inte.")
-		}
-		return 0, translate(err)
-	}
-	changed := 0
-	var touched []int64
-	for _, h := range held {
-		// Only the period running on the day: planned later periods are the
-		// person's own future roles, which IT-enheten handles one by one.
-		if h.Role != portal.RoleAdministrator || h.From.After(from) {
-			continue
-		}
-		if _, err := s.get(ctx, tx, h.SystemID, from, true); err != nil { // lock the system
-			return 0, err
-		}
-		assignment, err := changeRoleTx(ctx, tx, actor, h.SystemID, RoleChange{
-			Role: portal.RoleAdministrator, PersonID: successorID, From: from, RequestID: requestID,
-			Reason: "Överlämning: " + name + " lämnar rollen",
-		})
+	var changed int
+	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		held, err := heldRoles(ctx, tx, personID, from)
 		if err != nil {
-			if fe := fieldMessage(err); fe != "" {
-				return 0, portal.Invalid(fe, map[string]string{"from": h.SystemName + ": " + fe})
-			}
-			return 0, err
+			return err
 		}
-		if s.enqueue != nil {
-			if err := s.enqueue(ctx, tx, jobargs.RoleChangeNotice{SystemID: h.SystemID,
-				Assignments: []int64{assignment}}); err != nil {
-				return 0, fmt.Errorf("enqueue notification: %w", err)
+		var name string
+		if err := tx.QueryRow(ctx, `SELECT name FROM people WHERE id = $1`, personID).Scan(&name); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return portal.NotFound("Personen finns inte.")
 			}
+			return translate(err)
 		}
-		changed++
-		touched = append(touched, h.SystemID)
-	}
-	if err := s.keep.refresh(ctx, tx, Scope{Systems: touched}); err != nil {
-		return 0, err
-	}
-	return changed, translate(tx.Commit(ctx))
+		n := 0
+		var touched []int64
+		for _, h := range held {
+			// Only the period running on the day: planned later periods are the
+			// person's own future roles, which IT-enheten handles one by one.
+			if h.Role != portal.RoleAdministrator || h.From.After(from) {
+				continue
+			}
+			if _, err := s.get(ctx, tx, h.SystemID, from, true); err != nil { // lock the system
+				return err
+			}
+			assignment, err := changeRoleTx(ctx, tx, actor, h.SystemID, RoleChange{
+				Role: portal.RoleAdministrator, PersonID: successorID, From: from, RequestID: requestID,
+				Reason: "Överlämning: " + name + " lämnar rollen",
+			})
+			if err != nil {
+				if fe := fieldMessage(err); fe != "" {
+					return portal.Invalid(fe, map[string]string{"from": h.SystemName + ": " + fe})
+				}
+				return err
+			}
+			if s.enqueue != nil {
+				if err := s.enqueue(ctx, tx, jobargs.RoleChangeNotice{SystemID: h.SystemID,
+					Assignments: []int64{assignment}}); err != nil {
+					return fmt.Errorf("enqueue notification: %w", err)
+				}
+			}
+			n++
+			touched = append(touched, h.SystemID)
+		}
+		if err := s.keep.refresh(ctx, tx, Scope{Systems: touched}); err != nil {
+			return err
+		}
+		changed = n
+		return nil
+	})
+	return changed, err
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"itportal/internal/portal"
@@ -62,13 +61,13 @@ var ErrInactive = portal.Forbidden("Ditt konto i IT-portalen är inte aktivt. Ko
 // verified e-mail when trusted; never by name), updates their profile, and
 // recomputes their roles, auditing every change. A linked identity is never
 // relinked by e-mail.
-func (s *PersonService) SignIn(ctx context.Context, in SignInInput) (SignInResult, error) {
+func (s *PersonService) SignIn(ctx context.Context, in SignInInput) (_ SignInResult, err error) {
+	defer wrap(&err, "sign in")
 	for attempt := 0; ; attempt++ {
 		res, err := s.signIn(ctx, in)
-		var pgErr *pgconn.PgError
 		// Two first sign-ins of one identity at once: the loser retries and
 		// finds the winner's row.
-		if attempt == 0 && errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		if attempt == 0 && isUniqueViolation(err) {
 			continue
 		}
 		return res, err
@@ -77,77 +76,71 @@ func (s *PersonService) SignIn(ctx context.Context, in SignInInput) (SignInResul
 
 func (s *PersonService) signIn(ctx context.Context, in SignInInput) (SignInResult, error) {
 	var res SignInResult
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return res, translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
+	err := inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		var active bool
+		err := tx.QueryRow(ctx, `
+			SELECT id, active FROM people
+			WHERE identity_issuer = $1 AND identity_subject = $2
+			FOR UPDATE`, in.Issuer, in.Subject).Scan(&res.PersonID, &active)
+		switch {
+		case err == nil:
+			if !active {
+				return ErrInactive
+			}
+		case errors.Is(err, pgx.ErrNoRows):
+			if err := s.linkOrCreate(ctx, tx, in, &res); err != nil {
+				return err
+			}
+		default:
+			return translate(err)
+		}
 
-	var active bool
-	err = tx.QueryRow(ctx, `
-		SELECT id, active FROM people
-		WHERE identity_issuer = $1 AND identity_subject = $2
-		FOR UPDATE`, in.Issuer, in.Subject).Scan(&res.PersonID, &active)
-	switch {
-	case err == nil:
-		if !active {
-			return res, ErrInactive
+		// Profile from the identity provider. HR data (a later import) decides
+		// the department when no department claim is configured.
+		if err := tx.QueryRow(ctx, `
+			UPDATE people SET
+				name = CASE WHEN $2 <> '' THEN $2 ELSE name END,
+				email = CASE WHEN $3 <> '' THEN $3 ELSE email END,
+				department_id = COALESCE((SELECT id FROM departments
+					WHERE $4 <> '' AND (lower(name) = lower($4) OR lower(short_name) = lower($4)) LIMIT 1), department_id),
+				last_sign_in_at = now(),
+				updated_at = now()
+			WHERE id = $1
+			RETURNING session_epoch`, res.PersonID, clip(in.Name, 200), clip(in.Email, 320), in.Department).Scan(&res.Epoch); err != nil {
+			return translate(err)
 		}
-	case errors.Is(err, pgx.ErrNoRows):
-		if err := s.linkOrCreate(ctx, tx, in, &res); err != nil {
-			return res, err
-		}
-	default:
-		return res, translate(err)
-	}
 
-	// Profile from the identity provider. HR data (a later import) decides
-	// the department when no department claim is configured.
-	if err := tx.QueryRow(ctx, `
-		UPDATE people SET
-			name = CASE WHEN $2 <> '' THEN $2 ELSE name END,
-			email = CASE WHEN $3 <> '' THEN $3 ELSE email END,
-			department_id = COALESCE((SELECT id FROM departments
-				WHERE $4 <> '' AND (lower(name) = lower($4) OR lower(short_name) = lower($4)) LIMIT 1), department_id),
-			last_sign_in_at = now(),
-			updated_at = now()
-		WHERE id = $1
-		RETURNING session_epoch`, res.PersonID, clip(in.Name, 200), clip(in.Email, 320), in.Department).Scan(&res.Epoch); err != nil {
-		return res, translate(err)
-	}
-
-	// The person's row is locked above, which serialises role changes.
-	before, err := rolesOf(ctx, tx, res.PersonID)
-	if err != nil {
-		return res, err
-	}
-	after := normaliseRoles(in.Roles)
-	res.RolesBefore, res.RolesAfter = before, after
-	if !slices.Equal(before, after) {
-		if _, err := tx.Exec(ctx, `DELETE FROM person_roles WHERE person_id = $1 AND NOT (role = ANY($2))`, res.PersonID, roleStrings(after)); err != nil {
-			return res, translate(err)
+		// The person's row is locked above, which serialises role changes.
+		before, err := rolesOf(ctx, tx, res.PersonID)
+		if err != nil {
+			return err
 		}
-		if _, err := tx.Exec(ctx, `
-			INSERT INTO person_roles (person_id, role) SELECT $1, unnest($2::text[])
-			ON CONFLICT DO NOTHING`, res.PersonID, roleStrings(after)); err != nil {
-			return res, translate(err)
+		after := normaliseRoles(in.Roles)
+		res.RolesBefore, res.RolesAfter = before, after
+		if !slices.Equal(before, after) {
+			if _, err := tx.Exec(ctx, `DELETE FROM person_roles WHERE person_id = $1 AND NOT (role = ANY($2))`, res.PersonID, roleStrings(after)); err != nil {
+				return translate(err)
+			}
+			if _, err := tx.Exec(ctx, `
+				INSERT INTO person_roles (person_id, role) SELECT $1, unnest($2::text[])
+				ON CONFLICT DO NOTHING`, res.PersonID, roleStrings(after)); err != nil {
+				return translate(err)
+			}
+			if err := appendAudit(ctx, tx, AuditEntry{
+				ActorID: res.PersonID, Action: "person.roles_changed", ObjectType: "person",
+				ObjectID: strconv.FormatInt(res.PersonID, 10), RequestID: in.RequestID,
+				Changes: map[string]any{"roles": map[string]any{"before": roleStrings(before), "after": roleStrings(after)}, "source": "sign_in"},
+			}); err != nil {
+				return err
+			}
 		}
-		if err := appendAudit(ctx, tx, AuditEntry{
-			ActorID: res.PersonID, Action: "person.roles_changed", ObjectType: "person",
-			ObjectID: strconv.FormatInt(res.PersonID, 10), RequestID: in.RequestID,
-			Changes: map[string]any{"roles": map[string]any{"before": roleStrings(before), "after": roleStrings(after)}, "source": "sign_in"},
-		}); err != nil {
-			return res, err
+		// A new person, or a new department, changes what they must acknowledge.
+		if err := s.keep.refresh(ctx, tx, Scope{People: []int64{res.PersonID}}); err != nil {
+			return err
 		}
-	}
-	// A new person, or a new department, changes what they must acknowledge.
-	if err := s.keep.refresh(ctx, tx, Scope{People: []int64{res.PersonID}}); err != nil {
-		return res, err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return res, translate(err)
-	}
-	return res, nil
+		return nil
+	})
+	return res, err
 }
 
 func (s *PersonService) linkOrCreate(ctx context.Context, tx pgx.Tx, in SignInInput, res *SignInResult) error {
@@ -263,97 +256,95 @@ func scanSessionCheck(row pgx.Row) (SessionCheck, error) {
 
 // EndSessions ends every session of a person at their next request, on
 // every replica. Admin only.
-func (s *PersonService) EndSessions(ctx context.Context, actor *portal.Actor, personID int64, requestID string) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	if !portal.CanAdminister(actor) {
-		return portal.Forbidden("Bara administratörer kan avsluta andras sessioner.")
-	}
-	tag, err := tx.Exec(ctx, `UPDATE people SET session_epoch = session_epoch + 1 WHERE id = $1`, personID)
-	if err != nil {
-		return translate(err)
-	}
-	if tag.RowsAffected() == 0 {
-		return portal.NotFound("Personen finns inte.")
-	}
-	if err := appendAudit(ctx, tx, AuditEntry{
-		ActorID: actor.PersonID, Action: "person.sessions_ended", ObjectType: "person",
-		ObjectID: strconv.FormatInt(personID, 10), RequestID: requestID,
-	}); err != nil {
-		return err
-	}
-	return translate(tx.Commit(ctx))
+func (s *PersonService) EndSessions(ctx context.Context, actor *portal.Actor, personID int64, requestID string) (err error) {
+	defer wrap(&err, "end the sessions of person %d", personID)
+	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if !portal.CanAdminister(actor) {
+			return portal.Forbidden("Bara administratörer kan avsluta andras sessioner.")
+		}
+		tag, err := tx.Exec(ctx, `UPDATE people SET session_epoch = session_epoch + 1 WHERE id = $1`, personID)
+		if err != nil {
+			return translate(err)
+		}
+		if tag.RowsAffected() == 0 {
+			return portal.NotFound("Personen finns inte.")
+		}
+		if err := appendAudit(ctx, tx, AuditEntry{
+			ActorID: actor.PersonID, Action: "person.sessions_ended", ObjectType: "person",
+			ObjectID: strconv.FormatInt(personID, 10), RequestID: requestID,
+		}); err != nil {
+			return err
+		}
+		return nil
+	})
+	return err
 }
 
 // LinkIdentity moves the sign-in identity of a person record created at
 // sign-in (from) to the person who existed before (to), and deactivates the
 // duplicate. Admin only; for people the automatic rules could not link.
-func (s *PersonService) LinkIdentity(ctx context.Context, actor *portal.Actor, from, to int64, requestID string) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	if !portal.CanAdminister(actor) {
-		return portal.Forbidden("Bara administratörer kan koppla inloggningar.")
-	}
-	if from == to {
-		return portal.Invalid("Välj en annan person.", map[string]string{"target": "Välj en annan person än den du kopplar från."})
-	}
-	var iss, sub *string
-	var fromActive bool
-	err = tx.QueryRow(ctx, `SELECT identity_issuer, identity_subject, active FROM people WHERE id = $1 FOR UPDATE`, from).Scan(&iss, &sub, &fromActive)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return portal.NotFound("Personen finns inte.")
-	}
-	if err != nil {
-		return translate(err)
-	}
-	if sub == nil || !fromActive {
-		return portal.Invalid("Personen har ingen aktiv inloggning att koppla.", map[string]string{"target": "Personen har ingen aktiv inloggning att koppla."})
-	}
-	var toSub *string
-	var toActive bool
-	err = tx.QueryRow(ctx, `SELECT identity_subject, active FROM people WHERE id = $1 FOR UPDATE`, to).Scan(&toSub, &toActive)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return portal.Invalid("Personen finns inte.", map[string]string{"target": "Välj en person i listan."})
-	}
-	if err != nil {
-		return translate(err)
-	}
-	if toSub != nil || !toActive {
-		return portal.Invalid("Personen har redan en inloggning.", map[string]string{"target": "Den valda personen har redan en inloggning eller är inaktiv."})
-	}
-	if _, err := tx.Exec(ctx, `
-		UPDATE people SET identity_issuer = NULL, identity_subject = NULL, active = false,
-			merged_into = $2, session_epoch = session_epoch + 1, updated_at = now()
-		WHERE id = $1`, from, to); err != nil {
-		return translate(err)
-	}
-	if _, err := tx.Exec(ctx, `DELETE FROM person_roles WHERE person_id = $1`, from); err != nil {
-		return translate(err)
-	}
-	if _, err := tx.Exec(ctx, `
-		UPDATE people SET identity_issuer = $2, identity_subject = $3, updated_at = now() WHERE id = $1`, to, *iss, *sub); err != nil {
-		return translate(err)
-	}
-	for _, e := range []AuditEntry{
-		{ActorID: actor.PersonID, Action: "person.identity_moved", ObjectType: "person", ObjectID: strconv.FormatInt(from, 10),
-			RequestID: requestID, Changes: map[string]any{"merged_into": to}},
-		{ActorID: actor.PersonID, Action: "person.identity_linked", ObjectType: "person", ObjectID: strconv.FormatInt(to, 10),
-			RequestID: requestID, Changes: map[string]any{"linked_by": "admin", "from_person": from}},
-	} {
-		if err := appendAudit(ctx, tx, e); err != nil {
+func (s *PersonService) LinkIdentity(ctx context.Context, actor *portal.Actor, from, to int64, requestID string) (err error) {
+	defer wrap(&err, "link the identity of person %d to person %d", from, to)
+	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if !portal.CanAdminister(actor) {
+			return portal.Forbidden("Bara administratörer kan koppla inloggningar.")
+		}
+		if from == to {
+			return portal.Invalid("Välj en annan person.", map[string]string{"target": "Välj en annan person än den du kopplar från."})
+		}
+		var iss, sub *string
+		var fromActive bool
+		err := tx.QueryRow(ctx, `SELECT identity_issuer, identity_subject, active FROM people WHERE id = $1 FOR UPDATE`, from).Scan(&iss, &sub, &fromActive)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return portal.NotFound("Personen finns inte.")
+		}
+		if err != nil {
+			return translate(err)
+		}
+		if sub == nil || !fromActive {
+			return portal.Invalid("Personen har ingen aktiv inloggning att koppla.", map[string]string{"target": "Personen har ingen aktiv inloggning att koppla."})
+		}
+		var toSub *string
+		var toActive bool
+		err = tx.QueryRow(ctx, `SELECT identity_subject, active FROM people WHERE id = $1 FOR UPDATE`, to).Scan(&toSub, &toActive)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return portal.Invalid("Personen finns inte.", map[string]string{"target": "Välj en person i listan."})
+		}
+		if err != nil {
+			return translate(err)
+		}
+		if toSub != nil || !toActive {
+			return portal.Invalid("Personen har redan en inloggning.", map[string]string{"target": "Den valda personen har redan en inloggning eller är inaktiv."})
+		}
+		if _, err := tx.Exec(ctx, `
+			UPDATE people SET identity_issuer = NULL, identity_subject = NULL, active = false,
+				merged_into = $2, session_epoch = session_epoch + 1, updated_at = now()
+			WHERE id = $1`, from, to); err != nil {
+			return translate(err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM person_roles WHERE person_id = $1`, from); err != nil {
+			return translate(err)
+		}
+		if _, err := tx.Exec(ctx, `
+			UPDATE people SET identity_issuer = $2, identity_subject = $3, updated_at = now() WHERE id = $1`, to, *iss, *sub); err != nil {
+			return translate(err)
+		}
+		for _, e := range []AuditEntry{
+			{ActorID: actor.PersonID, Action: "person.identity_moved", ObjectType: "person", ObjectID: strconv.FormatInt(from, 10),
+				RequestID: requestID, Changes: map[string]any{"merged_into": to}},
+			{ActorID: actor.PersonID, Action: "person.identity_linked", ObjectType: "person", ObjectID: strconv.FormatInt(to, 10),
+				RequestID: requestID, Changes: map[string]any{"linked_by": "admin", "from_person": from}},
+		} {
+			if err := appendAudit(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		if err := s.refreshPeople(ctx, tx, []int64{from, to}); err != nil {
 			return err
 		}
-	}
-	if err := s.refreshPeople(ctx, tx, []int64{from, to}); err != nil {
-		return err
-	}
-	return translate(tx.Commit(ctx))
+		return nil
+	})
+	return err
 }
 
 // refreshPeople recomputes the breaches of people whose activity or
@@ -378,36 +369,38 @@ type PersonFilter struct {
 }
 
 // Get returns one person (admin pages).
-func (s *PersonService) Get(ctx context.Context, actor *portal.Actor, id int64) (portal.Person, []AuditRow, error) {
+func (s *PersonService) Get(ctx context.Context, actor *portal.Actor, id int64) (_ portal.Person, _ []AuditRow, err error) {
+	defer wrap(&err, "get person %d", id)
 	var p portal.Person
 	if !portal.CanAdminister(actor) {
 		return p, nil, portal.Forbidden("Bara administratörer ser personuppgifterna här.")
 	}
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return p, nil, translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	rows, err := tx.Query(ctx, personSelect+` WHERE p.id = $1`, id)
-	if err != nil {
-		return p, nil, translate(err)
-	}
-	list, err := pgx.CollectRows(rows, scanPerson)
-	if err != nil {
-		return p, nil, translate(err)
-	}
-	if len(list) == 0 {
-		return p, nil, portal.NotFound("Personen finns inte.")
-	}
-	audit, err := auditFor(ctx, tx, "person", strconv.FormatInt(id, 10))
-	if err != nil {
-		return p, nil, translate(err)
-	}
-	return list[0], audit, nil
+	var audit []AuditRow
+	err = readTx(ctx, s.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, personSelect+` WHERE p.id = $1`, id)
+		if err != nil {
+			return translate(err)
+		}
+		list, err := pgx.CollectRows(rows, scanPerson)
+		if err != nil {
+			return translate(err)
+		}
+		if len(list) == 0 {
+			return portal.NotFound("Personen finns inte.")
+		}
+		rs, err := auditFor(ctx, tx, "person", strconv.FormatInt(id, 10))
+		if err != nil {
+			return translate(err)
+		}
+		p, audit = list[0], rs
+		return nil
+	})
+	return p, audit, err
 }
 
 // List searches people by name or e-mail (admin pages).
-func (s *PersonService) List(ctx context.Context, actor *portal.Actor, f PersonFilter) ([]portal.Person, error) {
+func (s *PersonService) List(ctx context.Context, actor *portal.Actor, f PersonFilter) (_ []portal.Person, err error) {
+	defer wrap(&err, "list people")
 	if !portal.CanAdminister(actor) {
 		return nil, portal.Forbidden("Bara administratörer ser personlistan.")
 	}
@@ -437,7 +430,8 @@ func (s *PersonService) List(ctx context.Context, actor *portal.Actor, f PersonF
 // Search finds active people for a picker (anyone who may change roles):
 // by name (typo-tolerant), e-mail or employee number; the already chosen
 // person (chosenID) is always included.
-func (s *PersonService) Search(ctx context.Context, actor *portal.Actor, q, chosenID string) ([]portal.Person, error) {
+func (s *PersonService) Search(ctx context.Context, actor *portal.Actor, q, chosenID string) (_ []portal.Person, err error) {
+	defer wrap(&err, "search people")
 	if !portal.CanManageRegister(actor) {
 		return nil, portal.Forbidden("Bara IT-enheten söker bland personer här.")
 	}
@@ -530,10 +524,11 @@ type Notification struct {
 }
 
 // Notifications returns the actor's latest notifications, newest first.
-func (s *PersonService) Notifications(ctx context.Context, actor *portal.Actor, limit int) ([]Notification, error) {
+func (s *PersonService) Notifications(ctx context.Context, actor *portal.Actor, limit int) (_ []Notification, err error) {
 	if actor == nil {
 		return nil, nil
 	}
+	defer wrap(&err, "notifications of person %d", actor.PersonID)
 	return s.notifications(ctx, actor.PersonID, limit)
 }
 
@@ -561,7 +556,8 @@ type OutboxMail struct {
 
 // Outbox returns the latest mails of the outbox. Dev mode only (the route
 // exists only there); administrators may read it.
-func (s *PersonService) Outbox(ctx context.Context, actor *portal.Actor) ([]OutboxMail, error) {
+func (s *PersonService) Outbox(ctx context.Context, actor *portal.Actor) (_ []OutboxMail, err error) {
+	defer wrap(&err, "read the mail outbox")
 	if actor == nil {
 		return nil, portal.Forbidden("Logga in.")
 	}

@@ -199,74 +199,75 @@ func speaksFor(ctx context.Context, tx pgx.Tx, actor *portal.Actor, f portal.Req
 
 // SaveDraft creates (id 0) or updates the author's draft. A draft needs a
 // title; whatever else it holds is checked as it is saved.
-func (s *RequestService) SaveDraft(ctx context.Context, actor *portal.Actor, id int64, kind portal.RequestKind, expectedVersion int, f portal.RequestFields, requestID string) (int64, error) {
+func (s *RequestService) SaveDraft(ctx context.Context, actor *portal.Actor, id int64, kind portal.RequestKind, expectedVersion int, f portal.RequestFields, requestID string) (_ int64, err error) {
+	defer wrap(&err, "save draft (case %d)", id)
 	if actor == nil {
 		return 0, portal.Forbidden("Logga in.")
 	}
 	if !kind.Valid() {
 		return 0, portal.Invalid("Välj vilken sorts ärende det är.", map[string]string{"kind": "Välj vilken sorts ärende det är."})
 	}
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return 0, translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	if id != 0 {
-		cur, err := lockVisible(ctx, tx, actor, id)
-		if err != nil {
-			return 0, err
+	var saved int64
+	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if id != 0 {
+			cur, err := lockVisible(ctx, tx, actor, id)
+			if err != nil {
+				return err
+			}
+			if cur.AuthorID != actor.PersonID {
+				return portal.Forbidden("Bara den som skrev ärendet kan ändra det.")
+			}
+			if cur.State != portal.StateDraft {
+				return portal.Conflict("Ärendet är inskickat och kan inte längre ändras. Skriv en kommentar i stället.")
+			}
+			if expectedVersion != cur.RowVersion {
+				return portal.Conflict("Utkastet har ändrats i en annan flik sedan du öppnade det. Ladda om sidan.")
+			}
+			kind = cur.Kind
 		}
-		if cur.AuthorID != actor.PersonID {
-			return 0, portal.Forbidden("Bara den som skrev ärendet kan ändra det.")
+		errs := f.Validate(kind, false)
+		if err := resolveSystem(ctx, tx, &f, errs); err != nil {
+			return err
 		}
-		if cur.State != portal.StateDraft {
-			return 0, portal.Conflict("Ärendet är inskickat och kan inte längre ändras. Skriv en kommentar i stället.")
+		if f.DepartmentID != 0 {
+			var ok bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM departments WHERE id = $1 AND active)`, f.DepartmentID).Scan(&ok); err != nil {
+				return translate(err)
+			}
+			if !ok {
+				errs["department"] = "Välj förvaltning."
+			}
 		}
-		if expectedVersion != cur.RowVersion {
-			return 0, portal.Conflict("Utkastet har ändrats i en annan flik sedan du öppnade det. Ladda om sidan.")
+		if err := speaksFor(ctx, tx, actor, f, errs); err != nil {
+			return err
 		}
-		kind = cur.Kind
-	}
-	errs := f.Validate(kind, false)
-	if err := resolveSystem(ctx, tx, &f, errs); err != nil {
-		return 0, err
-	}
-	if f.DepartmentID != 0 {
-		var ok bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM departments WHERE id = $1 AND active)`, f.DepartmentID).Scan(&ok); err != nil {
-			return 0, translate(err)
+		if len(errs) > 0 {
+			return portal.Invalid("Uppgifterna behöver rättas.", errs)
 		}
-		if !ok {
-			errs["department"] = "Välj förvaltning."
+		args := []any{string(kind), actor.PersonID, nullID(f.DepartmentID), f.Title, f.Description, f.Contact, datePtr(f.DesiredDate),
+			f.FinancingSource, f.FinancingConfirmed, f.FinancingReference, nullID(f.SystemID), f.Details}
+		if id == 0 {
+			err := tx.QueryRow(ctx, `
+				INSERT INTO requests (kind, author_id, department_id, title, description, contact, desired_date,
+					financing_source, financing_confirmed, financing_reference, system_id, details)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`, args...).Scan(&id)
+			if err != nil {
+				return translate(err)
+			}
+		} else {
+			_, err := tx.Exec(ctx, `
+				UPDATE requests SET department_id = $3, title = $4, description = $5, contact = $6, desired_date = $7,
+					financing_source = $8, financing_confirmed = $9, financing_reference = $10, system_id = $11, details = $12,
+					row_version = row_version + 1, updated_at = now()
+				WHERE id = $13 AND kind = $1 AND author_id = $2`, append(args, id)...)
+			if err != nil {
+				return translate(err)
+			}
 		}
-	}
-	if err := speaksFor(ctx, tx, actor, f, errs); err != nil {
-		return 0, err
-	}
-	if len(errs) > 0 {
-		return 0, portal.Invalid("Uppgifterna behöver rättas.", errs)
-	}
-	args := []any{string(kind), actor.PersonID, nullID(f.DepartmentID), f.Title, f.Description, f.Contact, datePtr(f.DesiredDate),
-		f.FinancingSource, f.FinancingConfirmed, f.FinancingReference, nullID(f.SystemID), f.Details}
-	if id == 0 {
-		err = tx.QueryRow(ctx, `
-			INSERT INTO requests (kind, author_id, department_id, title, description, contact, desired_date,
-				financing_source, financing_confirmed, financing_reference, system_id, details)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`, args...).Scan(&id)
-		if err != nil {
-			return 0, translate(err)
-		}
-	} else {
-		_, err = tx.Exec(ctx, `
-			UPDATE requests SET department_id = $3, title = $4, description = $5, contact = $6, desired_date = $7,
-				financing_source = $8, financing_confirmed = $9, financing_reference = $10, system_id = $11, details = $12,
-				row_version = row_version + 1, updated_at = now()
-			WHERE id = $13 AND kind = $1 AND author_id = $2`, append(args, id)...)
-		if err != nil {
-			return 0, translate(err)
-		}
-	}
-	return id, translate(tx.Commit(ctx))
+		saved = id
+		return nil
+	})
+	return saved, err
 }
 
 // DeleteDraft is not offered: a draft is the author's own and harmless; it
@@ -276,83 +277,85 @@ func (s *RequestService) SaveDraft(ctx context.Context, actor *portal.Actor, id 
 // the case gets its number IT {year}/{nnnn} (gapless per year: the
 // counter row is taken in this transaction), and IT-enheten (and the IT
 // head for their kinds) is notified.
-func (s *RequestService) Submit(ctx context.Context, actor *portal.Actor, id int64, requestID string) (string, error) {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return "", translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	r, err := lockVisible(ctx, tx, actor, id)
-	if err != nil {
-		return "", err
-	}
-	if r.AuthorID != actor.PersonID {
-		return "", portal.Forbidden("Bara den som skrev ärendet kan skicka in det.")
-	}
-	t, err := portal.Step(r.Kind, r.State, portal.ActionSubmit)
-	if err != nil {
-		return "", err
-	}
-	f := r.Fields
-	errs := f.Validate(r.Kind, true)
-	if err := resolveSystem(ctx, tx, &f, errs); err != nil {
-		return "", err
-	}
-	if err := speaksFor(ctx, tx, actor, f, errs); err != nil {
-		return "", err
-	}
-	if r.Kind == portal.KindOperationsChange && f.SystemID != 0 && errs["department"] == "" {
-		var owner int64
-		if err := tx.QueryRow(ctx, `SELECT COALESCE((SELECT department_id FROM role_assignments WHERE system_id = $1 AND role = 'owner' AND valid @> current_date), 0)`, f.SystemID).Scan(&owner); err != nil {
-			return "", translate(err)
+func (s *RequestService) Submit(ctx context.Context, actor *portal.Actor, id int64, requestID string) (_ string, err error) {
+	defer wrap(&err, "submit case %d", id)
+	var caseNumber string
+	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		r, err := lockVisible(ctx, tx, actor, id)
+		if err != nil {
+			return err
 		}
-		if owner != f.DepartmentID {
-			errs["department"] = "En driftförändring anmäls av den förvaltning som äger systemet."
+		if r.AuthorID != actor.PersonID {
+			return portal.Forbidden("Bara den som skrev ärendet kan skicka in det.")
 		}
-	}
-	if len(errs) > 0 {
-		return "", portal.Invalid("Ärendet behöver kompletteras innan det kan skickas in.", errs)
-	}
-	year := portal.Today().Year()
-	var seq int
-	if err := tx.QueryRow(ctx, `
-		INSERT INTO request_numbers (year, last) VALUES ($1, 1)
-		ON CONFLICT (year) DO UPDATE SET last = request_numbers.last + 1
-		RETURNING last`, year).Scan(&seq); err != nil {
-		return "", translate(err)
-	}
-	var number string
-	if err := tx.QueryRow(ctx, `
-		UPDATE requests SET state = $2, number_year = $3, number_seq = $4, submitted_at = now(),
-			row_version = row_version + 1, updated_at = now()
-		WHERE id = $1 RETURNING number`, id, string(t.To), year, seq).Scan(&number); err != nil {
-		return "", translate(err)
-	}
-	if err := s.event(ctx, tx, actor, id, t, ""); err != nil {
-		return "", err
-	}
-	if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "request.submitted", ObjectType: "request",
-		ObjectID: strconv.FormatInt(id, 10), RequestID: requestID,
-		Changes: map[string]any{"number": number, "kind": string(r.Kind), "state": map[string]any{"before": string(r.State), "after": string(t.To)}}}); err != nil {
-		return "", err
-	}
-	audience := []string{"it_unit"}
-	if r.Kind.DecidedByITHead() {
-		audience = append(audience, "it_head")
-		if r.AuthorIsITHead {
-			audience = append(audience, "it_head_deputy")
+		t, err := portal.Step(r.Kind, r.State, portal.ActionSubmit)
+		if err != nil {
+			return err
 		}
-	}
-	if err := s.notify(ctx, tx, jobargs.StepSubmitted, id, audience...); err != nil {
-		return "", err
-	}
-	return number, translate(tx.Commit(ctx))
+		f := r.Fields
+		errs := f.Validate(r.Kind, true)
+		if err := resolveSystem(ctx, tx, &f, errs); err != nil {
+			return err
+		}
+		if err := speaksFor(ctx, tx, actor, f, errs); err != nil {
+			return err
+		}
+		if r.Kind == portal.KindOperationsChange && f.SystemID != 0 && errs["department"] == "" {
+			var owner int64
+			if err := tx.QueryRow(ctx, `SELECT COALESCE((SELECT department_id FROM role_assignments WHERE system_id = $1 AND role = 'owner' AND valid @> current_date), 0)`, f.SystemID).Scan(&owner); err != nil {
+				return translate(err)
+			}
+			if owner != f.DepartmentID {
+				errs["department"] = "En driftförändring anmäls av den förvaltning som äger systemet."
+			}
+		}
+		if len(errs) > 0 {
+			return portal.Invalid("Ärendet behöver kompletteras innan det kan skickas in.", errs)
+		}
+		year := portal.Today().Year()
+		var seq int
+		if err := tx.QueryRow(ctx, `
+			INSERT INTO request_numbers (year, last) VALUES ($1, 1)
+			ON CONFLICT (year) DO UPDATE SET last = request_numbers.last + 1
+			RETURNING last`, year).Scan(&seq); err != nil {
+			return translate(err)
+		}
+		var number string
+		if err := tx.QueryRow(ctx, `
+			UPDATE requests SET state = $2, number_year = $3, number_seq = $4, submitted_at = now(),
+				row_version = row_version + 1, updated_at = now()
+			WHERE id = $1 RETURNING number`, id, string(t.To), year, seq).Scan(&number); err != nil {
+			return translate(err)
+		}
+		if err := s.event(ctx, tx, actor, id, t, ""); err != nil {
+			return err
+		}
+		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "request.submitted", ObjectType: "request",
+			ObjectID: strconv.FormatInt(id, 10), RequestID: requestID,
+			Changes: map[string]any{"number": number, "kind": string(r.Kind), "state": map[string]any{"before": string(r.State), "after": string(t.To)}}}); err != nil {
+			return err
+		}
+		audience := []string{"it_unit"}
+		if r.Kind.DecidedByITHead() {
+			audience = append(audience, "it_head")
+			if r.AuthorIsITHead {
+				audience = append(audience, "it_head_deputy")
+			}
+		}
+		if err := s.notify(ctx, tx, jobargs.StepSubmitted, id, audience...); err != nil {
+			return err
+		}
+		caseNumber = number
+		return nil
+	})
+	return caseNumber, err
 }
 
 // Act takes a step of the flow that is not a decision: take up, ask for
 // completion, answer it, withdraw. comment is the message that goes with it
 // (required when asking for and when answering a completion).
-func (s *RequestService) Act(ctx context.Context, actor *portal.Actor, id int64, action portal.RequestAction, comment, requestID string) error {
+func (s *RequestService) Act(ctx context.Context, actor *portal.Actor, id int64, action portal.RequestAction, comment, requestID string) (err error) {
+	defer wrap(&err, "act on case %d (%s)", id, action)
 	comment = strings.TrimSpace(comment)
 	switch {
 	case strings.ContainsRune(comment, 0):
@@ -360,67 +363,65 @@ func (s *RequestService) Act(ctx context.Context, actor *portal.Actor, id int64,
 	case len([]rune(comment)) > 10000:
 		return portal.Invalid("Högst 10 000 tecken.", map[string]string{"comment": "Högst 10 000 tecken."})
 	}
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	r, err := lockVisible(ctx, tx, actor, id)
-	if err != nil {
-		return err
-	}
-	if r.AuthorID != actor.PersonID && !portal.IsPreparer(actor) {
-		return portal.Forbidden("Bara den som skickade in ärendet och IT-enheten kan göra det.")
-	}
-	t, err := portal.Step(r.Kind, r.State, action)
-	if err != nil {
-		return err
-	}
-	switch t.By {
-	case portal.PartyRequester:
-		if r.AuthorID != actor.PersonID {
-			return portal.Forbidden("Bara den som skickade in ärendet kan göra det.")
+	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		r, err := lockVisible(ctx, tx, actor, id)
+		if err != nil {
+			return err
 		}
-	case portal.PartyPreparer:
-		if !portal.IsPreparer(actor) {
-			return portal.Forbidden("Bara IT-enheten handlägger ärenden.")
+		if r.AuthorID != actor.PersonID && !portal.IsPreparer(actor) {
+			return portal.Forbidden("Bara den som skickade in ärendet och IT-enheten kan göra det.")
 		}
-		if r.AuthorID == actor.PersonID {
-			return portal.Forbidden("Du kan inte handlägga ett ärende som du själv har skickat in.")
+		t, err := portal.Step(r.Kind, r.State, action)
+		if err != nil {
+			return err
 		}
-	default:
-		return portal.Forbidden("Beslut fattas med beslutsknappen.")
-	}
-	if comment == "" && (action == portal.ActionRequestCompletion || action == portal.ActionAnswerCompletion) {
-		msg := "Skriv vad som behöver kompletteras."
-		if action == portal.ActionAnswerCompletion {
-			msg = "Skriv din komplettering."
+		switch t.By {
+		case portal.PartyRequester:
+			if r.AuthorID != actor.PersonID {
+				return portal.Forbidden("Bara den som skickade in ärendet kan göra det.")
+			}
+		case portal.PartyPreparer:
+			if !portal.IsPreparer(actor) {
+				return portal.Forbidden("Bara IT-enheten handlägger ärenden.")
+			}
+			if r.AuthorID == actor.PersonID {
+				return portal.Forbidden("Du kan inte handlägga ett ärende som du själv har skickat in.")
+			}
+		default:
+			return portal.Forbidden("Beslut fattas med beslutsknappen.")
 		}
-		return portal.Invalid(msg, map[string]string{"comment": msg})
-	}
-	if _, err := tx.Exec(ctx, `UPDATE requests SET state = $2, row_version = row_version + 1, updated_at = now() WHERE id = $1`, id, string(t.To)); err != nil {
-		return translate(err)
-	}
-	if err := s.event(ctx, tx, actor, id, t, comment); err != nil {
-		return err
-	}
-	if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "request." + string(action), ObjectType: "request",
-		ObjectID: strconv.FormatInt(id, 10), RequestID: requestID,
-		Changes: map[string]any{"state": map[string]any{"before": string(r.State), "after": string(t.To)}}}); err != nil {
-		return err
-	}
-	// The requester hears of every change; IT-enheten of the answers.
-	audience := []string{"requester"}
-	if t.By == portal.PartyRequester {
-		audience = []string{"it_unit"}
-		if r.Kind.DecidedByITHead() {
-			audience = append(audience, "it_head")
+		if comment == "" && (action == portal.ActionRequestCompletion || action == portal.ActionAnswerCompletion) {
+			msg := "Skriv vad som behöver kompletteras."
+			if action == portal.ActionAnswerCompletion {
+				msg = "Skriv din komplettering."
+			}
+			return portal.Invalid(msg, map[string]string{"comment": msg})
 		}
-	}
-	if err := s.notify(ctx, tx, jobargs.StepOfAction(string(action)), id, audience...); err != nil {
-		return err
-	}
-	return translate(tx.Commit(ctx))
+		if _, err := tx.Exec(ctx, `UPDATE requests SET state = $2, row_version = row_version + 1, updated_at = now() WHERE id = $1`, id, string(t.To)); err != nil {
+			return translate(err)
+		}
+		if err := s.event(ctx, tx, actor, id, t, comment); err != nil {
+			return err
+		}
+		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "request." + string(action), ObjectType: "request",
+			ObjectID: strconv.FormatInt(id, 10), RequestID: requestID,
+			Changes: map[string]any{"state": map[string]any{"before": string(r.State), "after": string(t.To)}}}); err != nil {
+			return err
+		}
+		// The requester hears of every change; IT-enheten of the answers.
+		audience := []string{"requester"}
+		if t.By == portal.PartyRequester {
+			audience = []string{"it_unit"}
+			if r.Kind.DecidedByITHead() {
+				audience = append(audience, "it_head")
+			}
+		}
+		if err := s.notify(ctx, tx, jobargs.StepOfAction(string(action)), id, audience...); err != nil {
+			return err
+		}
+		return nil
+	})
+	return err
 }
 
 // Decide grants or rejects a case, or acknowledges an operations change,
@@ -428,87 +429,85 @@ func (s *RequestService) Act(ctx context.Context, actor *portal.Actor, id int64,
 // first decision; the unique index on decision events makes two decisions
 // impossible even if the pages were wrong. A granted case changes the
 // register in the same transaction.
-func (s *RequestService) Decide(ctx context.Context, actor *portal.Actor, id int64, action portal.RequestAction, motivation, requestID string) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	r, err := lockVisible(ctx, tx, actor, id)
-	if err != nil {
-		return err
-	}
-	if r.DecidedAt != nil {
-		// Read the decider anew: a row locked after waiting for another
-		// transaction is current, but the rows joined to it may not be.
-		if err := tx.QueryRow(ctx, `SELECT p.name, r.decided_at FROM requests r JOIN people p ON p.id = r.decided_by WHERE r.id = $1`, id).Scan(&r.DecidedByName, &r.DecidedAt); err != nil {
-			return translate(err)
+func (s *RequestService) Decide(ctx context.Context, actor *portal.Actor, id int64, action portal.RequestAction, motivation, requestID string) (err error) {
+	defer wrap(&err, "decide case %d", id)
+	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		r, err := lockVisible(ctx, tx, actor, id)
+		if err != nil {
+			return err
 		}
-		return portal.AlreadyDecided(r.DecidedByName, r.DecidedAt)
-	}
-	if err := portal.CanDecide(actor, r.Kind, r.AuthorID, r.AuthorIsITHead); err != nil {
-		return err
-	}
-	t, motivation, err := portal.CheckDecision(r.Kind, r.State, action, motivation, r.Fields)
-	if err != nil {
-		return err
-	}
-	systemID, err := s.applyDecision(ctx, tx, actor, r, action, requestID)
-	if err != nil {
-		return err
-	}
-	tag, err := tx.Exec(ctx, `
-		UPDATE requests SET state = $2, decided_at = now(), decided_by = $3, decision_motivation = $4,
-			system_id = COALESCE($5, system_id), row_version = row_version + 1, updated_at = now()
-		WHERE id = $1 AND decided_at IS NULL`, id, string(t.To), actor.PersonID, motivation, nullID(systemID))
-	if err != nil {
-		return translate(err)
-	}
-	if tag.RowsAffected() != 1 {
-		return portal.Conflict("Ärendet beslutades redan.")
-	}
-	if err := s.event(ctx, tx, actor, id, t, motivation); err != nil {
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-			return portal.Conflict("Ärendet beslutades redan.")
+		if r.DecidedAt != nil {
+			// Read the decider anew: a row locked after waiting for another
+			// transaction is current, but the rows joined to it may not be.
+			if err := tx.QueryRow(ctx, `SELECT p.name, r.decided_at FROM requests r JOIN people p ON p.id = r.decided_by WHERE r.id = $1`, id).Scan(&r.DecidedByName, &r.DecidedAt); err != nil {
+				return translate(err)
+			}
+			return portal.AlreadyDecided(r.DecidedByName, r.DecidedAt)
 		}
-		return err
-	}
-	changes := map[string]any{"state": map[string]any{"before": string(r.State), "after": string(t.To)}, "number": r.Number, "motivation": motivation}
-	if systemID != 0 {
-		changes["system_id"] = systemID
-	}
-	if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "request.decided", ObjectType: "request",
-		ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: changes}); err != nil {
-		return err
-	}
-	if err := s.notify(ctx, tx, jobargs.StepDecided, id, "requester"); err != nil {
-		return err
-	}
-	// The case's own checks, and its system's (a granted case changes what
-	// R4, R6 and R7 find; its effects may change the register).
-	// Its effects may also have recorded a new administrator, perhaps a
-	// person new to the portal, who must then acknowledge what everyone
-	// must.
-	sc := Scope{Cases: []int64{id}}
-	for _, sys := range []int64{systemID, r.Fields.SystemID} {
-		if sys != 0 && !slices.Contains(sc.Systems, sys) {
-			sc.Systems = append(sc.Systems, sys)
+		if err := portal.CanDecide(actor, r.Kind, r.AuthorID, r.AuthorIsITHead); err != nil {
+			return err
 		}
-	}
-	if len(sc.Systems) > 0 {
-		rows, err := tx.Query(ctx, `SELECT DISTINCT person_id FROM role_assignments WHERE system_id = ANY($1) AND person_id IS NOT NULL ORDER BY 1`, sc.Systems)
+		t, motivation, err := portal.CheckDecision(r.Kind, r.State, action, motivation, r.Fields)
+		if err != nil {
+			return err
+		}
+		systemID, err := s.applyDecision(ctx, tx, actor, r, action, requestID)
+		if err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `
+			UPDATE requests SET state = $2, decided_at = now(), decided_by = $3, decision_motivation = $4,
+				system_id = COALESCE($5, system_id), row_version = row_version + 1, updated_at = now()
+			WHERE id = $1 AND decided_at IS NULL`, id, string(t.To), actor.PersonID, motivation, nullID(systemID))
 		if err != nil {
 			return translate(err)
 		}
-		if sc.People, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
-			return translate(err)
+		if tag.RowsAffected() != 1 {
+			return portal.Conflict("Ärendet beslutades redan.")
 		}
-	}
-	if err := s.keep.refresh(ctx, tx, sc); err != nil {
-		return err
-	}
-	return translate(tx.Commit(ctx))
+		if err := s.event(ctx, tx, actor, id, t, motivation); err != nil {
+			if isUniqueViolation(err) {
+				return portal.Conflict("Ärendet beslutades redan.")
+			}
+			return err
+		}
+		changes := map[string]any{"state": map[string]any{"before": string(r.State), "after": string(t.To)}, "number": r.Number, "motivation": motivation}
+		if systemID != 0 {
+			changes["system_id"] = systemID
+		}
+		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "request.decided", ObjectType: "request",
+			ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: changes}); err != nil {
+			return err
+		}
+		if err := s.notify(ctx, tx, jobargs.StepDecided, id, "requester"); err != nil {
+			return err
+		}
+		// The case's own checks, and its system's (a granted case changes what
+		// R4, R6 and R7 find; its effects may change the register).
+		// Its effects may also have recorded a new administrator, perhaps a
+		// person new to the portal, who must then acknowledge what everyone
+		// must.
+		sc := Scope{Cases: []int64{id}}
+		for _, sys := range []int64{systemID, r.Fields.SystemID} {
+			if sys != 0 && !slices.Contains(sc.Systems, sys) {
+				sc.Systems = append(sc.Systems, sys)
+			}
+		}
+		if len(sc.Systems) > 0 {
+			rows, err := tx.Query(ctx, `SELECT DISTINCT person_id FROM role_assignments WHERE system_id = ANY($1) AND person_id IS NOT NULL ORDER BY 1`, sc.Systems)
+			if err != nil {
+				return translate(err)
+			}
+			if sc.People, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+				return translate(err)
+			}
+		}
+		if err := s.keep.refresh(ctx, tx, sc); err != nil {
+			return err
+		}
+		return nil
+	})
+	return err
 }
 
 // applyDecision changes the register as a decision says: a granted
@@ -648,51 +647,51 @@ func firstMessage(errs map[string]string) string {
 
 // Comment adds a comment to an open case: by the requester, or by
 // IT-enheten's side.
-func (s *RequestService) Comment(ctx context.Context, actor *portal.Actor, id int64, text, requestID string) error {
+func (s *RequestService) Comment(ctx context.Context, actor *portal.Actor, id int64, text, requestID string) (err error) {
+	defer wrap(&err, "comment on case %d", id)
 	text = strings.TrimSpace(text)
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	r, err := lockVisible(ctx, tx, actor, id)
-	if err != nil {
-		return err
-	}
-	if r.AuthorID != actor.PersonID && !portal.IsPreparer(actor) {
-		return portal.Forbidden("Den som skickade in ärendet och IT-enheten kan kommentera.")
-	}
-	if !r.State.Open() {
-		return portal.Conflict("Ärendet är inte öppet för kommentarer.")
-	}
-	switch {
-	case text == "":
-		return portal.Invalid("Skriv en kommentar.", map[string]string{"comment": "Skriv en kommentar."})
-	case strings.ContainsRune(text, 0):
-		return portal.Invalid("Texten innehåller otillåtna tecken.", map[string]string{"comment": "Texten innehåller otillåtna tecken."})
-	case len([]rune(text)) > 10000:
-		return portal.Invalid("Högst 10 000 tecken.", map[string]string{"comment": "Högst 10 000 tecken."})
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO request_events (request_id, actor_id, event, comment) VALUES ($1, $2, 'comment', $3)`, id, actor.PersonID, text); err != nil {
-		return translate(err)
-	}
-	if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "request.commented", ObjectType: "request",
-		ObjectID: strconv.FormatInt(id, 10), RequestID: requestID}); err != nil {
-		return err
-	}
-	audience := "requester"
-	if r.AuthorID == actor.PersonID {
-		audience = "it_unit"
-	}
-	if err := s.notify(ctx, tx, jobargs.StepCommented, id, audience); err != nil {
-		return err
-	}
-	return translate(tx.Commit(ctx))
+	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		r, err := lockVisible(ctx, tx, actor, id)
+		if err != nil {
+			return err
+		}
+		if r.AuthorID != actor.PersonID && !portal.IsPreparer(actor) {
+			return portal.Forbidden("Den som skickade in ärendet och IT-enheten kan kommentera.")
+		}
+		if !r.State.Open() {
+			return portal.Conflict("Ärendet är inte öppet för kommentarer.")
+		}
+		switch {
+		case text == "":
+			return portal.Invalid("Skriv en kommentar.", map[string]string{"comment": "Skriv en kommentar."})
+		case strings.ContainsRune(text, 0):
+			return portal.Invalid("Texten innehåller otillåtna tecken.", map[string]string{"comment": "Texten innehåller otillåtna tecken."})
+		case len([]rune(text)) > 10000:
+			return portal.Invalid("Högst 10 000 tecken.", map[string]string{"comment": "Högst 10 000 tecken."})
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO request_events (request_id, actor_id, event, comment) VALUES ($1, $2, 'comment', $3)`, id, actor.PersonID, text); err != nil {
+			return translate(err)
+		}
+		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "request.commented", ObjectType: "request",
+			ObjectID: strconv.FormatInt(id, 10), RequestID: requestID}); err != nil {
+			return err
+		}
+		audience := "requester"
+		if r.AuthorID == actor.PersonID {
+			audience = "it_unit"
+		}
+		if err := s.notify(ctx, tx, jobargs.StepCommented, id, audience); err != nil {
+			return err
+		}
+		return nil
+	})
+	return err
 }
 
 // SetDiarienummer records the municipality's registration number when the
 // registrator enters the case in the diarium. IT-enheten's side only.
-func (s *RequestService) SetDiarienummer(ctx context.Context, actor *portal.Actor, id int64, dnr, requestID string) error {
+func (s *RequestService) SetDiarienummer(ctx context.Context, actor *portal.Actor, id int64, dnr, requestID string) (err error) {
+	defer wrap(&err, "set the diarienummer of case %d", id)
 	dnr = strings.TrimSpace(dnr)
 	switch {
 	case !portal.IsPreparer(actor):
@@ -700,83 +699,83 @@ func (s *RequestService) SetDiarienummer(ctx context.Context, actor *portal.Acto
 	case strings.ContainsRune(dnr, 0) || len([]rune(dnr)) > 100:
 		return portal.Invalid("Högst 100 tecken.", map[string]string{"diarienummer": "Ange diarienumret, högst 100 tecken."})
 	}
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	r, err := lockVisible(ctx, tx, actor, id)
-	if err != nil {
-		return err
-	}
-	if r.State == portal.StateDraft {
-		return portal.Conflict("Ett utkast diarieförs inte.")
-	}
-	if r.Diarienummer == dnr {
+	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		r, err := lockVisible(ctx, tx, actor, id)
+		if err != nil {
+			return err
+		}
+		if r.State == portal.StateDraft {
+			return portal.Conflict("Ett utkast diarieförs inte.")
+		}
+		if r.Diarienummer == dnr {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE requests SET diarienummer = $2, row_version = row_version + 1, updated_at = now() WHERE id = $1`, id, dnr); err != nil {
+			return translate(err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO request_events (request_id, actor_id, event, comment) VALUES ($1, $2, 'diarienummer', $3)`, id, actor.PersonID, dnr); err != nil {
+			return translate(err)
+		}
+		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "request.diarienummer_set", ObjectType: "request",
+			ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: map[string]any{"diarienummer": map[string]any{"before": r.Diarienummer, "after": dnr}}}); err != nil {
+			return err
+		}
 		return nil
-	}
-	if _, err := tx.Exec(ctx, `UPDATE requests SET diarienummer = $2, row_version = row_version + 1, updated_at = now() WHERE id = $1`, id, dnr); err != nil {
-		return translate(err)
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO request_events (request_id, actor_id, event, comment) VALUES ($1, $2, 'diarienummer', $3)`, id, actor.PersonID, dnr); err != nil {
-		return translate(err)
-	}
-	if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "request.diarienummer_set", ObjectType: "request",
-		ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: map[string]any{"diarienummer": map[string]any{"before": r.Diarienummer, "after": dnr}}}); err != nil {
-		return err
-	}
-	return translate(tx.Commit(ctx))
+	})
+	return err
 }
 
 // AddAttachment stores a file with a draft or an open case: by its author,
 // or IT-enheten's side. The content decides the type (portal.CheckAttachment).
-func (s *RequestService) AddAttachment(ctx context.Context, actor *portal.Actor, id int64, name string, data []byte, requestID string) (int64, error) {
+func (s *RequestService) AddAttachment(ctx context.Context, actor *portal.Actor, id int64, name string, data []byte, requestID string) (_ int64, err error) {
+	defer wrap(&err, "attach a file to case %d", id)
 	name = portal.SafeFileName(name)
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return 0, translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	r, err := lockVisible(ctx, tx, actor, id)
-	if err != nil {
-		return 0, err
-	}
-	if r.AuthorID != actor.PersonID && !portal.IsPreparer(actor) {
-		return 0, portal.Forbidden("Den som skrev ärendet och IT-enheten kan bifoga filer.")
-	}
-	if r.State != portal.StateDraft && !r.State.Open() {
-		return 0, portal.Conflict("Ärendet är avslutat; filer kan inte längre bifogas.")
-	}
-	contentType, err := portal.CheckAttachment(name, data)
-	if err != nil {
-		return 0, err
-	}
-	sum := sha256.Sum256(data)
-	var aid int64
-	if err := tx.QueryRow(ctx, `
-		INSERT INTO request_attachments (request_id, file_name, content_type, size_bytes, sha256, data, uploaded_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		id, name, contentType, len(data), hex.EncodeToString(sum[:]), data, actor.PersonID).Scan(&aid); err != nil {
-		return 0, translate(err)
-	}
-	if r.State != portal.StateDraft {
-		if _, err := tx.Exec(ctx, `INSERT INTO request_events (request_id, actor_id, event, comment) VALUES ($1, $2, 'attachment', $3)`, id, actor.PersonID, name); err != nil {
-			return 0, translate(err)
+	var attachmentID int64
+	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		r, err := lockVisible(ctx, tx, actor, id)
+		if err != nil {
+			return err
 		}
-	}
-	if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "request.attachment_added", ObjectType: "request",
-		ObjectID: strconv.FormatInt(id, 10), RequestID: requestID,
-		Changes: map[string]any{"file_name": name, "content_type": contentType, "size": len(data), "sha256": hex.EncodeToString(sum[:])}}); err != nil {
-		return 0, err
-	}
-	return aid, translate(tx.Commit(ctx))
+		if r.AuthorID != actor.PersonID && !portal.IsPreparer(actor) {
+			return portal.Forbidden("Den som skrev ärendet och IT-enheten kan bifoga filer.")
+		}
+		if r.State != portal.StateDraft && !r.State.Open() {
+			return portal.Conflict("Ärendet är avslutat; filer kan inte längre bifogas.")
+		}
+		contentType, err := portal.CheckAttachment(name, data)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(data)
+		var aid int64
+		if err := tx.QueryRow(ctx, `
+			INSERT INTO request_attachments (request_id, file_name, content_type, size_bytes, sha256, data, uploaded_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			id, name, contentType, len(data), hex.EncodeToString(sum[:]), data, actor.PersonID).Scan(&aid); err != nil {
+			return translate(err)
+		}
+		if r.State != portal.StateDraft {
+			if _, err := tx.Exec(ctx, `INSERT INTO request_events (request_id, actor_id, event, comment) VALUES ($1, $2, 'attachment', $3)`, id, actor.PersonID, name); err != nil {
+				return translate(err)
+			}
+		}
+		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "request.attachment_added", ObjectType: "request",
+			ObjectID: strconv.FormatInt(id, 10), RequestID: requestID,
+			Changes: map[string]any{"file_name": name, "content_type": contentType, "size": len(data), "sha256": hex.EncodeToString(sum[:])}}); err != nil {
+			return err
+		}
+		attachmentID = aid
+		return nil
+	})
+	return attachmentID, err
 }
 
 // Attachment returns a file of a case for those who may open it.
-func (s *RequestService) Attachment(ctx context.Context, actor *portal.Actor, id, attachmentID int64) (AttachmentInfo, []byte, error) {
+func (s *RequestService) Attachment(ctx context.Context, actor *portal.Actor, id, attachmentID int64) (_ AttachmentInfo, _ []byte, err error) {
+	defer wrap(&err, "attachment %d of case %d", attachmentID, id)
 	var info AttachmentInfo
 	var data []byte
-	err := readTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = readTx(ctx, s.pool, func(tx pgx.Tx) error {
 		r, err := loadRequest(ctx, tx, id, false)
 		if err != nil {
 			return err
@@ -802,9 +801,10 @@ func (s *RequestService) Attachment(ctx context.Context, actor *portal.Actor, id
 
 // Get returns a case as the actor may see it, with its timeline and what
 // the actor may do next.
-func (s *RequestService) Get(ctx context.Context, actor *portal.Actor, id int64) (RequestView, error) {
+func (s *RequestService) Get(ctx context.Context, actor *portal.Actor, id int64) (_ RequestView, err error) {
+	defer wrap(&err, "get case %d", id)
 	var v RequestView
-	err := readTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = readTx(ctx, s.pool, func(tx pgx.Tx) error {
 		r, err := loadRequest(ctx, tx, id, false)
 		if err != nil {
 			return err

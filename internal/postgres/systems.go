@@ -250,7 +250,7 @@ func createTx(ctx context.Context, tx pgx.Tx, actor *portal.Actor, f portal.Syst
 			introduced_before_portal)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 		RETURNING id`, factArgs(f)...).Scan(&id)
-	if isUnique(err) {
+	if isUniqueViolation(err) {
 		return 0, portal.Invalid("Namnet finns redan.", map[string]string{"name": "Det finns redan ett system med det namnet."})
 	}
 	if err != nil {
@@ -313,7 +313,7 @@ func updateFactsTx(ctx context.Context, tx pgx.Tx, actor *portal.Actor, cur Syst
 			self_developed_ref = $13, represents_municipality = $14, web_address = $15, notes = $16,
 			introduced_before_portal = $17, row_version = row_version + 1, updated_at = now()
 		WHERE id = $18`, args...)
-	if isUnique(err) {
+	if isUniqueViolation(err) {
 		return portal.Invalid("Namnet finns redan.", map[string]string{"name": "Det finns redan ett system med det namnet."})
 	}
 	if err != nil {
@@ -604,11 +604,6 @@ func factChanges(before, after portal.SystemFacts, all bool) map[string]any {
 	add("notes", before.Notes, after.Notes)
 	add("introduced_before_portal", before.IntroducedBeforePortal, after.IntroducedBeforePortal)
 	return out
-}
-
-func isUnique(err error) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }
 
 // today is the calendar date in Europe/Stockholm.

@@ -17,31 +17,33 @@ type UploadService struct{ pool *pgxpool.Pool }
 func NewUploadService(pool *pgxpool.Pool) *UploadService { return &UploadService{pool: pool} }
 
 // Store keeps data for the actor and forgets files older than a day.
-func (s *UploadService) Store(ctx context.Context, actor *portal.Actor, purpose, filename string, data []byte) (int64, error) {
+func (s *UploadService) Store(ctx context.Context, actor *portal.Actor, purpose, filename string, data []byte) (_ int64, err error) {
+	defer wrap(&err, "store upload for %s", purpose)
 	if actor == nil || actor.PersonID == 0 {
 		return 0, portal.Forbidden("Logga in för att ladda upp filer.")
 	}
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return 0, translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	if _, err := tx.Exec(ctx, `DELETE FROM uploads WHERE created_at < now() - interval '1 day'`); err != nil {
-		return 0, translate(err)
-	}
 	var id int64
-	if err := tx.QueryRow(ctx, `INSERT INTO uploads (person_id, purpose, filename, data) VALUES ($1, $2, $3, $4) RETURNING id`,
-		actor.PersonID, purpose, clip(filename, 255), data).Scan(&id); err != nil {
-		return 0, translate(err)
-	}
-	return id, translate(tx.Commit(ctx))
+	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM uploads WHERE created_at < now() - interval '1 day'`); err != nil {
+			return translate(err)
+		}
+		var inserted int64
+		if err := tx.QueryRow(ctx, `INSERT INTO uploads (person_id, purpose, filename, data) VALUES ($1, $2, $3, $4) RETURNING id`,
+			actor.PersonID, purpose, clip(filename, 255), data).Scan(&inserted); err != nil {
+			return translate(err)
+		}
+		id = inserted
+		return nil
+	})
+	return id, err
 }
 
 // Get returns an upload of the actor's own (another's is not found).
-func (s *UploadService) Get(ctx context.Context, actor *portal.Actor, id int64, purpose string) (string, []byte, error) {
+func (s *UploadService) Get(ctx context.Context, actor *portal.Actor, id int64, purpose string) (_ string, _ []byte, err error) {
+	defer wrap(&err, "get upload %d", id)
 	var name string
 	var data []byte
-	err := s.pool.QueryRow(ctx, `SELECT filename, data FROM uploads WHERE id = $1 AND person_id = $2 AND purpose = $3`,
+	err = s.pool.QueryRow(ctx, `SELECT filename, data FROM uploads WHERE id = $1 AND person_id = $2 AND purpose = $3`,
 		id, actor.PersonID, purpose).Scan(&name, &data)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", nil, portal.NotFound("Filen finns inte längre. Ladda upp den igen.")
@@ -50,7 +52,8 @@ func (s *UploadService) Get(ctx context.Context, actor *portal.Actor, id int64, 
 }
 
 // Delete forgets an upload of the actor's own.
-func (s *UploadService) Delete(ctx context.Context, actor *portal.Actor, id int64) error {
-	_, err := s.pool.Exec(ctx, `DELETE FROM uploads WHERE id = $1 AND person_id = $2`, id, actor.PersonID)
+func (s *UploadService) Delete(ctx context.Context, actor *portal.Actor, id int64) (err error) {
+	defer wrap(&err, "delete upload %d", id)
+	_, err = s.pool.Exec(ctx, `DELETE FROM uploads WHERE id = $1 AND person_id = $2`, id, actor.PersonID)
 	return translate(err)
 }
