@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -154,8 +155,17 @@ func fromRows(rows [][]string, schema Schema) (File, error) {
 	for _, c := range schema.Columns {
 		known[normaliseHeader(c)] = c
 	}
+	// The portal's own workbooks have a title row above the header: the
+	// header is the first of the top rows that names the required column.
+	head := 0
+	for r := 0; r < min(len(rows), 5); r++ {
+		if slices.ContainsFunc(rows[r], func(h string) bool { return normaliseHeader(h) == normaliseHeader(schema.Required) }) {
+			head = r
+			break
+		}
+	}
 	index := map[int]string{}
-	for i, h := range rows[0] {
+	for i, h := range rows[head] {
 		name := normaliseHeader(h)
 		if name == "" {
 			continue
@@ -170,8 +180,8 @@ func fromRows(rows [][]string, schema Schema) (File, error) {
 	if !f.Has(schema.Required) {
 		return f, &ErrFile{"Filen saknar kolumnen " + schema.Required + ". Första raden ska vara rubriker (" + schema.Example + ")."}
 	}
-	for n, rec := range rows[1:] {
-		line := Line{Number: n + 2, Values: map[string]string{}}
+	for n, rec := range rows[head+1:] {
+		line := Line{Number: head + n + 2, Values: map[string]string{}}
 		empty := true
 		for i, v := range rec {
 			if c, ok := index[i]; ok {

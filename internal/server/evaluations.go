@@ -464,7 +464,7 @@ func (s *Server) evaluationExport(format string) http.HandlerFunc {
 				if e.Legacy {
 					action = "Importerat datum"
 				}
-				row = append(row, sheet.Date(&on), sheet.Text(e.ByName), sheet.Text(ef.UsersCount), sheet.Text(ef.SupportScore),
+				row = append(row, sheet.Date(&on), sheet.Text(e.ByName), wholeNumber(ef.UsersCount), wholeNumber(ef.SupportScore),
 					sheet.Text(portal.UsedAsIntendedLabel(ef.UsedAsIntended)), sheet.Text(action), sheet.Text(ef.SupportComment),
 					sheet.Text(ef.Coordination), sheet.Text(ef.Cooperation), sheet.Text(ef.Efficiency), sheet.Text(ef.PlannedChanges))
 			} else {
@@ -474,7 +474,17 @@ func (s *Server) evaluationExport(format string) http.HandlerFunc {
 			}
 			t.Rows = append(t.Rows, row)
 		}
+		t.Title = "Utvärderingar " + f.From.Format(dateLayout) + "–" + f.To.Format(dateLayout) + ", uttaget " + takenAt() + "."
 		name := "utvarderingar-" + f.From.Format(dateLayout) + "-" + f.To.Format(dateLayout)
 		s.sendTable(w, r, format, name, t)
 	}
+}
+
+// wholeNumber is a number cell for an answer that is a whole number (a
+// count, a score), so a spreadsheet can add it; anything else stays text.
+func wholeNumber(v string) sheet.Cell {
+	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+		return sheet.Int(n)
+	}
+	return sheet.Text(v)
 }

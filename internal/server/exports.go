@@ -28,7 +28,14 @@ func (s *Server) exportSystems(format string) http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
-		s.sendTable(w, r, format, "system-"+time.Now().In(stockholm).Format("2006-01-02"), registerfile.Table(records))
+		deps, err := s.departments.ListActive(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		t := registerfile.Table(records)
+		t.Sheet, t.Title = "System", "System i IT-portalens register, uttaget "+takenAt()+". "+describeSystemFilter(f, deps)
+		s.sendTable(w, r, format, "system-"+time.Now().In(stockholm).Format("2006-01-02"), t)
 	}
 }
 
@@ -74,6 +81,7 @@ func (s *Server) rollfordelning(format string) http.HandlerFunc {
 		if format != "" {
 			t := registerfile.Table(inUse)
 			t.Header, t.Rows = t.Header[:8], trimRows(t.Rows, 8)
+			t.Title = "Rollfördelning över IT-system (4.2): system i bruk per förvaltning, " + takenAt() + "."
 			s.sendTable(w, r, format, "rollfordelning-"+date, t)
 			return
 		}
@@ -131,4 +139,46 @@ func (s *Server) mySystems(w http.ResponseWriter, r *http.Request) {
 		m.Systems = append(m.Systems, item)
 	}
 	s.render(w, r, http.StatusOK, pages.MySystemsPage(s.page(r, "Mina system", "/mina-system"), m))
+}
+
+// takenAt is when an export was taken, as its title row says it.
+func takenAt() string { return time.Now().In(stockholm).Format("2006-01-02 15:04") }
+
+// describeSystemFilter says in words which systems a filter lists, for an
+// export's title row.
+func describeSystemFilter(f postgres.SystemFilter, deps []portal.Department) string {
+	var parts []string
+	if f.Query != "" {
+		parts = append(parts, "sökord ”"+f.Query+"”")
+	}
+	if f.DepartmentID != 0 {
+		name := "förvaltning " + strconv.FormatInt(f.DepartmentID, 10)
+		for _, d := range deps {
+			if d.ID == f.DepartmentID {
+				name = d.Name
+			}
+		}
+		parts = append(parts, "systemägare "+name)
+	}
+	for _, c := range []struct {
+		label, value string
+		choices      []portal.Choice
+	}{{"livscykel", f.Lifecycle, portal.Lifecycles}, {"drift", f.Hosting, portal.Hostings}, {"personuppgifter", f.PersonalData, portal.PersonalData}} {
+		if c.value != "" {
+			parts = append(parts, c.label+" "+strings.ToLower(portal.LabelOf(c.choices, c.value)))
+		}
+	}
+	if f.MissingAdministrator {
+		parts = append(parts, "bara system som saknar systemförvaltare")
+	}
+	if f.EvaluationOverdue {
+		parts = append(parts, "bara system med försenad utvärdering")
+	}
+	if f.HeldBy != 0 {
+		parts = append(parts, "bara mina system")
+	}
+	if len(parts) == 0 {
+		return "Urval: alla system."
+	}
+	return "Urval: " + strings.Join(parts, ", ") + "."
 }

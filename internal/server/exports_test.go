@@ -59,16 +59,33 @@ func TestExportsNeutraliseFormulasAndKeepTheFilter(t *testing.T) {
 	if err != nil {
 		t.Fatalf("xlsx: %v", err)
 	}
-	rows, _ := f.GetRows("Rollfördelning")
-	if len(rows) != 5 {
-		t.Fatalf("xlsx rows: %d", len(rows))
+	// A title row saying what, when and which filter; the header; the rows.
+	// Text cells hold the text exactly (no apostrophe shows) and never a
+	// formula.
+	rows, _ := f.GetRows("System")
+	if len(rows) != 6 || !strings.Contains(rows[0][0], "Urval: alla system") || rows[1][0] != "Systemnamn" {
+		t.Fatalf("xlsx rows: %d %q", len(rows), rows)
 	}
-	for _, row := range rows[1:] {
-		for _, cell := range row {
-			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
-				t.Errorf("XLSX cell starts a formula: %q", cell)
+	var supplier string
+	for i, h := range rows[1] {
+		if h == "Leverantör" {
+			supplier = rows[2][i]
+		}
+	}
+	if supplier != "+CGI" {
+		t.Errorf("the supplier shows as %q in Excel, want +CGI", supplier)
+	}
+	for r := range rows {
+		for c := range rows[r] {
+			cell, _ := excelize.CoordinatesToCellName(c+1, r+1)
+			if formula, _ := f.GetCellFormula("System", cell); formula != "" {
+				t.Errorf("XLSX cell %s holds the formula %q", cell, formula)
 			}
 		}
+	}
+	filtered, _ := excelize.OpenReader(strings.NewReader(emp.Get("/system/export.xlsx?q=Treserva&livscykel=i_drift").Body))
+	if title, _ := filtered.GetCellValue("System", "A1"); !strings.Contains(title, "sökord ”Treserva”, livscykel i drift") {
+		t.Errorf("the title does not say the filter: %q", title)
 	}
 }
 

@@ -49,15 +49,17 @@ func (s *Server) followUpExport(format string) http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
-		t := sheet.Table{Sheet: "Kvittenser", Header: []string{"Dokument", "Version", "Förvaltning", "Anställda", "Kvitterat", "Ej kvitterat", "Andel (%)"}}
+		t := sheet.Table{Sheet: "Kvittenser", Title: "Kvittenser per förvaltning och dokument, " + takenAt() + ".",
+			Header: []string{"Dokument", "Version", "Förvaltning", "Anställda", "Kvitterat", "Ej kvitterat", "Andel (%)"}}
 		for _, d := range f.Departments {
-			t.Rows = append(t.Rows, []sheet.Cell{sheet.Text(d.Title), sheet.Text(strconv.Itoa(d.Version)), sheet.Text(d.Department),
-				sheet.Text(strconv.Itoa(d.Staff)), sheet.Text(strconv.Itoa(d.Acknowledged)), sheet.Text(strconv.Itoa(d.Outstanding())), sheet.Text(strconv.Itoa(d.Percent()))})
+			t.Rows = append(t.Rows, []sheet.Cell{sheet.Text(d.Title), sheet.Int(d.Version), sheet.Text(d.Department),
+				sheet.Int(d.Staff), sheet.Int(d.Acknowledged), sheet.Int(d.Outstanding()), sheet.Int(d.Percent())})
 		}
 		if !f.All {
+			t.Title = "Dina medarbetares kvittenser, " + takenAt() + "."
 			t.Header = []string{"Namn", "Förvaltning", "Dokument", "Version", "Kvitterat"}
 			for _, a := range f.MyStaff {
-				t.Rows = append(t.Rows, []sheet.Cell{sheet.Text(a.Name), sheet.Text(a.Department), sheet.Text(a.Title), sheet.Text(strconv.Itoa(a.Version)), sheet.Date(a.Acknowledged)})
+				t.Rows = append(t.Rows, []sheet.Cell{sheet.Text(a.Name), sheet.Text(a.Department), sheet.Text(a.Title), sheet.Int(a.Version), sheet.Date(a.Acknowledged)})
 			}
 		}
 		s.sendTable(w, r, format, "kvittenser-"+time.Now().In(stockholm).Format("2006-01-02"), t)

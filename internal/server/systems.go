@@ -47,6 +47,7 @@ func (s *Server) listSystems(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	actor := actorFrom(r.Context())
 	f, lq := systemFilterFrom(r)
+	chosenSort := string(f.Sort) // "" is the default ("Standard"): relevance when searching
 	page, err := s.systems.List(r.Context(), actor, f)
 	if err != nil {
 		s.fail(w, r, err)
@@ -80,7 +81,7 @@ func (s *Server) listSystems(w http.ResponseWriter, r *http.Request) {
 			{Name: "utvardering_forsenad", Label: "Bara system med försenad utvärdering", Checked: f.EvaluationOverdue, Error: lq.problems["utvardering_forsenad"]},
 			{Name: "mina", Label: "Bara mina system", Checked: f.HeldBy != 0, Error: lq.problems["mina"]},
 		},
-		Sort:      components.Field{Name: "sortering", Label: "Sortering", Value: string(f.Sort), Options: sortOptions(), Error: lq.problems["sortering"]},
+		Sort:      components.Field{Name: "sortering", Label: "Sortering", Value: chosenSort, Options: sortOptions(), Error: lq.problems["sortering"]},
 		Total:     page.Total,
 		Page:      page.Page,
 		CanCreate: portal.CanManageRegister(actor),
