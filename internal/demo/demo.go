@@ -32,6 +32,21 @@ var People = []struct{ Employee, Name, Email, Dept string }{
 	{"D0007", "Eva Holm", "eva.holm@example.lillaedet.se", "KLF"},
 }
 
+// Staff are invented employees of Socialförvaltningen who report to Karin
+// Åberg (the "chef" persona), with Leila Haddad, so that a manager's
+// follow-up of acknowledgements has people in it; the first Acknowledged
+// of them have acknowledged the IT security rules.
+var Staff = []struct{ Employee, Name, Email string }{
+	{"D0101", "Sara Lind", "sara.lind@example.lillaedet.se"},
+	{"D0102", "Omar Hassan", "omar.hassan@example.lillaedet.se"},
+	{"D0103", "Petra Nilsson", "petra.nilsson@example.lillaedet.se"},
+	{"D0104", "Jonas Ek", "jonas.ek@example.lillaedet.se"},
+	{"D0105", "Maria Olsson", "maria.olsson@example.lillaedet.se"},
+}
+
+// StaffAcknowledged is how many of Staff have acknowledged.
+const StaffAcknowledged = 3
+
 // Load inserts what is missing of the demo data and recomputes the
 // compliance board over it; official is the municipality's official web
 // address (R13).
@@ -56,6 +71,19 @@ func Load(ctx context.Context, pool *pgxpool.Pool, official string) error {
 			return fmt.Errorf("demo person %s: %w", p.Employee, err)
 		}
 	}
+	for _, p := range Staff {
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO people (employee_number, name, email, department_id)
+			SELECT $1, $2, $3, id FROM departments WHERE short_name = 'SOC'
+			ON CONFLICT DO NOTHING`, p.Employee, p.Name, p.Email); err != nil {
+			return fmt.Errorf("demo staff %s: %w", p.Employee, err)
+		}
+	}
+	if _, err := tx.Exec(ctx, `
+		UPDATE people SET manager_id = (SELECT id FROM people WHERE employee_number = 'D0005')
+		WHERE (employee_number LIKE 'D01%' OR employee_number = 'D0003') AND manager_id IS NULL`); err != nil {
+		return fmt.Errorf("demo managers: %w", err)
+	}
 	if err := loadSystems(ctx, tx); err != nil {
 		return err
 	}
@@ -69,6 +97,9 @@ func Load(ctx context.Context, pool *pgxpool.Pool, official string) error {
 		return err
 	}
 	if err := loadDocuments(ctx, pool); err != nil {
+		return err
+	}
+	if err := loadAcknowledgements(ctx, pool); err != nil {
 		return err
 	}
 	// Much of the above is written directly: the board is computed anew.

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"itportal/internal/demo"
+	"itportal/internal/portal"
+	"itportal/internal/postgres"
 	"itportal/internal/testkit"
 )
 
@@ -29,5 +31,49 @@ func TestLoadTwice(t *testing.T) {
 	}
 	if evaluated != len(demo.Evaluations) || drafts != 1 || overdue == 0 {
 		t.Errorf("%d evaluations, %d drafts, %d overdue", evaluated, drafts, overdue)
+	}
+}
+
+// TestManagerHasStaffToFollowUp: the "chef" persona manages people, some
+// of whom have acknowledged the IT security rules, so her follow-up shows
+// something to do on the first start; a person who manages nobody is not
+// offered it.
+func TestManagerHasStaffToFollowUp(t *testing.T) {
+	t.Parallel()
+	db := testkit.NewDB(t)
+	ctx := context.Background()
+	pool := db.Pool(t)
+	if err := demo.Load(ctx, pool, "https://www.lillaedet.se"); err != nil {
+		t.Fatal(err)
+	}
+	actor := func(employee string) *portal.Actor {
+		a := &portal.Actor{}
+		if err := pool.QueryRow(ctx, `SELECT id, name FROM people WHERE employee_number = $1`, employee).Scan(&a.PersonID, &a.Name); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	docs := postgres.NewDocumentService(pool, nil, 0, nil)
+	karin := actor("D0005")
+	f, err := docs.FollowUp(ctx, karin)
+	if err != nil {
+		t.Fatalf("the manager's follow-up: %v", err)
+	}
+	acknowledged, rules := 0, 0
+	for _, s := range f.MyStaff {
+		if s.Title == "Regler för IT-säkerhet" {
+			rules++
+			if s.Acknowledged != nil {
+				acknowledged++
+			}
+		}
+	}
+	if rules != len(demo.Staff)+1 || acknowledged != demo.StaffAcknowledged {
+		t.Errorf("the manager follows up %d people on the rules, %d acknowledged; want %d and %d", rules, acknowledged, len(demo.Staff)+1, demo.StaffAcknowledged)
+	}
+	for employee, want := range map[string]bool{"D0005": true, "D0004": false, "D0003": false} {
+		if got, err := docs.FollowsUp(ctx, actor(employee)); err != nil || got != want {
+			t.Errorf("%s follows up: %v %v, want %v", employee, got, err, want)
+		}
 	}
 }

@@ -57,3 +57,32 @@ func loadDocuments(ctx context.Context, pool *pgxpool.Pool) error {
 	}
 	return nil
 }
+
+// loadAcknowledgements has the first StaffAcknowledged of Staff acknowledge
+// the IT security rules as they would on the page, once.
+func loadAcknowledgements(ctx context.Context, pool *pgxpool.Pool) error {
+	var number int
+	var sha string
+	if err := pool.QueryRow(ctx, `
+		SELECT v.number, v.sha256 FROM document_versions v JOIN documents d ON d.id = v.document_id
+		WHERE d.slug = 'regler-for-it-sakerhet' AND v.published_at IS NOT NULL ORDER BY v.number DESC LIMIT 1`).Scan(&number, &sha); err != nil {
+		return fmt.Errorf("demo acknowledgements: %w", err)
+	}
+	svc := postgres.NewDocumentService(pool, nil, 0, nil)
+	for _, p := range Staff[:StaffAcknowledged] {
+		a := &portal.Actor{}
+		var done bool
+		if err := pool.QueryRow(ctx, `
+			SELECT p.id, p.name, EXISTS (SELECT 1 FROM acknowledgements k WHERE k.person_id = p.id)
+			FROM people p WHERE p.employee_number = $1`, p.Employee).Scan(&a.PersonID, &a.Name, &done); err != nil {
+			return fmt.Errorf("demo acknowledgement by %s: %w", p.Employee, err)
+		}
+		if done {
+			continue
+		}
+		if _, err := svc.Acknowledge(ctx, a, "regler-for-it-sakerhet", number, sha, "demo"); err != nil {
+			return fmt.Errorf("demo acknowledgement by %s: %w", p.Employee, err)
+		}
+	}
+	return nil
+}

@@ -162,6 +162,19 @@ func (s *DocumentService) FollowUp(ctx context.Context, actor *portal.Actor) (_ 
 	return out, nil
 }
 
+// FollowsUp reports whether the actor may open the follow-up of
+// acknowledgements: IT-enheten, the IT head and administrators, and anyone
+// who manages someone (their own staff). A link to it is shown only then.
+func (s *DocumentService) FollowsUp(ctx context.Context, actor *portal.Actor) (_ bool, err error) {
+	defer wrap(&err, "follows up (person %d)", actor.PersonID)
+	if portal.FollowsUpStaff(actor) {
+		return true, nil
+	}
+	var manages bool
+	err = s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM people WHERE manager_id = $1)`, actor.PersonID).Scan(&manages)
+	return manages, translate(err)
+}
+
 // Evidence returns every acknowledgement of one person (personID) or of
 // one version (slug and number), for an auditor: IT-enheten,
 // administrators, and the person's manager for their own staff.

@@ -72,8 +72,16 @@ func TestStaffImportAndFollowUp(t *testing.T) {
 	if ev := emp.Get("/efterlevnad/bevis.csv?person=" + itoa(olle)); ev.StatusCode != http.StatusForbidden {
 		t.Errorf("evidence for another manager's staff: %d", ev.StatusCode)
 	}
-	if resp := h.SignedIn(portaltest.Requester).Get("/efterlevnad/kvittenser"); resp.StatusCode != http.StatusForbidden {
+	requester := h.SignedIn(portaltest.Requester)
+	if resp := requester.Get("/efterlevnad/kvittenser"); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("a non-manager's follow-up: %d", resp.StatusCode)
+	}
+	// The link to it is shown to those it is for, and no one else.
+	if page := requester.Get("/min-sida"); strings.Contains(page.Body, `href="/efterlevnad/kvittenser"`) {
+		t.Error("Min sida links someone who manages nobody to a page they may not open")
+	}
+	if page := emp.Get("/min-sida"); !strings.Contains(page.Body, `href="/efterlevnad/kvittenser"`) {
+		t.Error("Min sida does not link the manager to the follow-up")
 	}
 	// IT-enheten: every department, with the counts.
 	it := h.SignedIn(itUnit)

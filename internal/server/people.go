@@ -35,6 +35,10 @@ func (s *Server) myPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m.Owed = obligationRows(owed)
+	if m.FollowsUp, err = s.documents.FollowsUp(r.Context(), a); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	receipts, err := s.documents.Receipts(r.Context(), a, a.PersonID)
 	if err != nil {
 		s.fail(w, r, err)
