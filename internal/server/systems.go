@@ -549,7 +549,7 @@ func (s *Server) updateSystem(w http.ResponseWriter, r *http.Request) {
 	}
 	f := factsFromForm(r)
 	version, _ := strconv.Atoi(r.PostForm.Get("row_version"))
-	err := s.systems.UpdateFacts(r.Context(), actorFrom(r.Context()), id, version, f, requestIDFrom(r.Context()))
+	_, err := s.systems.UpdateFacts(r.Context(), actorFrom(r.Context()), id, version, f, requestIDFrom(r.Context()))
 	var stale *postgres.StaleError
 	switch {
 	case errors.As(err, &stale):
