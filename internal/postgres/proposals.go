@@ -121,15 +121,16 @@ func openProposalTx(ctx context.Context, tx pgx.Tx, systemID int64, lock bool) (
 
 // proposeTx records the actor's proposal of changes to the system's guarded
 // facts, superseding the system's open proposal; when that one proposes
-// the very same, it stays and is returned. The caller holds the system's
-// row lock and has checked that the actor may edit the system's facts.
-func proposeTx(ctx context.Context, tx pgx.Tx, actor *portal.Actor, cur System, changes []portal.FactChange, requestID string) (*FactProposal, error) {
+// the very same, it stays and is returned (made is false). The caller
+// holds the system's row lock and has checked that the actor may edit the
+// system's facts.
+func proposeTx(ctx context.Context, tx pgx.Tx, actor *portal.Actor, cur System, changes []portal.FactChange, requestID string) (*FactProposal, bool, error) {
 	open, err := openProposalTx(ctx, tx, cur.ID, true)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if open != nil && portal.SameChanges(open.Changes, changes) {
-		return open, nil
+		return open, false, nil
 	}
 	audit := map[string]any{"facts": encodeFactChanges(changes)}
 	var supersedes *int64
@@ -137,30 +138,30 @@ func proposeTx(ctx context.Context, tx pgx.Tx, actor *portal.Actor, cur System, 
 		if _, err := tx.Exec(ctx, `
 			UPDATE fact_proposals SET state = 'superseded', decided_by = $2, decided_at = now()
 			WHERE id = $1 AND state = 'open'`, open.ID, actor.PersonID); err != nil {
-			return nil, translate(err)
+			return nil, false, translate(err)
 		}
 		supersedes = &open.ID
 		audit["supersedes"] = open.ID
 	}
-	p := FactProposal{SystemID: cur.ID, SystemName: cur.Facts.Name, ProposedBy: actor.PersonID, ProposerName: actor.Name,
+	np := FactProposal{SystemID: cur.ID, SystemName: cur.Facts.Name, ProposedBy: actor.PersonID, ProposerName: actor.Name,
 		Changes: changes, State: portal.ProposalOpen}
 	if supersedes != nil {
-		p.Supersedes = *supersedes
+		np.Supersedes = *supersedes
 	}
 	if err := tx.QueryRow(ctx, `
 		INSERT INTO fact_proposals (system_id, proposed_by, changes, supersedes) VALUES ($1, $2, $3, $4)
-		RETURNING id, proposed_at`, cur.ID, actor.PersonID, encodeFactChanges(changes), supersedes).Scan(&p.ID, &p.ProposedAt); err != nil {
-		return nil, translate(err)
+		RETURNING id, proposed_at`, cur.ID, actor.PersonID, encodeFactChanges(changes), supersedes).Scan(&np.ID, &np.ProposedAt); err != nil {
+		return nil, false, translate(err)
 	}
-	audit["proposal"] = p.ID
+	audit["proposal"] = np.ID
 	// The facts are nested under "facts": the compliance checks date a
 	// breach from the last audit row naming a fact at the top, and a
 	// proposal changes no fact.
 	if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "system.facts_proposed", ObjectType: "system",
 		ObjectID: strconv.FormatInt(cur.ID, 10), RequestID: requestID, Changes: audit}); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return &p, nil
+	return &np, true, nil
 }
 
 // OpenProposal returns the system's open proposal, or nil. Everyone
@@ -293,7 +294,7 @@ func decidedMessage(p FactProposal) string {
 	}
 	when := ""
 	if p.DecidedAt != nil {
-		when = " " + p.DecidedAt.In(portal.Stockholm).Format("2006-01-02 15:04")
+		when = " (" + p.DecidedAt.In(portal.Stockholm).Format("2006-01-02 15:04") + ")"
 	}
 	switch p.State {
 	case portal.ProposalConfirmed:

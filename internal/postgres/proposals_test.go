@@ -65,7 +65,7 @@ func TestAdministratorProposesGuardedFacts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(saved.Changed) != 1 || saved.Changed[0] != "notes" || saved.Proposal == nil {
+	if len(saved.Changed) != 1 || saved.Changed[0] != "notes" || saved.Proposal == nil || !saved.NewProposal {
 		t.Fatalf("saved %+v, want notes stored and a proposal", saved)
 	}
 	first := saved.Proposal
@@ -95,7 +95,7 @@ func TestAdministratorProposesGuardedFacts(t *testing.T) {
 
 	// Saving the same again keeps the waiting proposal; another employee
 	// proposes nothing.
-	if again, err := f.save(t, anna, id, func(fs *portal.SystemFacts) { fs.IntroducedBeforePortal = true }); err != nil || again.Proposal == nil || again.Proposal.ID != first.ID || len(again.Changed) != 0 {
+	if again, err := f.save(t, anna, id, func(fs *portal.SystemFacts) { fs.IntroducedBeforePortal = true }); err != nil || again.Proposal == nil || again.Proposal.ID != first.ID || again.NewProposal || len(again.Changed) != 0 {
 		t.Errorf("the same proposal again: %+v %v", again, err)
 	}
 	if _, err := f.save(t, bertil, id, func(fs *portal.SystemFacts) { fs.OpenSource = true }); portal.KindOf(err) != portal.KindForbidden {

@@ -267,9 +267,11 @@ func createTx(ctx context.Context, tx pgx.Tx, actor *portal.Actor, f portal.Syst
 // and the proposal it made of guarded facts the actor may not set.
 type FactsSaved struct {
 	Changed []string // the facts stored, by field name, in no order
-	// Proposal is the open proposal of the guarded changes: made now, or
-	// already waiting with the same changes. Nil when there were none.
-	Proposal *FactProposal
+	// Proposal is the open proposal of the guarded changes: made now
+	// (NewProposal), or already waiting with the same changes. Nil when
+	// there were none.
+	Proposal    *FactProposal
+	NewProposal bool
 }
 
 // UpdateFacts changes a system's descriptive facts. IT-enheten may change
@@ -311,7 +313,7 @@ func (s *SystemService) UpdateFacts(ctx context.Context, actor *portal.Actor, id
 			return err
 		}
 		if len(proposed) > 0 {
-			if saved.Proposal, err = proposeTx(ctx, tx, actor, cur, proposed, requestID); err != nil {
+			if saved.Proposal, saved.NewProposal, err = proposeTx(ctx, tx, actor, cur, proposed, requestID); err != nil {
 				return err
 			}
 		}
