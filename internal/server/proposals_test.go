@@ -198,7 +198,7 @@ func TestAdministratorsTickWaitsForITEnheten(t *testing.T) {
 	if resp := emp.Post(path, values); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("the second proposal: %d\n%s", resp.StatusCode, resp.Body)
 	}
-	if p := emp.Get("/system/" + id); !strings.Contains(p.Body, "Inget annat ändrades. Skickat till IT-enheten för bekräftelse: Öppen källkod: Ja.") {
+	if p := emp.Get("/system/" + id); !strings.Contains(p.Body, "Skickat till IT-enheten för bekräftelse: Öppen källkod: Ja. Inget annat ändrades.") {
 		t.Errorf("the flash of a proposal alone:\n%s", p.Body)
 	}
 	m = proposalAction.FindStringSubmatch(it.Get("/system/" + id).Body)

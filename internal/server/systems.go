@@ -750,20 +750,20 @@ func savedMessage(saved postgres.FactsSaved) string {
 	if saved.Proposal == nil {
 		return "Ändringarna är sparade."
 	}
-	msg := "Inget annat ändrades. "
-	if len(saved.Changed) > 0 {
-		var labels []string
-		for _, k := range factOrder {
-			if slices.Contains(saved.Changed, k) {
-				labels = append(labels, factLabel(k))
-			}
+	proposal := "Skickat till IT-enheten för bekräftelse: " + changesText(saved.Proposal.Changes) + "."
+	if !saved.NewProposal {
+		proposal = "Förslaget väntar redan på IT-enheten: " + changesText(saved.Proposal.Changes) + "."
+	}
+	if len(saved.Changed) == 0 {
+		return proposal + " Inget annat ändrades."
+	}
+	var labels []string
+	for _, k := range factOrder {
+		if slices.Contains(saved.Changed, k) {
+			labels = append(labels, factLabel(k))
 		}
-		msg = "Sparat: " + strings.Join(labels, ", ") + ". "
 	}
-	if saved.NewProposal {
-		return msg + "Skickat till IT-enheten för bekräftelse: " + changesText(saved.Proposal.Changes) + "."
-	}
-	return msg + "Förslaget väntar redan på IT-enheten: " + changesText(saved.Proposal.Changes) + "."
+	return "Sparat: " + strings.Join(labels, ", ") + ". " + proposal
 }
 
 // changesText lists proposed changes: "Infört före IT-portalen: Ja".
