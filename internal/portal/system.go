@@ -143,6 +143,8 @@ func (f *SystemFacts) Validate() map[string]string {
 	errs := map[string]string{}
 	f.Name = strings.TrimSpace(f.Name)
 	f.WebAddress = strings.TrimSpace(f.WebAddress)
+	// Stored trimmed, so a save compares (and a proposal records) what is kept.
+	f.SelfDevelopedRef = strings.TrimSpace(f.SelfDevelopedRef)
 	text := map[string]struct {
 		v   string
 		max int
@@ -220,7 +222,8 @@ type Breach struct {
 func CanManageRegister(a *Actor) bool { return a.HasAny(RoleITUnit, RoleITHead) }
 
 // CanEditFacts reports whether the actor may edit a system's descriptive
-// facts: IT-enheten, or the system's current administrator.
+// facts: IT-enheten, or the system's current administrator (whose changes
+// of guarded facts become proposals: CanSetGuardedFacts).
 func CanEditFacts(a *Actor, currentAdministrator int64) bool {
 	if a == nil {
 		return false

@@ -103,7 +103,8 @@ func TestBreachesKeptWithEveryChange(t *testing.T) {
 		}
 		fs := cur.Facts
 		fs.RepresentsMunicipality, fs.WebAddress, fs.OpenSource = true, "https://kvarnen.example/", true
-		return f.svc.UpdateFacts(ctx, f.it, sys, cur.RowVersion, fs, "req")
+		_, err = f.svc.UpdateFacts(ctx, f.it, sys, cur.RowVersion, fs, "req")
+		return err
 	})
 	step("a monthly evaluation", nil, func() error {
 		if err := evals.SetInterval(ctx, f.it, sys, 1, "req"); err != nil {
@@ -115,6 +116,27 @@ func TestBreachesKeptWithEveryChange(t *testing.T) {
 	step("a granted introduction", map[string]int{"r4_no_case": 1}, func() error {
 		id, _ := f.submitted(t, portal.KindIntroduction, f.introduction("Kvarnen 2"))
 		return f.req.Decide(ctx, f.deciders[0], id, portal.ActionGrant, "Uppfyller riktlinjerna", "req")
+	})
+	administrator := &portal.Actor{PersonID: f.people["Anna Andersson"], Name: "Anna Andersson"}
+	var proposal int64
+	step("the administrator proposes Infört före IT-portalen", map[string]int{"r4_no_case": 1}, func() error {
+		cur, err := f.svc.Get(ctx, administrator, sys)
+		if err != nil {
+			return err
+		}
+		fs := cur.Facts
+		fs.IntroducedBeforePortal = true
+		saved, err := f.svc.UpdateFacts(ctx, administrator, sys, cur.RowVersion, fs, "req")
+		if err == nil && saved.Proposal == nil {
+			err = fmt.Errorf("no proposal: %+v", saved)
+		}
+		if err == nil {
+			proposal = saved.Proposal.ID
+		}
+		return err
+	})
+	step("IT-enheten confirms it", map[string]int{"r4_no_case": 0}, func() error {
+		return f.svc.ConfirmProposal(ctx, f.it, sys, proposal, "", "req")
 	})
 	var doc string
 	step("a document everyone must acknowledge", map[string]int{"r9_never": 25}, func() error {
@@ -232,7 +254,7 @@ func TestBreachesOfOneSystemChangedAtOnce(t *testing.T) {
 				if cur, err = f.svc.Get(ctx, f.it, id); err == nil {
 					fs := cur.Facts
 					fs.RepresentsMunicipality, fs.WebAddress = i%2 == 0, fmt.Sprintf("https://%d.example/", i)
-					err = f.svc.UpdateFacts(ctx, f.it, id, cur.RowVersion, fs, "req")
+					_, err = f.svc.UpdateFacts(ctx, f.it, id, cur.RowVersion, fs, "req")
 				}
 			}
 			if err != nil && portal.KindOf(err) != portal.KindConflict && !strings.Contains(err.Error(), "deadlock") {

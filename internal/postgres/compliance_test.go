@@ -376,7 +376,7 @@ func TestComplianceEveryRule(t *testing.T) {
 				}
 				fs := sys.Facts
 				fs.IntroducedBeforePortal = false
-				if err := f.svc.UpdateFacts(ctx, f.it, id, sys.RowVersion, fs, "req"); err != nil {
+				if _, err := f.svc.UpdateFacts(ctx, f.it, id, sys.RowVersion, fs, "req"); err != nil {
 					t.Fatal(err)
 				}
 				return func(t *testing.T) {
@@ -465,13 +465,13 @@ func TestComplianceEveryRule(t *testing.T) {
 				}
 				fs := sys.Facts
 				fs.RepresentsMunicipality, fs.WebAddress = true, "http://www.lillaedet.se.evil.example/"
-				if err := f.svc.UpdateFacts(ctx, f.it, id, sys.RowVersion, fs, "req"); err != nil {
+				if _, err := f.svc.UpdateFacts(ctx, f.it, id, sys.RowVersion, fs, "req"); err != nil {
 					t.Fatal(err)
 				}
 				return func(t *testing.T) {
 					sys, _ := f.svc.Get(ctx, f.it, id)
 					fs.WebAddress = "https://www.lillaedet.se/evenemang"
-					if err := f.svc.UpdateFacts(ctx, f.it, id, sys.RowVersion, fs, "req"); err != nil {
+					if _, err := f.svc.UpdateFacts(ctx, f.it, id, sys.RowVersion, fs, "req"); err != nil {
 						t.Fatal(err)
 					}
 				}

@@ -13,14 +13,15 @@ import (
 
 // SystemView is everything a system's page shows: the system with its
 // holders today, every role period, the audit trail, the breaches, the
-// cases about it and its evaluations.
+// cases about it, its evaluations and its open proposal.
 type SystemView struct {
 	System      System
 	History     History
 	Breaches    []ComplianceBreach // in rule order
 	Cases       []RequestRow       // submitted, newest first
 	Evaluation  EvaluationState
-	Evaluations []Evaluation // newest first
+	Evaluations []Evaluation  // newest first
+	Proposal    *FactProposal // the open proposal of guarded facts; nil when none
 }
 
 // Page reads a system's page in one round trip. Everyone signed in may
@@ -41,6 +42,7 @@ func (s *SystemService) Page(ctx context.Context, actor *portal.Actor, id int64)
 	b.Queue(`SELECT ed.last_on, ed.due_on, ed.required, (SELECT d.updated_at FROM evaluation_drafts d WHERE d.system_id = ed.system_id)
 		FROM evaluation_due ed WHERE ed.system_id = $1`, id)
 	b.Queue(`SELECT `+evaluationColumns+evaluationFrom+` WHERE e.system_id = $1 ORDER BY e.evaluated_on DESC, e.id DESC`, id)
+	b.Queue(proposalSelect+` WHERE fp.system_id = $1 AND fp.state = 'open'`, id)
 	br := s.pool.SendBatch(ctx, b)
 	defer func() {
 		if cerr := br.Close(); err == nil && cerr != nil {
@@ -106,6 +108,16 @@ func (s *SystemService) Page(ctx context.Context, actor *portal.Actor, id int64)
 	}
 	if v.Evaluations, err = pgx.CollectRows(rows, scanEvaluation); err != nil {
 		return fail(err)
+	}
+	if rows, err = br.Query(); err != nil {
+		return fail(err)
+	}
+	open, err := pgx.CollectRows(rows, scanProposalRow)
+	if err != nil {
+		return fail(err)
+	}
+	if len(open) > 0 {
+		v.Proposal = &open[0]
 	}
 	return v, nil
 }

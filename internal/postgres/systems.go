@@ -263,40 +263,66 @@ func createTx(ctx context.Context, tx pgx.Tx, actor *portal.Actor, f portal.Syst
 	return id, nil
 }
 
+// FactsSaved is what a save of a system's facts did: the facts it stored,
+// and the proposal it made of guarded facts the actor may not set.
+type FactsSaved struct {
+	Changed []string // the facts stored, by field name, in no order
+	// Proposal is the open proposal of the guarded changes: made now
+	// (NewProposal), or already waiting with the same changes. Nil when
+	// there were none.
+	Proposal    *FactProposal
+	NewProposal bool
+}
+
 // UpdateFacts changes a system's descriptive facts. IT-enheten may change
 // everything; the system's administrator may change the facts of their own
-// system but not its lifecycle. expectedVersion is the version the editor
+// system but not its lifecycle, and their changes of guarded facts
+// (portal.GuardedFacts) become a proposal that IT-enheten confirms, while
+// the rest is stored at once. expectedVersion is the version the editor
 // saw: a stale edit is refused with a Conflict that names what changed.
-func (s *SystemService) UpdateFacts(ctx context.Context, actor *portal.Actor, id int64, expectedVersion int, f portal.SystemFacts, requestID string) error {
-	tx, err := s.pool.Begin(ctx)
+func (s *SystemService) UpdateFacts(ctx context.Context, actor *portal.Actor, id int64, expectedVersion int, f portal.SystemFacts, requestID string) (FactsSaved, error) {
+	var saved FactsSaved
+	err := inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := s.get(ctx, tx, id, today(), true)
+		if err != nil {
+			return err
+		}
+		// Under the row lock: the actor is the administrator now, when the
+		// facts are stored and the proposal is made.
+		if !portal.CanEditFacts(actor, cur.AdministratorID()) {
+			return portal.Forbidden("Bara IT-enheten och systemets förvaltare kan ändra uppgifterna.")
+		}
+		// Who may act is decided before the input is judged.
+		if errs := f.Validate(); len(errs) > 0 {
+			return portal.Invalid("Uppgifterna behöver rättas.", errs)
+		}
+		if !portal.CanManageRegister(actor) && f.Lifecycle != cur.Facts.Lifecycle {
+			return portal.Forbidden("Bara IT-enheten kan ändra systemets livscykel.")
+		}
+		if cur.RowVersion != expectedVersion {
+			return &StaleError{Current: cur}
+		}
+		direct, proposed := f, []portal.FactChange(nil)
+		if !portal.CanSetGuardedFacts(actor) {
+			direct, proposed = f.WithGuardedFrom(cur.Facts), portal.GuardedChanges(cur.Facts, f)
+		}
+		for k := range factChanges(cur.Facts, direct, false) {
+			saved.Changed = append(saved.Changed, k)
+		}
+		if err := updateFactsTx(ctx, tx, actor, cur, direct, requestID); err != nil {
+			return err
+		}
+		if len(proposed) > 0 {
+			if saved.Proposal, saved.NewProposal, err = proposeTx(ctx, tx, actor, cur, proposed, requestID); err != nil {
+				return err
+			}
+		}
+		return s.keep.refresh(ctx, tx, Scope{Systems: []int64{id}})
+	})
 	if err != nil {
-		return translate(err)
+		return FactsSaved{}, err
 	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	cur, err := s.get(ctx, tx, id, today(), true)
-	if err != nil {
-		return err
-	}
-	if !portal.CanEditFacts(actor, cur.AdministratorID()) {
-		return portal.Forbidden("Bara IT-enheten och systemets förvaltare kan ändra uppgifterna.")
-	}
-	// Who may act is decided before the input is judged.
-	if errs := f.Validate(); len(errs) > 0 {
-		return portal.Invalid("Uppgifterna behöver rättas.", errs)
-	}
-	if !portal.CanManageRegister(actor) && f.Lifecycle != cur.Facts.Lifecycle {
-		return portal.Forbidden("Bara IT-enheten kan ändra systemets livscykel.")
-	}
-	if cur.RowVersion != expectedVersion {
-		return &StaleError{Current: cur}
-	}
-	if err := updateFactsTx(ctx, tx, actor, cur, f, requestID); err != nil {
-		return err
-	}
-	if err := s.keep.refresh(ctx, tx, Scope{Systems: []int64{id}}); err != nil {
-		return err
-	}
-	return translate(tx.Commit(ctx))
+	return saved, nil
 }
 
 // updateFactsTx writes changed facts and audits them; no change, no write.

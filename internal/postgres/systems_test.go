@@ -368,12 +368,12 @@ func TestStaleEditIsRefusedAndPermissionsHold(t *testing.T) {
 	sys, _ := f.svc.Get(ctx, f.it, id)
 	first := sys.Facts
 	first.Description = "Lön och personal"
-	if err := f.svc.UpdateFacts(ctx, f.it, id, sys.RowVersion, first, "req"); err != nil {
+	if _, err := f.svc.UpdateFacts(ctx, f.it, id, sys.RowVersion, first, "req"); err != nil {
 		t.Fatal(err)
 	}
 	second := sys.Facts
 	second.Description = "Något annat"
-	err := f.svc.UpdateFacts(ctx, f.it, id, sys.RowVersion, second, "req")
+	_, err := f.svc.UpdateFacts(ctx, f.it, id, sys.RowVersion, second, "req")
 	var stale *postgres.StaleError
 	if !errors.As(err, &stale) || portal.KindOf(err) != portal.KindConflict || stale.Current.Facts.Description != "Lön och personal" {
 		t.Fatalf("stale edit: %v", err)
@@ -388,13 +388,13 @@ func TestStaleEditIsRefusedAndPermissionsHold(t *testing.T) {
 	sys, _ = f.svc.Get(ctx, anna, id)
 	mine := sys.Facts
 	mine.Notes = "Uppdaterad av förvaltaren"
-	if err := f.svc.UpdateFacts(ctx, anna, id, sys.RowVersion, mine, "req"); err != nil {
+	if _, err := f.svc.UpdateFacts(ctx, anna, id, sys.RowVersion, mine, "req"); err != nil {
 		t.Fatalf("administrator editing own system: %v", err)
 	}
 	sys, _ = f.svc.Get(ctx, anna, id)
 	mine = sys.Facts
 	mine.Lifecycle = "avvecklad"
-	if err := f.svc.UpdateFacts(ctx, anna, id, sys.RowVersion, mine, "req"); portal.KindOf(err) != portal.KindForbidden {
+	if _, err := f.svc.UpdateFacts(ctx, anna, id, sys.RowVersion, mine, "req"); portal.KindOf(err) != portal.KindForbidden {
 		t.Errorf("administrator changing lifecycle: %v", err)
 	}
 	if err := f.svc.ChangeRole(ctx, anna, id, postgres.RoleChange{Role: portal.RoleAdministrator, PersonID: anna.PersonID, From: date("2025-01-01")}); portal.KindOf(err) != portal.KindForbidden {
@@ -404,7 +404,7 @@ func TestStaleEditIsRefusedAndPermissionsHold(t *testing.T) {
 	osys, _ := f.svc.Get(ctx, anna, other)
 	of := osys.Facts
 	of.Notes = "intrång"
-	if err := f.svc.UpdateFacts(ctx, anna, other, osys.RowVersion, of, "req"); portal.KindOf(err) != portal.KindForbidden {
+	if _, err := f.svc.UpdateFacts(ctx, anna, other, osys.RowVersion, of, "req"); portal.KindOf(err) != portal.KindForbidden {
 		t.Errorf("administrator editing another system: %v", err)
 	}
 	if _, err := f.svc.Create(ctx, anna, facts("Nytt"), "req"); portal.KindOf(err) != portal.KindForbidden {

@@ -102,7 +102,7 @@ func describeBreach(r postgres.ComplianceBreach, official string) breachText {
 		b.Link = caseLink
 	case "r4_no_case":
 		b.Message = "Systemet är i drift utan ett beviljat ärende om införande."
-		b.Fix = owner + " lämnar in ett ärende om införande. Infördes systemet före IT-portalen markerar IT-enheten det som Infört före IT-portalen och skriver varför under Anteckningar."
+		b.Fix = owner + " lämnar in ett ärende om införande. Infördes systemet före IT-portalen markerar IT-enheten det som Infört före IT-portalen och skriver varför under Anteckningar; systemförvaltaren kan föreslå det i systemets uppgifter."
 		b.Link = system + "/redigera"
 	case "r5_financing":
 		b.Message = "Ärende " + r.RefText + " beviljades utan bekräftad finansiering."
@@ -152,7 +152,7 @@ func describeBreach(r postgres.ComplianceBreach, official string) breachText {
 		b.Link = system
 	case "r13_address":
 		b.Message = "Webbplatsen " + r.Detail + " använder inte kommunens officiella adress " + official + "."
-		b.Fix = "Systemförvaltaren flyttar webbplatsen till kommunens officiella adress (https) och uppdaterar webbadressen i registret."
+		b.Fix = "Systemförvaltaren flyttar webbplatsen till kommunens officiella adress (https) och föreslår den nya webbadressen i registret, där IT-enheten bekräftar den."
 		b.Link = system + "/redigera"
 	case "r14_failed":
 		b.Message = "Kontrollen av granskningsloggen hittade ett fel"

@@ -289,7 +289,7 @@ func (s *Server) setEvaluationInterval(w http.ResponseWriter, r *http.Request) {
 	}
 	err := s.evaluations.SetInterval(ctx, actorFrom(ctx), id, months, requestIDFrom(ctx))
 	if fe := fieldErrors(err); fe != nil {
-		s.renderSystem(w, r, id, fe["interval"], typed)
+		s.renderSystem(w, r, id, systemProblem{interval: fe["interval"], typedInterval: typed})
 		return
 	}
 	if err != nil {

@@ -65,6 +65,10 @@ var authzMatrix = map[string][7]int{
 	"POST /system/ny":                             {303, 403, 422, 422, 422, 403, 403},
 	"GET /system/{id}/roller":                     {303, 403, 200, 200, 200, 403, 403},
 	"POST /system/{id}/roller":                    {303, 403, 422, 422, 422, 403, 403},
+	// A system administrator's proposal of guarded facts is IT-enheten's to
+	// decide (the test's proposal is decided already: 409).
+	"POST /system/{id}/forslag/{pid}/bekrafta": {303, 403, 409, 409, 409, 403, 403},
+	"POST /system/{id}/forslag/{pid}/avsla":    {303, 403, 409, 409, 409, 403, 403},
 
 	// Evaluations (R12): everyone reads a submitted one; the form is the
 	// system's administrator's (the test system has none) and IT-enheten's
@@ -148,6 +152,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if err := h.Owner.QueryRow(context.Background(), `INSERT INTO systems (name) VALUES ('Matrissystem') RETURNING id`).Scan(&system); err != nil {
 		t.Fatal(err)
 	}
+	var proposal int64
+	if err := h.Owner.QueryRow(context.Background(), `
+		INSERT INTO fact_proposals (system_id, proposed_by, changes)
+		VALUES ($1, $2, '{"introduced_before_portal": {"before": false, "after": true}}') RETURNING id`, system, target).Scan(&proposal); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Owner.Exec(context.Background(), `UPDATE fact_proposals SET state = 'rejected', decided_by = $2, decided_at = now() WHERE id = $1`, proposal, target); err != nil {
+		t.Fatal(err)
+	}
 	var evaluation int64
 	if err := h.Owner.QueryRow(context.Background(), `INSERT INTO evaluations (system_id, evaluated_on, legacy) VALUES ($1, '2025-09-15', true) RETURNING id`, system).Scan(&evaluation); err != nil {
 		t.Fatal(err)
@@ -222,7 +235,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			path = strings.ReplaceAll(pattern, "{id}", itoa(department))
 		}
 		if strings.HasPrefix(pattern, "/system/") || strings.HasPrefix(pattern, "/api/v1/systems/") {
-			path = strings.ReplaceAll(strings.ReplaceAll(pattern, "{id}", itoa(system)), "{eid}", itoa(evaluation))
+			path = strings.NewReplacer("{id}", itoa(system), "{eid}", itoa(evaluation), "{pid}", itoa(proposal)).Replace(pattern)
 		}
 		if strings.HasPrefix(pattern, "/arenden/") || strings.HasPrefix(pattern, "/api/v1/requests/") {
 			path = strings.ReplaceAll(strings.ReplaceAll(pattern, "{id}", itoa(requestID)), "{bid}", itoa(attachmentID))

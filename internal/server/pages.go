@@ -41,6 +41,15 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		c := complianceDepartments(b)
 		m.Compliance = &c
 	}
+	// IT-enheten's proposals to decide, whatever the system.
+	if a := actorFrom(r.Context()); portal.CanDecideProposals(a) {
+		q, err := s.systems.OpenProposals(r.Context(), a, homeProposals)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		m.Proposals = proposalQueue(q)
+	}
 	notes, err := s.people.Notifications(r.Context(), actorFrom(r.Context()), 5)
 	if err != nil {
 		s.fail(w, r, err)
@@ -50,6 +59,27 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		m.Events = append(m.Events, pages.EventRow{Subject: n.Subject, Href: localPath(n.Link), At: n.At.In(portal.Stockholm).Format("2006-01-02 15:04")})
 	}
 	s.render(w, r, http.StatusOK, pages.HomePage(s.page(r, "Översikt", "/"), m))
+}
+
+// homeProposals is how many open proposals the start page lists.
+const homeProposals = 20
+
+func proposalQueue(q postgres.ProposalQueue) *pages.ProposalQueue {
+	out := &pages.ProposalQueue{Summary: "Inga förslag väntar på IT-enheten."}
+	switch {
+	case q.Total == 1:
+		out.Summary = "1 förslag väntar på IT-enheten."
+	case q.Total > 1:
+		out.Summary = strconv.Itoa(q.Total) + " förslag väntar på IT-enheten."
+	}
+	for _, p := range q.Rows {
+		out.Rows = append(out.Rows, pages.ProposalQueueRow{Href: systemHref(p.SystemID) + "#forslag", System: p.SystemName,
+			What: changesText(p.Changes), Proposer: p.ProposerName, At: p.ProposedAt.In(portal.Stockholm).Format("2006-01-02 15:04")})
+	}
+	if q.Total > len(q.Rows) {
+		out.More = "Listan visar de " + strconv.Itoa(len(q.Rows)) + " äldsta; nästa visas när de är avgjorda."
+	}
+	return out
 }
 
 func (s *Server) static(w http.ResponseWriter, r *http.Request) {

@@ -196,8 +196,11 @@ func (s *Server) linkIdentity(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/admin/personer/"+strconv.FormatInt(to, 10), http.StatusSeeOther)
 }
 
-func pathID(r *http.Request) (int64, bool) {
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+func pathID(r *http.Request) (int64, bool) { return pathParamID(r, "id") }
+
+// pathParamID reads a positive id from the path parameter name.
+func pathParamID(r *http.Request, name string) (int64, bool) {
+	id, err := strconv.ParseInt(chi.URLParam(r, name), 10, 64)
 	return id, err == nil && id > 0
 }
 

@@ -135,6 +135,9 @@ func (s *Server) routes() http.Handler {
 				r.Post("/system/ny", s.createSystem)
 				r.Get("/system/{id}/roller", s.roleForm)
 				r.Post("/system/{id}/roller", s.changeRole)
+				// A system administrator's proposal of guarded facts.
+				r.Post("/system/{id}/forslag/{pid}/bekrafta", s.decideProposal(true))
+				r.Post("/system/{id}/forslag/{pid}/avsla", s.decideProposal(false))
 				r.Post("/personer/{id}/overlamna", s.handOver)
 				r.Post("/efterlevnad/r3/avisera", s.renotify)
 				r.Post("/system/{id}/utvarderingsintervall", s.setEvaluationInterval)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -183,12 +184,19 @@ func (s *Server) showSystem(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	s.renderSystem(w, r, id, "", "")
+	s.renderSystem(w, r, id, systemProblem{})
 }
 
-// renderSystem renders a system's page; intervalErr and typedInterval come
-// from a refused change of the evaluation interval (422).
-func (s *Server) renderSystem(w http.ResponseWriter, r *http.Request, id int64, intervalErr, typedInterval string) {
+// systemProblem is why a form on a system's page was refused, for the page
+// shown again with it.
+type systemProblem struct {
+	interval, typedInterval string // a refused evaluation interval (422)
+	notice                  string // a refused decision on a proposal (409)
+	note, typedNote         string // a refused note on a decision (422)
+}
+
+// renderSystem renders a system's page, with the problem of a refused form.
+func (s *Server) renderSystem(w http.ResponseWriter, r *http.Request, id int64, problem systemProblem) {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
 	v, err := s.systems.Page(ctx, actor, id)
@@ -201,7 +209,10 @@ func (s *Server) renderSystem(w http.ResponseWriter, r *http.Request, id int64, 
 	roles := sys.Roles
 	heading := "Roller i dag"
 	status := http.StatusOK
-	if intervalErr != "" {
+	switch {
+	case problem.notice != "":
+		status = http.StatusConflict
+	case problem.interval != "" || problem.note != "":
 		status = http.StatusUnprocessableEntity
 	}
 	if raw := r.URL.Query().Get("datum"); raw != "" {
@@ -219,7 +230,10 @@ func (s *Server) renderSystem(w http.ResponseWriter, r *http.Request, id int64, 
 		Periods: periodRows(hist.Periods), Audit: auditRows(hist.Audit),
 		CanEdit: portal.CanEditFacts(actor, sys.AdministratorID()), CanChangeRoles: portal.CanManageRegister(actor),
 		EditHref: systemHref(id) + "/redigera", RolesHref: systemHref(id) + "/roller", HistoryHref: systemHref(id) + "/historik",
-		DateAction: systemHref(id) + "#roller",
+		DateAction: systemHref(id) + "#roller", Notice: problem.notice,
+	}
+	if v.Proposal != nil {
+		m.Proposal = proposalView(sys, *v.Proposal, portal.CanDecideProposals(actor), problem)
 	}
 	for _, b := range breaches {
 		t := describeBreach(b, s.cfg.OfficialWebAddress)
@@ -228,12 +242,18 @@ func (s *Server) renderSystem(w http.ResponseWriter, r *http.Request, id int64, 
 	m.Cases = caseRows(v.Cases)
 	m.UpgradeHref = "/arenden/nytt?typ=uppgradering&system_id=" + strconv.FormatInt(id, 10)
 	m.ChangeHref = "/arenden/nytt?typ=driftforandring&system_id=" + strconv.FormatInt(id, 10)
-	m.Evaluations = evaluationSummary(id, v.Evaluation, v.Evaluations, intervalErr, typedInterval)
+	m.Evaluations = evaluationSummary(id, v.Evaluation, v.Evaluations, problem.interval, problem.typedInterval)
 	title := sys.Facts.Name
-	if intervalErr != "" {
-		m.Errors = []components.ErrorItem{{Field: "interval", Message: intervalErr}}
-		title = formTitle(title, map[string]string{"interval": intervalErr})
+	errs := map[string]string{}
+	if problem.interval != "" {
+		errs["interval"] = problem.interval
+		m.Errors = append(m.Errors, components.ErrorItem{Field: "interval", Message: problem.interval})
 	}
+	if problem.note != "" && m.Proposal != nil {
+		errs["note"] = problem.note
+		m.Errors = append(m.Errors, components.ErrorItem{Field: "note", Message: problem.note})
+	}
+	title = formTitle(title, errs)
 	s.render(w, r, status, pages.SystemDetailPage(s.page(r, title, "/system"), m))
 }
 
@@ -254,6 +274,85 @@ func caseRows(list []postgres.RequestRow) []pages.RequestListRow {
 			State: c.State.Label(), Department: c.Department, Author: c.AuthorName, Submitted: dateOrEmpty(c.SubmittedAt)})
 	}
 	return out
+}
+
+func proposalHref(systemID, proposalID int64) string {
+	return systemHref(systemID) + "/forslag/" + strconv.FormatInt(proposalID, 10)
+}
+
+// proposalView is a system's open proposal as its page shows it: what is
+// proposed against what holds now, and for IT-enheten the decision forms.
+func proposalView(sys postgres.System, p postgres.FactProposal, decides bool, problem systemProblem) *pages.ProposalView {
+	v := &pages.ProposalView{Proposer: p.ProposerName, At: p.ProposedAt.In(stockholm).Format("2006-01-02 15:04")}
+	for _, c := range p.Changes {
+		now := factValueText(c.Fact.Value(sys.Facts))
+		if c.Fact.Value(sys.Facts) != c.Before {
+			now += " (ändrat sedan förslaget lämnades)"
+		}
+		v.Rows = append(v.Rows, pages.ProposalRow{Fact: c.Fact.Label(), Current: now, Proposed: factValueText(c.After)})
+	}
+	if decides {
+		href := proposalHref(sys.ID, p.ID)
+		v.ConfirmAction, v.RejectAction = href+"/bekrafta", href+"/avsla"
+		v.Note = components.Field{Name: "note", Label: "Anteckning (frivillig)", Rows: 3,
+			Hint: "Varför förslaget avslås. Anteckningen syns i systemets historik.", Value: problem.typedNote, Error: problem.note}
+	}
+	return v
+}
+
+// factValueText shows a guarded fact's value.
+func factValueText(v any) string {
+	switch v := v.(type) {
+	case bool:
+		if v {
+			return "Ja"
+		}
+		return "Nej"
+	case string:
+		if v == "" {
+			return "(tom)"
+		}
+		return v
+	}
+	return ""
+}
+
+// decideProposal confirms or rejects a system's open proposal (IT-enheten,
+// checked again in the service). A refusal shows the system's page again
+// with why: who decided first, or what changed since.
+func (s *Server) decideProposal(confirm bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := pathID(r)
+		pid, pok := pathParamID(r, "pid")
+		if !ok || !pok {
+			s.notFound(w, r)
+			return
+		}
+		ctx := r.Context()
+		note := r.PostForm.Get("note")
+		var err error
+		msg := "Förslaget är bekräftat och systemets uppgifter är ändrade."
+		if confirm {
+			err = s.systems.ConfirmProposal(ctx, actorFrom(ctx), id, pid, note, requestIDFrom(ctx))
+		} else {
+			err = s.systems.RejectProposal(ctx, actorFrom(ctx), id, pid, note, requestIDFrom(ctx))
+			msg = "Förslaget är avslaget. Systemets uppgifter är oförändrade."
+		}
+		switch portal.KindOf(err) {
+		case portal.KindInvalid:
+			s.renderSystem(w, r, id, systemProblem{note: fieldErrors(err)["note"], typedNote: note})
+			return
+		case portal.KindConflict:
+			s.renderSystem(w, r, id, systemProblem{notice: portal.MessageOf(err), typedNote: note})
+			return
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.sessions.Flash(ctx, msg)
+		http.Redirect(w, r, systemHref(id), http.StatusSeeOther)
+	}
 }
 
 func (s *Server) systemHistory(w http.ResponseWriter, r *http.Request) {
@@ -383,6 +482,23 @@ func describeAudit(a postgres.AuditRow) string {
 		}
 		sort.Strings(fields)
 		return "Uppgifter ändrade: " + strings.Join(fields, ", ")
+	case "system.facts_proposed":
+		text := "Förslag till IT-enheten: " + auditFactChanges(a.Changes["facts"])
+		if _, ok := a.Changes["supersedes"]; ok {
+			text += " (ersätter ett tidigare förslag)"
+		}
+		return text
+	case "system.proposal_confirmed", "system.proposal_rejected":
+		proposer, _ := a.Changes["proposer"].(string)
+		verb := "bekräftat"
+		if a.Action == "system.proposal_rejected" {
+			verb = "avslaget"
+		}
+		text := "Förslag från " + proposer + " " + verb + ": " + auditFactChanges(a.Changes["facts"])
+		if note, _ := a.Changes["note"].(string); note != "" {
+			text += ". Anteckning: " + note
+		}
+		return text
 	case "system.corrected":
 		reason, _ := a.Changes["reason"].(string)
 		return "Rättelse: " + reason
@@ -407,6 +523,21 @@ func describeAudit(a postgres.AuditRow) string {
 	return auditLabel(a.Action)
 }
 
+// auditFactChanges describes the guarded facts of a proposal's audit row
+// ({"fact": {"before": …, "after": …}}) in the facts' order.
+func auditFactChanges(v any) string {
+	m, _ := v.(map[string]any)
+	var parts []string
+	for _, g := range portal.GuardedFacts {
+		ch, ok := m[string(g)].(map[string]any)
+		if !ok {
+			continue
+		}
+		parts = append(parts, factLabel(string(g))+" "+factValueText(ch["before"])+" → "+factValueText(ch["after"]))
+	}
+	return strings.Join(parts, ", ")
+}
+
 var factLabels = map[string]string{
 	"name": "namn", "description": "beskrivning", "purpose": "syfte", "category": "kategori", "lifecycle": "livscykel",
 	"supplier": "leverantör", "product": "produkt", "version": "version", "hosting": "drift", "personal_data": "personuppgifter",
@@ -422,8 +553,10 @@ func factLabel(k string) string {
 	return k
 }
 
-// systemForm builds the create/edit form for facts.
-func systemForm(f portal.SystemFacts, errs map[string]string, canSetLifecycle bool) []pages.FormField {
+// systemForm builds the create/edit form for facts. For someone who may
+// not set guarded facts they come apart, as guarded, in the form's order:
+// the form shows them together, saying that a change is a proposal.
+func systemForm(f portal.SystemFacts, errs map[string]string, canSetLifecycle, canSetGuarded bool) (fields, guarded []pages.FormField) {
 	field := func(kind, name, label, hint, value string) pages.FormField {
 		return pages.FormField{Kind: kind, Field: components.Field{Name: name, Label: label, Hint: hint, Value: value, Error: errs[name]}}
 	}
@@ -441,7 +574,7 @@ func systemForm(f portal.SystemFacts, errs map[string]string, canSetLifecycle bo
 	}
 	web := field("text", "web_address", "Webbadress", "För webbplatser: hela adressen, till exempel https://www.lillaedet.se/", f.WebAddress)
 	web.Type = "url"
-	return []pages.FormField{
+	all := []pages.FormField{
 		field("text", "name", "Systemets namn", "", f.Name),
 		field("textarea", "description", "Beskrivning", "Vad systemet används till", f.Description),
 		field("textarea", "purpose", "Syfte", "", f.Purpose),
@@ -460,6 +593,17 @@ func systemForm(f portal.SystemFacts, errs map[string]string, canSetLifecycle bo
 		check("introduced_before_portal", "Infört före IT-portalen", "För system som var i drift innan införandeärenden hanterades här", f.IntroducedBeforePortal),
 		field("textarea", "notes", "Anteckningar", "", f.Notes),
 	}
+	if canSetGuarded {
+		return all, nil
+	}
+	for _, ff := range all {
+		if portal.GuardedFact(ff.Name).Valid() {
+			guarded = append(guarded, ff)
+		} else {
+			fields = append(fields, ff)
+		}
+	}
+	return fields, guarded
 }
 
 func factsFromForm(r *http.Request) portal.SystemFacts {
@@ -507,9 +651,23 @@ func (s *Server) newSystemForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderSystemForm(w http.ResponseWriter, r *http.Request, status int, id int64, f portal.SystemFacts, errs map[string]string, conflict []pages.ConflictRow, version string) {
 	actor := actorFrom(r.Context())
+	fields, guarded := systemForm(f, errs, portal.CanManageRegister(actor), portal.CanSetGuardedFacts(actor))
 	m := pages.SystemForm{Heading: "Registrera nytt system", Action: "/system/ny", Submit: "Registrera systemet", CancelHref: "/system",
-		Errors: errorItems(errs, factOrder), Conflict: conflict, RowVersion: version,
-		Fields: systemForm(f, errs, portal.CanManageRegister(actor))}
+		Errors: errorItems(errs, factOrder), Conflict: conflict, RowVersion: version, Fields: fields}
+	if guarded != nil {
+		m.Guarded = &pages.GuardedFields{Fields: guarded}
+		if id != 0 {
+			open, err := s.systems.OpenProposal(r.Context(), actor, id)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			if open != nil {
+				m.Guarded.Waiting = "Ett förslag från " + open.ProposerName + " (" + open.ProposedAt.In(stockholm).Format("2006-01-02 15:04") +
+					") väntar på IT-enheten: " + changesText(open.Changes) + ". Formuläret visar de föreslagna värdena; ändrar du dem ersätter ett nytt förslag det som väntar."
+			}
+		}
+	}
 	title := m.Heading
 	if id != 0 {
 		m.Heading, m.Action, m.Submit, m.CancelHref = "Ändra uppgifter: "+f.Name, systemHref(id)+"/redigera", "Spara ändringarna", systemHref(id)
@@ -545,6 +703,18 @@ func (s *Server) editSystemForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f, version := sys.Facts, strconv.Itoa(sys.RowVersion)
+	if !portal.CanSetGuardedFacts(actor) {
+		// The form shows what waits for IT-enheten: saved unchanged, the
+		// proposal stays; changed, a new proposal replaces it.
+		open, err := s.systems.OpenProposal(r.Context(), actor, id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if open != nil {
+			f, _ = f.ApplyChanges(open.Changes)
+		}
+	}
 	if restored, ok := s.sessions.RestoreForm(r.Context(), r.URL.Path, actor.PersonID); ok {
 		r.PostForm = restored
 		f, version = factsFromForm(r), restored.Get("row_version")
@@ -560,7 +730,7 @@ func (s *Server) updateSystem(w http.ResponseWriter, r *http.Request) {
 	}
 	f := factsFromForm(r)
 	version, _ := strconv.Atoi(r.PostForm.Get("row_version"))
-	err := s.systems.UpdateFacts(r.Context(), actorFrom(r.Context()), id, version, f, requestIDFrom(r.Context()))
+	saved, err := s.systems.UpdateFacts(r.Context(), actorFrom(r.Context()), id, version, f, requestIDFrom(r.Context()))
 	var stale *postgres.StaleError
 	switch {
 	case errors.As(err, &stale):
@@ -581,8 +751,39 @@ func (s *Server) updateSystem(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.sessions.Flash(r.Context(), "Ändringarna är sparade.")
+	s.sessions.Flash(r.Context(), savedMessage(saved))
 	http.Redirect(w, r, systemHref(id), http.StatusSeeOther)
+}
+
+// savedMessage says what a save of the facts stored and what it sent to
+// IT-enheten to confirm.
+func savedMessage(saved postgres.FactsSaved) string {
+	if saved.Proposal == nil {
+		return "Ändringarna är sparade."
+	}
+	proposal := "Skickat till IT-enheten för bekräftelse: " + changesText(saved.Proposal.Changes) + "."
+	if !saved.NewProposal {
+		proposal = "Förslaget väntar redan på IT-enheten: " + changesText(saved.Proposal.Changes) + "."
+	}
+	if len(saved.Changed) == 0 {
+		return proposal + " Inget annat ändrades."
+	}
+	var labels []string
+	for _, k := range factOrder {
+		if slices.Contains(saved.Changed, k) {
+			labels = append(labels, factLabel(k))
+		}
+	}
+	return "Sparat: " + strings.Join(labels, ", ") + ". " + proposal
+}
+
+// changesText lists proposed changes: "Infört före IT-portalen: Ja".
+func changesText(changes []portal.FactChange) string {
+	parts := make([]string, 0, len(changes))
+	for _, c := range changes {
+		parts = append(parts, c.Fact.Label()+": "+factValueText(c.After))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // postgresChanges lists fields whose current value differs from the one
