@@ -105,6 +105,7 @@ func parseXLSX(data []byte, schema Schema) (File, error) {
 	if err != nil {
 		return File{}, &ErrFile{"Excel-filen kunde inte läsas."}
 	}
+	datesAsISO(wb, sheetName, rows)
 	f, err := fromRows(rows, schema)
 	f.Format = "xlsx"
 	return f, err
@@ -114,10 +115,9 @@ func parseCSV(data []byte, schema Schema) (File, error) {
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	enc := "UTF-8"
 	if !utf8.Valid(data) {
-		decoded, err := charmap.Windows1252.NewDecoder().Bytes(data)
-		if err != nil {
-			return File{}, &ErrFile{"Filens teckenkodning kunde inte läsas (varken UTF-8 eller Windows-1252)."}
-		}
+		// Every byte is a Windows-1252 character (the few it leaves
+		// undefined become U+FFFD), so this decoding cannot fail.
+		decoded, _ := charmap.Windows1252.NewDecoder().Bytes(data)
 		data, enc = decoded, "Windows-1252"
 	}
 	firstLine, _, _ := bytes.Cut(data, []byte("\n"))
@@ -200,6 +200,71 @@ func fromRows(rows [][]string, schema Schema) (File, error) {
 		return f, &ErrFile{"Filen innehåller bara rubrikraden och inga " + schema.Noun + "."}
 	}
 	return f, nil
+}
+
+// datesAsISO writes every cell the workbook formats as a date as an ISO
+// date (2025-03-12), counted in the workbook's own date system: Excel for
+// Mac's 1904 system puts the same day 1,462 serial numbers lower, and read
+// as the 1900 system every date would be four years and a day early.
+func datesAsISO(wb *excelize.File, sheetName string, rows [][]string) {
+	props, err := wb.GetWorkbookProps()
+	date1904 := err == nil && props.Date1904 != nil && *props.Date1904
+	isDate := map[int]bool{} // per style
+	for r, row := range rows {
+		for c, v := range row {
+			serial, err := strconv.ParseFloat(v, 64)
+			if err != nil || serial < 1 || serial > 2958465 {
+				continue
+			}
+			cell, _ := excelize.CoordinatesToCellName(c+1, r+1)
+			id, err := wb.GetCellStyle(sheetName, cell)
+			if err != nil {
+				continue
+			}
+			date, known := isDate[id]
+			if !known {
+				style, err := wb.GetStyle(id)
+				date = err == nil && dateFormat(style)
+				isDate[id] = date
+			}
+			if !date {
+				continue
+			}
+			if t, err := excelize.ExcelDateToTime(serial, date1904); err == nil {
+				rows[r][c] = t.Format("2006-01-02")
+			}
+		}
+	}
+}
+
+// dateFormat reports whether a cell style shows a date: one of Excel's
+// built-in date formats, or a custom format with days or years in it
+// (quoted text and [bracketed] parts aside).
+func dateFormat(s *excelize.Style) bool {
+	switch s.NumFmt {
+	case 14, 15, 16, 17, 22, 27, 30, 36, 50, 57:
+		return true
+	}
+	if s.CustomNumFmt == nil {
+		return false
+	}
+	f := strings.ToLower(*s.CustomNumFmt)
+	var b strings.Builder
+	quoted, bracket := false, false
+	for _, r := range f {
+		switch {
+		case r == '"':
+			quoted = !quoted
+		case r == '[' && !quoted:
+			bracket = true
+		case r == ']' && !quoted:
+			bracket = false
+		case !quoted && !bracket:
+			b.WriteRune(r)
+		}
+	}
+	plain := b.String()
+	return strings.ContainsAny(plain, "yd") && !strings.HasPrefix(plain, "0")
 }
 
 // ParseDate reads a date as ISO (2025-03-12), as YYYYMMDD, or as an Excel

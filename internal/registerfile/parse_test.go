@@ -3,9 +3,12 @@ package registerfile
 import (
 	"bytes"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/charmap"
 )
 
@@ -90,4 +93,48 @@ func asErrFile(err error, target **ErrFile) bool {
 	fe, ok := err.(*ErrFile)
 	*target = fe
 	return ok
+}
+
+// A date cell reads as the same day whichever date system the workbook
+// uses (Excel for Mac's 1904 system counts from 1904-01-01), and a number
+// that is not formatted as a date stays a number.
+func TestDatesInBothDateSystems(t *testing.T) {
+	for _, date1904 := range []bool{false, true} {
+		wb := excelize.NewFile()
+		if err := wb.SetWorkbookProps(&excelize.WorkbookPropsOptions{Date1904: &date1904}); err != nil {
+			t.Fatal(err)
+		}
+		custom := "yyyy-mm-dd"
+		dateStyle, _ := wb.NewStyle(&excelize.Style{CustomNumFmt: &custom})
+		builtin, _ := wb.NewStyle(&excelize.Style{NumFmt: 14})
+		for i, h := range []string{"Systemnamn", "Senast utvärderad", "Version", "Beskrivning"} {
+			cell, _ := excelize.CoordinatesToCellName(i+1, 1)
+			_ = wb.SetCellValue("Sheet1", cell, h)
+		}
+		day := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+		for r, style := range []int{dateStyle, builtin} {
+			row := strconv.Itoa(r + 2)
+			_ = wb.SetCellValue("Sheet1", "A"+row, "System "+row)
+			_ = wb.SetCellValue("Sheet1", "B"+row, day)
+			_ = wb.SetCellStyle("Sheet1", "B"+row, "B"+row, style)
+			_ = wb.SetCellValue("Sheet1", "C"+row, 45000) // a number in the range of date serials
+			_ = wb.SetCellValue("Sheet1", "D"+row, "Text")
+		}
+		var buf bytes.Buffer
+		if err := wb.Write(&buf); err != nil {
+			t.Fatal(err)
+		}
+		f, err := Parse(buf.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range f.Rows {
+			if got := l.Get("Senast utvärderad"); got != "2025-03-01" {
+				t.Errorf("1904 system %v, row %d: the date reads as %q", date1904, l.Number, got)
+			}
+			if got := l.Get("Version"); got != "45000" {
+				t.Errorf("1904 system %v, row %d: a number reads as %q", date1904, l.Number, got)
+			}
+		}
+	}
 }

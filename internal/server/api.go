@@ -83,7 +83,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(buf.Bytes())
 }
 
-// apiCursor is opaque to clients: the last row's name and id.
+// encodeCursor makes the API's cursor, opaque to clients: the last row's
+// name and id.
 func encodeCursor(name string, id int64) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(id, 10) + ":" + name))
 }

@@ -21,7 +21,6 @@ const (
 	owedKey
 )
 
-// actorFrom returns the signed-in actor, or nil.
 // owedFrom is what the signed-in person must acknowledge, read with the
 // session (ok=false when the request has no session's visit, as with an
 // API token).
@@ -38,6 +37,7 @@ func (s *Server) owed(ctx context.Context) ([]postgres.Obligation, error) {
 	return s.documents.Obligations(ctx, actorFrom(ctx))
 }
 
+// actorFrom returns the signed-in actor, or nil.
 func actorFrom(ctx context.Context) *portal.Actor {
 	a, _ := ctx.Value(actorKey).(*portal.Actor)
 	return a

@@ -71,7 +71,7 @@ func evaluationSections(f portal.EvaluationFields, errs map[string]string) []pag
 	}
 }
 
-// evaluationDenied answers a refusal of the evaluation form as a security
+// evaluationFailed answers a refusal of the evaluation form as a security
 // event; other errors as usual.
 func (s *Server) evaluationFailed(w http.ResponseWriter, r *http.Request, err error) {
 	if portal.KindOf(err) == portal.KindForbidden {
