@@ -259,7 +259,13 @@ func (s *Server) timeout(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+		d := s.cfg.RequestTimeout
+		if _, ok := uploadLimit(r.URL.Path); ok && r.Method == http.MethodPost {
+			// An upload's body may take UploadTimeout to arrive; the
+			// handler still gets its own time after that.
+			d += s.cfg.UploadTimeout
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), d)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
