@@ -21,6 +21,10 @@ import (
 	"itportal/web"
 )
 
+// headerTimeout is how long a client may take to send a request's line and
+// headers.
+const headerTimeout = 10 * time.Second
+
 // serve runs the portal until ctx is cancelled, then shuts down gracefully:
 // /readyz turns 503 for the drain period, the listener closes, in-flight
 // requests finish (up to ShutdownTimeout), workers stop, the pool closes.
@@ -57,13 +61,25 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	})
 
 	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute, // room for uploads over a slow line
-		WriteTimeout:      cfg.RequestTimeout + 10*time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		Handler: handler,
+		// The request line and headers; a client slower than this holds a
+		// connection for nothing.
+		ReadHeaderTimeout: headerTimeout,
+		// A backstop only: the handler gives every body its own deadline
+		// (ITPORTAL_BODY_TIMEOUT, for an upload ITPORTAL_UPLOAD_TIMEOUT),
+		// none of which is longer than this.
+		ReadTimeout: headerTimeout + cfg.UploadTimeout,
+		// The handler's time and a margin to write the answer; an upload
+		// gets its body's time on top, per request.
+		WriteTimeout: server.WriteTimeout(cfg),
+		// Longer than a reverse proxy keeps its idle connections to the
+		// portal (nginx: 60 s), so the proxy closes them first and never
+		// sends a request on one the portal is closing.
+		IdleTimeout: 2 * time.Minute,
+		// Headers and cookies of the portal and its sign-in fit many
+		// times over; Go's default is 1 MB per request.
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -82,7 +98,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		}
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", metrics.Handler())
-		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		// Only GET /metrics: nothing to wait for beyond the headers, and
+		// the answer is the collectors' (each query under the statement
+		// timeout).
+		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+			WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 16 << 10}
 		log.Info("metrics listening", "addr", mln.Addr().String())
 		go func() { serveErr <- metricsSrv.Serve(mln) }()
 	}

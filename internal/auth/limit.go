@@ -96,6 +96,79 @@ func (l *StartLimiter) Tracked() int {
 	return l.lru.Len()
 }
 
+// InFlightLimiter bounds how many requests one client address (IPv6 per
+// /64, as for StartLimiter) may have in progress at once. An address is
+// tracked only while it has a request in progress, and at most a fixed
+// number of addresses are: when that many are, the addresses beyond them
+// share one more entry under the same bound. So a flood from many
+// addresses neither grows it without limit nor lets the addresses beyond
+// the table through unbounded, and no address tracked gets less than its
+// own n.
+type InFlightLimiter struct {
+	mu       sync.Mutex
+	n        int
+	max      int
+	byKey    map[netip.Prefix]*inFlight
+	overflow inFlight // the addresses beyond max, together
+}
+
+type inFlight struct {
+	active  int
+	refused bool // refused since it last got a place: the refusal was logged
+}
+
+// NewInFlightLimiter allows each address n requests at once, tracking at
+// most maxAddrs addresses.
+func NewInFlightLimiter(n, maxAddrs int) *InFlightLimiter {
+	return &InFlightLimiter{n: n, max: maxAddrs, byKey: map[netip.Prefix]*inFlight{}}
+}
+
+// Acquire takes one of addr's places. When all are taken, ok is false and
+// first is true for the first refusal since the address last got one (so
+// a flood is logged once, not per request). release gives the place back;
+// calling it more than once gives it back once.
+func (l *InFlightLimiter) Acquire(addr netip.Addr) (release func(), ok, first bool) {
+	key := limitKey(addr)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e, tracked := l.byKey[key]
+	if !tracked {
+		if len(l.byKey) < l.max {
+			e = &inFlight{}
+			l.byKey[key] = e
+			tracked = true
+		} else {
+			e = &l.overflow
+		}
+	}
+	if e.active >= l.n {
+		first = !e.refused
+		e.refused = true
+		return func() {}, false, first
+	}
+	e.active++
+	e.refused = false
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			e.active--
+			if tracked && e.active == 0 {
+				delete(l.byKey, key)
+			}
+		})
+	}, true, false
+}
+
+// Tracked is how many addresses the limiter holds now (the overflow entry
+// not counted).
+func (l *InFlightLimiter) Tracked() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.byKey)
+}
+
 // limitKey is the bucket an address shares: itself for IPv4, its /64 for
 // IPv6; every unparsable address shares one.
 func limitKey(a netip.Addr) netip.Prefix {

@@ -109,3 +109,79 @@ func TestClientAddrBelievesOnlyTrustedProxies(t *testing.T) {
 		}
 	}
 }
+
+func TestInFlightLimiterBoundsRequestsAtOncePerAddress(t *testing.T) {
+	l := NewInFlightLimiter(2, 100)
+	a, b := netip.MustParseAddr("192.0.2.10"), netip.MustParseAddr("192.0.2.20")
+	r1, ok1, _ := l.Acquire(a)
+	r2, ok2, _ := l.Acquire(a)
+	if !ok1 || !ok2 {
+		t.Fatal("the first two requests of an address were refused")
+	}
+	if _, ok, first := l.Acquire(a); ok || !first {
+		t.Fatalf("third at once: ok=%v first=%v, want refused and logged", ok, first)
+	}
+	if _, ok, first := l.Acquire(a); ok || first {
+		t.Errorf("fourth at once: ok=%v first=%v, want refused and not logged again", ok, first)
+	}
+	if rb, ok, _ := l.Acquire(b); !ok {
+		t.Error("another address was refused")
+	} else {
+		rb()
+	}
+	r1()
+	r1() // a second release gives nothing back twice
+	r3, ok, _ := l.Acquire(a)
+	if !ok {
+		t.Fatal("a released place was not given again")
+	}
+	if _, ok, first := l.Acquire(a); ok || !first {
+		t.Errorf("after a place was given again: ok=%v first=%v, want refused and logged anew", ok, first)
+	}
+	r2()
+	r3()
+	if n := l.Tracked(); n != 0 {
+		t.Errorf("%d addresses tracked with nothing in progress, want 0", n)
+	}
+	// IPv6: one /64 is one client.
+	v6 := NewInFlightLimiter(1, 100)
+	if _, ok, _ := v6.Acquire(netip.MustParseAddr("2001:db8:1:2::1")); !ok {
+		t.Fatal("first IPv6 request refused")
+	}
+	if _, ok, _ := v6.Acquire(netip.MustParseAddr("2001:db8:1:2:ffff::9")); ok {
+		t.Error("another address in the same /64 has places of its own")
+	}
+	if _, ok, _ := v6.Acquire(netip.MustParseAddr("2001:db8:1:3::1")); !ok {
+		t.Error("another /64 was refused")
+	}
+}
+
+func TestInFlightLimiterStaysBounded(t *testing.T) {
+	l := NewInFlightLimiter(2, 100)
+	victim := netip.MustParseAddr("198.51.100.7")
+	if _, ok, _ := l.Acquire(victim); !ok {
+		t.Fatal("first request refused")
+	}
+	// 10,000 other addresses with a request in progress each: the table
+	// never holds more than its limit, and those beyond it share one
+	// entry with the same bound.
+	admitted := 0
+	for i := range 10000 {
+		if _, ok, _ := l.Acquire(netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})); ok {
+			admitted++
+		}
+		if n := l.Tracked(); n > 100 {
+			t.Fatalf("tracking %d addresses, limit 100", n)
+		}
+	}
+	if admitted != 99+2 {
+		t.Errorf("%d of 10,000 addresses admitted, want the 99 the table had room for and 2 sharing the rest", admitted)
+	}
+	// An address in the table keeps its own places.
+	if _, ok, _ := l.Acquire(victim); !ok {
+		t.Error("a tracked address lost its place to the flood")
+	}
+	if _, ok, _ := l.Acquire(victim); ok {
+		t.Error("a tracked address got more than its bound")
+	}
+}

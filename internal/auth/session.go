@@ -239,6 +239,10 @@ func (s *Sessions) StashForm(ctx context.Context, path string, values url.Values
 	return true
 }
 
+// Lapsed reports whether the session has just expired and still says
+// whose it was: a form posted to it may be kept (StashForm).
+func (s *Sessions) Lapsed(ctx context.Context) bool { return s.Manager.GetInt64(ctx, keyExpiredP) != 0 }
+
 // RestoreForm returns the stashed values for path when they belong to pid,
 // once.
 func (s *Sessions) RestoreForm(ctx context.Context, path string, pid int64) (url.Values, bool) {

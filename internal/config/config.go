@@ -64,6 +64,14 @@ type Config struct {
 	ShutdownTimeout time.Duration // how long in-flight requests may take to finish
 	ShutdownDrain   time.Duration // how long /readyz reports 503 before the listener closes
 	RequestTimeout  time.Duration // longest time a handler may take
+
+	// BodyTimeout is how long the body of a form, and of every request
+	// before sign-in, may take to arrive; UploadTimeout the same for a
+	// file a signed-in person may upload. BodiesPerClient is how many
+	// requests one client address may have sending a body at once.
+	BodyTimeout     time.Duration
+	UploadTimeout   time.Duration
+	BodiesPerClient int
 }
 
 // Mail configures notifications by e-mail. Without an SMTP URL, mail is
@@ -170,6 +178,9 @@ var Variables = []Variable{
 	{"ITPORTAL_SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests may take to finish at shutdown"},
 	{"ITPORTAL_SHUTDOWN_DRAIN", "5s (dev: 0s)", "how long /readyz answers 503 before the listener closes at shutdown"},
 	{"ITPORTAL_REQUEST_TIMEOUT", "30s", "longest time one request may take"},
+	{"ITPORTAL_BODY_TIMEOUT", "10s", "longest time the body of a form (and of any request before sign-in) may take to arrive; a slower one gets 408"},
+	{"ITPORTAL_UPLOAD_TIMEOUT", "3m", "longest time a file upload by a signed-in person who may upload there may take to arrive (20 MB in 3 minutes is about 1 Mbit/s); a slower one gets 408"},
+	{"ITPORTAL_BODIES_PER_CLIENT", "8", "requests one client address may have sending a body at once (per replica); more get 429"},
 }
 
 // Load reads and validates the configuration for mode.
@@ -319,6 +330,12 @@ func Load(getenv func(string) string, mode Mode) (Config, error) {
 	c.ShutdownTimeout = p.duration("ITPORTAL_SHUTDOWN_TIMEOUT", 20*time.Second, 0, 10*time.Minute)
 	c.ShutdownDrain = p.duration("ITPORTAL_SHUTDOWN_DRAIN", defDrain, 0, 5*time.Minute)
 	c.RequestTimeout = p.duration("ITPORTAL_REQUEST_TIMEOUT", 30*time.Second, time.Second, 10*time.Minute)
+	c.BodyTimeout = p.duration("ITPORTAL_BODY_TIMEOUT", 10*time.Second, time.Second, 10*time.Minute)
+	c.UploadTimeout = p.duration("ITPORTAL_UPLOAD_TIMEOUT", 3*time.Minute, time.Second, time.Hour)
+	if c.UploadTimeout < c.BodyTimeout {
+		p.fail("ITPORTAL_UPLOAD_TIMEOUT must not be less than ITPORTAL_BODY_TIMEOUT")
+	}
+	c.BodiesPerClient = p.integer("ITPORTAL_BODIES_PER_CLIENT", 8, 1, 10000)
 
 	if len(p.problems) > 0 {
 		return Config{}, &Error{Problems: p.problems}

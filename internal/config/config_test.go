@@ -42,6 +42,18 @@ func TestLoadServeDefaults(t *testing.T) {
 	if c.ShutdownTimeout != 20*time.Second || c.ShutdownDrain != 5*time.Second {
 		t.Errorf("shutdown defaults: %v %v", c.ShutdownTimeout, c.ShutdownDrain)
 	}
+	if c.BodyTimeout != 10*time.Second || c.UploadTimeout != 3*time.Minute || c.BodiesPerClient != 8 {
+		t.Errorf("request body defaults: %v %v %d", c.BodyTimeout, c.UploadTimeout, c.BodiesPerClient)
+	}
+}
+
+// TestUploadTimeoutIsNotShorterThanBodyTimeout: an upload route gets at
+// least what an ordinary form gets.
+func TestUploadTimeoutIsNotShorterThanBodyTimeout(t *testing.T) {
+	_, err := Load(env(map[string]string{"ITPORTAL_BODY_TIMEOUT": "30s", "ITPORTAL_UPLOAD_TIMEOUT": "10s"}), ModeDev)
+	if err == nil || !strings.Contains(err.Error(), "ITPORTAL_UPLOAD_TIMEOUT must not be less than ITPORTAL_BODY_TIMEOUT") {
+		t.Errorf("an upload timeout below the body timeout: %v", err)
+	}
 }
 
 func TestLoadDevDefaults(t *testing.T) {
@@ -74,6 +86,9 @@ func TestLoadReportsEveryProblemAtOnce(t *testing.T) {
 		"ITPORTAL_SHUTDOWN_TIMEOUT":     "-5s",
 		"ITPORTAL_SHUTDOWN_DRAIN":       "1h",
 		"ITPORTAL_REQUEST_TIMEOUT":      "1ms",
+		"ITPORTAL_BODY_TIMEOUT":         "0s",
+		"ITPORTAL_UPLOAD_TIMEOUT":       "2h",
+		"ITPORTAL_BODIES_PER_CLIENT":    "0",
 		"ITPORTAL_OIDC_ISSUER":          "http://idp.example",
 		"ITPORTAL_OIDC_CLIENT_ID":       "",
 		"ITPORTAL_OIDC_SCOPES":          "profile email",

@@ -91,7 +91,8 @@ func (s *Server) loadActor(next http.Handler) http.Handler {
 }
 
 // requireSignIn sends anonymous requests to sign-in: pages are redirected
-// (a form posted after the session lapsed is kept for the same person),
+// (a form posted after the session lapsed is kept for the same person;
+// any other body is left unread),
 // htmx requests get HX-Redirect, the API gets 401.
 func (s *Server) requireSignIn(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -102,10 +103,18 @@ func (s *Server) requireSignIn(next http.Handler) http.Handler {
 		target := r.URL.RequestURI()
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			target = s.formPage(r)
-			if r.ParseForm() == nil && s.sessions.StashForm(r.Context(), pathOf(target), r.PostForm) {
-				s.sessions.Flash(r.Context(), "Du var utloggad. Det du fyllde i finns kvar – kontrollera uppgifterna och skicka igen.")
+			// Only a form posted to a session that just lapsed is read:
+			// it is kept for the same person.
+			if s.sessions.Lapsed(r.Context()) {
+				if !s.parseForm(w, r) {
+					return
+				}
+				if s.sessions.StashForm(r.Context(), pathOf(target), r.PostForm) {
+					s.sessions.Flash(r.Context(), "Du var utloggad. Det du fyllde i finns kvar – kontrollera uppgifterna och skicka igen.")
+				}
 			}
 		}
+		answerUnread(w, r) // any other body is left unread
 		loginURL := "/auth/login?next=" + url.QueryEscape(auth.SafeNext(target))
 		w.Header().Add("Vary", "HX-Request")
 		switch {

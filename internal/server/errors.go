@@ -41,6 +41,11 @@ func statusOf(err error) int {
 // fail logs err once and answers with the Swedish error page (or a JSON
 // problem for the API). Internal text never reaches the client.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if bodyTimedOut(r) {
+		// What failed failed for want of the body (net/http cancelled the
+		// request's context); guardBody logs it and answers 408.
+		return
+	}
 	status := statusOf(err)
 	rid := requestIDFrom(r.Context())
 	switch {
@@ -94,6 +99,10 @@ func explain(status int) (heading, message string) {
 		return "Uppgifterna kunde inte tas emot", "Uppgifterna du skickade kunde inte tas emot. Kontrollera dem och försök igen."
 	case http.StatusRequestEntityTooLarge:
 		return "För mycket data", "Det du skickade är för stort. Minska innehållet eller filens storlek och försök igen."
+	case http.StatusRequestTimeout:
+		return "Det tog för lång tid", "Det du skickade kom inte fram i tid. Kontrollera anslutningen och försök igen."
+	case http.StatusTooManyRequests:
+		return "För många samtidiga sändningar", "Från din adress skickas redan många formulär eller filer just nu. Vänta en stund och försök sedan igen."
 	case http.StatusServiceUnavailable:
 		return "Tjänsten är tillfälligt otillgänglig", "IT-portalen kan inte nå sin databas just nu. Försök igen om en liten stund."
 	default:

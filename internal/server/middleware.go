@@ -4,8 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"net/url"
 	"runtime/debug"
@@ -209,57 +209,39 @@ func (s *Server) crossOriginProtection() func(http.Handler) http.Handler {
 	}
 }
 
-// limitBody caps the request body at n bytes: a body announced as larger is
-// refused at once with 413; a body that turns out larger fails when read.
-func (s *Server) limitBody(n int64) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			n := n
-			if limit, ok := uploadLimit(r.URL.Path); ok && r.Method == http.MethodPost {
-				n = limit // routes that take files
-			}
-			if r.ContentLength > n {
-				s.errorPage(w, r, http.StatusRequestEntityTooLarge, "")
-				return
-			}
-			r.Body = http.MaxBytesReader(w, r.Body, n)
-			next.ServeHTTP(w, r)
-		})
-	}
-}
-
-// rejectBadInput refuses query strings and form bodies holding a NUL byte
-// or invalid UTF-8 with a Swedish 400 page, before any handler or SQL sees
-// them (PostgreSQL cannot store a NUL, and no field needs one).
+// rejectBadInput refuses query strings holding a NUL byte or invalid UTF-8
+// with a Swedish 400 page, before any handler or SQL sees them (PostgreSQL
+// cannot store a NUL, and no field needs one). Form bodies get the same
+// check once the session is known (readForm).
 func (s *Server) rejectBadInput(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-			if err := r.ParseForm(); err != nil {
-				var mbe *http.MaxBytesError
-				if errors.As(err, &mbe) {
-					s.errorPage(w, r, http.StatusRequestEntityTooLarge, "")
-					return
-				}
-				s.errorPage(w, r, http.StatusBadRequest, "Uppgifterna kunde inte läsas. Försök igen.")
-				return
-			}
-		}
-		for _, vals := range []url.Values{r.URL.Query(), r.PostForm} {
-			for k, vs := range vals {
-				if !cleanText(k) {
-					s.badInput(w, r)
-					return
-				}
-				for _, v := range vs {
-					if !cleanText(v) {
-						s.badInput(w, r)
-						return
-					}
-				}
-			}
+		if !cleanValues(r.URL.Query()) {
+			s.badInput(w, r)
+			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// isForm reports whether r's body is an urlencoded form, as ParseForm
+// reads it (the media type in any case, with parameters).
+func isForm(r *http.Request) bool {
+	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && ct == "application/x-www-form-urlencoded"
+}
+
+func cleanValues(vals url.Values) bool {
+	for k, vs := range vals {
+		if !cleanText(k) {
+			return false
+		}
+		for _, v := range vs {
+			if !cleanText(v) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func cleanText(s string) bool {
@@ -277,7 +259,13 @@ func (s *Server) timeout(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+		d := s.cfg.RequestTimeout
+		if _, ok := uploadLimit(r.URL.Path); ok && r.Method == http.MethodPost {
+			// An upload's body may take UploadTimeout to arrive; the
+			// handler still gets its own time after that.
+			d += s.cfg.UploadTimeout
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), d)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})

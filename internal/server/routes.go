@@ -9,7 +9,8 @@ import (
 	"itportal/internal/portal"
 )
 
-// Request body limits. Small by default; routes that take uploads raise it.
+// Request body limits. Small by default, for everyone; the routes that take
+// uploads raise it (acceptUpload) for whoever got past their checks.
 const (
 	defaultBodyLimit = 64 << 10 // 64 KiB: every form of the portal fits
 )
@@ -27,7 +28,7 @@ func (s *Server) routes() http.Handler {
 		s.recoverPanic,
 		s.securityHeaders,
 		s.crossOriginProtection(),
-		s.limitBody(defaultBodyLimit),
+		s.guardBody,
 		s.rejectBadInput,
 		s.timeout,
 	)
@@ -50,8 +51,9 @@ func (s *Server) routes() http.Handler {
 	})
 
 	// Everything else has a session (loaded from PostgreSQL on every request).
+	// A form body is parsed only once it is known whose it is.
 	r.Group(func(r chi.Router) {
-		r.Use(s.sessions.Manager.LoadAndSave, s.loadActor)
+		r.Use(s.sessions.Manager.LoadAndSave, s.loadActor, s.readForm)
 
 		// Anonymous: the sign-in flow and the accessibility statement.
 		r.Get("/tillganglighet", s.accessibilityStatement)
@@ -121,7 +123,8 @@ func (s *Server) routes() http.Handler {
 			r.Post("/arenden/{id}/beslut", s.decideRequest)
 			r.Post("/arenden/{id}/kommentar", s.commentRequest)
 			r.Post("/arenden/{id}/diarienummer", s.setDiarienummer)
-			r.Post("/arenden/{id}/bilagor", s.uploadAttachment)
+			// Who may attach to the case is checked before the file is read.
+			r.With(s.acceptUpload).Post("/arenden/{id}/bilagor", s.uploadAttachment)
 			r.Get("/arenden/{id}/bilagor/{bid}", s.downloadAttachment)
 			r.Get("/arenden/{id}/utskrift", s.printRequest)
 
@@ -129,7 +132,7 @@ func (s *Server) routes() http.Handler {
 			r.Group(func(r chi.Router) {
 				r.Use(s.require(portal.CanManageRegister))
 				r.Get("/system/import", s.importForm)
-				r.Post("/system/import", s.importUpload)
+				r.With(s.acceptUpload).Post("/system/import", s.importUpload)
 				r.Post("/system/import/bekrafta", s.importCommit)
 				r.Get("/system/ny", s.newSystemForm)
 				r.Post("/system/ny", s.createSystem)
@@ -164,7 +167,7 @@ func (s *Server) routes() http.Handler {
 				r.Get("/admin/jobb", s.adminJobs)
 				r.Post("/admin/jobb/{id}/forsok-igen", s.retryJob)
 				r.Get("/admin/personal/import", s.staffImportForm)
-				r.Post("/admin/personal/import", s.staffImportUpload)
+				r.With(s.acceptUpload).Post("/admin/personal/import", s.staffImportUpload)
 				r.Post("/admin/personal/import/bekrafta", s.staffImportCommit)
 				r.Get("/admin/styrdokument", s.adminDocuments)
 				r.Post("/admin/styrdokument", s.createDocument)

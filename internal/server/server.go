@@ -59,7 +59,8 @@ type Server struct {
 	tokens      *postgres.TokenService
 	jobs        JobRetrier
 	compliance  *postgres.ComplianceService
-	router      chi.Routes // the routes, to tell a 405 which methods a path allows
+	router      chi.Routes            // the routes, to tell a 405 which methods a path allows
+	bodies      *auth.InFlightLimiter // requests sending a body, per client address
 }
 
 // NewServer returns the portal's HTTP handler with every route and middleware.
@@ -83,6 +84,9 @@ func NewServer(d Deps) http.Handler {
 		tokens:      postgres.NewTokenService(d.Pool, d.Now),
 		jobs:        d.Jobs,
 		compliance:  postgres.NewComplianceService(d.Pool, d.Enqueue, d.Config.OfficialWebAddress, d.Now),
+	}
+	if d.Config.BodiesPerClient > 0 {
+		s.bodies = auth.NewInFlightLimiter(d.Config.BodiesPerClient, auth.DefaultLimiterAddresses)
 	}
 	if s.sessions != nil {
 		// A session store that cannot be reached is a 503 page, not Go's text.
