@@ -1,6 +1,7 @@
 package registerfile
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/csv"
 	"errors"
@@ -20,6 +21,16 @@ import (
 
 // MaxFileSize is the largest register file accepted.
 const MaxFileSize = 10 << 20
+
+// Limits on what a file may unpack to. A workbook is a zip archive, and a
+// few hundred kilobytes can unpack to gigabytes: a register of 10,000
+// systems unpacks to a few megabytes, so these leave room and refuse a
+// bomb before it is read into memory.
+const (
+	MaxUnpacked = 64 << 20 // all parts of a workbook together
+	MaxRows     = 50000    // rows of one sheet or file
+	MaxColumns  = 100      // columns of one row
+)
 
 // File is a parsed register file: its rows by column, with the line each
 // came from, and warnings about what was ignored.
@@ -87,7 +98,11 @@ func ParseTable(data []byte, schema Schema) (File, error) {
 }
 
 func parseXLSX(data []byte, schema Schema) (File, error) {
-	wb, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true})
+	if err := checkUnpacked(data); err != nil {
+		return File{}, err
+	}
+	wb, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true,
+		UnzipSizeLimit: MaxUnpacked, UnzipXMLSizeLimit: MaxUnpacked})
 	if err != nil {
 		return File{}, &ErrFile{"Excel-filen kunde inte läsas. Spara den som .xlsx och försök igen."}
 	}
@@ -101,9 +116,9 @@ func parseXLSX(data []byte, schema Schema) (File, error) {
 	if sheetName == "" {
 		sheetName = wb.GetSheetName(0)
 	}
-	rows, err := wb.GetRows(sheetName)
+	rows, err := sheetRows(wb, sheetName)
 	if err != nil {
-		return File{}, &ErrFile{"Excel-filen kunde inte läsas."}
+		return File{}, err
 	}
 	datesAsISO(wb, sheetName, rows)
 	f, err := fromRows(rows, schema)
@@ -150,6 +165,9 @@ func fromRows(rows [][]string, schema Schema) (File, error) {
 	var f File
 	if len(rows) == 0 {
 		return f, &ErrFile{"Filen är tom."}
+	}
+	if len(rows) > MaxRows+1 {
+		return f, tooLarge
 	}
 	known := map[string]string{}
 	for _, c := range schema.Columns {
@@ -200,6 +218,68 @@ func fromRows(rows [][]string, schema Schema) (File, error) {
 		return f, &ErrFile{"Filen innehåller bara rubrikraden och inga " + schema.Noun + "."}
 	}
 	return f, nil
+}
+
+// tooLarge is the message for a file beyond the limits.
+var tooLarge = &ErrFile{fmt.Sprintf("Filen är för stor för att läsas in: högst %d rader och %d kolumner, och en Excel-fil får packas upp till högst %d MB. "+
+	"Dela upp den, eller spara bara bladet med registret.", MaxRows, MaxColumns, MaxUnpacked>>20)}
+
+// checkUnpacked reads through every part of the archive, counting the bytes
+// it really unpacks to (a part's stated size may lie), and refuses the file
+// as soon as they pass MaxUnpacked; nothing is kept.
+func checkUnpacked(data []byte) error {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return &ErrFile{"Excel-filen kunde inte läsas. Spara den som .xlsx och försök igen."}
+	}
+	var total int64
+	for _, part := range zr.File {
+		if total+int64(part.UncompressedSize64) > MaxUnpacked {
+			return tooLarge
+		}
+		rc, err := part.Open()
+		if err != nil {
+			return &ErrFile{"Excel-filen kunde inte läsas. Spara den som .xlsx och försök igen."}
+		}
+		n, err := io.Copy(io.Discard, io.LimitReader(rc, MaxUnpacked-total+1))
+		rc.Close()
+		total += n
+		switch {
+		case total > MaxUnpacked:
+			return tooLarge
+		case err != nil:
+			return &ErrFile{"Excel-filen är skadad och kunde inte läsas."}
+		}
+	}
+	return nil
+}
+
+// sheetRows reads a sheet's rows, refusing more than MaxRows rows or
+// MaxColumns columns before they are all in memory.
+func sheetRows(wb *excelize.File, sheetName string) ([][]string, error) {
+	it, err := wb.Rows(sheetName)
+	if err != nil {
+		return nil, &ErrFile{"Excel-filen kunde inte läsas."}
+	}
+	defer it.Close()
+	var rows [][]string
+	for it.Next() {
+		if len(rows) == MaxRows+1 { // the header and MaxRows rows
+			return nil, tooLarge
+		}
+		row, err := it.Columns(excelize.Options{RawCellValue: true})
+		if err != nil {
+			return nil, &ErrFile{"Excel-filen kunde inte läsas."}
+		}
+		if len(row) > MaxColumns {
+			return nil, tooLarge
+		}
+		rows = append(rows, row)
+	}
+	if it.Error() != nil {
+		return nil, &ErrFile{"Excel-filen kunde inte läsas."}
+	}
+	return rows, nil
 }
 
 // datesAsISO writes every cell the workbook formats as a date as an ISO

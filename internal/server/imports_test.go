@@ -3,12 +3,14 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"itportal/internal/testkit"
 	"net/http"
 	"net/url"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestImportThroughThePage(t *testing.T) {
@@ -76,10 +78,16 @@ func TestImportRefusesBadFiles(t *testing.T) {
 		"html.xlsx":      {[]byte("<html><script>alert(1)</script></html>"), http.StatusUnprocessableEntity, "saknar kolumnen Systemnamn"},
 		"stor.csv":       {bytes.Repeat([]byte("a;"), 10<<20), http.StatusRequestEntityTooLarge, "för stor"},
 		"okand-förv.csv": {[]byte("Systemnamn;Systemägare\r\nX;Tekniska förvaltningen\r\n"), http.StatusOK, "Förvaltningar som saknas"},
+		// 300 KB that unpack to 100 MB: refused at once, the portal's memory untouched.
+		"bomb.xlsx": {testkit.XLSXBomb(t, 100<<20), http.StatusUnprocessableEntity, "packas upp till högst"},
 	} {
+		start := time.Now()
 		resp := it.Upload("/system/import", "file", name, c.data)
 		if resp.StatusCode != c.status || !strings.Contains(resp.Body, c.msg) {
 			t.Errorf("%s: %d, want %d with %q\n%.300s", name, resp.StatusCode, c.status, c.msg, resp.Body)
+		}
+		if took := time.Since(start); took > 2*time.Second {
+			t.Errorf("%s took %v to answer", name, took)
 		}
 	}
 	// A 20 MB body is refused before it is read.
