@@ -4,14 +4,10 @@ import (
 	"context"
 	"testing"
 
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
 
 	"itportal/internal/postgres"
-	"itportal/internal/testkit"
-	"itportal/migrations"
 )
 
 // TestCommentsToldBeforeTheUpgradeAreNotToldAgain: migration 00029 marks
@@ -20,25 +16,13 @@ import (
 // coalesced notices never repeat an old comment.
 func TestCommentsToldBeforeTheUpgradeAreNotToldAgain(t *testing.T) {
 	t.Parallel()
-	db := testkit.NewEmptyDB(t, nil)
+	db, owner := migratedTo(t, 28)
 	ctx := context.Background()
-	owner, err := postgres.OpenPool(ctx, postgres.PoolConfig{URL: db.OwnerURL, MaxConns: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer owner.Close()
 	rm, err := rivermigrate.New(riverpgxv5.New(owner), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := rm.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		t.Fatal(err)
-	}
-	provider, err := goose.NewProvider(goose.DialectPostgres, stdlib.OpenDBFromPool(owner), migrations.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := provider.UpTo(ctx, 28); err != nil {
 		t.Fatal(err)
 	}
 	var author, other, told, waiting, it, itLater int64

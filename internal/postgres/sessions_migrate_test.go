@@ -4,12 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
-
 	"itportal/internal/postgres"
-	"itportal/internal/testkit"
-	"itportal/migrations"
 )
 
 // TestSessionsSurviveTheirTokensBeingHashed: a session signed in before
@@ -17,20 +12,8 @@ import (
 // afterwards, and the token itself is no longer stored.
 func TestSessionsSurviveTheirTokensBeingHashed(t *testing.T) {
 	t.Parallel()
-	db := testkit.NewEmptyDB(t, nil)
+	db, owner := migratedTo(t, 25)
 	ctx := context.Background()
-	owner, err := postgres.OpenPool(ctx, postgres.PoolConfig{URL: db.OwnerURL, MaxConns: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer owner.Close()
-	provider, err := goose.NewProvider(goose.DialectPostgres, stdlib.OpenDBFromPool(owner), migrations.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := provider.UpTo(ctx, 25); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := owner.Exec(ctx, `INSERT INTO sessions (token, data, expiry) VALUES ('plain-token', 'data', now() + interval '1 hour')`); err != nil {
 		t.Fatal(err)
 	}

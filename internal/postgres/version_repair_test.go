@@ -4,12 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
-
 	"itportal/internal/postgres"
-	"itportal/internal/testkit"
-	"itportal/migrations"
 )
 
 // TestProductVersionsRepaired: migration 00028 gives back the product
@@ -18,20 +13,8 @@ import (
 // real version alone.
 func TestProductVersionsRepaired(t *testing.T) {
 	t.Parallel()
-	db := testkit.NewEmptyDB(t, nil)
+	db, owner := migratedTo(t, 26)
 	ctx := context.Background()
-	owner, err := postgres.OpenPool(ctx, postgres.PoolConfig{URL: db.OwnerURL, MaxConns: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer owner.Close()
-	provider, err := goose.NewProvider(goose.DialectPostgres, stdlib.OpenDBFromPool(owner), migrations.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := provider.UpTo(ctx, 26); err != nil {
-		t.Fatal(err)
-	}
 	// Each system's history as the audit log has it: the row counter is 1
 	// at creation and grows with every logged change of facts or roles.
 	type change struct{ action, before, after string }
