@@ -124,83 +124,26 @@ func (w *CaseStepNoticeWorker) comments(ctx context.Context, job *river.Job[joba
 	return nil
 }
 
-// AcknowledgeNoticeWorker asks people to acknowledge a new version.
-type AcknowledgeNoticeWorker struct {
-	river.WorkerDefaults[jobargs.AcknowledgeNotice]
+// NoticeWorker delivers a notice composed from its job's arguments alone
+// (an acknowledgement, a reminder, a manager's digest, an evaluation
+// reminder, the audit anchor); compose is the Notifier's method for it.
+type NoticeWorker[A river.JobArgs] struct {
+	river.WorkerDefaults[A]
 	Notifier *notify.Notifier
 	Log      *slog.Logger
+	compose  func(*notify.Notifier, context.Context, A) ([]notify.Message, error)
+}
+
+func newNoticeWorker[A river.JobArgs](n *notify.Notifier, log *slog.Logger, compose func(*notify.Notifier, context.Context, A) ([]notify.Message, error)) *NoticeWorker[A] {
+	return &NoticeWorker[A]{Notifier: n, Log: log, compose: compose}
 }
 
 // Work delivers the notice.
-func (w *AcknowledgeNoticeWorker) Work(ctx context.Context, job *river.Job[jobargs.AcknowledgeNotice]) error {
+func (w *NoticeWorker[A]) Work(ctx context.Context, job *river.Job[A]) error {
 	if w.Notifier == nil {
 		return logOnly(w.Log, job.JobRow)
 	}
-	msgs, err := w.Notifier.Acknowledge(ctx, job.Args)
-	return deliver(ctx, w.Notifier, w.Log, job.JobRow, msgs, err)
-}
-
-// AckReminderNoticeWorker reminds people of what they have to acknowledge.
-type AckReminderNoticeWorker struct {
-	river.WorkerDefaults[jobargs.AckReminderNotice]
-	Notifier *notify.Notifier
-	Log      *slog.Logger
-}
-
-// Work delivers the notice.
-func (w *AckReminderNoticeWorker) Work(ctx context.Context, job *river.Job[jobargs.AckReminderNotice]) error {
-	if w.Notifier == nil {
-		return logOnly(w.Log, job.JobRow)
-	}
-	msgs, err := w.Notifier.AckReminder(ctx, job.Args)
-	return deliver(ctx, w.Notifier, w.Log, job.JobRow, msgs, err)
-}
-
-// ManagerDigestNoticeWorker sends a manager's weekly digest.
-type ManagerDigestNoticeWorker struct {
-	river.WorkerDefaults[jobargs.ManagerDigestNotice]
-	Notifier *notify.Notifier
-	Log      *slog.Logger
-}
-
-// Work delivers the notice.
-func (w *ManagerDigestNoticeWorker) Work(ctx context.Context, job *river.Job[jobargs.ManagerDigestNotice]) error {
-	if w.Notifier == nil {
-		return logOnly(w.Log, job.JobRow)
-	}
-	msgs, err := w.Notifier.ManagerDigest(ctx, job.Args)
-	return deliver(ctx, w.Notifier, w.Log, job.JobRow, msgs, err)
-}
-
-// EvaluationNoticeWorker reminds an administrator of an evaluation (R12).
-type EvaluationNoticeWorker struct {
-	river.WorkerDefaults[jobargs.EvaluationNotice]
-	Notifier *notify.Notifier
-	Log      *slog.Logger
-}
-
-// Work delivers the notice.
-func (w *EvaluationNoticeWorker) Work(ctx context.Context, job *river.Job[jobargs.EvaluationNotice]) error {
-	if w.Notifier == nil {
-		return logOnly(w.Log, job.JobRow)
-	}
-	msgs, err := w.Notifier.Evaluation(ctx, job.Args)
-	return deliver(ctx, w.Notifier, w.Log, job.JobRow, msgs, err)
-}
-
-// AuditAnchorNoticeWorker mails the audit chain's head (R14).
-type AuditAnchorNoticeWorker struct {
-	river.WorkerDefaults[jobargs.AuditAnchorNotice]
-	Notifier *notify.Notifier
-	Log      *slog.Logger
-}
-
-// Work delivers the notice.
-func (w *AuditAnchorNoticeWorker) Work(ctx context.Context, job *river.Job[jobargs.AuditAnchorNotice]) error {
-	if w.Notifier == nil {
-		return logOnly(w.Log, job.JobRow)
-	}
-	msgs, err := w.Notifier.AuditAnchor(ctx, job.Args)
+	msgs, err := w.compose(w.Notifier, ctx, job.Args)
 	return deliver(ctx, w.Notifier, w.Log, job.JobRow, msgs, err)
 }
 
@@ -214,11 +157,11 @@ type LegacyNotifyWorker struct {
 	Log           *slog.Logger
 	RoleChange    *RoleChangeNoticeWorker
 	CaseStep      *CaseStepNoticeWorker
-	Acknowledge   *AcknowledgeNoticeWorker
-	AckReminder   *AckReminderNoticeWorker
-	ManagerDigest *ManagerDigestNoticeWorker
-	Evaluation    *EvaluationNoticeWorker
-	AuditAnchor   *AuditAnchorNoticeWorker
+	Acknowledge   *NoticeWorker[jobargs.AcknowledgeNotice]
+	AckReminder   *NoticeWorker[jobargs.AckReminderNotice]
+	ManagerDigest *NoticeWorker[jobargs.ManagerDigestNotice]
+	Evaluation    *NoticeWorker[jobargs.EvaluationNotice]
+	AuditAnchor   *NoticeWorker[jobargs.AuditAnchorNotice]
 }
 
 // as is the old job with the new arguments.
@@ -258,11 +201,11 @@ func noticeWorkers(workers *river.Workers, n *notify.Notifier, log *slog.Logger,
 		Log:           log,
 		RoleChange:    &RoleChangeNoticeWorker{Notifier: n, Log: log, Notices: notices},
 		CaseStep:      &CaseStepNoticeWorker{Notifier: n, Log: log, Window: window},
-		Acknowledge:   &AcknowledgeNoticeWorker{Notifier: n, Log: log},
-		AckReminder:   &AckReminderNoticeWorker{Notifier: n, Log: log},
-		ManagerDigest: &ManagerDigestNoticeWorker{Notifier: n, Log: log},
-		Evaluation:    &EvaluationNoticeWorker{Notifier: n, Log: log},
-		AuditAnchor:   &AuditAnchorNoticeWorker{Notifier: n, Log: log},
+		Acknowledge:   newNoticeWorker(n, log, (*notify.Notifier).Acknowledge),
+		AckReminder:   newNoticeWorker(n, log, (*notify.Notifier).AckReminder),
+		ManagerDigest: newNoticeWorker(n, log, (*notify.Notifier).ManagerDigest),
+		Evaluation:    newNoticeWorker(n, log, (*notify.Notifier).Evaluation),
+		AuditAnchor:   newNoticeWorker(n, log, (*notify.Notifier).AuditAnchor),
 	}
 	for _, err := range []error{
 		river.AddWorkerSafely(workers, legacy.RoleChange),
