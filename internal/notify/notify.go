@@ -244,28 +244,33 @@ func (n *Notifier) Deliver(ctx context.Context, jobID int64, msgs []Message) err
 	return nil
 }
 
-// awaitToken waits for the mailbox's next token and takes it. It returns
-// how long the job should pause instead when the token would come after
-// stop (nothing is taken then).
+// awaitToken waits for the mailbox's next token and takes it. The token
+// is held as soon as it is asked for, so waiting jobs are served in the
+// order they asked (a job fetched first, an urgent one, is not overtaken
+// by those fetched after it). It returns how long the job should pause
+// instead when the token would come after stop (nothing is taken then).
 func (n *Notifier) awaitToken(ctx context.Context, stop time.Time) (time.Duration, error) {
-	for {
-		wait, err := n.store.TakeToken(ctx, n.mailbox, n.rate)
-		if err != nil {
-			return 0, fmt.Errorf("mail rate: %w", err)
-		}
-		if wait == 0 {
-			return 0, nil
-		}
-		if !stop.IsZero() && time.Now().Add(wait).After(stop) {
-			return wait, nil
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return 0, ctx.Err()
-		}
+	ahead := time.Hour
+	if !stop.IsZero() {
+		ahead = time.Until(stop)
+	}
+	held, wait, err := n.store.TakeToken(ctx, n.mailbox, n.rate, ahead)
+	if err != nil {
+		return 0, fmt.Errorf("mail rate: %w", err)
+	}
+	if !held {
+		return wait, nil
+	}
+	if wait == 0 {
+		return 0, nil
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return 0, nil
+	case <-ctx.Done():
+		return 0, ctx.Err()
 	}
 }
 

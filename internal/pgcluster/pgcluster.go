@@ -175,7 +175,10 @@ func (c *Cluster) Start(ctx context.Context) error {
 		"-k", sock,
 		"-p", strconv.Itoa(socketPort),
 		"-c", "listen_addresses=",
-		"-c", "max_connections=200",
+		// A test package runs one portal per parallel test, each with its
+		// pools (some 25 connections); on a machine with many cores the
+		// default 100 is soon used up.
+		"-c", "max_connections=600",
 		"-c", "shared_buffers=64MB",
 		"-c", "timezone=UTC",
 	}

@@ -233,27 +233,35 @@ type Rate struct {
 }
 
 // takeToken takes one token from the bucket under the row's lock, after
-// refilling it for the time since it was last touched; no row comes back
-// when there is less than one. clock_timestamp(), not now(): a statement
-// that waited for the lock counts from when it got it.
+// refilling it for the time since it was last touched. The bucket may go
+// into debt by what is refilled within $4 seconds: a taker then holds the
+// token that comes next (it returns the bucket's level below zero, the
+// wait before it may use it), so those who wait are served in the order
+// they came and a newcomer cannot take a refilled token ahead of them. No
+// row comes back when the token would come later than that (nothing is
+// taken). clock_timestamp(), not now(): a statement that waited for the
+// lock counts from when it got it.
 const takeToken = `
 	INSERT INTO mail_rate_buckets AS b (key, tokens, updated_at) VALUES ($1, $3::float8 - 1, clock_timestamp())
 	ON CONFLICT (key) DO UPDATE
 		SET tokens = LEAST($3::float8, b.tokens + GREATEST(EXTRACT(epoch FROM clock_timestamp() - b.updated_at)::float8, 0) * $2::float8) - 1,
 		    updated_at = clock_timestamp()
-		WHERE LEAST($3::float8, b.tokens + GREATEST(EXTRACT(epoch FROM clock_timestamp() - b.updated_at)::float8, 0) * $2::float8) >= 1
+		WHERE LEAST($3::float8, b.tokens + GREATEST(EXTRACT(epoch FROM clock_timestamp() - b.updated_at)::float8, 0) * $2::float8) >= 1 - $4::float8 * $2::float8
 	RETURNING tokens`
 
-// tokenWait is how long until the bucket holds a whole token.
+// tokenWait is how long until a token could be held (the bucket's debt
+// allowed for $4 seconds ahead).
 const tokenWait = `
-	SELECT GREATEST(1 - LEAST($3::float8, tokens + GREATEST(EXTRACT(epoch FROM clock_timestamp() - updated_at)::float8, 0) * $2::float8), 0) / $2::float8
+	SELECT GREATEST(1 - $4::float8 * $2::float8 - LEAST($3::float8, tokens + GREATEST(EXTRACT(epoch FROM clock_timestamp() - updated_at)::float8, 0) * $2::float8), 0) / $2::float8
 	FROM mail_rate_buckets WHERE key = $1`
 
 // TakeToken takes a token from the bucket key (a row shared by every
-// process) and returns 0, or, when there is none, how long until there is
-// one (nothing is taken then).
-func (s *NotificationService) TakeToken(ctx context.Context, key string, r Rate) (time.Duration, error) {
-	return takeTokenOn(ctx, s.pool, key, r)
+// process). It returns held=true and how long to wait before using the
+// token when the token comes within ahead (0: only a token there now);
+// otherwise held=false and how long until one could be held (nothing is
+// taken then).
+func (s *NotificationService) TakeToken(ctx context.Context, key string, r Rate, ahead time.Duration) (held bool, wait time.Duration, err error) {
+	return takeTokenOn(ctx, s.pool, key, r, ahead)
 }
 
 type rowQuerier interface {
@@ -261,25 +269,29 @@ type rowQuerier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-func takeTokenOn(ctx context.Context, q rowQuerier, key string, r Rate) (time.Duration, error) {
+func takeTokenOn(ctx context.Context, q rowQuerier, key string, r Rate, ahead time.Duration) (bool, time.Duration, error) {
 	if r.PerSecond <= 0 {
-		return 0, errors.New("rate: no tokens per second")
+		return false, 0, errors.New("rate: no tokens per second")
 	}
 	burst := math.Max(r.Burst, 1)
+	aheadSecs := max(ahead.Seconds(), 0)
 	var left float64
-	err := q.QueryRow(ctx, takeToken, key, r.PerSecond, burst).Scan(&left)
+	err := q.QueryRow(ctx, takeToken, key, r.PerSecond, burst, aheadSecs).Scan(&left)
 	if err == nil {
-		return 0, nil
+		if left >= 0 {
+			return true, 0, nil
+		}
+		return true, time.Duration(-left / r.PerSecond * float64(time.Second)), nil
 	}
 	if !errors.Is(err, pgx.ErrNoRows) {
-		return 0, translate(err)
+		return false, 0, translate(err)
 	}
 	var secs float64
-	if err := q.QueryRow(ctx, tokenWait, key, r.PerSecond, burst).Scan(&secs); err != nil {
-		return 0, translate(err)
+	if err := q.QueryRow(ctx, tokenWait, key, r.PerSecond, burst, aheadSecs).Scan(&secs); err != nil {
+		return false, 0, translate(err)
 	}
 	// At least a millisecond: a caller that waits comes back to a token.
-	return max(time.Duration(secs*float64(time.Second)), time.Millisecond), nil
+	return false, max(time.Duration(secs*float64(time.Second)), time.Millisecond), nil
 }
 
 // Comment is a comment on a case, as a notice lists it.
@@ -358,11 +370,11 @@ func (s *NotificationService) ClaimComments(ctx context.Context, jobID, requestI
 				c.Wait = window - age
 				return nil
 			}
-			wait, err := takeTokenOn(ctx, tx, rateKey, rate)
+			got, wait, err := takeTokenOn(ctx, tx, rateKey, rate, 0)
 			if err != nil {
 				return err
 			}
-			if wait > 0 {
+			if !got {
 				c.Wait = wait
 				return nil
 			}
