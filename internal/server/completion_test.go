@@ -25,7 +25,18 @@ func TestCompletionThroughThePages(t *testing.T) {
 	emp, it := h.SignedIn(employee), h.SignedIn(itUnit)
 	form := introductionForm(h, t, "Kompletteringssystemet")
 	form.Del("financing_confirmed")
-	path := fileCase(t, emp, "inforande", form)
+	// The review warns before sending what will block the decision, and
+	// names what is not given.
+	saved := emp.Post("/arenden/nytt?typ=inforande", form)
+	review := emp.Get(saved.Header.Get("Location"))
+	if !strings.Contains(review.Body, "Finansieringen är inte bekräftad. Du kan skicka in ärendet") ||
+		!strings.Contains(review.Body, "<dt>Vem beslutade om finansieringen?</dt><dd class=\"pre\"><span class=\"muted\">Ej angivet</span>") {
+		t.Errorf("the review does not warn of the financing:\n%s", review.Body)
+	}
+	path := strings.TrimSuffix(saved.Header.Get("Location"), "/skicka")
+	if sent := emp.Post(path+"/skicka", nil); sent.StatusCode != http.StatusSeeOther {
+		t.Fatalf("submit: %d\n%s", sent.StatusCode, sent.Body)
+	}
 	if resp := it.Post(path+"/beslut", url.Values{"beslut": {"bevilja"}, "motivation": {"Bra"}}); resp.StatusCode != http.StatusConflict {
 		t.Fatalf("grant without financing: %d", resp.StatusCode)
 	}

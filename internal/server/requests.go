@@ -371,6 +371,10 @@ func (s *Server) renderReview(w http.ResponseWriter, r *http.Request, status int
 	for _, k := range sortedKeys(errs) {
 		m.Problems = append(m.Problems, errs[k])
 	}
+	if v.Kind.NeedsFinancing() && !v.Fields.FinancingConfirmed {
+		m.Warnings = append(m.Warnings, "Finansieringen är inte bekräftad. Du kan skicka in ärendet, men det kan inte beviljas "+
+			"förrän finansieringen är bekräftad (4.5); IT-enheten begär då komplettering av finansieringen.")
+	}
 	s.render(w, r, status, pages.RequestReviewPage(s.page(r, formTitle("Kontrollera dina uppgifter", errs), "/arenden"), m))
 }
 
