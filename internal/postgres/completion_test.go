@@ -8,7 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+
 	"itportal/internal/portal"
+	"itportal/internal/testkit"
+	"itportal/migrations"
 )
 
 // TestCompletionChangesOnlyTheAskedFields: a case sent with financing not
@@ -145,5 +150,34 @@ func TestCompletionChangesOnlyTheAskedFields(t *testing.T) {
 	}
 	if err := f.req.Decide(ctx, it, id, portal.ActionGrant, "Finansieringen är beslutad av Socialnämnden", "req"); err != nil {
 		t.Fatalf("grant after the completion: %v", err)
+	}
+}
+
+// TestCompletionMigrationGoesDownAndUp: migration 00033 can be rolled back
+// (the old trigger back, a changed field's event kept as a comment) and
+// applied again.
+func TestCompletionMigrationGoesDownAndUp(t *testing.T) {
+	t.Parallel()
+	owner := testkit.NewDB(t).OwnerPool(t)
+	ctx := context.Background()
+	provider, err := goose.NewProvider(goose.DialectPostgres, stdlib.OpenDBFromPool(owner), migrations.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := owner.Exec(ctx, `
+		INSERT INTO people (name, email) VALUES ('Anna', 'anna@example.lillaedet.se');
+		INSERT INTO requests (kind, author_id, title) SELECT 'inforande', id, 'Fall' FROM people;
+		INSERT INTO request_events (request_id, event, field, old_value, new_value) SELECT id, 'change', 'financing_confirmed', 'Nej', 'Ja' FROM requests`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := provider.DownTo(ctx, 32); err != nil {
+		t.Fatalf("down: %v", err)
+	}
+	var comment string
+	if err := owner.QueryRow(ctx, `SELECT event || ' ' || comment FROM request_events`).Scan(&comment); err != nil || comment != "comment financing_confirmed: Nej → Ja" {
+		t.Errorf("the change after rolling back: %q %v", comment, err)
+	}
+	if _, err := provider.UpTo(ctx, 33); err != nil {
+		t.Fatalf("up again: %v", err)
 	}
 }
