@@ -79,7 +79,8 @@ func loadCases(ctx context.Context, pool *pgxpool.Pool, official string) error {
 	if err != nil {
 		return err
 	}
-	if err := svc.Act(ctx, mats, id, portal.ActionRequestCompletion, "Finansieringen är inte bekräftad. Bifoga nämndens beslut.", "demo"); err != nil {
+	if err := svc.AskCompletion(ctx, mats, id, []string{portal.CompletionFinancing},
+		"Finansieringen är inte bekräftad. Ange nämndens beslut: vem som beslutade, diarienummer och datum.", "demo"); err != nil {
 		return err
 	}
 	osr := portal.RequestDetails{Software: "LibreOffice", Licence: "MPL-2.0", ProjectURL: "https://www.libreoffice.org/",

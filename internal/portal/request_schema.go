@@ -48,6 +48,8 @@ type RequestField struct {
 	// Needed, when set, decides whether the field applies at all (an
 	// operations change asks for a new operator or a new administrator).
 	Needed func(RequestFields) bool
+	// Past dates only: a date field that records something already done.
+	Past bool
 
 	text  func(*RequestFields) *string
 	num   func(*RequestFields) *int64
@@ -145,6 +147,10 @@ func financingFields() []RequestField {
 			Kind: FieldCheck, Section: SectionFinancing, check: func(f *RequestFields) *bool { return &f.FinancingConfirmed }},
 		text("financing_reference", "Beslut om finansiering", "Till exempel nämndbeslut eller diarienummer", SectionFinancing, 200, false, "",
 			func(f *RequestFields) *string { return &f.FinancingReference }),
+		text("financing_decided_by", "Vem beslutade om finansieringen?", "Till exempel Socialnämnden, förvaltningschefen eller namn och roll",
+			SectionFinancing, 200, false, "", func(f *RequestFields) *string { return &f.FinancingDecidedBy }),
+		{Name: "financing_decided_on", Label: "Datum för beslutet om finansiering", Hint: "Till exempel 2027-01-15", Kind: FieldDate,
+			Section: SectionFinancing, Past: true, date: func(f *RequestFields) **time.Time { return &f.FinancingDecidedOn }},
 	}
 }
 
@@ -319,47 +325,56 @@ func ParseRequestForm(kind RequestKind, form url.Values) (f RequestFields, raw m
 	raw, errs = map[string]string{}, map[string]string{}
 	for _, fd := range FieldsOf(kind) {
 		v := form.Get(fd.Name)
-		switch fd.Kind {
-		case FieldText, FieldLongText, FieldEmail, FieldURL, FieldSelect, FieldRadios:
-			*fd.text(&f) = v
-		case FieldCheck:
-			*fd.check(&f) = v == "ja"
-		case FieldDepartment:
-			if s := strings.TrimSpace(v); s != "" {
-				id, err := strconv.ParseInt(s, 10, 64)
-				if err != nil || id <= 0 {
-					errs[fd.Name], raw[fd.Name] = "Välj förvaltning.", v
-				} else {
-					*fd.num(&f) = id
-				}
-			}
-		case FieldDate:
-			if s := strings.TrimSpace(v); s != "" {
-				t, err := time.Parse(time.DateOnly, s)
-				if err != nil {
-					errs[fd.Name], raw[fd.Name] = "Ange ett datum som 2027-01-15.", v
-				} else {
-					*fd.date(&f) = &t
-				}
-			}
-		case FieldMoney:
-			if n, msg := parseKronor(v); msg != "" {
-				errs[fd.Name], raw[fd.Name] = msg, v
-			} else {
-				*fd.num(&f) = n
-			}
-		case FieldNumber:
-			if s := strings.TrimSpace(v); s != "" {
-				n, err := strconv.Atoi(s)
-				if err != nil || n < fd.Min || n > fd.Max {
-					errs[fd.Name], raw[fd.Name] = fd.Missing, v
-				} else {
-					*fd.count(&f) = n
-				}
-			}
+		if msg := fd.parse(&f, v); msg != "" {
+			errs[fd.Name], raw[fd.Name] = msg, v
 		}
 	}
 	return f, raw, errs
+}
+
+// parse sets the field from what was typed (v); a number or date that
+// does not parse leaves it as it was and returns why.
+func (fd RequestField) parse(f *RequestFields, v string) string {
+	switch fd.Kind {
+	case FieldText, FieldLongText, FieldEmail, FieldURL, FieldSelect, FieldRadios:
+		*fd.text(f) = v
+	case FieldCheck:
+		*fd.check(f) = v == "ja"
+	case FieldDepartment:
+		*fd.num(f) = 0
+		if s := strings.TrimSpace(v); s != "" {
+			id, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || id <= 0 {
+				return "Välj förvaltning."
+			}
+			*fd.num(f) = id
+		}
+	case FieldDate:
+		*fd.date(f) = nil
+		if s := strings.TrimSpace(v); s != "" {
+			t, err := time.Parse(time.DateOnly, s)
+			if err != nil {
+				return "Ange ett datum som 2027-01-15."
+			}
+			*fd.date(f) = &t
+		}
+	case FieldMoney:
+		n, msg := parseKronor(v)
+		if msg != "" {
+			return msg
+		}
+		*fd.num(f) = n
+	case FieldNumber:
+		*fd.count(f) = 0
+		if s := strings.TrimSpace(v); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < fd.Min || n > fd.Max {
+				return fd.Missing
+			}
+			*fd.count(f) = n
+		}
+	}
+	return ""
 }
 
 // parseKronor reads whole kronor as people type them ("12 000", "12000 kr",
@@ -452,6 +467,8 @@ func (fd RequestField) check1(f *RequestFields, complete bool) string {
 			return fd.Missing
 		case t != nil && (t.Year() < 2000 || t.Year() > 2100):
 			return "Ange ett datum mellan år 2000 och 2100."
+		case t != nil && fd.Past && DateOf(*t).After(Today()):
+			return "Datumet kan inte vara i framtiden."
 		}
 	case FieldMoney:
 		if n := *fd.num(f); n < 0 || n > MaxCost {

@@ -273,7 +273,9 @@ type RequestFields struct {
 
 	FinancingSource    string
 	FinancingConfirmed bool
-	FinancingReference string
+	FinancingReference string     // the decision's reference, e.g. a nämnd decision's diarienummer
+	FinancingDecidedBy string     // who decided the financing: a nämnd, a role or a person
+	FinancingDecidedOn *time.Time // when the financing was decided
 
 	SystemName string // upgrade and operations change: the system in the register
 	SystemID   int64  // resolved from SystemName by the service

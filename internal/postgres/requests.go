@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,9 +54,12 @@ type Request struct {
 	DecidedAt      *time.Time
 	DecidedByName  string
 	Motivation     string
-	RowVersion     int
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// CompletionFields are the fields asked for while a komplettering is
+	// open: the only ones the answer may change.
+	CompletionFields []string
+	RowVersion       int
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // RequestEvent is one entry of a case's timeline.
@@ -67,6 +71,10 @@ type RequestEvent struct {
 	From      portal.RequestState
 	To        portal.RequestState
 	Comment   string
+	Fields    []string // a komplettering asked for: the fields asked
+	Field     string   // a change: the field changed, with its values as shown
+	OldValue  string
+	NewValue  string
 }
 
 // AttachmentInfo describes an attachment without its content.
@@ -96,13 +104,24 @@ type RequestView struct {
 	IsAuthor           bool
 	IsPreparer         bool
 	CanSetDiarienummer bool
+	// Completion is the open komplettering: IT-enheten's question.
+	Completion *CompletionQuestion
+}
+
+// CompletionQuestion is what IT-enheten asked for in an open komplettering.
+type CompletionQuestion struct {
+	At      time.Time
+	By      string
+	Message string
+	Fields  []string
 }
 
 const requestColumns = `r.id, r.kind, r.state, r.author_id, a.name, EXISTS (SELECT 1 FROM person_roles pr WHERE pr.person_id = r.author_id AND pr.role = 'it_head'),
 	COALESCE(r.department_id, 0), COALESCE(d.name, ''), r.title, r.description, r.contact, r.desired_date,
-	r.financing_source, r.financing_confirmed, r.financing_reference, COALESCE(r.system_id, 0), COALESCE(s.name, ''), r.details,
+	r.financing_source, r.financing_confirmed, r.financing_reference, r.financing_decided_by, r.financing_decided_on,
+	COALESCE(r.system_id, 0), COALESCE(s.name, ''), r.details,
 	COALESCE(r.number, ''), r.diarienummer, r.submitted_at, r.decided_at, COALESCE(dp.name, ''), r.decision_motivation,
-	r.row_version, r.created_at, r.updated_at`
+	r.completion_fields, r.row_version, r.created_at, r.updated_at`
 
 const requestFrom = `
 	FROM requests r
@@ -116,9 +135,10 @@ func scanRequest(row pgx.Row) (Request, error) {
 	f := &r.Fields
 	err := row.Scan(&r.ID, &r.Kind, &r.State, &r.AuthorID, &r.AuthorName, &r.AuthorIsITHead,
 		&f.DepartmentID, &r.DepartmentName, &f.Title, &f.Description, &f.Contact, &f.DesiredDate,
-		&f.FinancingSource, &f.FinancingConfirmed, &f.FinancingReference, &f.SystemID, &f.SystemName, &f.Details,
+		&f.FinancingSource, &f.FinancingConfirmed, &f.FinancingReference, &f.FinancingDecidedBy, &f.FinancingDecidedOn,
+		&f.SystemID, &f.SystemName, &f.Details,
 		&r.Number, &r.Diarienummer, &r.SubmittedAt, &r.DecidedAt, &r.DecidedByName, &r.Motivation,
-		&r.RowVersion, &r.CreatedAt, &r.UpdatedAt)
+		&r.CompletionFields, &r.RowVersion, &r.CreatedAt, &r.UpdatedAt)
 	return r, err
 }
 
@@ -245,12 +265,14 @@ func (s *RequestService) SaveDraft(ctx context.Context, actor *portal.Actor, id 
 			return portal.Invalid("Uppgifterna behöver rättas.", errs)
 		}
 		args := []any{string(kind), actor.PersonID, nullID(f.DepartmentID), f.Title, f.Description, f.Contact, datePtr(f.DesiredDate),
-			f.FinancingSource, f.FinancingConfirmed, f.FinancingReference, nullID(f.SystemID), f.Details}
+			f.FinancingSource, f.FinancingConfirmed, f.FinancingReference, nullID(f.SystemID), f.Details,
+			f.FinancingDecidedBy, datePtr(f.FinancingDecidedOn)}
 		if id == 0 {
 			err := tx.QueryRow(ctx, `
 				INSERT INTO requests (kind, author_id, department_id, title, description, contact, desired_date,
-					financing_source, financing_confirmed, financing_reference, system_id, details)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`, args...).Scan(&id)
+					financing_source, financing_confirmed, financing_reference, system_id, details,
+					financing_decided_by, financing_decided_on)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`, args...).Scan(&id)
 			if err != nil {
 				return translate(err)
 			}
@@ -258,8 +280,8 @@ func (s *RequestService) SaveDraft(ctx context.Context, actor *portal.Actor, id 
 			_, err := tx.Exec(ctx, `
 				UPDATE requests SET department_id = $3, title = $4, description = $5, contact = $6, desired_date = $7,
 					financing_source = $8, financing_confirmed = $9, financing_reference = $10, system_id = $11, details = $12,
-					row_version = row_version + 1, updated_at = now()
-				WHERE id = $13 AND kind = $1 AND author_id = $2`, append(args, id)...)
+					financing_decided_by = $13, financing_decided_on = $14, row_version = row_version + 1, updated_at = now()
+				WHERE id = $15 AND kind = $1 AND author_id = $2`, append(args, id)...)
 			if err != nil {
 				return translate(err)
 			}
@@ -353,9 +375,40 @@ func (s *RequestService) Submit(ctx context.Context, actor *portal.Actor, id int
 
 // Act takes a step of the flow that is not a decision: take up, ask for
 // completion, answer it, withdraw. comment is the message that goes with it
-// (required when asking for and when answering a completion).
+// (required when asking for and when answering a completion). A
+// komplettering asked for here names no fields (AskCompletion does); one
+// answered here changes none (AnswerCompletion does).
 func (s *RequestService) Act(ctx context.Context, actor *portal.Actor, id int64, action portal.RequestAction, comment, requestID string) (err error) {
+	if action == portal.ActionAnswerCompletion {
+		return s.AnswerCompletion(ctx, actor, id, nil, comment, requestID)
+	}
 	defer wrap(&err, "act on case %d (%s)", id, action)
+	return s.act(ctx, actor, id, action, comment, requestID, nil, nil)
+}
+
+// AskCompletion asks the requester of a submitted case to complete it:
+// items are what IT-enheten ticked (portal.CompletionItemsOf: fields of the
+// case, or the financing as a whole), the fields the answer may change;
+// comment says what is missing and is required.
+func (s *RequestService) AskCompletion(ctx context.Context, actor *portal.Actor, id int64, items []string, comment, requestID string) (err error) {
+	defer wrap(&err, "ask for completion of case %d", id)
+	return s.act(ctx, actor, id, portal.ActionRequestCompletion, comment, requestID, items, nil)
+}
+
+// AnswerCompletion is the requester's answer to a komplettering: the asked
+// fields given in values change (portal.AnswerCompletion; a field that was
+// not asked is refused, and nothing changes), each change is kept in the
+// timeline with its earlier value, and the case goes back to IT-enheten
+// under handling. comment is required when nothing changed.
+func (s *RequestService) AnswerCompletion(ctx context.Context, actor *portal.Actor, id int64, values url.Values, comment, requestID string) (err error) {
+	defer wrap(&err, "answer the completion of case %d", id)
+	if values == nil {
+		values = url.Values{}
+	}
+	return s.act(ctx, actor, id, portal.ActionAnswerCompletion, comment, requestID, nil, values)
+}
+
+func (s *RequestService) act(ctx context.Context, actor *portal.Actor, id int64, action portal.RequestAction, comment, requestID string, items []string, values url.Values) error {
 	comment = strings.TrimSpace(comment)
 	switch {
 	case strings.ContainsRune(comment, 0):
@@ -363,7 +416,7 @@ func (s *RequestService) Act(ctx context.Context, actor *portal.Actor, id int64,
 	case len([]rune(comment)) > 10000:
 		return portal.Invalid("Högst 10 000 tecken.", map[string]string{"comment": "Högst 10 000 tecken."})
 	}
-	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+	return inTx(ctx, s.pool, func(tx pgx.Tx) error {
 		r, err := lockVisible(ctx, tx, actor, id)
 		if err != nil {
 			return err
@@ -390,22 +443,73 @@ func (s *RequestService) Act(ctx context.Context, actor *portal.Actor, id int64,
 		default:
 			return portal.Forbidden("Beslut fattas med beslutsknappen.")
 		}
-		if comment == "" && (action == portal.ActionRequestCompletion || action == portal.ActionAnswerCompletion) {
-			msg := "Skriv vad som behöver kompletteras."
-			if action == portal.ActionAnswerCompletion {
-				msg = "Skriv din komplettering."
+		asked := []string{} // the fields the question asks for
+		if action == portal.ActionRequestCompletion {
+			if asked, err = portal.CompletionFields(r.Kind, items); err != nil {
+				return err
 			}
-			return portal.Invalid(msg, map[string]string{"comment": msg})
 		}
-		if _, err := tx.Exec(ctx, `UPDATE requests SET state = $2, row_version = row_version + 1, updated_at = now() WHERE id = $1`, id, string(t.To)); err != nil {
+		next, changes := r.Fields, []portal.FieldChange(nil)
+		if action == portal.ActionAnswerCompletion {
+			if next, changes, err = portal.AnswerCompletion(r.Kind, r.CompletionFields, r.Fields, values); err != nil {
+				return err
+			}
+			if slices.Contains(r.CompletionFields, "system_name") {
+				errs := map[string]string{}
+				if err := resolveSystem(ctx, tx, &next, errs); err != nil {
+					return err
+				}
+				if len(errs) > 0 {
+					return portal.Invalid("Kompletteringen behöver rättas.", errs)
+				}
+			}
+		}
+		switch {
+		case comment != "" || len(changes) > 0:
+		case action == portal.ActionRequestCompletion:
+			return portal.Invalid("Skriv vad som behöver kompletteras.", map[string]string{"comment": "Skriv vad som behöver kompletteras."})
+		case action == portal.ActionAnswerCompletion && len(r.CompletionFields) > 0:
+			msg := "Ändra de uppgifter som IT-enheten har begärt, eller skriv varför de inte ändras."
+			return portal.Invalid(msg, map[string]string{"comment": msg})
+		case action == portal.ActionAnswerCompletion:
+			return portal.Invalid("Skriv din komplettering.", map[string]string{"comment": "Skriv din komplettering."})
+		}
+		if len(changes) > 0 {
+			// The answer's changes, in the step back to handling: the only
+			// update of a submitted case's content the table allows.
+			f := next
+			if _, err := tx.Exec(ctx, `
+				UPDATE requests SET state = $2, completion_fields = '{}', title = $3, description = $4, contact = $5, desired_date = $6,
+					financing_source = $7, financing_confirmed = $8, financing_reference = $9, financing_decided_by = $10,
+					financing_decided_on = $11, details = $12, system_id = $13, row_version = row_version + 1, updated_at = now()
+				WHERE id = $1`, id, string(t.To), f.Title, f.Description, f.Contact, datePtr(f.DesiredDate),
+				f.FinancingSource, f.FinancingConfirmed, f.FinancingReference, f.FinancingDecidedBy, datePtr(f.FinancingDecidedOn),
+				f.Details, nullID(f.SystemID)); err != nil {
+				return translate(err)
+			}
+		} else if _, err := tx.Exec(ctx, `UPDATE requests SET state = $2, completion_fields = $3, row_version = row_version + 1, updated_at = now() WHERE id = $1`,
+			id, string(t.To), asked); err != nil {
 			return translate(err)
 		}
-		if err := s.event(ctx, tx, actor, id, t, comment); err != nil {
-			return err
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO request_events (request_id, actor_id, event, from_state, to_state, comment, fields)
+			VALUES ($1, $2, 'transition', $3, $4, $5, $6)`, id, actor.PersonID, string(t.From), string(t.To), comment, asked); err != nil {
+			return translate(err)
+		}
+		audit := map[string]any{"state": map[string]any{"before": string(r.State), "after": string(t.To)}}
+		if len(asked) > 0 {
+			audit["fields_asked"] = asked
+		}
+		for _, c := range changes {
+			if _, err := tx.Exec(ctx, `
+				INSERT INTO request_events (request_id, actor_id, event, field, old_value, new_value)
+				VALUES ($1, $2, 'change', $3, $4, $5)`, id, actor.PersonID, c.Field, c.Before, c.After); err != nil {
+				return translate(err)
+			}
+			audit[c.Field] = map[string]any{"before": c.Before, "after": c.After}
 		}
 		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "request." + string(action), ObjectType: "request",
-			ObjectID: strconv.FormatInt(id, 10), RequestID: requestID,
-			Changes: map[string]any{"state": map[string]any{"before": string(r.State), "after": string(t.To)}}}); err != nil {
+			ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: audit}); err != nil {
 			return err
 		}
 		// The requester hears of every change; IT-enheten of the answers.
@@ -421,7 +525,6 @@ func (s *RequestService) Act(ctx context.Context, actor *portal.Actor, id int64,
 		}
 		return nil
 	})
-	return err
 }
 
 // Decide grants or rejects a case, or acknowledges an operations change,
@@ -814,7 +917,8 @@ func (s *RequestService) Get(ctx context.Context, actor *portal.Actor, id int64)
 		}
 		v.Request = r
 		rows, err := tx.Query(ctx, `
-			SELECT e.id, e.at, COALESCE(p.name, 'Systemet'), e.event, COALESCE(e.from_state, ''), COALESCE(e.to_state, ''), e.comment
+			SELECT e.id, e.at, COALESCE(p.name, 'Systemet'), e.event, COALESCE(e.from_state, ''), COALESCE(e.to_state, ''), e.comment,
+				e.fields, COALESCE(e.field, ''), COALESCE(e.old_value, ''), COALESCE(e.new_value, '')
 			FROM request_events e LEFT JOIN people p ON p.id = e.actor_id
 			WHERE e.request_id = $1 ORDER BY e.at, e.id`, id)
 		if err != nil {
@@ -822,7 +926,7 @@ func (s *RequestService) Get(ctx context.Context, actor *portal.Actor, id int64)
 		}
 		v.Events, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (RequestEvent, error) {
 			var e RequestEvent
-			err := row.Scan(&e.ID, &e.At, &e.ActorName, &e.Event, &e.From, &e.To, &e.Comment)
+			err := row.Scan(&e.ID, &e.At, &e.ActorName, &e.Event, &e.From, &e.To, &e.Comment, &e.Fields, &e.Field, &e.OldValue, &e.NewValue)
 			return e, err
 		})
 		if err != nil {
@@ -863,6 +967,14 @@ func (s *RequestService) Get(ctx context.Context, actor *portal.Actor, id int64)
 	v.CanAttach = (v.IsAuthor || v.IsPreparer) && (v.State == portal.StateDraft || v.State.Open())
 	v.CanComment = (v.IsAuthor || v.IsPreparer) && v.State.Open()
 	v.CanSetDiarienummer = v.IsPreparer && v.State != portal.StateDraft
+	if v.State == portal.StateCompletionRequested {
+		for _, e := range slices.Backward(v.Events) {
+			if e.Event == "transition" && e.To == portal.StateCompletionRequested {
+				v.Completion = &CompletionQuestion{At: e.At, By: e.ActorName, Message: e.Comment, Fields: v.CompletionFields}
+				break
+			}
+		}
+	}
 	if v.State.Open() {
 		if err := portal.CanDecide(actor, v.Kind, v.AuthorID, v.AuthorIsITHead); err == nil {
 			v.CanDecide = true

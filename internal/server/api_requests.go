@@ -42,6 +42,12 @@ type apiEvent struct {
 	From    string    `json:"from,omitempty"`
 	To      string    `json:"to,omitempty"`
 	Comment string    `json:"comment,omitempty"`
+	// A komplettering asked for names the fields asked; a change names
+	// the field and its values before and after, as the page shows them.
+	Fields []string `json:"fields,omitempty"`
+	Field  string   `json:"field,omitempty"`
+	Before string   `json:"before,omitempty"`
+	After  string   `json:"after,omitempty"`
 }
 
 // apiRequests lists cases with the same filters and checks as /arenden
@@ -101,7 +107,8 @@ func (s *Server) apiRequest(w http.ResponseWriter, r *http.Request) {
 		out.Decision = &apiDecision{State: string(v.State), By: v.DecidedByName, At: *v.DecidedAt, Motivation: v.Motivation}
 	}
 	for _, e := range v.Events {
-		out.Events = append(out.Events, apiEvent{At: e.At, By: e.ActorName, Event: e.Event, From: string(e.From), To: string(e.To), Comment: e.Comment})
+		out.Events = append(out.Events, apiEvent{At: e.At, By: e.ActorName, Event: e.Event, From: string(e.From), To: string(e.To), Comment: e.Comment,
+			Fields: e.Fields, Field: e.Field, Before: e.OldValue, After: e.NewValue})
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -371,6 +371,10 @@ func (s *Server) renderReview(w http.ResponseWriter, r *http.Request, status int
 	for _, k := range sortedKeys(errs) {
 		m.Problems = append(m.Problems, errs[k])
 	}
+	if v.Kind.NeedsFinancing() && !v.Fields.FinancingConfirmed {
+		m.Warnings = append(m.Warnings, "Finansieringen är inte bekräftad. Du kan skicka in ärendet, men det kan inte beviljas "+
+			"förrän finansieringen är bekräftad (4.5); IT-enheten begär då komplettering av finansieringen.")
+	}
 	s.render(w, r, status, pages.RequestReviewPage(s.page(r, formTitle("Kontrollera dina uppgifter", errs), "/arenden"), m))
 }
 
@@ -438,9 +442,19 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, status in
 	}
 	for _, a := range v.Actions {
 		m.Actions = append(m.Actions, actionButton(a))
+		switch a {
+		case portal.ActionRequestCompletion:
+			m.Ask, m.AskError = askItems(v.Kind, typed["fields"]), errs["fields"]
+		case portal.ActionAnswerCompletion:
+			m.Answer = answerSections(v, typed, errs)
+		}
+	}
+	if q := v.Completion; q != nil {
+		m.Completion = &pages.CompletionView{At: q.At.In(portal.Stockholm).Format("2006-01-02 15:04"), By: q.By, Message: q.Message,
+			Asked: portal.CompletionLabels(v.Kind, q.Fields)}
 	}
 	for _, e := range v.Events {
-		m.Timeline = append(m.Timeline, timelineEntry(e))
+		m.Timeline = append(m.Timeline, timelineEntry(v.Kind, e))
 	}
 	for _, a := range v.Attachments {
 		m.Attachments = append(m.Attachments, pages.AttachmentRow{
@@ -448,8 +462,22 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, status in
 			By: a.UploadedBy, At: a.UploadedAt.In(portal.Stockholm).Format("2006-01-02 15:04"),
 		})
 	}
-	order := []string{"comment", "motivation", "decision", "diarienummer", "file"}
+	order := []string{"fields"}
+	for _, sec := range m.Answer {
+		for _, f := range sec.Fields {
+			order = append(order, f.Name)
+		}
+	}
+	order = append(order, "comment", "motivation", "decision", "diarienummer", "file")
 	m.Errors = errorItems(errs, order)
+	if len(m.Answer) > 0 && errs["comment"] != "" {
+		// The answer's message has its own id on the page.
+		for i := range m.Errors {
+			if m.Errors[i].Field == "comment" {
+				m.Errors[i].Field = "comment-" + string(portal.ActionAnswerCompletion)
+			}
+		}
+	}
 	s.render(w, r, status, pages.RequestDetailPage(s.page(r, formTitle(title, errs), "/arenden"), m))
 }
 
@@ -480,7 +508,52 @@ func actionButton(a portal.RequestAction) pages.ActionButton {
 	return pages.ActionButton{Action: string(a), Label: string(a)}
 }
 
-func timelineEntry(e postgres.RequestEvent) pages.TimelineEntry {
+// askItems are what IT-enheten may tick when asking for a komplettering,
+// with what was ticked (checked) when the form comes back.
+func askItems(kind portal.RequestKind, checked []string) []pages.AskItem {
+	var out []pages.AskItem
+	for _, c := range portal.CompletionItemsOf(kind) {
+		out = append(out, pages.AskItem{Value: c.Name, Label: c.Label, Checked: slices.Contains(checked, c.Name)})
+	}
+	return out
+}
+
+// answerSections are the requester's answer form: only the fields asked
+// for, with their values (as typed when the form comes back), the yes/no
+// of the financing as two radio buttons so that "nej" is an answer too.
+func answerSections(v postgres.RequestView, typed url.Values, errs map[string]string) []pages.FormSection {
+	raw := map[string]string{}
+	for _, name := range v.CompletionFields {
+		if vs, ok := typed[name]; ok && len(vs) > 0 {
+			raw[name] = vs[0]
+		}
+	}
+	var out []pages.FormSection
+	for _, sec := range requestFormSections(v.Kind, v.Fields, raw, errs, nil) {
+		var fields []pages.FormField
+		for _, f := range sec.Fields {
+			if !slices.Contains(v.CompletionFields, f.Name) {
+				continue
+			}
+			if f.Kind == "checkbox" {
+				f.Kind, f.Options = "radios", []components.Option{{Value: "ja", Label: "Ja"}, {Value: "nej", Label: "Nej"}}
+				typedValue, typed := raw[f.Name]
+				f.Value = "nej"
+				if (typed && typedValue == "ja") || (!typed && f.Checked) {
+					f.Value = "ja"
+				}
+				f.Checked = false
+			}
+			fields = append(fields, f)
+		}
+		if len(fields) > 0 {
+			out = append(out, pages.FormSection{Legend: sec.Legend, Fields: fields})
+		}
+	}
+	return out
+}
+
+func timelineEntry(kind portal.RequestKind, e postgres.RequestEvent) pages.TimelineEntry {
 	t := pages.TimelineEntry{At: e.At.In(portal.Stockholm).Format("2006-01-02 15:04"), By: e.ActorName, Text: e.Comment}
 	switch e.Event {
 	case "transition":
@@ -488,6 +561,16 @@ func timelineEntry(e postgres.RequestEvent) pages.TimelineEntry {
 		if e.From == portal.StateCompletionRequested && e.To == portal.StateInProgress {
 			t.What = "Komplettering inskickad"
 		}
+		if asked := portal.CompletionLabels(kind, e.Fields); len(asked) > 0 {
+			t.Text = strings.TrimSpace(t.Text + "\n\nUppgifter att komplettera: " + strings.Join(asked, "; ") + ".")
+		}
+	case "change":
+		label := e.Field
+		if fd, ok := portal.FieldOf(kind, e.Field); ok {
+			label = fd.Label
+		}
+		t.What = "Ändrad uppgift"
+		t.Text = portal.FieldChange{Label: label, Before: e.OldValue, After: e.NewValue}.Describe()
 	case "comment":
 		t.What = "Kommentar"
 	case "attachment":
@@ -527,13 +610,21 @@ func (s *Server) actOnRequest(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, requestHref(id)+"/skicka", http.StatusSeeOther)
 		return
 	}
-	err := s.requests.Act(ctx, actorFrom(ctx), id, action, r.PostForm.Get("comment"), requestIDFrom(ctx))
+	var err error
+	switch action {
+	case portal.ActionRequestCompletion:
+		err = s.requests.AskCompletion(ctx, actorFrom(ctx), id, r.PostForm["fields"], r.PostForm.Get("comment"), requestIDFrom(ctx))
+	case portal.ActionAnswerCompletion:
+		err = s.requests.AnswerCompletion(ctx, actorFrom(ctx), id, r.PostForm, r.PostForm.Get("comment"), requestIDFrom(ctx))
+	default:
+		err = s.requests.Act(ctx, actorFrom(ctx), id, action, r.PostForm.Get("comment"), requestIDFrom(ctx))
+	}
 	if s.requestProblem(w, r, err) {
 		return
 	}
 	msgs := map[portal.RequestAction]string{
 		portal.ActionTakeUp: "Ärendet är under handläggning.", portal.ActionRequestCompletion: "Komplettering är begärd. Den som skickade in ärendet får besked.",
-		portal.ActionAnswerCompletion: "Kompletteringen är inskickad.", portal.ActionWithdraw: "Ärendet är återkallat.",
+		portal.ActionAnswerCompletion: "Kompletteringen är inskickad. Ärendet är tillbaka hos IT-enheten.", portal.ActionWithdraw: "Ärendet är återkallat.",
 	}
 	s.sessions.Flash(ctx, msgs[action])
 	http.Redirect(w, r, requestHref(id), http.StatusSeeOther)
@@ -695,7 +786,7 @@ func (s *Server) printRequest(w http.ResponseWriter, r *http.Request) {
 		m.Decision = &pages.DecisionView{State: v.State.Label(), By: v.DecidedByName, At: v.DecidedAt.In(portal.Stockholm).Format("2006-01-02 15:04"), Motivation: v.Motivation}
 	}
 	for _, e := range v.Events {
-		m.Timeline = append(m.Timeline, timelineEntry(e))
+		m.Timeline = append(m.Timeline, timelineEntry(v.Kind, e))
 	}
 	title := strings.TrimSpace(v.Number + " " + v.Fields.Title)
 	s.render(w, r, http.StatusOK, pages.RequestPrintPage(s.page(r, title, "/arenden"), m))
