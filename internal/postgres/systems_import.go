@@ -435,9 +435,12 @@ func (im *importer) row(l registerfile.Line, row *ImportRow) {
 		f.Name = row.Name
 	}
 	has := im.file.Has
+	// Text the file repeats is left as stored: a cell is trimmed, and the
+	// CSV reader and Excel end lines in LF or CRLF whatever a browser
+	// stored; other text is stored with LF line endings.
 	text := func(col string, dst *string) {
-		if has(col) {
-			*dst = l.Get(col)
+		if v := normaliseText(l.Get(col)); has(col) && v != normaliseText(*dst) {
+			*dst = v
 		}
 	}
 	text("Beskrivning", &f.Description)
@@ -898,6 +901,11 @@ func (im *importer) write(ctx context.Context) error {
 		return fmt.Errorf("append audit of the import: %w", err)
 	}
 	return nil
+}
+
+// normaliseText ends lines in LF and trims the text, as a cell is read.
+func normaliseText(s string) string {
+	return strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n"))
 }
 
 // multipleNames reports whether a cell seems to hold more than one person.

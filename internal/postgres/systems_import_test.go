@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -248,6 +249,57 @@ func TestExportImportRoundTrip(t *testing.T) {
 				b.Operations != a.Operations || (b.LastEvaluated == nil) != (a.LastEvaluated == nil) {
 				t.Errorf("%s: %q changed in the round trip:\nbefore %+v\nafter  %+v", format, b.Facts.Name, b, a)
 			}
+		}
+	}
+}
+
+// TestReimportOfTheOwnExportIsUnchanged: the register's own export, CSV or
+// workbook, imported back into the same register reports every row as
+// unchanged and writes nothing, also for text with line breaks (LF or CRLF
+// as stored), leading spaces and quotes.
+func TestReimportOfTheOwnExportIsUnchanged(t *testing.T) {
+	t.Parallel()
+	f := newRegisterEmpty(t)
+	ctx := context.Background()
+	if _, err := f.svc.Import(ctx, f.it, parse(t, sample(t, "systemregister.xlsx")), postgres.ImportOptions{Commit: true, CreateDepartments: true}); err != nil {
+		t.Fatal(err)
+	}
+	for i, notes := range []string{"rad ett\nrad två", "rad ett\r\nrad två\r\n", "  indraget; \"citat\"\n\nslut"} {
+		fs := facts(fmt.Sprintf("Radbrytningar %d", i))
+		fs.Notes, fs.Description, fs.Purpose = notes, notes, "Syfte\r\nmed CRLF"
+		f.create(t, fs)
+	}
+	if n := count(t, f.db, `SELECT count(*) FROM systems`); n != 153 {
+		t.Fatalf("%d systems before the round trip, want 153", n)
+	}
+	records, err := f.svc.Export(ctx, f.it, postgres.SystemFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"csv", "xlsx"} {
+		var buf bytes.Buffer
+		write := sheet.WriteCSV
+		if format == "xlsx" {
+			write = sheet.WriteXLSX
+		}
+		if err := write(&buf, registerfile.Table(records)); err != nil {
+			t.Fatal(err)
+		}
+		audit := count(t, f.db, `SELECT count(*) FROM audit_log`)
+		res, err := f.svc.Import(ctx, f.it, parse(t, buf.Bytes()), postgres.ImportOptions{Commit: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Unchanged != len(records) || res.Created+res.Updated+res.Rejected != 0 {
+			for _, r := range res.Rows {
+				if r.Action != "oförändrad" {
+					t.Logf("%s row %d %q: %s %v %v", format, r.Line, r.Name, r.Action, r.Changes, r.Errors)
+				}
+			}
+			t.Errorf("%s: %d of %d unchanged, %d created, %d updated, %d rejected", format, res.Unchanged, len(records), res.Created, res.Updated, res.Rejected)
+		}
+		if n := count(t, f.db, `SELECT count(*) FROM audit_log`); n != audit {
+			t.Errorf("%s: the re-import wrote %d audit entries", format, n-audit)
 		}
 	}
 }
