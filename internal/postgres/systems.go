@@ -205,7 +205,7 @@ func (s *SystemService) History(ctx context.Context, actor *portal.Actor, id int
 		if _, err := s.get(ctx, tx, id, today(), false); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, holderSelect+` WHERE ra.system_id = $1 ORDER BY ra.role, lower(ra.valid)`, id)
+		rows, err := tx.Query(ctx, holderSelect+` WHERE ra.system_id = $1 AND NOT isempty(ra.valid) ORDER BY ra.role, lower(ra.valid)`, id)
 		if err != nil {
 			return translate(err)
 		}
@@ -466,7 +466,7 @@ func changeRoleTx(ctx context.Context, tx pgx.Tx, actor *portal.Actor, systemID 
 
 	// The period running on the start day, and the next planned one.
 	var running *Holder
-	rows, err := tx.Query(ctx, holderSelect+` WHERE ra.system_id = $1 AND ra.role = $2 ORDER BY lower(ra.valid)`, systemID, string(c.Role))
+	rows, err := tx.Query(ctx, holderSelect+` WHERE ra.system_id = $1 AND ra.role = $2 AND NOT isempty(ra.valid) ORDER BY lower(ra.valid)`, systemID, string(c.Role))
 	if err != nil {
 		return 0, translate(err)
 	}

@@ -130,13 +130,14 @@ type importer struct {
 // importPlan is what the rows without errors write, gathered in file order
 // and written set-based once every row is checked.
 type importPlan struct {
-	people  []newPerson     // placeholder -(i+1)
-	created []plannedSystem // new systems
-	updated []plannedUpdate // systems already in the register
-	roles   []plannedRole
-	closed  []int64 // periods running today that end today
-	evals   []plannedEval
-	audit   []plannedAudit
+	people   []newPerson     // placeholder -(i+1)
+	created  []plannedSystem // new systems
+	updated  []plannedUpdate // systems already in the register
+	roles    []plannedRole
+	closed   []int64 // periods running today that end today
+	replaced []int64 // periods that began today, replaced by a change from today
+	evals    []plannedEval
+	audit    []plannedAudit
 }
 
 type newPerson struct{ name, email string }
@@ -629,6 +630,8 @@ func (im *importer) planUpdate(row *ImportRow, cur *System, f portal.SystemFacts
 	}
 	change := func(pr plannedRole, holder string) {
 		pr.system, pr.from, pr.existing = key, im.today, true
+		var sameDayOf int64
+		var replacedTo *time.Time
 		// The period running today ends today; the new one ends where the
 		// next planned period begins.
 		before := map[string]any{}
@@ -638,21 +641,35 @@ func (im *importer) planUpdate(row *ImportRow, cur *System, f portal.SystemFacts
 			}
 			if !p.From.After(im.today) && (p.To == nil || p.To.After(im.today)) {
 				before = map[string]any{"holder": p.Name, "from": day(p.From), "to": dayPtr(p.To)}
-				im.plan.closed = append(im.plan.closed, p.AssignmentID)
+				if sameDay(p.From, im.today) {
+					// A change made earlier today is corrected: its period
+					// is replaced, and the new one ends where it ended.
+					sameDayOf, replacedTo = p.AssignmentID, p.To
+					im.plan.replaced = append(im.plan.replaced, p.AssignmentID)
+				} else {
+					im.plan.closed = append(im.plan.closed, p.AssignmentID)
+				}
 			}
 			if p.From.After(im.today) && pr.to == nil {
 				next := p.From
 				pr.to = &next
 			}
 		}
+		if sameDayOf != 0 && pr.to == nil {
+			pr.to = replacedTo
+		}
 		im.plan.roles = append(im.plan.roles, pr)
 		up.bump++
+		changes := map[string]any{
+			"role":   string(pr.role),
+			"before": before,
+			"after":  map[string]any{"holder": holder, "from": day(pr.from), "to": dayPtr(pr.to), "appointed_by": "", "reason": "Import av registret"},
+		}
+		if sameDayOf != 0 {
+			changes["replaces"] = sameDayOf // the period of the change made earlier today
+		}
 		im.plan.audit = append(im.plan.audit, plannedAudit{entry: AuditEntry{ActorID: im.actor.PersonID, Action: "system.role_changed",
-			ObjectType: "system", ObjectID: strconv.FormatInt(cur.ID, 10), RequestID: reqID, Changes: map[string]any{
-				"role":   string(pr.role),
-				"before": before,
-				"after":  map[string]any{"holder": holder, "from": day(pr.from), "to": dayPtr(pr.to), "appointed_by": "", "reason": "Import av registret"},
-			}}})
+			ObjectType: "system", ObjectID: strconv.FormatInt(cur.ID, 10), RequestID: reqID, Changes: changes}})
 		row.Changes = append(row.Changes, strings.ToLower(pr.role.Label()))
 	}
 	if h := cur.Roles[portal.RoleOwner]; ownerID != 0 && (h == nil || h.DepartmentID != ownerID) {
@@ -830,6 +847,11 @@ func (im *importer) write(ctx context.Context) error {
 	// Role periods: today's end, then the new holders from today.
 	if len(pl.closed) > 0 {
 		if _, err := im.tx.Exec(ctx, `UPDATE role_assignments SET valid = daterange(lower(valid), $2::date) WHERE id = ANY($1)`, pl.closed, im.today); err != nil {
+			return translate(err)
+		}
+	}
+	if len(pl.replaced) > 0 {
+		if _, err := im.tx.Exec(ctx, `UPDATE role_assignments SET replaced = valid, replaced_at = now(), valid = 'empty' WHERE id = ANY($1)`, pl.replaced); err != nil {
 			return translate(err)
 		}
 	}

@@ -303,3 +303,71 @@ func TestReimportOfTheOwnExportIsUnchanged(t *testing.T) {
 		}
 	}
 }
+
+// TestSameDayCorrectionByImport: an import of a corrected export on the day
+// of an earlier import replaces the role period that began today instead
+// of being refused ("Välj ett annat datum"): the new holder holds the role
+// from today, the earlier period keeps its row (replaced, covering no day)
+// and both changes stay in the audit log.
+func TestSameDayCorrectionByImport(t *testing.T) {
+	t.Parallel()
+	f := newRegister(t)
+	ctx := context.Background()
+	id := f.create(t, facts("Lönesystem"))
+	if err := f.admin(t, id, "Anna Andersson", "2024-01-01"); err != nil {
+		t.Fatal(err)
+	}
+	imp := func(admin string) postgres.ImportResult {
+		t.Helper()
+		res, err := f.svc.Import(ctx, f.it, parse(t, []byte("Systemnamn;Systemförvaltare\r\nLönesystem;"+admin+"\r\n")), postgres.ImportOptions{Commit: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if res := imp("Bertil Berg"); !res.Committed || res.Rows[0].Action != "ändras" {
+		t.Fatalf("first import: %+v", res.Rows)
+	}
+	res := imp("Cecilia Ceder")
+	if !res.Committed || res.Rows[0].Action != "ändras" {
+		t.Fatalf("the same-day correction: committed %v, %+v", res.Committed, res.Rows)
+	}
+	hist, err := f.svc.History(ctx, f.it, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := portal.Today()
+	if h := hist.On(today)[portal.RoleAdministrator]; h == nil || h.Name != "Cecilia Ceder" {
+		t.Fatalf("administrator today: %+v, want Cecilia Ceder", h)
+	}
+	if h := hist.On(today.AddDate(0, 0, -1))[portal.RoleAdministrator]; h == nil || h.Name != "Anna Andersson" {
+		t.Errorf("administrator yesterday: %+v, want Anna Andersson", h)
+	}
+	if len(hist.Periods) != 2 {
+		t.Errorf("%d periods shown, want Anna's and Cecilia's", len(hist.Periods))
+	}
+	var replaced int
+	var from string
+	if err := f.db.OwnerPool(t).QueryRow(ctx, `SELECT count(*), max(lower(replaced))::text FROM role_assignments ra JOIN people p ON p.id = ra.person_id
+		WHERE ra.system_id = $1 AND p.name = 'Bertil Berg' AND isempty(ra.valid) AND replaced_at IS NOT NULL`, id).Scan(&replaced, &from); err != nil {
+		t.Fatal(err)
+	}
+	if replaced != 1 || from != today.Format("2006-01-02") {
+		t.Errorf("Bertil's period: %d replaced from %s, want one kept as replaced from today", replaced, from)
+	}
+	var corrections int
+	for _, a := range hist.Audit {
+		if a.Action == "system.role_changed" && a.Changes["replaces"] != nil {
+			corrections++
+			if before, _ := a.Changes["before"].(map[string]any); before["holder"] != "Bertil Berg" {
+				t.Errorf("the correction's before: %v", before)
+			}
+		}
+	}
+	if corrections != 1 {
+		t.Errorf("%d same-day corrections audited, want 1", corrections)
+	}
+	if again := imp("Cecilia Ceder"); again.Rows[0].Action != "oförändrad" {
+		t.Errorf("re-import after the correction: %+v", again.Rows)
+	}
+}
