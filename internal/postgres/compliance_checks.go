@@ -79,7 +79,7 @@ const administratorOf = `
 
 // earlierPeriod: the role period ra is a change, not a system's first
 // holder.
-const earlierPeriod = `EXISTS (SELECT 1 FROM role_assignments f WHERE f.system_id = ra.system_id AND f.role = ra.role AND f.id < ra.id)`
+const earlierPeriod = `EXISTS (SELECT 1 FROM role_assignments f WHERE f.system_id = ra.system_id AND f.role = ra.role AND f.id < ra.id AND NOT isempty(f.valid))`
 
 // When a system fact was last changed, from the audit log, or when the
 // system was created: its lifecycle, its flags, its website.
@@ -141,7 +141,7 @@ var checks = []check{
 	// system's first, can have one.
 	{Keys: []string{"r2_gap"}, Scope: bySystem, SQL: `, per AS (
 		SELECT ra.system_id, ra.role, count(*) AS n, min(lower(ra.valid)) AS lo
-		FROM scope JOIN role_assignments ra ON ra.system_id = scope.id GROUP BY ra.system_id, ra.role
+		FROM scope JOIN role_assignments ra ON ra.system_id = scope.id AND NOT isempty(ra.valid) GROUP BY ra.system_id, ra.role
 	), span AS (
 		SELECT per.system_id, LEAST(min(per.lo), @today::date) AS lo FROM per GROUP BY per.system_id
 	), candidates AS (
@@ -160,7 +160,7 @@ var checks = []check{
 	SELECT 'r2_author', s.id, COALESCE(own.id, 0), 0::bigint,
 	       ra.created_at, NULL::date, ra.role, ra.id, to_char(lower(ra.valid), 'YYYY-MM-DD')
 	FROM scope JOIN systems s ON s.id = scope.id
-	JOIN role_assignments ra ON ra.system_id = s.id AND ra.created_by IS NULL` + ownerOf + `
+	JOIN role_assignments ra ON ra.system_id = s.id AND ra.created_by IS NULL AND NOT isempty(ra.valid)` + ownerOf + `
 	WHERE ` + earlierPeriod},
 
 	// R3: a role change whose notification failed, waits, or never was,
@@ -171,7 +171,7 @@ var checks = []check{
 	{Keys: []string{"r3_failed", "r3_waiting", "r3_missing"}, Scope: bySystem, Clock: true, SQL: `, pending AS MATERIALIZED (
 		SELECT ra.id, ra.system_id, ra.role, ra.valid, ra.created_at, n.outcome
 		FROM (SELECT ra.*, row_number() OVER (PARTITION BY ra.system_id, ra.role ORDER BY ra.id) AS k
-		      FROM scope JOIN role_assignments ra ON ra.system_id = scope.id) ra
+		      FROM scope JOIN role_assignments ra ON ra.system_id = scope.id AND NOT isempty(ra.valid)) ra
 		LEFT JOIN role_change_notices n ON n.assignment_id = ra.id
 		WHERE ra.k > 1 AND (n.outcome IS NULL OR n.outcome = 'failed')
 	)

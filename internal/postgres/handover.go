@@ -59,7 +59,7 @@ func heldRoles(ctx context.Context, tx pgx.Tx, personID int64, from time.Time) (
 		LEFT JOIN departments d ON d.id = ra.department_id
 		LEFT JOIN people p ON p.id = ra.person_id
 		LEFT JOIN people c ON c.id = ra.created_by
-		WHERE ra.person_id = $1 AND (upper(ra.valid) IS NULL OR upper(ra.valid) > $2::date)
+		WHERE ra.person_id = $1 AND NOT isempty(ra.valid) AND (upper(ra.valid) IS NULL OR upper(ra.valid) > $2::date)
 		ORDER BY s.name COLLATE swedish, lower(ra.valid)`, personID, from)
 	if err != nil {
 		return nil, translate(err)

@@ -88,7 +88,7 @@ func (s *NotificationService) RoleChange(ctx context.Context, systemID int64) (R
 	}
 	rows, err := s.pool.Query(ctx, `
 		SELECT p.id, p.name, COALESCE(p.email, '') FROM role_assignments ra JOIN people p ON p.id = ra.person_id
-		WHERE ra.system_id = $1 AND ra.role = 'administrator' AND p.active ORDER BY lower(ra.valid) DESC LIMIT 2`, systemID)
+		WHERE ra.system_id = $1 AND ra.role = 'administrator' AND p.active AND NOT isempty(ra.valid) ORDER BY lower(ra.valid) DESC LIMIT 2`, systemID)
 	if err != nil {
 		return f, false, translate(err)
 	}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -44,6 +45,7 @@ type staffLine struct {
 	email, dept, manager string
 	from, to             *time.Time
 	deptID               int64
+	managerLine          *staffLine // the manager's row in the file
 }
 
 // ImportStaff reads the HR export into the staff directory in one
@@ -56,27 +58,53 @@ func (s *PersonService) ImportStaff(ctx context.Context, actor *portal.Actor, fi
 	if !portal.CanAdminister(actor) {
 		return res, portal.Forbidden("Bara administratörer importerar personal.")
 	}
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return res, translate(err)
+	err := inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		lines, err := checkStaffRows(ctx, tx, file, &res)
+		if err != nil {
+			return err
+		}
+		if err := s.writeStaff(ctx, tx, actor, lines, &res, requestID, commit); err != nil {
+			return err
+		}
+		if res.Rejected > 0 || !commit {
+			return errRollback
+		}
+		return nil
+	})
+	if errors.Is(err, errRollback) {
+		return res, nil
 	}
-	defer func() { _ = tx.Rollback(ctx) }()
+	if err != nil {
+		return res, err
+	}
+	res.Committed = true
+	return res, nil
+}
+
+// errRollback ends a transaction of runTx without committing it (a dry
+// run, or an import with row errors): it is not a failure.
+var errRollback = errors.New("rolled back")
+
+// checkStaffRows checks every row on its own and against the others (the
+// department, e-mail, dates, managers in the file, chains that end).
+func checkStaffRows(ctx context.Context, tx pgx.Tx, file registerfile.File, res *StaffImportResult) ([]*staffLine, error) {
 	depts := map[string]int64{}
 	rows, err := tx.Query(ctx, `SELECT id, lower(name), lower(short_name) FROM departments`)
 	if err != nil {
-		return res, translate(err)
+		return nil, translate(err)
 	}
 	for rows.Next() {
 		var id int64
 		var name, short string
 		if err := rows.Scan(&id, &name, &short); err != nil {
-			return res, translate(err)
+			return nil, translate(err)
 		}
 		depts[name], depts[short] = id, id
 	}
-	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
 
-	today := portal.Today()
 	lines := make([]*staffLine, 0, len(file.Rows))
 	byNumber, byEmail := map[string]*staffLine{}, map[string]*staffLine{}
 	res.Rows = make([]StaffRow, len(file.Rows))
@@ -101,13 +129,16 @@ func (s *PersonService) ImportStaff(ctx context.Context, actor *portal.Actor, fi
 			problem("Förnamn", "Ange förnamn och efternamn (högst 200 tecken).")
 		}
 		if sl.email != "" {
-			if at := strings.LastIndexByte(sl.email, '@'); at < 1 || strings.ContainsAny(sl.email, " <>\"(),;:") || len(sl.email) > 320 {
-				problem("E-post", "E-postadressen ser inte ut som en adress.")
+			if !portal.ValidEmail(sl.email) {
+				problem("E-post", invalidEmail(sl.email))
 			} else if other := byEmail[sl.email]; other != nil {
 				problem("E-post", fmt.Sprintf("E-postadressen finns redan på rad %d.", other.row.Line))
 			} else {
 				byEmail[sl.email] = sl
 			}
+		}
+		if sl.manager != "" && !portal.ValidEmail(sl.manager) {
+			problem("Chef e-post", invalidEmail(sl.manager))
 		}
 		if sl.dept != "" {
 			if id, ok := depts[strings.ToLower(sl.dept)]; ok {
@@ -136,7 +167,7 @@ func (s *PersonService) ImportStaff(ctx context.Context, actor *portal.Actor, fi
 	}
 	// Managers must be in the file, and chains must end.
 	for _, sl := range lines {
-		if sl.manager == "" {
+		if sl.manager == "" || !portal.ValidEmail(sl.manager) {
 			continue
 		}
 		m := byEmail[sl.manager]
@@ -155,129 +186,177 @@ func (s *PersonService) ImportStaff(ctx context.Context, actor *portal.Actor, fi
 				seen[cur] = true
 			}
 		}
+		sl.managerLine = m
 	}
-	ids := map[*staffLine]int64{}
-	var touched []int64
+	return lines, nil
+}
+
+// invalidEmail is the row message of both imports for an address that
+// portal.ValidEmail refuses.
+func invalidEmail(email string) string {
+	return fmt.Sprintf("E-postadressen %q är inte giltig (skriv den som namn@lillaedet.se).", email)
+}
+
+// staffInSQL is the staging table of a staff import: the rows without
+// errors, matched to people and written from here in a few statements.
+const staffInSQL = `
+	CREATE TEMP TABLE staff_in (
+		idx int PRIMARY KEY, number text NOT NULL, name text NOT NULL, email text NOT NULL, dept text NOT NULL,
+		dept_id bigint, emp_from date, emp_to date, ended boolean NOT NULL, manager_idx int,
+		person_id bigint, action text
+	) ON COMMIT DROP`
+
+// writeStaff matches the rows without errors to people and writes them
+// set-based: rows are copied into staff_in, matched by employee number
+// (else an unnumbered person by e-mail), compared, then inserted and
+// updated with their audit entries in one statement each.
+func (s *PersonService) writeStaff(ctx context.Context, tx pgx.Tx, actor *portal.Actor, lines []*staffLine, res *StaffImportResult, requestID string, commit bool) error {
+	idx := map[*staffLine]int{}
+	var good []*staffLine
 	for _, sl := range lines {
 		if len(sl.row.Problems) > 0 {
 			sl.row.Action = "error"
 			res.Rejected++
 			continue
 		}
-		ended := sl.to != nil && sl.to.Before(today)
+		idx[sl] = len(good)
+		good = append(good, sl)
+	}
+	if len(good) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, staffInSQL); err != nil {
+		return translate(err)
+	}
+	today := portal.Today()
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"staff_in"},
+		[]string{"idx", "number", "name", "email", "dept", "dept_id", "emp_from", "emp_to", "ended", "manager_idx"},
+		pgx.CopyFromSlice(len(good), func(i int) ([]any, error) {
+			sl := good[i]
+			var manager *int32
+			if sl.managerLine != nil {
+				m := int32(idx[sl.managerLine])
+				manager = &m
+			}
+			return []any{int32(i), sl.number, sl.row.Name, sl.email, sl.dept, nullID(sl.deptID), sl.from, sl.to,
+				sl.to != nil && sl.to.Before(today), manager}, nil
+		}))
+	if err != nil {
+		return translate(err)
+	}
+	// Match, compare, write and audit.
+	for _, q := range []string{
+		// By employee number; else someone who signed in before HR's file
+		// arrived, by e-mail (one unnumbered person only).
+		`UPDATE staff_in s SET person_id = p.id FROM people p WHERE p.employee_number = s.number`,
+		`UPDATE staff_in s SET person_id = m.id
+		 FROM (SELECT lower(email) AS email, min(id) AS id FROM people
+		       WHERE employee_number IS NULL AND email <> '' AND merged_into IS NULL
+		       GROUP BY lower(email) HAVING count(*) = 1) m
+		 WHERE s.person_id IS NULL AND s.email <> '' AND m.email = s.email`,
+		`UPDATE staff_in s SET action = CASE
+		     WHEN s.person_id IS NULL THEN 'create'
+		     WHEN (p.employee_number, p.name, lower(p.email), p.department_id, p.employed_from, p.employed_to, p.active)
+		          IS DISTINCT FROM (s.number, s.name, s.email, COALESCE(s.dept_id, p.department_id), s.emp_from, s.emp_to, p.active AND NOT s.ended)
+		     THEN 'update' ELSE 'unchanged' END
+		 FROM staff_in s2 LEFT JOIN people p ON p.id = s2.person_id WHERE s2.idx = s.idx`,
+		`UPDATE people p SET employee_number = s.number, name = s.name, email = s.email, department_id = COALESCE(s.dept_id, p.department_id),
+		     employed_from = s.emp_from, employed_to = s.emp_to,
+		     active = p.active AND NOT s.ended,
+		     session_epoch = CASE WHEN s.ended AND p.active THEN p.session_epoch + 1 ELSE p.session_epoch END, updated_at = now()
+		 FROM staff_in s WHERE p.id = s.person_id AND s.action = 'update'`,
+		`INSERT INTO people (employee_number, name, email, department_id, employed_from, employed_to, active)
+		 SELECT number, name, email, dept_id, emp_from, emp_to, NOT ended FROM staff_in WHERE action = 'create' ORDER BY idx`,
+		`UPDATE staff_in s SET person_id = p.id FROM people p WHERE s.action = 'create' AND p.employee_number = s.number`,
+	} {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			if isUniqueViolation(err) {
+				return portal.Conflict("Personalen ändrades samtidigt av någon annan. Försök igen.")
+			}
+			return translate(err)
+		}
+	}
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO audit_log (actor_id, action, object_type, object_id, changes, request_id)
+		SELECT $1, 'person.imported_from_hr', 'person', person_id::text,
+		       jsonb_build_object('employee_number', number, 'name', name, 'email', email, 'department', dept,
+		                          'employed_to', to_char(emp_to, 'YYYY-MM-DD'), 'deactivated', ended), $2
+		FROM staff_in WHERE action IN ('create', 'update') ORDER BY idx`, nullID(actor.PersonID), requestID); err != nil {
+		return fmt.Errorf("append audit person.imported_from_hr: %w", err)
+	}
+	rows, err := tx.Query(ctx, `SELECT idx, person_id, action FROM staff_in ORDER BY idx`)
+	if err != nil {
+		return translate(err)
+	}
+	var touched []int64
+	for rows.Next() {
+		var i int32
 		var id int64
-		var changed, created bool
-		err := tx.QueryRow(ctx, `
-			WITH cur AS (
-				-- By employee number; else someone who signed in before HR's
-				-- file arrived, by e-mail (one unnumbered person only).
-				SELECT id, name, email, department_id, employed_from, employed_to, active FROM people WHERE employee_number = $1
-				UNION ALL
-				SELECT id, name, email, department_id, employed_from, employed_to, active FROM people
-				WHERE employee_number IS NULL AND $3 <> '' AND lower(email) = $3 AND merged_into IS NULL
-				  AND NOT EXISTS (SELECT 1 FROM people WHERE employee_number = $1)
-				  AND (SELECT count(*) FROM people WHERE employee_number IS NULL AND lower(email) = $3 AND merged_into IS NULL) = 1),
-			ins AS (
-				INSERT INTO people (employee_number, name, email, department_id, employed_from, employed_to, active)
-				SELECT $1, $2, NULLIF($3, ''), $4, $5, $6, NOT $7 WHERE NOT EXISTS (SELECT 1 FROM cur)
-				RETURNING id),
-			upd AS (
-				UPDATE people p SET employee_number = $1, name = $2, email = NULLIF($3, ''), department_id = COALESCE($4, p.department_id), employed_from = $5, employed_to = $6,
-					active = CASE WHEN $7 THEN false ELSE p.active END,
-					session_epoch = CASE WHEN $7 AND p.active THEN p.session_epoch + 1 ELSE p.session_epoch END, updated_at = now()
-				FROM cur WHERE p.id = cur.id AND (p.employee_number, cur.name, lower(COALESCE(cur.email, '')), cur.department_id, cur.employed_from, cur.employed_to, cur.active)
-					IS DISTINCT FROM ($1, $2, $3, COALESCE($4, cur.department_id), $5::date, $6::date, CASE WHEN $7 THEN false ELSE cur.active END)
-				RETURNING p.id)
-			SELECT COALESCE((SELECT id FROM ins), (SELECT id FROM upd), (SELECT id FROM cur)),
-			       EXISTS (SELECT 1 FROM upd), EXISTS (SELECT 1 FROM ins)`,
-			sl.number, strings.TrimSpace(sl.first+" "+sl.last), sl.email, nullID(sl.deptID), datePtr(sl.from), datePtr(sl.to), ended).
-			Scan(&id, &changed, &created)
-		if isUnique(err) {
-			sl.row.Problems = append(sl.row.Problems, ImportMessage{Column: "E-post", Message: "E-postadressen hör till en annan person i IT-portalen."})
-			sl.row.Action = "error"
-			res.Rejected++
-			continue
+		var action string
+		if err := rows.Scan(&i, &id, &action); err != nil {
+			return translate(err)
 		}
-		if err != nil {
-			return res, translate(err)
-		}
-		ids[sl] = id
-		switch {
-		case created:
-			sl.row.Action = "create"
+		sl := good[i]
+		sl.row.Action = action
+		switch action {
+		case "create":
 			res.Created++
-		case changed:
-			sl.row.Action = "update"
+		case "update":
 			res.Updated++
 		default:
-			sl.row.Action = "unchanged"
 			res.Unchanged++
 		}
-		if ended {
+		if sl.to != nil && sl.to.Before(today) {
 			sl.row.Ends = "avslutad"
 			res.Ended++
 		}
-		if created || changed {
+		if action != "unchanged" {
 			touched = append(touched, id)
-			if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "person.imported_from_hr", ObjectType: "person",
-				ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: map[string]any{
-					"employee_number": sl.number, "name": sl.row.Name, "email": sl.email, "department": sl.dept,
-					"employed_to": datePtr(sl.to), "deactivated": ended}}); err != nil {
-				return res, err
-			}
 		}
+	}
+	if err := rows.Err(); err != nil {
+		return translate(err)
 	}
 	if res.Rejected > 0 || !commit {
-		return res, nil
+		return nil
 	}
 	// Managers, now that everyone exists.
-	for _, sl := range lines {
-		var manager *int64
-		if m := byEmail[sl.manager]; m != nil {
-			mid := ids[m]
-			manager = &mid
-		}
-		if _, err := tx.Exec(ctx, `UPDATE people SET manager_id = $2 WHERE id = $1 AND manager_id IS DISTINCT FROM $2`, ids[sl], manager); err != nil {
-			return res, translate(err)
-		}
+	if _, err := tx.Exec(ctx, `
+		UPDATE people p SET manager_id = m.person_id
+		FROM staff_in s LEFT JOIN staff_in m ON m.idx = s.manager_idx
+		WHERE p.id = s.person_id AND p.manager_id IS DISTINCT FROM m.person_id`); err != nil {
+		return translate(err)
 	}
-	if err := s.refreshPeople(ctx, tx, touched); err != nil {
-		return res, err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return res, translate(err)
-	}
-	res.Committed = true
-	return res, nil
+	return s.refreshPeople(ctx, tx, touched)
 }
 
 // DeactivateEnded deactivates everyone whose employment ended before today
 // (the daily job, so an end date set in advance takes effect on the day):
 // their sessions end at the next request and their roles become breaches.
 func (s *PersonService) DeactivateEnded(ctx context.Context) (int, error) {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return 0, translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	rows, err := tx.Query(ctx, `
-		UPDATE people SET active = false, session_epoch = session_epoch + 1, updated_at = now()
-		WHERE active AND employed_to < $1 RETURNING id`, portal.Today())
-	if err != nil {
-		return 0, translate(err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return 0, translate(err)
-	}
-	for _, id := range ids {
-		if err := appendAudit(ctx, tx, AuditEntry{Action: "person.employment_ended", ObjectType: "person",
-			ObjectID: strconv.FormatInt(id, 10), Changes: map[string]any{"active": map[string]any{"before": true, "after": false}}}); err != nil {
-			return 0, err
+	var n int
+	err := inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			UPDATE people SET active = false, session_epoch = session_epoch + 1, updated_at = now()
+			WHERE active AND employed_to < $1 RETURNING id`, portal.Today())
+		if err != nil {
+			return translate(err)
 		}
-	}
-	if err := s.refreshPeople(ctx, tx, ids); err != nil {
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return translate(err)
+		}
+		for _, id := range ids {
+			if err := appendAudit(ctx, tx, AuditEntry{Action: "person.employment_ended", ObjectType: "person",
+				ObjectID: strconv.FormatInt(id, 10), Changes: map[string]any{"active": map[string]any{"before": true, "after": false}}}); err != nil {
+				return err
+			}
+		}
+		n = len(ids)
+		return s.refreshPeople(ctx, tx, ids)
+	})
+	if err != nil {
 		return 0, err
 	}
-	return len(ids), translate(tx.Commit(ctx))
+	return n, nil
 }

@@ -145,3 +145,65 @@ func TestEmploymentEndsOnTheDay(t *testing.T) {
 		t.Error("someone with a future end date was deactivated")
 	}
 }
+
+// TestStaffImportMatchesAndChecksAddresses: someone who signed in before
+// HR's file arrived is matched by e-mail and given their number; a row
+// without an address imports; an address the portal's validator refuses is
+// a row error with a Swedish message, as is a manager's; a second import
+// of the same file changes nothing and writes no audit entries.
+func TestStaffImportMatchesAndChecksAddresses(t *testing.T) {
+	t.Parallel()
+	db, people, admin := staffDB(t)
+	ctx := context.Background()
+	owner := db.OwnerPool(t)
+	var signedIn int64
+	if err := owner.QueryRow(ctx, `INSERT INTO people (name, email) VALUES ('Anna A', 'Anna@x.se') RETURNING id`).Scan(&signedIn); err != nil {
+		t.Fatal(err)
+	}
+	head := "Anställningsnummer;Förnamn;Efternamn;E-post;Förvaltning;Chef e-post;Anställd från;Anställd till\n"
+	bad := parseStaff(t, []byte(head+
+		"1;Anna;A;anna@x.se;SOC;;2020-01-01;\n"+
+		"2;Bertil;B;bertil@x..se;SOC;;2020-01-01;\n"+
+		"3;Cecilia;C;cecilia@x.se;SOC;chef@x;2020-01-01;\n"))
+	res, err := people.ImportStaff(ctx, admin, bad, true, "req")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Committed || res.Rejected != 2 || res.Rows[1].Action != "error" || res.Rows[2].Action != "error" {
+		t.Fatalf("committed %v, %d rejected: %+v", res.Committed, res.Rejected, res.Rows)
+	}
+	if p := res.Rows[1].Problems; len(p) != 1 || p[0].Column != "E-post" || !strings.Contains(p[0].Message, `"bertil@x..se" är inte giltig`) {
+		t.Errorf("a bad address: %+v", p)
+	}
+	if p := res.Rows[2].Problems; len(p) != 1 || p[0].Column != "Chef e-post" || !strings.Contains(p[0].Message, "är inte giltig") {
+		t.Errorf("a bad manager's address: %+v", p)
+	}
+
+	good := parseStaff(t, []byte(head+
+		"1;Anna;A;anna@x.se;SOC;;2020-01-01;\n"+
+		"4;David;D;;SOC;anna@x.se;2020-01-01;\n"))
+	res, err = people.ImportStaff(ctx, admin, good, true, "req")
+	if err != nil || !res.Committed {
+		t.Fatalf("import: %v %+v", err, res.Rows)
+	}
+	if res.Rows[0].Action != "update" || res.Rows[1].Action != "create" {
+		t.Errorf("actions %q, %q, want update (matched by e-mail) and create", res.Rows[0].Action, res.Rows[1].Action)
+	}
+	var number string
+	var managed int
+	_ = owner.QueryRow(ctx, `SELECT employee_number, (SELECT count(*) FROM people WHERE manager_id = $1) FROM people WHERE id = $1`, signedIn).Scan(&number, &managed)
+	if number != "1" || managed != 1 {
+		t.Errorf("the person who signed in has number %q and manages %d, want 1 and 1", number, managed)
+	}
+	audit := count(t, db, `SELECT count(*) FROM audit_log WHERE action = 'person.imported_from_hr'`)
+	if audit != 2 {
+		t.Errorf("%d audit entries, want one per change (2)", audit)
+	}
+	again, err := people.ImportStaff(ctx, admin, good, true, "req")
+	if err != nil || again.Unchanged != 2 || again.Created+again.Updated != 0 {
+		t.Fatalf("re-import: %+v %v", again, err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM audit_log WHERE action = 'person.imported_from_hr'`); n != audit {
+		t.Errorf("the re-import wrote %d audit entries", n-audit)
+	}
+}

@@ -35,7 +35,7 @@ func (s *SystemService) Page(ctx context.Context, actor *portal.Actor, id int64)
 	b := &pgx.Batch{}
 	b.Queue(`SELECT `+systemColumns+` FROM systems s WHERE s.id = $1`, id)
 	b.Queue(holderSelect+` WHERE ra.system_id = $1 AND ra.valid @> $2::date`, id, today)
-	b.Queue(holderSelect+` WHERE ra.system_id = $1 ORDER BY ra.role, lower(ra.valid)`, id)
+	b.Queue(holderSelect+` WHERE ra.system_id = $1 AND NOT isempty(ra.valid) ORDER BY ra.role, lower(ra.valid)`, id)
 	b.Queue(auditSelect, "system", strconv.FormatInt(id, 10))
 	b.Queue(`SELECT `+breachColumns+breachJoins+` WHERE b.system_id = $1`, id)
 	b.Queue(requestListColumns+` WHERE r.system_id = $1 AND r.state <> 'utkast' ORDER BY r.submitted_at DESC, r.id DESC LIMIT 200`, id)

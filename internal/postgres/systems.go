@@ -205,7 +205,7 @@ func (s *SystemService) History(ctx context.Context, actor *portal.Actor, id int
 		if _, err := s.get(ctx, tx, id, today(), false); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, holderSelect+` WHERE ra.system_id = $1 ORDER BY ra.role, lower(ra.valid)`, id)
+		rows, err := tx.Query(ctx, holderSelect+` WHERE ra.system_id = $1 AND NOT isempty(ra.valid) ORDER BY ra.role, lower(ra.valid)`, id)
 		if err != nil {
 			return translate(err)
 		}
@@ -226,19 +226,17 @@ func (s *SystemService) Create(ctx context.Context, actor *portal.Actor, f porta
 	if errs := f.Validate(); len(errs) > 0 {
 		return 0, portal.Invalid("Uppgifterna behöver rättas.", errs)
 	}
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return 0, translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	id, err := createTx(ctx, tx, actor, f, requestID)
+	var id int64
+	err := inTx(ctx, s.pool, func(tx pgx.Tx) (err error) {
+		if id, err = createTx(ctx, tx, actor, f, requestID); err != nil {
+			return err
+		}
+		return s.keep.refresh(ctx, tx, Scope{Systems: []int64{id}})
+	})
 	if err != nil {
 		return 0, err
 	}
-	if err := s.keep.refresh(ctx, tx, Scope{Systems: []int64{id}}); err != nil {
-		return 0, err
-	}
-	return id, translate(tx.Commit(ctx))
+	return id, nil
 }
 
 // createTx inserts a validated system and audits it.
@@ -424,36 +422,27 @@ func (s *SystemService) ChangeRole(ctx context.Context, actor *portal.Actor, sys
 		return portal.Invalid("Uppgifterna behöver rättas.", errs)
 	}
 
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return translate(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	if !portal.CanManageRegister(actor) {
-		return portal.Forbidden("Bara IT-enheten kan ändra roller.")
-	}
-	cur, err := s.get(ctx, tx, systemID, today(), true)
-	if err != nil {
-		return err
-	}
-	if c.ExpectedRowV != 0 && cur.RowVersion != c.ExpectedRowV {
-		return &StaleError{Current: cur}
-	}
-	assignment, err := changeRoleTx(ctx, tx, actor, systemID, c)
-	if err != nil {
-		return err
-	}
-	// R3: IT-enheten is told at once, through a job in this transaction.
-	if s.enqueue != nil {
-		if err := s.enqueue(ctx, tx, jobargs.RoleChangeNotice{SystemID: systemID,
-			Assignments: []int64{assignment}}); err != nil {
-			return fmt.Errorf("enqueue notification: %w", err)
+	return inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := s.get(ctx, tx, systemID, today(), true)
+		if err != nil {
+			return err
 		}
-	}
-	if err := s.keep.refresh(ctx, tx, Scope{Systems: []int64{systemID}}); err != nil {
-		return err
-	}
-	return translate(tx.Commit(ctx))
+		if c.ExpectedRowV != 0 && cur.RowVersion != c.ExpectedRowV {
+			return &StaleError{Current: cur}
+		}
+		assignment, err := changeRoleTx(ctx, tx, actor, systemID, c)
+		if err != nil {
+			return err
+		}
+		// R3: IT-enheten is told at once, through a job in this transaction.
+		if s.enqueue != nil {
+			if err := s.enqueue(ctx, tx, jobargs.RoleChangeNotice{SystemID: systemID,
+				Assignments: []int64{assignment}}); err != nil {
+				return fmt.Errorf("enqueue notification: %w", err)
+			}
+		}
+		return s.keep.refresh(ctx, tx, Scope{Systems: []int64{systemID}})
+	})
 }
 
 // changeRoleTx records a new holder from c.From inside tx (the system row
@@ -466,7 +455,7 @@ func changeRoleTx(ctx context.Context, tx pgx.Tx, actor *portal.Actor, systemID 
 
 	// The period running on the start day, and the next planned one.
 	var running *Holder
-	rows, err := tx.Query(ctx, holderSelect+` WHERE ra.system_id = $1 AND ra.role = $2 ORDER BY lower(ra.valid)`, systemID, string(c.Role))
+	rows, err := tx.Query(ctx, holderSelect+` WHERE ra.system_id = $1 AND ra.role = $2 AND NOT isempty(ra.valid) ORDER BY lower(ra.valid)`, systemID, string(c.Role))
 	if err != nil {
 		return 0, translate(err)
 	}

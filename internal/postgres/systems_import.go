@@ -1,15 +1,17 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"itportal/internal/jobs/jobargs"
 	"itportal/internal/portal"
@@ -54,42 +56,42 @@ type ImportMessage struct {
 
 // Import reads a register file into the register in one transaction:
 // every row is created, updated or left alone, or, when any row has an
-// error, nothing is saved. A dry run does the same work and rolls it back,
-// so it shows exactly what Commit would do. Re-importing a file changes
-// nothing. IT-enheten only.
+// error, nothing is saved. The work is set-based: the file's names are
+// staged with COPY, the systems, periods and people they name are read in
+// a few statements, every row is checked and planned in memory, and the
+// plan is written with one statement per table (write). A dry run makes
+// the same checks and plan and stops before writing, so it shows exactly
+// what Commit would do. Re-importing a file changes nothing. IT-enheten
+// only.
 func (s *SystemService) Import(ctx context.Context, actor *portal.Actor, file registerfile.File, opt ImportOptions) (ImportResult, error) {
 	res := ImportResult{Format: file.Format, Warnings: file.Warnings}
 	if !portal.CanManageRegister(actor) {
 		return res, portal.Forbidden("Bara IT-enheten kan importera registret.")
 	}
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return res, translate(err)
-	}
-	defer func() {
-		_ = tx.Rollback(ctx)
-		s.mergeSearchIndexes(ctx)
-	}()
-	imp := &importer{tx: tx, actor: actor, opt: opt, file: file, res: &res, today: today()}
-	if err := imp.run(ctx); err != nil {
-		return res, err
-	}
-	if res.Rejected > 0 || !opt.Commit {
-		return res, nil // rolled back by the deferred Rollback
-	}
-	if s.enqueue != nil && res.Created+res.Updated > 0 {
-		if err := s.enqueue(ctx, tx, jobargs.RoleChangeNotice{Imported: res.Created + res.Updated,
-			Assignments: imp.roleChanges}); err != nil {
-			return res, fmt.Errorf("enqueue notification: %w", err)
+	defer s.mergeSearchIndexes(ctx)
+	err := inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		imp := &importer{tx: tx, actor: actor, opt: opt, file: file, res: &res, today: today()}
+		if err := imp.run(ctx); err != nil {
+			return err
 		}
+		if res.Rejected > 0 || !opt.Commit {
+			return errRollback
+		}
+		if s.enqueue != nil && res.Created+res.Updated > 0 {
+			if err := s.enqueue(ctx, tx, jobargs.RoleChangeNotice{Imported: res.Created + res.Updated,
+				Assignments: imp.roleChanges}); err != nil {
+				return fmt.Errorf("enqueue notification: %w", err)
+			}
+		}
+		// An import may touch any system and create people: every breach is
+		// recomputed with it.
+		return s.keep.refresh(ctx, tx, Scope{All: true})
+	})
+	if errors.Is(err, errRollback) {
+		return res, nil
 	}
-	// An import may touch any system and create people: every breach is
-	// recomputed with it.
-	if err := s.keep.refresh(ctx, tx, Scope{All: true}); err != nil {
+	if err != nil {
 		return res, err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return res, translate(err)
 	}
 	res.Committed = true
 	return res, nil
@@ -106,18 +108,73 @@ func (s *SystemService) mergeSearchIndexes(ctx context.Context) {
 }
 
 type importer struct {
-	tx      pgx.Tx
-	actor   *portal.Actor
-	opt     ImportOptions
-	file    registerfile.File
-	res     *ImportResult
-	today   time.Time
-	depts   map[string]int64 // lower name or short name → id
-	people  map[string]int64 // lower e-mail → id
-	systems map[string]int64 // lower name → id
+	tx        pgx.Tx
+	actor     *portal.Actor
+	opt       ImportOptions
+	file      registerfile.File
+	res       *ImportResult
+	today     time.Time
+	depts     map[string]int64 // lower name or short name → id
+	deptNames map[int64]string
+	people    map[string]int64   // lower e-mail → active person (new ones by their placeholder, < 0)
+	byName    map[string][]int64 // lower name → active people of that name (at most two; new ones too)
+	names     map[int64]string   // person or placeholder → name
+	systems   map[string]*System // lower name → a system the file names (locked)
+	periods   map[int64][]Holder // system → its role periods, oldest first
+	plan      importPlan
 	// roleChanges are the role periods recorded for systems already in the
 	// register; the import's notification names them (R3).
 	roleChanges []int64
+}
+
+// importPlan is what the rows without errors write, gathered in file order
+// and written set-based once every row is checked.
+type importPlan struct {
+	people   []newPerson     // placeholder -(i+1)
+	created  []plannedSystem // new systems
+	updated  []plannedUpdate // systems already in the register
+	roles    []plannedRole
+	closed   []int64 // periods running today that end today
+	replaced []int64 // periods that began today, replaced by a change from today
+	evals    []plannedEval
+	audit    []plannedAudit
+}
+
+type newPerson struct{ name, email string }
+
+type plannedSystem struct {
+	facts portal.SystemFacts
+}
+
+type plannedUpdate struct {
+	id           int64
+	facts        portal.SystemFacts
+	factsChanged bool
+	bump         int // row_version steps: one for the facts, one per role change
+}
+
+type plannedRole struct {
+	system   string // the system's lower name (new systems have no id yet)
+	role     portal.SystemRole
+	dept     int64
+	person   int64 // an id or a placeholder
+	operator string
+	from     time.Time
+	to       *time.Time
+	existing bool // a change of a system already in the register (R3 notice)
+}
+
+type plannedEval struct {
+	system string
+	on     time.Time
+}
+
+// plannedAudit is an audit entry whose object is known by the system's
+// lower name or the person's placeholder until the rows exist.
+type plannedAudit struct {
+	entry  AuditEntry
+	system string
+	person int64
 }
 
 func (im *importer) run(ctx context.Context) error {
@@ -136,9 +193,7 @@ func (im *importer) run(ctx context.Context) error {
 		if n := seen[strings.ToLower(row.Name)]; n > 1 && row.Name != "" {
 			row.Errors = append(row.Errors, ImportMessage{"Systemnamn", fmt.Sprintf("Namnet finns på %d rader i filen; varje system får bara finnas en gång.", n)})
 		}
-		if err := im.row(ctx, l, &row); err != nil {
-			return err
-		}
+		im.row(l, &row)
 		if len(row.Errors) > 0 {
 			row.Action = "fel"
 			im.res.Rejected++
@@ -153,53 +208,120 @@ func (im *importer) run(ctx context.Context) error {
 		}
 		im.res.Rows = append(im.res.Rows, row)
 	}
-	return nil
+	if im.res.Rejected > 0 || !im.opt.Commit {
+		// Nothing is written: the rows say why, or what the import does.
+		// Every check is made above, so a dry run's rows are Commit's.
+		return nil
+	}
+	return im.write(ctx)
 }
 
+// importRowsSQL stages the names the file uses, so the systems and people
+// they name are read in one statement each.
+const importRowsSQL = `CREATE TEMP TABLE import_rows (system text NOT NULL, administrator text NOT NULL) ON COMMIT DROP`
+
+// load reads, in a few statements, everything the rows are compared with:
+// the active departments and people, and the systems the file names with
+// all their role periods (the systems locked for the rest of the import).
 func (im *importer) load(ctx context.Context) error {
-	im.depts, im.people, im.systems = map[string]int64{}, map[string]int64{}, map[string]int64{}
-	srows, err := im.tx.Query(ctx, `SELECT id, lower(name) FROM systems`)
+	im.depts, im.deptNames, im.people = map[string]int64{}, map[int64]string{}, map[string]int64{}
+	im.byName, im.names, im.systems, im.periods = map[string][]int64{}, map[int64]string{}, map[string]*System{}, map[int64][]Holder{}
+	if _, err := im.tx.Exec(ctx, importRowsSQL); err != nil {
+		return translate(err)
+	}
+	if _, err := im.tx.CopyFrom(ctx, pgx.Identifier{"import_rows"}, []string{"system", "administrator"},
+		pgx.CopyFromSlice(len(im.file.Rows), func(i int) ([]any, error) {
+			l := im.file.Rows[i]
+			return []any{strings.ToLower(l.Get("Systemnamn")), strings.ToLower(l.Get("Systemförvaltare"))}, nil
+		})); err != nil {
+		return translate(err)
+	}
+	rows, err := im.tx.Query(ctx, `SELECT `+systemColumns+` FROM systems s WHERE lower(s.name) IN (SELECT system FROM import_rows) ORDER BY s.id FOR UPDATE`)
 	if err != nil {
 		return translate(err)
 	}
-	for srows.Next() {
-		var id int64
-		var name string
-		if err := srows.Scan(&id, &name); err != nil {
-			return translate(err)
-		}
-		im.systems[name] = id
-	}
-	if err := srows.Err(); err != nil {
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (System, error) { return scanSystem(r) })
+	if err != nil {
 		return translate(err)
 	}
-	rows, err := im.tx.Query(ctx, `SELECT id, lower(name), lower(short_name) FROM departments WHERE active`)
+	ids := make([]int64, len(list))
+	for i := range list {
+		list[i].Roles = map[portal.SystemRole]*Holder{}
+		im.systems[strings.ToLower(list[i].Facts.Name)] = &list[i]
+		ids[i] = list[i].ID
+	}
+	// Every role period of those systems, to find today's holders and where
+	// a change from today ends.
+	rows, err = im.tx.Query(ctx, `
+		SELECT ra.system_id, `+holderColumns+`
+		FROM role_assignments ra
+		LEFT JOIN departments d ON d.id = ra.department_id
+		LEFT JOIN people p ON p.id = ra.person_id
+		LEFT JOIN people c ON c.id = ra.created_by
+		WHERE ra.system_id = ANY($1) AND NOT isempty(ra.valid) ORDER BY ra.system_id, ra.role, lower(ra.valid)`, ids)
 	if err != nil {
 		return translate(err)
 	}
 	for rows.Next() {
-		var id int64
-		var name, short string
-		if err := rows.Scan(&id, &name, &short); err != nil {
+		var h Holder
+		var sid int64
+		var role string
+		if err := rows.Scan(&sid, &h.AssignmentID, &role, &h.DepartmentID, &h.PersonID, &h.PersonActive, &h.Name, &h.Email,
+			&h.From, &h.To, &h.AppointedBy, &h.Reason, &h.CreatedBy, &h.CreatedAt); err != nil {
 			return translate(err)
 		}
-		im.depts[name], im.depts[short] = id, id
+		h.Role = portal.SystemRole(role)
+		im.periods[sid] = append(im.periods[sid], h)
 	}
 	if err := rows.Err(); err != nil {
 		return translate(err)
 	}
-	rows, err = im.tx.Query(ctx, `SELECT id, lower(email) FROM people WHERE active AND email <> '' ORDER BY identity_subject IS NULL, id`)
+	for i := range list {
+		sys := &list[i]
+		for j, p := range im.periods[sys.ID] {
+			if !p.From.After(im.today) && (p.To == nil || p.To.After(im.today)) {
+				sys.Roles[p.Role] = &im.periods[sys.ID][j]
+			}
+		}
+	}
+
+	rows, err = im.tx.Query(ctx, `SELECT id, lower(name), lower(short_name), name FROM departments WHERE active`)
 	if err != nil {
 		return translate(err)
 	}
 	for rows.Next() {
 		var id int64
-		var email string
-		if err := rows.Scan(&id, &email); err != nil {
+		var lname, short, name string
+		if err := rows.Scan(&id, &lname, &short, &name); err != nil {
 			return translate(err)
 		}
-		if _, dup := im.people[email]; !dup {
+		im.depts[lname], im.depts[short], im.deptNames[id] = id, id, name
+	}
+	if err := rows.Err(); err != nil {
+		return translate(err)
+	}
+	// Active people with an address, and those with a name the file gives an
+	// administrator.
+	rows, err = im.tx.Query(ctx, `
+		SELECT id, lower(email), name, lower(name) IN (SELECT administrator FROM import_rows WHERE administrator <> '') FROM people
+		WHERE active AND (email <> '' OR lower(name) IN (SELECT administrator FROM import_rows WHERE administrator <> ''))
+		ORDER BY identity_subject IS NULL, id`)
+	if err != nil {
+		return translate(err)
+	}
+	for rows.Next() {
+		var id int64
+		var email, name string
+		var named bool
+		if err := rows.Scan(&id, &email, &name, &named); err != nil {
+			return translate(err)
+		}
+		im.names[id] = name
+		if _, dup := im.people[email]; !dup && email != "" {
 			im.people[email] = id
+		}
+		if l := strings.ToLower(name); named && len(im.byName[l]) < 2 {
+			im.byName[l] = append(im.byName[l], id)
 		}
 	}
 	return translate(rows.Err())
@@ -238,7 +360,7 @@ func (im *importer) departments(ctx context.Context) error {
 			ObjectID: strconv.FormatInt(id, 10), RequestID: im.opt.RequestID, Changes: map[string]any{"name": name}}); err != nil {
 			return err
 		}
-		im.depts[strings.ToLower(name)] = id
+		im.depts[strings.ToLower(name)], im.deptNames[id] = id, clip(name, 200)
 	}
 	return nil
 }
@@ -299,32 +421,27 @@ func parseBool(v string) (bool, bool) {
 	return false, false
 }
 
-// row imports one line inside the transaction (or explains why it cannot).
-func (im *importer) row(ctx context.Context, l registerfile.Line, row *ImportRow) error {
+// row checks one line and plans what it writes (or explains why it cannot).
+func (im *importer) row(l registerfile.Line, row *ImportRow) {
 	add := func(col, msg string) { row.Errors = append(row.Errors, ImportMessage{col, msg}) }
 	if row.Name == "" {
 		add("Systemnamn", "Systemnamn saknas.")
-		return nil
+		return
 	}
 	// The current system, if it exists (locked for the rest of the import).
-	var cur *System
-	id := im.systems[strings.ToLower(row.Name)]
-	if id != 0 {
-		sys, err := getSystemTx(ctx, im.tx, id, im.today)
-		if err != nil {
-			return err
-		}
-		cur = &sys
-	}
+	cur := im.systems[strings.ToLower(row.Name)]
 	f := portal.SystemFacts{Name: row.Name, Category: "forvaltningsspecifik", Lifecycle: "i_drift", Hosting: "intern", PersonalData: "inga"}
 	if cur != nil {
 		f = cur.Facts
 		f.Name = row.Name
 	}
 	has := im.file.Has
+	// Text the file repeats is left as stored: a cell is trimmed, and the
+	// CSV reader and Excel end lines in LF or CRLF whatever a browser
+	// stored; other text is stored with LF line endings.
 	text := func(col string, dst *string) {
-		if has(col) {
-			*dst = l.Get(col)
+		if v := normaliseText(l.Get(col)); has(col) && v != normaliseText(*dst) {
+			*dst = v
 		}
 	}
 	text("Beskrivning", &f.Description)
@@ -406,8 +523,8 @@ func (im *importer) row(ctx context.Context, l registerfile.Line, row *ImportRow
 		add("Systemförvaltare", "Cellen har flera namn. Varje system har en systemförvaltare: ange en person.")
 	}
 	if adminEmail != "" {
-		if a, err := mail.ParseAddress(adminEmail); err != nil || a.Address != adminEmail {
-			add("Systemförvaltare e-post", fmt.Sprintf("E-postadressen %q är inte giltig.", adminEmail))
+		if !portal.ValidEmail(adminEmail) {
+			add("Systemförvaltare e-post", invalidEmail(adminEmail))
 		}
 	}
 	if adminEmail != "" && adminName == "" {
@@ -430,195 +547,387 @@ func (im *importer) row(ctx context.Context, l registerfile.Line, row *ImportRow
 		}
 	}
 	if len(row.Errors) > 0 {
-		return nil
+		return
 	}
 
-	// Write.
-	reqID := im.opt.RequestID
 	if cur == nil {
-		// A new system: one statement for the system, its roles, a new
-		// administrator, the legacy evaluation and the audit rows.
-		return im.insertNew(ctx, row, f, ownerID, adminName, adminEmail, operator, evaluated)
+		im.planNew(row, f, ownerID, adminName, adminEmail, operator, evaluated)
+		return
 	}
+	im.planUpdate(row, cur, f, ownerID, adminName, adminEmail, operator, evaluated)
+}
+
+// planNew plans a new system with its roles, a new administrator and the
+// legacy evaluation.
+func (im *importer) planNew(row *ImportRow, f portal.SystemFacts, ownerID int64, adminName, adminEmail, operator string, evaluated *time.Time) {
+	key := strings.ToLower(f.Name)
+	var adminID int64
+	var created bool
+	if adminName != "" {
+		if adminEmail != "" {
+			adminID = im.people[adminEmail]
+		} else if ids := im.byName[strings.ToLower(adminName)]; len(ids) == 1 {
+			adminID = ids[0]
+		}
+		if adminID == 0 {
+			adminID, created = im.newPerson(clip(adminName, 200), clip(adminEmail, 320)), true
+		}
+	}
+	changes := factChanges(portal.SystemFacts{}, f, true)
+	changes["roles"] = map[string]any{"owner_department_id": ownerID, "administrator": adminName, "operations": operator, "from": day(im.today)}
+	im.plan.created = append(im.plan.created, plannedSystem{facts: f})
+	im.plan.audit = append(im.plan.audit, plannedAudit{system: key, entry: AuditEntry{ActorID: im.actor.PersonID, Action: "system.created",
+		ObjectType: "system", RequestID: im.opt.RequestID, Changes: changes}})
+	if created {
+		im.plan.audit = append(im.plan.audit, plannedAudit{person: adminID, entry: AuditEntry{ActorID: im.actor.PersonID,
+			Action: "person.created_by_import", ObjectType: "person", RequestID: im.opt.RequestID,
+			Changes: map[string]any{"name": clip(adminName, 200), "email": clip(adminEmail, 320)}}})
+	}
+	if ownerID != 0 {
+		im.plan.roles = append(im.plan.roles, plannedRole{system: key, role: portal.RoleOwner, dept: ownerID, from: im.today})
+	}
+	if adminID != 0 {
+		im.plan.roles = append(im.plan.roles, plannedRole{system: key, role: portal.RoleAdministrator, person: adminID, from: im.today})
+	}
+	if operator != "" {
+		im.plan.roles = append(im.plan.roles, plannedRole{system: key, role: portal.RoleOperations, operator: operator, from: im.today})
+	}
+	if evaluated != nil {
+		im.plan.evals = append(im.plan.evals, plannedEval{system: key, on: *evaluated})
+	}
+	row.Action = "ny"
+}
+
+// newPerson plans a person who has not signed in yet and returns their
+// placeholder; later rows find them by address or name as if they existed.
+func (im *importer) newPerson(name, email string) int64 {
+	im.plan.people = append(im.plan.people, newPerson{name: name, email: email})
+	id := -int64(len(im.plan.people))
+	if email != "" {
+		im.people[email] = id
+	}
+	if l := strings.ToLower(name); len(im.byName[l]) < 2 {
+		im.byName[l] = append(im.byName[l], id)
+	}
+	im.names[id] = name
+	return id
+}
+
+// planUpdate plans the changes of a system already in the register: its
+// facts, its role holders from today, a later evaluation.
+func (im *importer) planUpdate(row *ImportRow, cur *System, f portal.SystemFacts, ownerID int64, adminName, adminEmail, operator string, evaluated *time.Time) {
+	reqID := im.opt.RequestID
+	key := strings.ToLower(cur.Facts.Name)
 	changes := factChanges(cur.Facts, f, false)
 	for k := range changes {
 		row.Changes = append(row.Changes, k)
 	}
-	if err := updateFactsTx(ctx, im.tx, im.actor, *cur, f, reqID); err != nil {
-		return err
+	up := plannedUpdate{id: cur.ID, facts: f, factsChanged: len(changes) > 0}
+	if up.factsChanged {
+		up.bump = 1
+		im.plan.audit = append(im.plan.audit, plannedAudit{entry: AuditEntry{ActorID: im.actor.PersonID, Action: "system.updated",
+			ObjectType: "system", ObjectID: strconv.FormatInt(cur.ID, 10), RequestID: reqID, Changes: changes}})
 	}
-	change := func(role portal.SystemRole, rc RoleChange, label string) error {
-		rc.Role, rc.From, rc.RequestID, rc.Reason = role, im.today, reqID, "Import av registret"
-		assignment, err := changeRoleTx(ctx, im.tx, im.actor, id, rc)
-		if err != nil {
-			if fe := fieldMessage(err); fe != "" {
-				add(label, fe)
-				return nil
+	change := func(pr plannedRole, holder string) {
+		pr.system, pr.from, pr.existing = key, im.today, true
+		var sameDayOf int64
+		var replacedTo *time.Time
+		// The period running today ends today; the new one ends where the
+		// next planned period begins.
+		before := map[string]any{}
+		for _, p := range im.periods[cur.ID] {
+			if p.Role != pr.role {
+				continue
 			}
-			return err
+			if !p.From.After(im.today) && (p.To == nil || p.To.After(im.today)) {
+				before = map[string]any{"holder": p.Name, "from": day(p.From), "to": dayPtr(p.To)}
+				if sameDay(p.From, im.today) {
+					// A change made earlier today is corrected: its period
+					// is replaced, and the new one ends where it ended.
+					sameDayOf, replacedTo = p.AssignmentID, p.To
+					im.plan.replaced = append(im.plan.replaced, p.AssignmentID)
+				} else {
+					im.plan.closed = append(im.plan.closed, p.AssignmentID)
+				}
+			}
+			if p.From.After(im.today) && pr.to == nil {
+				next := p.From
+				pr.to = &next
+			}
 		}
-		row.Changes = append(row.Changes, strings.ToLower(role.Label()))
-		im.roleChanges = append(im.roleChanges, assignment)
-		return nil
+		if sameDayOf != 0 && pr.to == nil {
+			pr.to = replacedTo
+		}
+		im.plan.roles = append(im.plan.roles, pr)
+		up.bump++
+		changes := map[string]any{
+			"role":   string(pr.role),
+			"before": before,
+			"after":  map[string]any{"holder": holder, "from": day(pr.from), "to": dayPtr(pr.to), "appointed_by": "", "reason": "Import av registret"},
+		}
+		if sameDayOf != 0 {
+			changes["replaces"] = sameDayOf // the period of the change made earlier today
+		}
+		im.plan.audit = append(im.plan.audit, plannedAudit{entry: AuditEntry{ActorID: im.actor.PersonID, Action: "system.role_changed",
+			ObjectType: "system", ObjectID: strconv.FormatInt(cur.ID, 10), RequestID: reqID, Changes: changes}})
+		row.Changes = append(row.Changes, strings.ToLower(pr.role.Label()))
 	}
 	if h := cur.Roles[portal.RoleOwner]; ownerID != 0 && (h == nil || h.DepartmentID != ownerID) {
-		if err := change(portal.RoleOwner, RoleChange{DepartmentID: ownerID}, "Systemägare"); err != nil {
-			return err
-		}
+		change(plannedRole{role: portal.RoleOwner, dept: ownerID}, im.deptNames[ownerID])
 	}
 	if adminName != "" {
-		pid, err := im.person(ctx, adminName, adminEmail, cur.Roles[portal.RoleAdministrator])
-		if err != nil {
-			return err
-		}
+		pid := im.person(adminName, adminEmail, cur.Roles[portal.RoleAdministrator])
 		if h := cur.Roles[portal.RoleAdministrator]; h == nil || h.PersonID != pid {
-			if err := change(portal.RoleAdministrator, RoleChange{PersonID: pid}, "Systemförvaltare"); err != nil {
-				return err
-			}
+			change(plannedRole{role: portal.RoleAdministrator, person: pid}, im.names[pid])
 		}
 	}
 	if operator != "" {
 		if h := cur.Roles[portal.RoleOperations]; h == nil || !strings.EqualFold(h.Name, operator) {
-			if err := change(portal.RoleOperations, RoleChange{Operator: operator}, "Driftsansvarig"); err != nil {
-				return err
-			}
+			change(plannedRole{role: portal.RoleOperations, operator: operator}, operator)
 		}
 	}
 	if evaluated != nil && (cur.LastEval == nil || evaluated.After(*cur.LastEval)) {
-		if _, err := im.tx.Exec(ctx, `INSERT INTO evaluations (system_id, evaluated_on, legacy, created_by) VALUES ($1, $2, true, $3)`,
-			id, *evaluated, nullID(im.actor.PersonID)); err != nil {
-			return translate(err)
-		}
+		im.plan.evals = append(im.plan.evals, plannedEval{system: key, on: *evaluated})
 		row.Changes = append(row.Changes, "senast utvärderad")
 	}
-	if row.Action == "" {
-		row.Action = "oförändrad"
-		if len(row.Changes) > 0 {
-			row.Action = "ändras"
-		}
+	if up.bump > 0 {
+		im.plan.updated = append(im.plan.updated, up)
 	}
-	return nil
-}
-
-// insertNewSQL creates a system with its roles in one round trip. $4 is
-// an existing administrator, or 0 with $5/$6 naming a person to create.
-const insertNewSQL = `
-	WITH sys AS (
-		INSERT INTO systems (name, description, purpose, category, lifecycle, supplier, product, version, hosting,
-			personal_data, open_source, self_developed, self_developed_ref, represents_municipality, web_address, notes,
-			introduced_before_portal)
-		SELECT f.name, f.description, f.purpose, f.category, f.lifecycle, f.supplier, f.product, f.version, f.hosting,
-			f.personal_data, f.open_source, f.self_developed, f.self_developed_ref, f.represents_municipality, f.web_address,
-			f.notes, f.introduced_before_portal
-		FROM jsonb_to_record($1::jsonb) AS f(name text, description text, purpose text, category text, lifecycle text,
-			supplier text, product text, version text, hosting text, personal_data text, open_source boolean,
-			self_developed boolean, self_developed_ref text, represents_municipality boolean, web_address text, notes text,
-			introduced_before_portal boolean)
-		RETURNING id),
-	newp AS (
-		INSERT INTO people (name, email) SELECT $5::text, $6::text WHERE $4::bigint = 0 AND $5 <> '' RETURNING id),
-	adminp AS (
-		SELECT id FROM newp UNION ALL SELECT $4::bigint WHERE $4::bigint <> 0),
-	roles AS (
-		INSERT INTO role_assignments (system_id, role, department_id, person_id, operator, valid, reason, created_by)
-		SELECT sys.id, 'owner', $3::bigint, NULL::bigint, NULL::text, daterange($8::date, NULL), 'Import av registret', $9::bigint FROM sys WHERE $3::bigint <> 0
-		UNION ALL
-		SELECT sys.id, 'administrator', NULL::bigint, adminp.id, NULL::text, daterange($8::date, NULL), 'Import av registret', $9::bigint FROM sys, adminp
-		UNION ALL
-		SELECT sys.id, 'operations', NULL::bigint, NULL::bigint, $7::text, daterange($8::date, NULL), 'Import av registret', $9::bigint FROM sys WHERE $7::text <> ''
-		RETURNING 1),
-	ev AS (
-		INSERT INTO evaluations (system_id, evaluated_on, legacy, created_by)
-		SELECT sys.id, $10::date, true, $9::bigint FROM sys WHERE $10::date IS NOT NULL RETURNING 1),
-	audit AS (
-		INSERT INTO audit_log (actor_id, action, object_type, object_id, changes, request_id)
-		SELECT $9::bigint, 'system.created', 'system', sys.id::text, $2::jsonb, $11::text FROM sys
-		UNION ALL
-		SELECT $9::bigint, 'person.created_by_import', 'person', newp.id::text, jsonb_build_object('name', $5::text, 'email', $6::text), $11::text FROM newp
-		RETURNING 1)
-	SELECT (SELECT id FROM sys), (SELECT id FROM newp)`
-
-func (im *importer) insertNew(ctx context.Context, row *ImportRow, f portal.SystemFacts, ownerID int64, adminName, adminEmail, operator string, evaluated *time.Time) error {
-	var adminID int64
-	if adminName != "" {
-		if adminEmail != "" {
-			adminID = im.people[adminEmail]
-		} else {
-			var ids []int64
-			rows, err := im.tx.Query(ctx, `SELECT id FROM people WHERE active AND lower(name) = lower($1) LIMIT 2`, adminName)
-			if err != nil {
-				return translate(err)
-			}
-			if ids, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
-				return translate(err)
-			}
-			if len(ids) == 1 {
-				adminID = ids[0]
-			}
-		}
+	row.Action = "oförändrad"
+	if len(row.Changes) > 0 {
+		row.Action = "ändras"
 	}
-	facts := map[string]any{
-		"name": strings.TrimSpace(f.Name), "description": f.Description, "purpose": f.Purpose, "category": f.Category,
-		"lifecycle": f.Lifecycle, "supplier": strings.TrimSpace(f.Supplier), "product": strings.TrimSpace(f.Product),
-		"version": strings.TrimSpace(f.Version), "hosting": f.Hosting, "personal_data": f.PersonalData, "open_source": f.OpenSource,
-		"self_developed": f.SelfDeveloped, "self_developed_ref": strings.TrimSpace(f.SelfDevelopedRef),
-		"represents_municipality": f.RepresentsMunicipality, "web_address": f.WebAddress, "notes": f.Notes,
-		"introduced_before_portal": f.IntroducedBeforePortal,
-	}
-	changes := factChanges(portal.SystemFacts{}, f, true)
-	changes["roles"] = map[string]any{"owner_department_id": ownerID, "administrator": adminName, "operations": operator, "from": day(im.today)}
-	var evalDate *time.Time
-	if evaluated != nil {
-		evalDate = evaluated
-	}
-	var sysID int64
-	var newPerson *int64
-	err := im.tx.QueryRow(ctx, insertNewSQL, facts, changes, ownerID, adminID, clip(adminName, 200), clip(adminEmail, 320),
-		operator, im.today, nullID(im.actor.PersonID), evalDate, im.opt.RequestID).Scan(&sysID, &newPerson)
-	if err != nil {
-		return translate(err)
-	}
-	im.systems[strings.ToLower(f.Name)] = sysID
-	if newPerson != nil && adminEmail != "" {
-		im.people[adminEmail] = *newPerson
-	}
-	row.Action = "ny"
-	return nil
 }
 
 // person finds the administrator by e-mail, else the current holder with
 // that name, else a single active person with exactly that name, else
-// creates a person who has not signed in yet.
-func (im *importer) person(ctx context.Context, name, email string, current *Holder) (int64, error) {
+// plans a person who has not signed in yet.
+func (im *importer) person(name, email string, current *Holder) int64 {
 	if email != "" {
 		if id := im.people[email]; id != 0 {
-			return id, nil
+			return id
 		}
 	} else {
 		if current != nil && strings.EqualFold(current.Name, name) {
-			return current.PersonID, nil
+			return current.PersonID
 		}
-		var ids []int64
-		rows, err := im.tx.Query(ctx, `SELECT id FROM people WHERE active AND lower(name) = lower($1) LIMIT 2`, name)
+		if ids := im.byName[strings.ToLower(name)]; len(ids) == 1 {
+			return ids[0]
+		}
+	}
+	id := im.newPerson(clip(name, 200), clip(email, 320))
+	im.plan.audit = append(im.plan.audit, plannedAudit{person: id, entry: AuditEntry{ActorID: im.actor.PersonID,
+		Action: "person.created_by_import", ObjectType: "person", RequestID: im.opt.RequestID,
+		Changes: map[string]any{"name": name, "email": email}}})
+	return id
+}
+
+// importTablesSQL are the staging tables of the writes.
+const importTablesSQL = `
+	CREATE TEMP TABLE import_people (n int PRIMARY KEY, name text NOT NULL, email text NOT NULL) ON COMMIT DROP;
+	CREATE TEMP TABLE import_updates (id bigint PRIMARY KEY, name text, description text, purpose text, category text,
+		lifecycle text, supplier text, product text, version text, hosting text, personal_data text, open_source boolean,
+		self_developed boolean, self_developed_ref text, represents_municipality boolean, web_address text, notes text,
+		introduced_before_portal boolean, facts_changed boolean NOT NULL, bump int NOT NULL) ON COMMIT DROP;
+	CREATE TEMP TABLE import_roles (n int PRIMARY KEY, system_id bigint NOT NULL, role text NOT NULL, department_id bigint,
+		person_id bigint, operator text, lo date NOT NULL, hi date) ON COMMIT DROP`
+
+var factColumns = []string{"name", "description", "purpose", "category", "lifecycle", "supplier", "product", "version", "hosting",
+	"personal_data", "open_source", "self_developed", "self_developed_ref", "represents_municipality", "web_address", "notes",
+	"introduced_before_portal"}
+
+// write stores the plan set-based: the new people, the new systems, the
+// changed facts, the periods that end today, the new periods, the legacy
+// evaluations and the audit entries, each in one statement, in that order.
+func (im *importer) write(ctx context.Context) error {
+	pl := &im.plan
+	if len(pl.created)+len(pl.updated)+len(pl.evals) == 0 {
+		return nil
+	}
+	if _, err := im.tx.Exec(ctx, importTablesSQL); err != nil {
+		return translate(err)
+	}
+	copyRows := func(table string, cols []string, n int, row func(i int) []any) error {
+		_, err := im.tx.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromSlice(n, func(i int) ([]any, error) { return row(i), nil }))
+		return err
+	}
+	actor := nullID(im.actor.PersonID)
+
+	// People: the placeholders become ids, in the order they were planned.
+	people := map[int64]int64{}
+	if len(pl.people) > 0 {
+		if err := copyRows("import_people", []string{"n", "name", "email"}, len(pl.people), func(i int) []any {
+			return []any{int32(i), pl.people[i].name, pl.people[i].email}
+		}); err != nil {
+			return translate(err)
+		}
+		rows, err := im.tx.Query(ctx, `INSERT INTO people (name, email) SELECT name, email FROM import_people ORDER BY n RETURNING id, name, email`)
 		if err != nil {
-			return 0, translate(err)
+			return translate(err)
 		}
-		if ids, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
-			return 0, translate(err)
+		type made struct {
+			id          int64
+			name, email string
 		}
-		if len(ids) == 1 {
-			return ids[0], nil
+		list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (made, error) {
+			var m made
+			return m, r.Scan(&m.id, &m.name, &m.email)
+		})
+		if err != nil {
+			return translate(err)
+		}
+		// Identities are drawn in insertion order, which is n's; checked.
+		slices.SortFunc(list, func(a, b made) int { return cmp.Compare(a.id, b.id) })
+		if len(list) != len(pl.people) {
+			return fmt.Errorf("import: %d people created of %d", len(list), len(pl.people))
+		}
+		for i, m := range list {
+			if m.name != pl.people[i].name || m.email != pl.people[i].email {
+				return fmt.Errorf("import: person %d created out of order", m.id)
+			}
+			people[-int64(i+1)] = m.id
 		}
 	}
-	var id int64
-	if err := im.tx.QueryRow(ctx, `INSERT INTO people (name, email) VALUES ($1, $2) RETURNING id`, clip(name, 200), clip(email, 320)).Scan(&id); err != nil {
-		return 0, translate(err)
+	personID := func(id int64) int64 {
+		if id < 0 {
+			return people[id]
+		}
+		return id
 	}
-	if email != "" {
-		im.people[email] = id
+
+	// New systems, then the ids of every system the file names.
+	if len(pl.created) > 0 {
+		err := copyRows("systems", factColumns, len(pl.created), func(i int) []any { return factArgs(pl.created[i].facts) })
+		if isUniqueViolation(err) {
+			return portal.Conflict("Ett system med samma namn registrerades samtidigt. Gör om importen.")
+		}
+		if err != nil {
+			return translate(err)
+		}
 	}
-	return id, appendAudit(ctx, im.tx, AuditEntry{ActorID: im.actor.PersonID, Action: "person.created_by_import", ObjectType: "person",
-		ObjectID: strconv.FormatInt(id, 10), RequestID: im.opt.RequestID, Changes: map[string]any{"name": name, "email": email}})
+	systemIDs := map[string]int64{}
+	rows, err := im.tx.Query(ctx, `SELECT id, name FROM systems WHERE lower(name) IN (SELECT system FROM import_rows)`)
+	if err != nil {
+		return translate(err)
+	}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return translate(err)
+		}
+		systemIDs[strings.ToLower(name)] = id
+	}
+	if err := rows.Err(); err != nil {
+		return translate(err)
+	}
+
+	// Changed facts and versions of the systems already in the register.
+	if len(pl.updated) > 0 {
+		if err := copyRows("import_updates", append(append([]string{"id"}, factColumns...), "facts_changed", "bump"), len(pl.updated), func(i int) []any {
+			u := pl.updated[i]
+			return append(append([]any{u.id}, factArgs(u.facts)...), u.factsChanged, int32(u.bump))
+		}); err != nil {
+			return translate(err)
+		}
+		set := make([]string, len(factColumns))
+		for i, c := range factColumns {
+			set[i] = c + " = u." + c
+		}
+		if _, err := im.tx.Exec(ctx, `UPDATE systems s SET `+strings.Join(set, ", ")+`, row_version = s.row_version + u.bump, updated_at = now()
+			FROM import_updates u WHERE s.id = u.id AND u.facts_changed`); err != nil {
+			return translate(err)
+		}
+		if _, err := im.tx.Exec(ctx, `UPDATE systems s SET row_version = s.row_version + u.bump, updated_at = now()
+			FROM import_updates u WHERE s.id = u.id AND NOT u.facts_changed`); err != nil {
+			return translate(err)
+		}
+	}
+
+	// Role periods: today's end, then the new holders from today.
+	if len(pl.closed) > 0 {
+		if _, err := im.tx.Exec(ctx, `UPDATE role_assignments SET valid = daterange(lower(valid), $2::date) WHERE id = ANY($1)`, pl.closed, im.today); err != nil {
+			return translate(err)
+		}
+	}
+	if len(pl.replaced) > 0 {
+		if _, err := im.tx.Exec(ctx, `UPDATE role_assignments SET replaced = valid, replaced_at = now(), valid = 'empty' WHERE id = ANY($1)`, pl.replaced); err != nil {
+			return translate(err)
+		}
+	}
+	if len(pl.roles) > 0 {
+		if err := copyRows("import_roles", []string{"n", "system_id", "role", "department_id", "person_id", "operator", "lo", "hi"}, len(pl.roles), func(i int) []any {
+			r := pl.roles[i]
+			var dept, person *int64
+			var operator *string
+			switch r.role {
+			case portal.RoleOwner:
+				dept = &r.dept
+			case portal.RoleAdministrator:
+				id := personID(r.person)
+				person = &id
+			default:
+				operator = &r.operator
+			}
+			return []any{int32(i), systemIDs[r.system], string(r.role), dept, person, operator, r.from, r.to}
+		}); err != nil {
+			return translate(err)
+		}
+		rows, err := im.tx.Query(ctx, `
+			INSERT INTO role_assignments (system_id, role, department_id, person_id, operator, valid, reason, created_by)
+			SELECT system_id, role, department_id, person_id, operator, daterange(lo, hi), 'Import av registret', $1
+			FROM import_roles ORDER BY n RETURNING id, system_id, role`, actor)
+		if err != nil {
+			return translate(err)
+		}
+		made := map[string]int64{}
+		for rows.Next() {
+			var id, sid int64
+			var role string
+			if err := rows.Scan(&id, &sid, &role); err != nil {
+				return translate(err)
+			}
+			made[strconv.FormatInt(sid, 10)+role] = id
+		}
+		var pgErr *pgconn.PgError
+		if err := rows.Err(); errors.As(err, &pgErr) && pgErr.Code == "23P01" { // exclusion: two holders on one day
+			return portal.Conflict("Rollerna ändrades samtidigt av någon annan. Gör om importen.")
+		} else if err != nil {
+			return translate(err)
+		}
+		for _, r := range pl.roles {
+			if r.existing {
+				im.roleChanges = append(im.roleChanges, made[strconv.FormatInt(systemIDs[r.system], 10)+string(r.role)])
+			}
+		}
+	}
+	if len(pl.evals) > 0 {
+		if err := copyRows("evaluations", []string{"system_id", "evaluated_on", "legacy", "created_by"}, len(pl.evals), func(i int) []any {
+			return []any{systemIDs[pl.evals[i].system], pl.evals[i].on, true, actor}
+		}); err != nil {
+			return translate(err)
+		}
+	}
+	// The audit entries, in the order of the rows.
+	if err := copyRows("audit_log", []string{"actor_id", "action", "object_type", "object_id", "changes", "request_id"}, len(pl.audit), func(i int) []any {
+		a := pl.audit[i]
+		e := a.entry
+		switch {
+		case a.system != "":
+			e.ObjectID = strconv.FormatInt(systemIDs[a.system], 10)
+		case a.person != 0:
+			e.ObjectID = strconv.FormatInt(personID(a.person), 10)
+		}
+		return []any{nullID(e.ActorID), e.Action, e.ObjectType, e.ObjectID, e.Changes, e.RequestID}
+	}); err != nil {
+		return fmt.Errorf("append audit of the import: %w", err)
+	}
+	return nil
+}
+
+// normaliseText ends lines in LF and trims the text, as a cell is read.
+func normaliseText(s string) string {
+	return strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n"))
 }
 
 // multipleNames reports whether a cell seems to hold more than one person.

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -249,5 +250,124 @@ func TestExportImportRoundTrip(t *testing.T) {
 				t.Errorf("%s: %q changed in the round trip:\nbefore %+v\nafter  %+v", format, b.Facts.Name, b, a)
 			}
 		}
+	}
+}
+
+// TestReimportOfTheOwnExportIsUnchanged: the register's own export, CSV or
+// workbook, imported back into the same register reports every row as
+// unchanged and writes nothing, also for text with line breaks (LF or CRLF
+// as stored), leading spaces and quotes.
+func TestReimportOfTheOwnExportIsUnchanged(t *testing.T) {
+	t.Parallel()
+	f := newRegisterEmpty(t)
+	ctx := context.Background()
+	if _, err := f.svc.Import(ctx, f.it, parse(t, sample(t, "systemregister.xlsx")), postgres.ImportOptions{Commit: true, CreateDepartments: true}); err != nil {
+		t.Fatal(err)
+	}
+	for i, notes := range []string{"rad ett\nrad två", "rad ett\r\nrad två\r\n", "  indraget; \"citat\"\n\nslut"} {
+		fs := facts(fmt.Sprintf("Radbrytningar %d", i))
+		fs.Notes, fs.Description, fs.Purpose = notes, notes, "Syfte\r\nmed CRLF"
+		f.create(t, fs)
+	}
+	if n := count(t, f.db, `SELECT count(*) FROM systems`); n != 153 {
+		t.Fatalf("%d systems before the round trip, want 153", n)
+	}
+	records, err := f.svc.Export(ctx, f.it, postgres.SystemFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"csv", "xlsx"} {
+		var buf bytes.Buffer
+		write := sheet.WriteCSV
+		if format == "xlsx" {
+			write = sheet.WriteXLSX
+		}
+		if err := write(&buf, registerfile.Table(records)); err != nil {
+			t.Fatal(err)
+		}
+		audit := count(t, f.db, `SELECT count(*) FROM audit_log`)
+		res, err := f.svc.Import(ctx, f.it, parse(t, buf.Bytes()), postgres.ImportOptions{Commit: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Unchanged != len(records) || res.Created+res.Updated+res.Rejected != 0 {
+			for _, r := range res.Rows {
+				if r.Action != "oförändrad" {
+					t.Logf("%s row %d %q: %s %v %v", format, r.Line, r.Name, r.Action, r.Changes, r.Errors)
+				}
+			}
+			t.Errorf("%s: %d of %d unchanged, %d created, %d updated, %d rejected", format, res.Unchanged, len(records), res.Created, res.Updated, res.Rejected)
+		}
+		if n := count(t, f.db, `SELECT count(*) FROM audit_log`); n != audit {
+			t.Errorf("%s: the re-import wrote %d audit entries", format, n-audit)
+		}
+	}
+}
+
+// TestSameDayCorrectionByImport: an import of a corrected export on the day
+// of an earlier import replaces the role period that began today instead
+// of being refused ("Välj ett annat datum"): the new holder holds the role
+// from today, the earlier period keeps its row (replaced, covering no day)
+// and both changes stay in the audit log.
+func TestSameDayCorrectionByImport(t *testing.T) {
+	t.Parallel()
+	f := newRegister(t)
+	ctx := context.Background()
+	id := f.create(t, facts("Lönesystem"))
+	if err := f.admin(t, id, "Anna Andersson", "2024-01-01"); err != nil {
+		t.Fatal(err)
+	}
+	imp := func(admin string) postgres.ImportResult {
+		t.Helper()
+		res, err := f.svc.Import(ctx, f.it, parse(t, []byte("Systemnamn;Systemförvaltare\r\nLönesystem;"+admin+"\r\n")), postgres.ImportOptions{Commit: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if res := imp("Bertil Berg"); !res.Committed || res.Rows[0].Action != "ändras" {
+		t.Fatalf("first import: %+v", res.Rows)
+	}
+	res := imp("Cecilia Ceder")
+	if !res.Committed || res.Rows[0].Action != "ändras" {
+		t.Fatalf("the same-day correction: committed %v, %+v", res.Committed, res.Rows)
+	}
+	hist, err := f.svc.History(ctx, f.it, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := portal.Today()
+	if h := hist.On(today)[portal.RoleAdministrator]; h == nil || h.Name != "Cecilia Ceder" {
+		t.Fatalf("administrator today: %+v, want Cecilia Ceder", h)
+	}
+	if h := hist.On(today.AddDate(0, 0, -1))[portal.RoleAdministrator]; h == nil || h.Name != "Anna Andersson" {
+		t.Errorf("administrator yesterday: %+v, want Anna Andersson", h)
+	}
+	if len(hist.Periods) != 2 {
+		t.Errorf("%d periods shown, want Anna's and Cecilia's", len(hist.Periods))
+	}
+	var replaced int
+	var from string
+	if err := f.db.OwnerPool(t).QueryRow(ctx, `SELECT count(*), max(lower(replaced))::text FROM role_assignments ra JOIN people p ON p.id = ra.person_id
+		WHERE ra.system_id = $1 AND p.name = 'Bertil Berg' AND isempty(ra.valid) AND replaced_at IS NOT NULL`, id).Scan(&replaced, &from); err != nil {
+		t.Fatal(err)
+	}
+	if replaced != 1 || from != today.Format("2006-01-02") {
+		t.Errorf("Bertil's period: %d replaced from %s, want one kept as replaced from today", replaced, from)
+	}
+	var corrections int
+	for _, a := range hist.Audit {
+		if a.Action == "system.role_changed" && a.Changes["replaces"] != nil {
+			corrections++
+			if before, _ := a.Changes["before"].(map[string]any); before["holder"] != "Bertil Berg" {
+				t.Errorf("the correction's before: %v", before)
+			}
+		}
+	}
+	if corrections != 1 {
+		t.Errorf("%d same-day corrections audited, want 1", corrections)
+	}
+	if again := imp("Cecilia Ceder"); again.Rows[0].Action != "oförändrad" {
+		t.Errorf("re-import after the correction: %+v", again.Rows)
 	}
 }

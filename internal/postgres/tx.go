@@ -76,7 +76,3 @@ func isUniqueViolation(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }
-
-// isUnique is isUniqueViolation under the name staff_import.go still
-// calls; it goes when that file calls isUniqueViolation.
-func isUnique(err error) bool { return isUniqueViolation(err) }

@@ -515,6 +515,11 @@ func describeAudit(a postgres.AuditRow) string {
 		after, _ := a.Changes["after"].(map[string]any)
 		holder, _ := after["holder"].(string)
 		from, _ := after["from"].(string)
+		if _, replaces := a.Changes["replaces"]; replaces {
+			before, _ := a.Changes["before"].(map[string]any)
+			earlier, _ := before["holder"].(string)
+			return "Rättelse samma dag: " + portal.SystemRole(role).Label() + ": " + holder + " från " + from + " (i stället för " + earlier + ")"
+		}
 		if correction, _ := a.Changes["correction"].(bool); correction {
 			return "Rättelse av historiken: " + portal.SystemRole(role).Label() + ": " + holder + " från " + from
 		}
