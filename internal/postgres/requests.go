@@ -52,6 +52,7 @@ type Request struct {
 	SubmittedAt    *time.Time
 	DecidedAt      *time.Time
 	DecidedByName  string
+	DecidedAs      string // the decider's capacity: portal.ActingAsDeputy, or ""
 	Motivation     string
 	RowVersion     int
 	CreatedAt      time.Time
@@ -67,6 +68,7 @@ type RequestEvent struct {
 	From      portal.RequestState
 	To        portal.RequestState
 	Comment   string
+	ActingAs  string // a decision's capacity (portal.ActingAsLabel)
 }
 
 // AttachmentInfo describes an attachment without its content.
@@ -102,7 +104,8 @@ const requestColumns = `r.id, r.kind, r.state, r.author_id, a.name, EXISTS (SELE
 	COALESCE(r.department_id, 0), COALESCE(d.name, ''), r.title, r.description, r.contact, r.desired_date,
 	r.financing_source, r.financing_confirmed, r.financing_reference, COALESCE(r.system_id, 0), COALESCE(s.name, ''), r.details,
 	COALESCE(r.number, ''), r.diarienummer, r.submitted_at, r.decided_at, COALESCE(dp.name, ''), r.decision_motivation,
-	r.row_version, r.created_at, r.updated_at`
+	r.row_version, r.created_at, r.updated_at,
+	COALESCE((SELECT de.acting_as FROM request_events de WHERE de.request_id = r.id AND de.acting_as <> '' LIMIT 1), '')`
 
 const requestFrom = `
 	FROM requests r
@@ -118,7 +121,7 @@ func scanRequest(row pgx.Row) (Request, error) {
 		&f.DepartmentID, &r.DepartmentName, &f.Title, &f.Description, &f.Contact, &f.DesiredDate,
 		&f.FinancingSource, &f.FinancingConfirmed, &f.FinancingReference, &f.SystemID, &f.SystemName, &f.Details,
 		&r.Number, &r.Diarienummer, &r.SubmittedAt, &r.DecidedAt, &r.DecidedByName, &r.Motivation,
-		&r.RowVersion, &r.CreatedAt, &r.UpdatedAt)
+		&r.RowVersion, &r.CreatedAt, &r.UpdatedAt, &r.DecidedAs)
 	return r, err
 }
 
@@ -444,6 +447,11 @@ func (s *RequestService) Decide(ctx context.Context, actor *portal.Actor, id int
 			}
 			return portal.AlreadyDecided(r.DecidedByName, r.DecidedAt)
 		}
+		// The deputy's stand-in period as it stands on the decision's day.
+		actor, period, err := standingIn(ctx, tx, actor)
+		if err != nil {
+			return err
+		}
 		if err := portal.CanDecide(actor, r.Kind, r.AuthorID, r.AuthorIsITHead); err != nil {
 			return err
 		}
@@ -465,7 +473,8 @@ func (s *RequestService) Decide(ctx context.Context, actor *portal.Actor, id int
 		if tag.RowsAffected() != 1 {
 			return portal.Conflict("Ärendet beslutades redan.")
 		}
-		if err := s.event(ctx, tx, actor, id, t, motivation); err != nil {
+		actingAs, period := decisionCapacity(actor, r, period)
+		if err := s.decisionEvent(ctx, tx, actor, id, t, motivation, actingAs, period); err != nil {
 			if isUniqueViolation(err) {
 				return portal.Conflict("Ärendet beslutades redan.")
 			}
@@ -474,6 +483,9 @@ func (s *RequestService) Decide(ctx context.Context, actor *portal.Actor, id int
 		changes := map[string]any{"state": map[string]any{"before": string(r.State), "after": string(t.To)}, "number": r.Number, "motivation": motivation}
 		if systemID != 0 {
 			changes["system_id"] = systemID
+		}
+		if actingAs != "" {
+			changes["acting_as"], changes["deputy_period_id"] = actingAs, period
 		}
 		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "request.decided", ObjectType: "request",
 			ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: changes}); err != nil {
@@ -814,7 +826,7 @@ func (s *RequestService) Get(ctx context.Context, actor *portal.Actor, id int64)
 		}
 		v.Request = r
 		rows, err := tx.Query(ctx, `
-			SELECT e.id, e.at, COALESCE(p.name, 'Systemet'), e.event, COALESCE(e.from_state, ''), COALESCE(e.to_state, ''), e.comment
+			SELECT e.id, e.at, COALESCE(p.name, 'Systemet'), e.event, COALESCE(e.from_state, ''), COALESCE(e.to_state, ''), e.comment, e.acting_as
 			FROM request_events e LEFT JOIN people p ON p.id = e.actor_id
 			WHERE e.request_id = $1 ORDER BY e.at, e.id`, id)
 		if err != nil {
@@ -822,7 +834,7 @@ func (s *RequestService) Get(ctx context.Context, actor *portal.Actor, id int64)
 		}
 		v.Events, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (RequestEvent, error) {
 			var e RequestEvent
-			err := row.Scan(&e.ID, &e.At, &e.ActorName, &e.Event, &e.From, &e.To, &e.Comment)
+			err := row.Scan(&e.ID, &e.At, &e.ActorName, &e.Event, &e.From, &e.To, &e.Comment, &e.ActingAs)
 			return e, err
 		})
 		if err != nil {
