@@ -428,7 +428,7 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, status in
 		FileError: errs["file"],
 	}
 	if v.DecidedAt != nil {
-		m.Decision = &pages.DecisionView{State: v.State.Label(), By: v.DecidedByName, At: v.DecidedAt.In(portal.Stockholm).Format("2006-01-02 15:04"), Motivation: v.Motivation}
+		m.Decision = &pages.DecisionView{State: v.State.Label(), By: v.DecidedByName, As: portal.ActingAsLabel(v.DecidedAs), At: v.DecidedAt.In(portal.Stockholm).Format("2006-01-02 15:04"), Motivation: v.Motivation}
 	}
 	if d := v.Fields.Details.EffectiveDate; d != nil {
 		m.EffectiveDate = d.Format(time.DateOnly)
@@ -482,6 +482,9 @@ func actionButton(a portal.RequestAction) pages.ActionButton {
 
 func timelineEntry(e postgres.RequestEvent) pages.TimelineEntry {
 	t := pages.TimelineEntry{At: e.At.In(portal.Stockholm).Format("2006-01-02 15:04"), By: e.ActorName, Text: e.Comment}
+	if as := portal.ActingAsLabel(e.ActingAs); as != "" {
+		t.By += " " + as
+	}
 	switch e.Event {
 	case "transition":
 		t.What = e.To.Label()
@@ -692,7 +695,7 @@ func (s *Server) printRequest(w http.ResponseWriter, r *http.Request) {
 	m := pages.RequestPrint{Number: v.Number, Title: v.Fields.Title, State: v.State.Label(), Facts: requestFacts(v.Request, false),
 		Diarienummer: v.Diarienummer, Printed: time.Now().In(portal.Stockholm).Format("2006-01-02 15:04"), AttachmentCount: v.AttachmentCount}
 	if v.DecidedAt != nil {
-		m.Decision = &pages.DecisionView{State: v.State.Label(), By: v.DecidedByName, At: v.DecidedAt.In(portal.Stockholm).Format("2006-01-02 15:04"), Motivation: v.Motivation}
+		m.Decision = &pages.DecisionView{State: v.State.Label(), By: v.DecidedByName, As: portal.ActingAsLabel(v.DecidedAs), At: v.DecidedAt.In(portal.Stockholm).Format("2006-01-02 15:04"), Motivation: v.Motivation}
 	}
 	for _, e := range v.Events {
 		m.Timeline = append(m.Timeline, timelineEntry(e))
