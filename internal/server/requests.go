@@ -108,6 +108,7 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) {
 		m.Rows = append(m.Rows, pages.RequestListRow{
 			Href: requestHref(row.ID), Number: row.Number, Title: row.Title, Kind: row.Kind.Label(), State: row.State.Label(),
 			Department: row.Department, Author: row.AuthorName, Submitted: dateOrEmpty(row.SubmittedAt), Age: ageText(row.SubmittedAt),
+			WaitingOn: portal.WaitingOn(row.Kind, row.State),
 		})
 	}
 	pageHref := func(n int) string {
