@@ -93,6 +93,9 @@ func Load(ctx context.Context, pool *pgxpool.Pool, official string) error {
 	if err := loadCases(ctx, pool, official); err != nil {
 		return err
 	}
+	if err := loadStandIn(ctx, pool); err != nil {
+		return err
+	}
 	if err := loadEvaluations(ctx, pool, official); err != nil {
 		return err
 	}

@@ -77,3 +77,35 @@ func TestManagerHasStaffToFollowUp(t *testing.T) {
 		}
 	}
 }
+
+// TestDeputyStandsInOnFirstStart: the "ersättare" persona stands in for
+// the IT head from the day the demo is loaded, so she can grant the
+// open-source case waiting for the IT head, as ersättare; the IT head's
+// page offers her.
+func TestDeputyStandsInOnFirstStart(t *testing.T) {
+	t.Parallel()
+	db := testkit.NewDB(t)
+	ctx := context.Background()
+	pool := db.Pool(t)
+	if err := demo.Load(ctx, pool, "https://www.lillaedet.se"); err != nil {
+		t.Fatal(err)
+	}
+	eva := &portal.Actor{Roles: []portal.Role{portal.RoleITHeadDeputy, portal.RoleITUnit}}
+	ingrid := &portal.Actor{Roles: []portal.Role{portal.RoleITHead, portal.RoleITUnit}}
+	var id int64
+	if err := pool.QueryRow(ctx, `SELECT (SELECT id FROM people WHERE employee_number = 'D0007'), (SELECT id FROM people WHERE employee_number = 'D0001'),
+		(SELECT id FROM requests WHERE kind = 'oppen_kallkod' AND state = 'inskickat')`).Scan(&eva.PersonID, &ingrid.PersonID, &id); err != nil {
+		t.Fatal(err)
+	}
+	o, err := postgres.NewStandInService(pool).Overview(ctx, ingrid)
+	if err != nil || len(o.Periods) != 1 || !o.Periods[0].Covers(portal.Today()) || len(o.Deputies) != 1 || o.Deputies[0].Label != "Eva Holm" {
+		t.Fatalf("the IT head's stand-in page: %+v %v", o, err)
+	}
+	svc := postgres.NewRequestService(pool, nil, "https://www.lillaedet.se")
+	if err := svc.Decide(ctx, eva, id, portal.ActionGrant, "Beviljas under chefens semester.", "demo"); err != nil {
+		t.Fatalf("the ersättare deciding the open-source case: %v", err)
+	}
+	if v, err := svc.Get(ctx, eva, id); err != nil || v.DecidedAs != portal.ActingAsDeputy {
+		t.Errorf("the decision: %q %v", v.DecidedAs, err)
+	}
+}

@@ -43,6 +43,10 @@ type Actor struct {
 	DepartmentID   int64 // 0 when unknown
 	DepartmentName string
 	Roles          []Role
+	// StandsIn is set when a stand-in period of the person's covers today
+	// (StandsInForITHead): read with the actor for what the pages offer; a
+	// decision reads the period anew in its own transaction.
+	StandsIn bool
 	// Token is set when an API token acts (PersonID is then 0): it may
 	// only read what its scopes name.
 	Token *TokenGrant

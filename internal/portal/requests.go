@@ -233,13 +233,18 @@ func CanDecide(a *Actor, kind RequestKind, authorID int64, authorIsITHead bool) 
 	if a.PersonID == authorID {
 		return Forbidden("Du kan inte besluta i ett ärende som du själv har skickat in.")
 	}
+	standsIn := StandsInForITHead(a) // acts for the IT head (standin.go)
 	if kind.DecidedByITHead() {
-		if a.Has(RoleITHead) || (authorIsITHead && a.Has(RoleITHeadDeputy)) {
+		if a.Has(RoleITHead) || standsIn || (authorIsITHead && a.Has(RoleITHeadDeputy)) {
 			return nil
+		}
+		if a.Has(RoleITHeadDeputy) {
+			return Forbidden("Bara chefen för IT-enheten beslutar i ärenden om " + strings.ToLower(kind.Label()) +
+				". Som ersättare beslutar du i chefens egna ärenden, och i andras bara under en ersättarperiod.")
 		}
 		return Forbidden("Bara chefen för IT-enheten beslutar i ärenden om " + strings.ToLower(kind.Label()) + ".")
 	}
-	if a.HasAny(RoleITUnit, RoleITHead) {
+	if a.HasAny(RoleITUnit, RoleITHead) || standsIn {
 		return nil
 	}
 	return Forbidden("Bara IT-enheten beslutar i ärendet.")
@@ -247,12 +252,14 @@ func CanDecide(a *Actor, kind RequestKind, authorID int64, authorIsITHead bool) 
 
 // KindsDecidedBy lists the kinds of case the actor decides, as CanDecide
 // allows: any such case (kinds) and, for the deputy, those the IT head
-// submitted (ofITHead). It counts what waits for the actor.
+// submitted (ofITHead). A deputy standing in decides what the IT head
+// does. It counts what waits for the actor.
 func KindsDecidedBy(a *Actor) (kinds, ofITHead []string) {
 	kinds, ofITHead = []string{}, []string{}
+	head := a.Has(RoleITHead) || StandsInForITHead(a)
 	for _, k := range RequestKinds {
 		switch {
-		case k.DecidedByITHead() && a.Has(RoleITHead), !k.DecidedByITHead() && a.HasAny(RoleITUnit, RoleITHead):
+		case k.DecidedByITHead() && head, !k.DecidedByITHead() && (head || a.Has(RoleITUnit)):
 			kinds = append(kinds, string(k))
 		case k.DecidedByITHead() && a.Has(RoleITHeadDeputy):
 			ofITHead = append(ofITHead, string(k))

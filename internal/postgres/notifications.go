@@ -38,11 +38,14 @@ func scanRecipient(r pgx.CollectableRow) (Recipient, error) {
 }
 
 // PeopleWithRoles returns the active people with one of the roles, in id
-// order.
+// order. The IT head's are joined by the ersättare who stands in today.
 func (s *NotificationService) PeopleWithRoles(ctx context.Context, roles ...string) ([]Recipient, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT DISTINCT p.id, p.name, COALESCE(p.email, '') FROM people p JOIN person_roles r ON r.person_id = p.id
-		WHERE r.role = ANY($1) AND p.active AND p.merged_into IS NULL ORDER BY p.id`, roles)
+		WHERE p.active AND p.merged_into IS NULL AND (r.role = ANY($1)
+		   OR ('it_head' = ANY($1) AND r.role = 'it_head_deputy' AND EXISTS (SELECT 1 FROM deputy_periods_in_force f
+		       WHERE f.deputy_id = p.id AND current_date BETWEEN f.starts_on AND f.ends_on)))
+		ORDER BY p.id`, roles)
 	if err != nil {
 		return nil, translate(err)
 	}

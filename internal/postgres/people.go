@@ -219,10 +219,12 @@ func (s *PersonService) Actor(ctx context.Context, personID int64) (SessionCheck
 }
 
 // actorQuery reads the person behind a session ($1): who they are, their
-// roles and whether the session may go on.
+// roles, whether a stand-in period of theirs covers today, and whether the
+// session may go on.
 const actorQuery = `
 	SELECT p.id, p.name, p.email, p.department_id, d.name, p.active, p.session_epoch, p.merged_into,
-	       COALESCE((SELECT array_agg(role ORDER BY role) FROM person_roles r WHERE r.person_id = p.id), '{}')
+	       COALESCE((SELECT array_agg(role ORDER BY role) FROM person_roles r WHERE r.person_id = p.id), '{}'),
+	       EXISTS (SELECT 1 FROM deputy_periods_in_force f WHERE f.deputy_id = p.id AND current_date BETWEEN f.starts_on AND f.ends_on)
 	FROM people p LEFT JOIN departments d ON d.id = p.department_id
 	WHERE p.id = $1`
 
@@ -232,7 +234,7 @@ func scanSessionCheck(row pgx.Row) (SessionCheck, error) {
 	var deptID *int64
 	var deptName *string
 	var merged *int64
-	err := row.Scan(&c.Actor.PersonID, &c.Actor.Name, &c.Actor.Email, &deptID, &deptName, &c.Active, &c.Epoch, &merged, &roles)
+	err := row.Scan(&c.Actor.PersonID, &c.Actor.Name, &c.Actor.Email, &deptID, &deptName, &c.Active, &c.Epoch, &merged, &roles, &c.Actor.StandsIn)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, portal.NotFound("Personen finns inte.")
 	}

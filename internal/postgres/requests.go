@@ -53,6 +53,7 @@ type Request struct {
 	SubmittedAt    *time.Time
 	DecidedAt      *time.Time
 	DecidedByName  string
+	DecidedAs      string // the decider's capacity: portal.ActingAsDeputy, or ""
 	Motivation     string
 	// CompletionFields are the fields asked for while a komplettering is
 	// open: the only ones the answer may change.
@@ -75,6 +76,7 @@ type RequestEvent struct {
 	Field     string   // a change: the field changed, with its values as shown
 	OldValue  string
 	NewValue  string
+	ActingAs  string // a decision's capacity (portal.ActingAsLabel)
 }
 
 // AttachmentInfo describes an attachment without its content.
@@ -121,7 +123,8 @@ const requestColumns = `r.id, r.kind, r.state, r.author_id, a.name, EXISTS (SELE
 	r.financing_source, r.financing_confirmed, r.financing_reference, r.financing_decided_by, r.financing_decided_on,
 	COALESCE(r.system_id, 0), COALESCE(s.name, ''), r.details,
 	COALESCE(r.number, ''), r.diarienummer, r.submitted_at, r.decided_at, COALESCE(dp.name, ''), r.decision_motivation,
-	r.completion_fields, r.row_version, r.created_at, r.updated_at`
+	r.completion_fields, r.row_version, r.created_at, r.updated_at,
+	COALESCE((SELECT de.acting_as FROM request_events de WHERE de.request_id = r.id AND de.acting_as <> '' LIMIT 1), '')`
 
 const requestFrom = `
 	FROM requests r
@@ -138,7 +141,7 @@ func scanRequest(row pgx.Row) (Request, error) {
 		&f.FinancingSource, &f.FinancingConfirmed, &f.FinancingReference, &f.FinancingDecidedBy, &f.FinancingDecidedOn,
 		&f.SystemID, &f.SystemName, &f.Details,
 		&r.Number, &r.Diarienummer, &r.SubmittedAt, &r.DecidedAt, &r.DecidedByName, &r.Motivation,
-		&r.CompletionFields, &r.RowVersion, &r.CreatedAt, &r.UpdatedAt)
+		&r.CompletionFields, &r.RowVersion, &r.CreatedAt, &r.UpdatedAt, &r.DecidedAs)
 	return r, err
 }
 
@@ -547,6 +550,11 @@ func (s *RequestService) Decide(ctx context.Context, actor *portal.Actor, id int
 			}
 			return portal.AlreadyDecided(r.DecidedByName, r.DecidedAt)
 		}
+		// The deputy's stand-in period as it stands on the decision's day.
+		actor, period, err := standingIn(ctx, tx, actor)
+		if err != nil {
+			return err
+		}
 		if err := portal.CanDecide(actor, r.Kind, r.AuthorID, r.AuthorIsITHead); err != nil {
 			return err
 		}
@@ -568,7 +576,8 @@ func (s *RequestService) Decide(ctx context.Context, actor *portal.Actor, id int
 		if tag.RowsAffected() != 1 {
 			return portal.Conflict("Ärendet beslutades redan.")
 		}
-		if err := s.event(ctx, tx, actor, id, t, motivation); err != nil {
+		actingAs, period := decisionCapacity(actor, r, period)
+		if err := s.decisionEvent(ctx, tx, actor, id, t, motivation, actingAs, period); err != nil {
 			if isUniqueViolation(err) {
 				return portal.Conflict("Ärendet beslutades redan.")
 			}
@@ -577,6 +586,9 @@ func (s *RequestService) Decide(ctx context.Context, actor *portal.Actor, id int
 		changes := map[string]any{"state": map[string]any{"before": string(r.State), "after": string(t.To)}, "number": r.Number, "motivation": motivation}
 		if systemID != 0 {
 			changes["system_id"] = systemID
+		}
+		if actingAs != "" {
+			changes["acting_as"], changes["deputy_period_id"] = actingAs, period
 		}
 		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "request.decided", ObjectType: "request",
 			ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: changes}); err != nil {
@@ -918,7 +930,7 @@ func (s *RequestService) Get(ctx context.Context, actor *portal.Actor, id int64)
 		v.Request = r
 		rows, err := tx.Query(ctx, `
 			SELECT e.id, e.at, COALESCE(p.name, 'Systemet'), e.event, COALESCE(e.from_state, ''), COALESCE(e.to_state, ''), e.comment,
-				e.fields, COALESCE(e.field, ''), COALESCE(e.old_value, ''), COALESCE(e.new_value, '')
+				e.fields, COALESCE(e.field, ''), COALESCE(e.old_value, ''), COALESCE(e.new_value, ''), e.acting_as
 			FROM request_events e LEFT JOIN people p ON p.id = e.actor_id
 			WHERE e.request_id = $1 ORDER BY e.at, e.id`, id)
 		if err != nil {
@@ -926,7 +938,7 @@ func (s *RequestService) Get(ctx context.Context, actor *portal.Actor, id int64)
 		}
 		v.Events, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (RequestEvent, error) {
 			var e RequestEvent
-			err := row.Scan(&e.ID, &e.At, &e.ActorName, &e.Event, &e.From, &e.To, &e.Comment, &e.Fields, &e.Field, &e.OldValue, &e.NewValue)
+			err := row.Scan(&e.ID, &e.At, &e.ActorName, &e.Event, &e.From, &e.To, &e.Comment, &e.Fields, &e.Field, &e.OldValue, &e.NewValue, &e.ActingAs)
 			return e, err
 		})
 		if err != nil {

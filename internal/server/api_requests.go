@@ -33,6 +33,10 @@ type apiDecision struct {
 	By         string    `json:"by"`
 	At         time.Time `json:"at"`
 	Motivation string    `json:"motivation"`
+	// ActingAs is the decider's capacity: "it_head_deputy" when they
+	// decided as the IT head's ersättare; ActingAsLabel says it in Swedish.
+	ActingAs      string `json:"acting_as,omitempty"`
+	ActingAsLabel string `json:"acting_as_label,omitempty"`
 }
 
 type apiEvent struct {
@@ -48,6 +52,8 @@ type apiEvent struct {
 	Field  string   `json:"field,omitempty"`
 	Before string   `json:"before,omitempty"`
 	After  string   `json:"after,omitempty"`
+	// ActingAs is a decision's capacity, as in apiDecision.
+	ActingAs string `json:"acting_as,omitempty"`
 }
 
 // apiRequests lists cases with the same filters and checks as /arenden
@@ -104,11 +110,12 @@ func (s *Server) apiRequest(w http.ResponseWriter, r *http.Request) {
 		out.System = &v.Fields.SystemName
 	}
 	if v.DecidedAt != nil {
-		out.Decision = &apiDecision{State: string(v.State), By: v.DecidedByName, At: *v.DecidedAt, Motivation: v.Motivation}
+		out.Decision = &apiDecision{State: string(v.State), By: v.DecidedByName, At: *v.DecidedAt, Motivation: v.Motivation,
+			ActingAs: v.DecidedAs, ActingAsLabel: portal.ActingAsLabel(v.DecidedAs)}
 	}
 	for _, e := range v.Events {
 		out.Events = append(out.Events, apiEvent{At: e.At, By: e.ActorName, Event: e.Event, From: string(e.From), To: string(e.To), Comment: e.Comment,
-			Fields: e.Fields, Field: e.Field, Before: e.OldValue, After: e.NewValue})
+			Fields: e.Fields, Field: e.Field, Before: e.OldValue, After: e.NewValue, ActingAs: e.ActingAs})
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -100,8 +100,13 @@ var authzMatrix = map[string][7]int{
 	"POST /arenden/{id}/bilagor":      {303, 403, 422, 422, 422, 403, 422},
 	"GET /arenden/{id}/bilagor/{bid}": {303, 403, 200, 200, 200, 403, 200},
 	"GET /arenden/{id}/utskrift":      {303, 200, 200, 200, 200, 200, 200},
-	"GET /api/v1/requests":            {401, 200, 200, 200, 200, 200, 200},
-	"GET /api/v1/requests/{id}":       {401, 200, 200, 200, 200, 200, 200},
+	// The ersättare's stand-in periods: the IT head and administrators (an
+	// empty form names nobody: 422; the path's id is no period: 404).
+	"GET /ersattare":               {303, 403, 403, 200, 403, 200, 403},
+	"POST /ersattare":              {303, 403, 403, 422, 403, 422, 403},
+	"POST /ersattare/{id}/avsluta": {303, 403, 403, 404, 403, 404, 403},
+	"GET /api/v1/requests":         {401, 200, 200, 200, 200, 200, 200},
+	"GET /api/v1/requests/{id}":    {401, 200, 200, 200, 200, 200, 200},
 
 	// Governing documents: everyone reads and acknowledges (an empty form
 	// names no version in force: 409); administrators write and publish.

@@ -50,6 +50,10 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		}
 		m.Proposals = proposalQueue(q)
 	}
+	if err := s.homeStandIn(r, &m); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	notes, err := s.people.Notifications(r.Context(), actorFrom(r.Context()), 5)
 	if err != nil {
 		s.fail(w, r, err)

@@ -31,6 +31,9 @@ func (s *Server) page(r *http.Request, title, current string) layout.Page {
 	if portal.CanManageRegister(a) {
 		p.Nav = append(p.Nav, layout.NavItem{Label: "Utvärderingar", Href: "/utvarderingar"})
 	}
+	if portal.CanSetStandIn(a) {
+		p.Nav = append(p.Nav, layout.NavItem{Label: "Ersättare", Href: "/ersattare"})
+	}
 	if portal.CanAdminister(a) {
 		p.Nav = append(p.Nav, layout.NavItem{Label: "Personer", Href: "/admin/personer"}, layout.NavItem{Label: "Förvaltningar", Href: "/admin/forvaltningar"},
 			layout.NavItem{Label: "Jobb", Href: "/admin/jobb"}, layout.NavItem{Label: "API-nycklar", Href: "/admin/api-nycklar"})

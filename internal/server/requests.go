@@ -108,6 +108,7 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) {
 		m.Rows = append(m.Rows, pages.RequestListRow{
 			Href: requestHref(row.ID), Number: row.Number, Title: row.Title, Kind: row.Kind.Label(), State: row.State.Label(),
 			Department: row.Department, Author: row.AuthorName, Submitted: dateOrEmpty(row.SubmittedAt), Age: ageText(row.SubmittedAt),
+			WaitingOn: portal.WaitingOn(row.Kind, row.State),
 		})
 	}
 	pageHref := func(n int) string {
@@ -432,7 +433,7 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, status in
 		FileError: errs["file"],
 	}
 	if v.DecidedAt != nil {
-		m.Decision = &pages.DecisionView{State: v.State.Label(), By: v.DecidedByName, At: v.DecidedAt.In(portal.Stockholm).Format("2006-01-02 15:04"), Motivation: v.Motivation}
+		m.Decision = &pages.DecisionView{State: v.State.Label(), By: v.DecidedByName, As: portal.ActingAsLabel(v.DecidedAs), At: v.DecidedAt.In(portal.Stockholm).Format("2006-01-02 15:04"), Motivation: v.Motivation}
 	}
 	if d := v.Fields.Details.EffectiveDate; d != nil {
 		m.EffectiveDate = d.Format(time.DateOnly)
@@ -555,6 +556,9 @@ func answerSections(v postgres.RequestView, typed url.Values, errs map[string]st
 
 func timelineEntry(kind portal.RequestKind, e postgres.RequestEvent) pages.TimelineEntry {
 	t := pages.TimelineEntry{At: e.At.In(portal.Stockholm).Format("2006-01-02 15:04"), By: e.ActorName, Text: e.Comment}
+	if as := portal.ActingAsLabel(e.ActingAs); as != "" {
+		t.By += " " + as
+	}
 	switch e.Event {
 	case "transition":
 		t.What = e.To.Label()
@@ -783,7 +787,7 @@ func (s *Server) printRequest(w http.ResponseWriter, r *http.Request) {
 	m := pages.RequestPrint{Number: v.Number, Title: v.Fields.Title, State: v.State.Label(), Facts: requestFacts(v.Request, false),
 		Diarienummer: v.Diarienummer, Printed: time.Now().In(portal.Stockholm).Format("2006-01-02 15:04"), AttachmentCount: v.AttachmentCount}
 	if v.DecidedAt != nil {
-		m.Decision = &pages.DecisionView{State: v.State.Label(), By: v.DecidedByName, At: v.DecidedAt.In(portal.Stockholm).Format("2006-01-02 15:04"), Motivation: v.Motivation}
+		m.Decision = &pages.DecisionView{State: v.State.Label(), By: v.DecidedByName, As: portal.ActingAsLabel(v.DecidedAs), At: v.DecidedAt.In(portal.Stockholm).Format("2006-01-02 15:04"), Motivation: v.Motivation}
 	}
 	for _, e := range v.Events {
 		m.Timeline = append(m.Timeline, timelineEntry(v.Kind, e))

@@ -128,6 +128,14 @@ func (s *Server) routes() http.Handler {
 			r.Get("/arenden/{id}/bilagor/{bid}", s.downloadAttachment)
 			r.Get("/arenden/{id}/utskrift", s.printRequest)
 
+			// The ersättare's stand-in periods: the IT head and administrators.
+			r.Group(func(r chi.Router) {
+				r.Use(s.require(portal.CanSetStandIn))
+				r.Get("/ersattare", s.standIns)
+				r.Post("/ersattare", s.setStandIn)
+				r.Post("/ersattare/{id}/avsluta", s.endStandIn)
+			})
+
 			// IT-enheten (and its head) keep the register.
 			r.Group(func(r chi.Router) {
 				r.Use(s.require(portal.CanManageRegister))

@@ -54,6 +54,7 @@ type Server struct {
 	systems     *postgres.SystemService
 	uploads     *postgres.UploadService
 	requests    *postgres.RequestService
+	standIn     *postgres.StandInService
 	documents   *postgres.DocumentService
 	evaluations *postgres.EvaluationService
 	tokens      *postgres.TokenService
@@ -79,6 +80,7 @@ func NewServer(d Deps) http.Handler {
 		systems:     postgres.NewSystemService(d.Pool, d.Enqueue, d.Config.OfficialWebAddress),
 		uploads:     postgres.NewUploadService(d.Pool),
 		requests:    postgres.NewRequestService(d.Pool, d.Enqueue, d.Config.OfficialWebAddress),
+		standIn:     postgres.NewStandInService(d.Pool),
 		documents:   postgres.NewDocumentService(d.Pool, d.Enqueue, d.Config.AckGrace, d.Now),
 		evaluations: postgres.NewEvaluationService(d.Pool, d.Enqueue, d.Config.OfficialWebAddress, d.Now),
 		tokens:      postgres.NewTokenService(d.Pool, d.Now),
