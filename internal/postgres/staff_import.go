@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"itportal/internal/portal"
 	"itportal/internal/registerfile"
@@ -244,37 +245,40 @@ func (s *PersonService) writeStaff(ctx context.Context, tx pgx.Tx, actor *portal
 	if err != nil {
 		return translate(err)
 	}
-	// Match, compare, write and audit.
-	for _, q := range []string{
-		// By employee number; else someone who signed in before HR's file
-		// arrived, by e-mail (one unnumbered person only).
-		`UPDATE staff_in s SET person_id = p.id FROM people p WHERE p.employee_number = s.number`,
-		`UPDATE staff_in s SET person_id = m.id
+	// Match, compare, write and audit. By employee number; else someone
+	// who signed in before HR's file arrived, by e-mail (one unnumbered
+	// person only).
+	if err := staffStep(tx.Exec(ctx, `UPDATE staff_in s SET person_id = p.id FROM people p WHERE p.employee_number = s.number`)); err != nil {
+		return err
+	}
+	if err := staffStep(tx.Exec(ctx, `UPDATE staff_in s SET person_id = m.id
 		 FROM (SELECT lower(email) AS email, min(id) AS id FROM people
 		       WHERE employee_number IS NULL AND email <> '' AND merged_into IS NULL
 		       GROUP BY lower(email) HAVING count(*) = 1) m
-		 WHERE s.person_id IS NULL AND s.email <> '' AND m.email = s.email`,
-		`UPDATE staff_in s SET action = CASE
+		 WHERE s.person_id IS NULL AND s.email <> '' AND m.email = s.email`)); err != nil {
+		return err
+	}
+	if err := staffStep(tx.Exec(ctx, `UPDATE staff_in s SET action = CASE
 		     WHEN s.person_id IS NULL THEN 'create'
 		     WHEN (p.employee_number, p.name, lower(p.email), p.department_id, p.employed_from, p.employed_to, p.active)
 		          IS DISTINCT FROM (s.number, s.name, s.email, COALESCE(s.dept_id, p.department_id), s.emp_from, s.emp_to, p.active AND NOT s.ended)
 		     THEN 'update' ELSE 'unchanged' END
-		 FROM staff_in s2 LEFT JOIN people p ON p.id = s2.person_id WHERE s2.idx = s.idx`,
-		`UPDATE people p SET employee_number = s.number, name = s.name, email = s.email, department_id = COALESCE(s.dept_id, p.department_id),
+		 FROM staff_in s2 LEFT JOIN people p ON p.id = s2.person_id WHERE s2.idx = s.idx`)); err != nil {
+		return err
+	}
+	if err := staffStep(tx.Exec(ctx, `UPDATE people p SET employee_number = s.number, name = s.name, email = s.email, department_id = COALESCE(s.dept_id, p.department_id),
 		     employed_from = s.emp_from, employed_to = s.emp_to,
 		     active = p.active AND NOT s.ended,
 		     session_epoch = CASE WHEN s.ended AND p.active THEN p.session_epoch + 1 ELSE p.session_epoch END, updated_at = now()
-		 FROM staff_in s WHERE p.id = s.person_id AND s.action = 'update'`,
-		`INSERT INTO people (employee_number, name, email, department_id, employed_from, employed_to, active)
-		 SELECT number, name, email, dept_id, emp_from, emp_to, NOT ended FROM staff_in WHERE action = 'create' ORDER BY idx`,
-		`UPDATE staff_in s SET person_id = p.id FROM people p WHERE s.action = 'create' AND p.employee_number = s.number`,
-	} {
-		if _, err := tx.Exec(ctx, q); err != nil {
-			if isUniqueViolation(err) {
-				return portal.Conflict("Personalen ändrades samtidigt av någon annan. Försök igen.")
-			}
-			return translate(err)
-		}
+		 FROM staff_in s WHERE p.id = s.person_id AND s.action = 'update'`)); err != nil {
+		return err
+	}
+	if err := staffStep(tx.Exec(ctx, `INSERT INTO people (employee_number, name, email, department_id, employed_from, employed_to, active)
+		 SELECT number, name, email, dept_id, emp_from, emp_to, NOT ended FROM staff_in WHERE action = 'create' ORDER BY idx`)); err != nil {
+		return err
+	}
+	if err := staffStep(tx.Exec(ctx, `UPDATE staff_in s SET person_id = p.id FROM people p WHERE s.action = 'create' AND p.employee_number = s.number`)); err != nil {
+		return err
 	}
 	if _, err := tx.Exec(ctx, `
 		INSERT INTO audit_log (actor_id, action, object_type, object_id, changes, request_id)
@@ -359,4 +363,16 @@ func (s *PersonService) DeactivateEnded(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	return n, nil
+}
+
+// staffStep turns a failed statement of the staff import into its error:
+// a unique violation is a concurrent change.
+func staffStep(_ pgconn.CommandTag, err error) error {
+	if err == nil {
+		return nil
+	}
+	if isUniqueViolation(err) {
+		return portal.Conflict("Personalen ändrades samtidigt av någon annan. Försök igen.")
+	}
+	return translate(err)
 }

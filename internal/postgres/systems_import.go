@@ -732,6 +732,8 @@ const importTablesSQL = `
 	CREATE TEMP TABLE import_roles (n int PRIMARY KEY, system_id bigint NOT NULL, role text NOT NULL, department_id bigint,
 		person_id bigint, operator text, lo date NOT NULL, hi date) ON COMMIT DROP`
 
+// factColumns are the facts an import writes (the UPDATE in write names
+// them again: SQL is constant text).
 var factColumns = []string{"name", "description", "purpose", "category", "lifecycle", "supplier", "product", "version", "hosting",
 	"personal_data", "open_source", "self_developed", "self_developed_ref", "represents_municipality", "web_address", "notes",
 	"introduced_before_portal"}
@@ -830,11 +832,12 @@ func (im *importer) write(ctx context.Context) error {
 		}); err != nil {
 			return translate(err)
 		}
-		set := make([]string, len(factColumns))
-		for i, c := range factColumns {
-			set[i] = c + " = u." + c
-		}
-		if _, err := im.tx.Exec(ctx, `UPDATE systems s SET `+strings.Join(set, ", ")+`, row_version = s.row_version + u.bump, updated_at = now()
+		if _, err := im.tx.Exec(ctx, `UPDATE systems s SET name = u.name, description = u.description, purpose = u.purpose,
+				category = u.category, lifecycle = u.lifecycle, supplier = u.supplier, product = u.product, version = u.version,
+				hosting = u.hosting, personal_data = u.personal_data, open_source = u.open_source, self_developed = u.self_developed,
+				self_developed_ref = u.self_developed_ref, represents_municipality = u.represents_municipality,
+				web_address = u.web_address, notes = u.notes, introduced_before_portal = u.introduced_before_portal,
+				row_version = s.row_version + u.bump, updated_at = now()
 			FROM import_updates u WHERE s.id = u.id AND u.facts_changed`); err != nil {
 			return translate(err)
 		}
