@@ -104,8 +104,8 @@ func newMixWorker(seed uint64, i int, cat *catalogue, popular []int, base string
 	rng := rand.New(rand.NewPCG(seed, uint64(i)+1))
 	return &mixWorker{
 		rng: rng, cat: cat, base: base, own: own, admin: admin, preparer: preparer, popular: popular,
-		sysZipf:  rand.NewZipf(rng, 1.1, 1, uint64(len(cat.systems)-1)),
-		caseZipf: rand.NewZipf(rng, 1.1, 1, uint64(len(cat.cases)-1)),
+		sysZipf:  rand.NewZipf(rng, 1.05, 10, uint64(len(cat.systems)-1)),
+		caseZipf: rand.NewZipf(rng, 1.05, 10, uint64(len(cat.cases)-1)),
 	}
 }
 
@@ -435,15 +435,15 @@ func (w *mixWorker) apiSystem() mixRequest {
 // or at the end of the list.
 func (w *mixWorker) apiList() mixRequest {
 	c := &w.chain
-	if !c.active || w.rng.IntN(25) == 0 {
+	if !c.active || w.rng.IntN(50) == 0 {
 		*c = apiChain{active: true, query: url.Values{}}
 		var dep int64
 		var life string
-		if w.rng.IntN(3) == 0 {
+		if w.rng.IntN(2) == 0 {
 			dep = w.cat.departments[w.rng.IntN(len(w.cat.departments))].id
 			c.query.Set("forvaltning", strconv.FormatInt(dep, 10))
 		}
-		if w.rng.IntN(3) == 0 {
+		if w.rng.IntN(2) == 0 {
 			life = portal.Lifecycles[w.rng.IntN(len(portal.Lifecycles))].Value
 			c.query.Set("livscykel", life)
 		}
@@ -663,10 +663,17 @@ func esc(s string) string { return html.EscapeString(s) }
 type kindStats struct {
 	lat                     []time.Duration // of the correct answers
 	failed, status, content int
-	samples                 []string // the first few errors, for the log
+	samples                 []string            // the first few errors, for the log
+	urls                    map[string]struct{} // the different URLs asked
 }
 
 func (k *kindStats) merge(o *kindStats) {
+	if k.urls == nil {
+		k.urls = map[string]struct{}{}
+	}
+	for u := range o.urls {
+		k.urls[u] = struct{}{}
+	}
 	k.lat = append(k.lat, o.lat...)
 	k.failed += o.failed
 	k.status += o.status
@@ -694,6 +701,10 @@ type mixResult struct {
 
 // do sends one request and judges the answer.
 func do(req mixRequest, st *kindStats) {
+	if st.urls == nil {
+		st.urls = map[string]struct{}{}
+	}
+	st.urls[req.url] = struct{}{}
 	start := time.Now()
 	resp, err := req.client.Get(req.url)
 	if err != nil {
@@ -750,6 +761,7 @@ func runMix(next []func() mixRequest, more func() bool) mixResult {
 // kindFigures are a kind's (or the whole mix's) figures.
 type kindFigures struct {
 	requests, errs, failed, status, content int
+	urls                                    int // different URLs asked
 	rps, equiv, p50, p95, p99               float64
 }
 
@@ -761,6 +773,17 @@ func figures(stats []*kindStats, took time.Duration, clients int) kindFigures {
 		f.failed += s.failed
 		f.status += s.status
 		f.content += s.content
+	}
+	if len(stats) == 1 {
+		f.urls = len(stats[0].urls)
+	} else {
+		union := map[string]struct{}{}
+		for _, s := range stats {
+			for u := range s.urls {
+				union[u] = struct{}{}
+			}
+		}
+		f.urls = len(union)
 	}
 	f.errs = f.failed + f.status + f.content
 	f.requests = len(lat)
@@ -807,9 +830,10 @@ func mixReport(mix, refBefore, refAfter mixResult, clients int, personas string)
 	afterF := figures(refStats[1:], refAfter.took, clients)
 	fmt.Fprintf(&b, "Varied mix for %s at %d concurrent clients (%s); the reference's varied pages for %s right before and %s right after it "+
 		"(%.0f and %.0f requests/s):\n\n", mix.took.Round(time.Second), clients, personas, refBefore.took.Round(time.Second), refAfter.took.Round(time.Second), before.rps, afterF.rps)
-	b.WriteString("| kind of request | share | requests/s | clients ÷ mean latency | ratio to reference | p50 ms | p95 ms | p99 ms | errors |\n|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| kind of request | share | different URLs | requests/s | clients ÷ mean latency | ratio to reference | p50 ms | p95 ms | p99 ms | errors |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	row := func(name, share string, f kindFigures, ratio float64) {
-		fmt.Fprintf(&b, "| %s | %s | %.0f | %.0f | %.2f | %.2f | %.2f | %.2f | %s |\n", name, share, f.rps, f.equiv, ratio, f.p50, f.p95, f.p99, f.errorText())
+		different := 100 * float64(f.urls) / float64(max(1, f.requests+f.errs))
+		fmt.Fprintf(&b, "| %s | %s | %.0f %% | %.0f | %.0f | %.2f | %.2f | %.2f | %.2f | %s |\n", name, share, different, f.rps, f.equiv, ratio, f.p50, f.p95, f.p99, f.errorText())
 	}
 	row(mixKinds[kindReference].name, "—", ref, 1)
 	var all []*kindStats
