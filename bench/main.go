@@ -333,6 +333,13 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 		refClients[i] = newClient()
 	}
 
+	// The board's first view before anything else has asked for it.
+	boardLine := ""
+	if boardSelected() {
+		if boardLine, err = boardFirstView(sessions[0], "http://"+portalAddr); err != nil {
+			return err
+		}
+	}
 	table := fmt.Sprintf("Run %s on %s (%d cores), Go %s; seeded %d systems (three roles each), %d staff, %d cases; servers and PostgreSQL pinned to CPU 0: %v.\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), hostname(), runtime.NumCPU(), runtime.Version(), len(cat.systems), len(cat.staff), len(cat.cases), pinned)
 	if selected(mixName) {
@@ -368,12 +375,8 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 		{name: "work queue `/arenden?vy=ko` (open cases of " + strconv.Itoa(cases) + ")", path: "http://" + portalAddr + "/arenden?vy=ko"},
 		{name: "all cases `/arenden?vy=alla`", path: "http://" + portalAddr + "/arenden?vy=alla"},
 	}
-	boardLine := ""
 	if boardSelected() {
 		targets = append(targets, target{name: boardName, path: "http://" + portalAddr + "/efterlevnad"})
-		if boardLine, err = boardFirstView(sessions[0], "http://"+portalAddr); err != nil {
-			return err
-		}
 	}
 	var chosen []target
 	for _, tg := range targets {
