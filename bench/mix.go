@@ -209,9 +209,17 @@ func (w *mixWorker) search() mixRequest {
 		name := strings.ToLower(s.name)
 		q = string([]rune(name)[:3+w.rng.IntN(max(1, len([]rune(name))-3))])
 		expect = atLeastOne
-	case n < 80: // one typo: a letter left out, doubled or two swapped
-		q = typo(w.rng, strings.ToLower(s.name))
+	case n < 80: // one typo: a letter left out, doubled or two swapped, in the name or while typing it ("trser")
+		name := []rune(strings.ToLower(s.name))
 		expect = atLeastOne
+		if len(name) > 6 && w.rng.IntN(2) == 0 {
+			// Trigrams forgive a typo in a short start of a name only
+			// sometimes ("trser" finds Treserva, "faaska" nothing): the
+			// page need only be whole (its count and rows agree).
+			name = name[:5+w.rng.IntN(len(name)-5)]
+			expect = func([]listRow) error { return nil }
+		}
+		q = typo(w.rng, string(name))
 	default: // without å, ä and ö
 		if w.rng.IntN(2) == 0 {
 			d := w.cat.departments[w.rng.IntN(len(w.cat.departments))]
