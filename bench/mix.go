@@ -693,8 +693,6 @@ func (k *kindStats) merge(o *kindStats) {
 	}
 }
 
-func (k *kindStats) errs() int { return k.failed + k.status + k.content }
-
 func (k *kindStats) sample(s string) {
 	if len(k.samples) < 3 {
 		k.samples = append(k.samples, s)
