@@ -847,14 +847,22 @@ func mixReport(mix, refBefore, refAfter mixResult, clients int, personas string)
 		all = append(all, &mix.kinds[k])
 	}
 	whole := figures(all, mix.took, clients)
-	row("**the whole mix**", "100 %", whole, whole.rps/ref.rps)
+	row("**the whole mix**", "100 %", whole, ratio(whole.rps, ref.rps))
 	total := whole.requests + whole.errs
 	for k := range kindReference {
 		f := figures([]*kindStats{&mix.kinds[k]}, mix.took, clients)
 		share := fmt.Sprintf("%d %% (%.1f %%)", mixKinds[k].share, 100*float64(f.requests+f.errs)/float64(max(1, total)))
-		row(mixKinds[k].name, share, f, f.equiv/ref.rps)
+		row(mixKinds[k].name, share, f, ratio(f.equiv, ref.rps))
 	}
 	return b.String()
+}
+
+// ratio is a/b, 0 when the reference answered nothing correctly.
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
 }
 
 // logMixErrors prints the first errors of each kind, so that a run with
