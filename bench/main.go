@@ -1,11 +1,14 @@
 // Command bench is IT-portalen's load benchmark (make bench). It starts a
 // private PostgreSQL, seeds a large municipality, runs the real `itportal
 // serve` binary and a bare reference server (chi + pgx + templ, 50 rows, no
-// middleware), signs in a pool of sessions through the real OIDC flow and
-// measures each key page at 32 concurrent clients: requests/s, p50/p99
-// latency, errors, and the server's peak RSS. Pages are reported as a
-// ratio of the reference, since absolute numbers vary between machines.
-// Servers and PostgreSQL are pinned to CPU 0, the load generator to CPU 1.
+// middleware), signs in sessions of several personas through the real OIDC
+// flow and measures a varied mix of what staff do at 32 concurrent
+// clients, nearly every request a different URL drawn from the seed and
+// every answer's body checked (mix.go): requests/s, p50/p95/p99 latency
+// and errors per kind, against the reference's varied pages in the same
+// run, and the server's idle and peak RSS. Then, as a secondary table,
+// each key page alone, one URL over and over. Servers and PostgreSQL are
+// pinned to CPU 0, the load generator to CPU 1.
 package main
 
 import (
@@ -71,14 +74,21 @@ func main() {
 		}
 		return
 	}
-	duration := flag.Duration("duration", 10*time.Second, "measuring time per page")
+	startLoad := loadAverage()
+	duration := flag.Duration("duration", 10*time.Second, "measuring time per page of the single-URL table")
+	mixDuration := flag.Duration("mix-duration", 0, "measuring time of the varied mix (default three times -duration); the reference's varied pages get half as long, half before and half after it")
+	seed := flag.Uint64("seed", 1, "seed of the varied mix's generators (the same seed asks the same things)")
 	clients := flag.Int("clients", 32, "concurrent clients")
 	staff := flag.Int("staff", 10000, "staff to seed")
 	systems := flag.Int("systems", 10000, "systems to seed (each with three roles)")
 	flag.IntVar(&cases, "cases", 5000, "cases to seed")
 	update := flag.String("update", "", "write the results into this markdown file between the bench markers")
-	flag.StringVar(&onlyPages, "only", "", "measure only the pages whose name contains this text (and the reference)")
+	flag.StringVar(&onlyPages, "only", "", "measure only what this names: \"mix\" for the varied mix alone, or part of a page's name in the single-URL table (with the reference), \"import\", \"/rollfordelning\", \"board\", \"start page during\", \"audit verify\", \"scheduler control\"")
 	flag.Parse()
+	if *mixDuration <= 0 {
+		*mixDuration = 3 * *duration
+	}
+	mixTime, mixSeed, machineAtStart = *mixDuration, *seed, startLoad
 	if onlyPages == "scheduler control" { // needs no portal, and is not part of the full run
 		line, err := measureScheduler()
 		if err != nil {
@@ -96,6 +106,29 @@ func main() {
 
 // cases is how many cases (ärenden) the seed files.
 var cases int
+
+// The varied mix's measuring time and seed, and the load average when the
+// bench started.
+var (
+	mixTime        time.Duration
+	mixSeed        uint64
+	machineAtStart string
+)
+
+// mixName names the varied mix for -only.
+const mixName = "varied mix"
+
+// selected reports whether -only chose what name names.
+func selected(name string) bool { return onlyPages == "" || strings.Contains(name, onlyPages) }
+
+// The bench's personas, seeded as people with these employee numbers: the
+// administrator in IT-enheten, a case handler in IT-enheten, and an
+// ordinary employee.
+var benchPersonas = []auth.Persona{
+	{Key: "admin", Name: "Bench Admin", Email: "bench.admin@example.lillaedet.se", EmployeeNumber: "B00000", Groups: []string{auth.DevGroupAdmin, auth.DevGroupITUnit}},
+	{Key: "handlaggare", Name: "Bench Handläggare", Email: "bench.handlaggare@example.lillaedet.se", EmployeeNumber: "B00001", Groups: []string{auth.DevGroupITUnit}},
+	{Key: "medarbetare", Name: "Bench Medarbetare", Email: "bench.medarbetare@example.lillaedet.se", EmployeeNumber: "B00002", Department: "SOC"},
+}
 
 // onlyPages, when set, limits the pages measured (for quick comparisons;
 // never with -update).
@@ -169,6 +202,9 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 	var importTimes []time.Duration
 	importRows := 0
 	for range 3 {
+		if !selected("import dry run") {
+			break
+		}
 		took, rows, err := measureImport(ctx, appURL)
 		if err != nil {
 			return fmt.Errorf("import: %w", err)
@@ -179,10 +215,12 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 		}
 	}
 	slices.Sort(importTimes)
+	cat, err := loadCatalogue(ctx, ownerURL)
+	if err != nil {
+		return fmt.Errorf("read the seed back: %w", err)
+	}
 
-	idp, err := auth.StartDevIdP("127.0.0.1:0", []auth.Persona{
-		{Key: "admin", Name: "Bench Admin", Email: "bench.admin@example.lillaedet.se", EmployeeNumber: "B00000", Groups: []string{auth.DevGroupAdmin, auth.DevGroupITUnit}},
-	})
+	idp, err := auth.StartDevIdP("127.0.0.1:0", benchPersonas)
 	if err != nil {
 		return err
 	}
@@ -209,6 +247,8 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 		"ITPORTAL_OIDC_SCOPES=openid profile email groups", "ITPORTAL_OIDC_EMPLOYEE_CLAIM=employee_number",
 		"ITPORTAL_ROLE_GROUPS="+auth.DevRoleGroups, "ITPORTAL_SHUTDOWN_DRAIN=0s", "ITPORTAL_DB_MAX_CONNS=20",
 		"ITPORTAL_SMTP_URL=smtp://"+mailSink.addr+"?tls=none", "ITPORTAL_MAIL_RATE=100000",
+		// Every session signs in from this one address.
+		"ITPORTAL_SIGNIN_RATE=100000",
 	)
 	portalLog, _ := os.Create(filepath.Join(dir, "portal.log"))
 	portal.Stdout, portal.Stderr = portalLog, portalLog
@@ -266,9 +306,51 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 		}
 		sessions = append(sessions, c)
 	}
+	// The mix's sessions: an eighth the administrator (of the sessions
+	// above), an eighth IT-enheten's case handler, the rest employees.
+	nAdmin, nIT := max(1, clients/8), clients/8
+	var mixers []mixSession
+	for i := range clients {
+		switch {
+		case i < nAdmin:
+			mixers = append(mixers, mixSession{client: sessions[i], persona: "admin", admin: true, preparer: true})
+		case i < nAdmin+nIT:
+			c, err := signIn("http://"+portalAddr, "handlaggare")
+			if err != nil {
+				return fmt.Errorf("sign in: %w", err)
+			}
+			mixers = append(mixers, mixSession{client: c, persona: "handlaggare", preparer: true})
+		default:
+			c, err := signIn("http://"+portalAddr, "medarbetare")
+			if err != nil {
+				return fmt.Errorf("sign in: %w", err)
+			}
+			mixers = append(mixers, mixSession{client: c, persona: "medarbetare"})
+		}
+	}
 	refClients := make([]*http.Client, clients)
 	for i := range refClients {
 		refClients[i] = newClient()
+	}
+
+	// The board's first view before anything else has asked for it.
+	boardLine := ""
+	if boardSelected() {
+		if boardLine, err = boardFirstView(sessions[0], "http://"+portalAddr); err != nil {
+			return err
+		}
+	}
+	table := fmt.Sprintf("Run %s on %s (%d cores), Go %s; seeded %d systems (three roles each), %d staff, %d cases; servers and PostgreSQL pinned to CPU 0: %v.\n\n",
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), hostname(), runtime.NumCPU(), runtime.Version(), len(cat.systems), len(cat.staff), len(cat.cases), pinned)
+	if selected(mixName) {
+		fmt.Fprintln(os.Stderr, "measuring the varied mix...")
+		text, err := measureMix(cat, "http://"+portalAddr, "http://"+refAddr, mixers, refClients, portal.Process.Pid, ref.Process.Pid)
+		if err != nil {
+			return err
+		}
+		table += text
+	} else {
+		table += "Machine: load average " + machineAtStart + " when the bench started.\n"
 	}
 
 	// One count across the warm-up and the measurement: a name comes again
@@ -293,17 +375,19 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 		{name: "work queue `/arenden?vy=ko` (open cases of " + strconv.Itoa(cases) + ")", path: "http://" + portalAddr + "/arenden?vy=ko"},
 		{name: "all cases `/arenden?vy=alla`", path: "http://" + portalAddr + "/arenden?vy=alla"},
 	}
-	boardLine := ""
 	if boardSelected() {
 		targets = append(targets, target{name: boardName, path: "http://" + portalAddr + "/efterlevnad"})
-		if boardLine, err = boardFirstView(sessions[0], "http://"+portalAddr); err != nil {
-			return err
+	}
+	var chosen []target
+	for _, tg := range targets {
+		if tg.ref || selected(tg.name) {
+			chosen = append(chosen, tg)
 		}
 	}
 	var results []result
-	for _, tg := range targets {
-		if onlyPages != "" && !tg.ref && !strings.Contains(tg.name, onlyPages) {
-			continue
+	for _, tg := range chosen {
+		if len(chosen) == 1 {
+			break // the reference alone: nothing to compare with it
 		}
 		cs := sessions
 		if tg.ref {
@@ -313,28 +397,33 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 		measure(tg, cs, time.Second) // warm-up
 		results = append(results, measure(tg, cs, duration))
 	}
-	// One client, one request at a time: the whole Rollfördelning report.
-	rollTimes := make([]time.Duration, 0, 5)
-	for range 5 {
-		start := time.Now()
-		resp, err := sessions[0].Get("http://" + portalAddr + "/rollfordelning")
-		if err != nil {
-			return err
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("rollfordelning: %s", resp.Status)
-		}
-		rollTimes = append(rollTimes, time.Since(start))
+	if len(results) > 0 {
+		table += report(results, clients, duration, peakRSS(portal.Process.Pid), peakRSS(ref.Process.Pid))
 	}
-	slices.Sort(rollTimes)
-	portalRSS, refRSS := peakRSS(portal.Process.Pid), peakRSS(ref.Process.Pid)
-	table := report(results, clients, duration, portalRSS, refRSS, pinned)
-	table += fmt.Sprintf("\n`/rollfordelning` with all %d systems (one client): median %.0f ms, slowest of 5 %.0f ms.\n", systems, ms(rollTimes[2]), ms(rollTimes[4]))
+	if selected("/rollfordelning") {
+		// One client, one request at a time: the whole Rollfördelning report.
+		rollTimes := make([]time.Duration, 0, 5)
+		for range 5 {
+			start := time.Now()
+			resp, err := sessions[0].Get("http://" + portalAddr + "/rollfordelning")
+			if err != nil {
+				return err
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("rollfordelning: %s", resp.Status)
+			}
+			rollTimes = append(rollTimes, time.Since(start))
+		}
+		slices.Sort(rollTimes)
+		table += fmt.Sprintf("\n`/rollfordelning` with all %d systems (one client): median %.0f ms, slowest of 5 %.0f ms.\n", systems, ms(rollTimes[2]), ms(rollTimes[4]))
+	}
 	table += boardLine
-	table += fmt.Sprintf("\nImport dry run of a %d-row XLSX into the seeded register, three times: median %.2f s (%.2f–%.2f s).\n",
-		importRows, importTimes[1].Seconds(), importTimes[0].Seconds(), importTimes[2].Seconds())
+	if len(importTimes) == 3 {
+		table += fmt.Sprintf("\nImport dry run of a %d-row XLSX into the seeded register, three times: median %.2f s (%.2f–%.2f s).\n",
+			importRows, importTimes[1].Seconds(), importTimes[0].Seconds(), importTimes[2].Seconds())
+	}
 	if onlyPages == "" || strings.Contains("start page during the mail run", onlyPages) {
 		// The servers on CPU 0 as for the pages, or (for the run "as
 		// deployed") free to use both cores.
@@ -406,6 +495,16 @@ func seed(ctx context.Context, ownerURL string, staff int) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	// The other personas of the varied mix (benchPersonas).
+	for _, p := range benchPersonas[1:] {
+		dep := deps[0]
+		if p.Department == "SOC" {
+			dep = deps[2]
+		}
+		if _, err := conn.Exec(ctx, `INSERT INTO people (employee_number, name, email, department_id) VALUES ($1, $2, $3, $4)`, p.EmployeeNumber, p.Name, p.Email, dep); err != nil {
+			return 0, err
+		}
+	}
 	_, err = conn.Exec(ctx, `ANALYZE`)
 	return id, err
 }
@@ -423,7 +522,7 @@ func measureMail(ctx context.Context, appURL string, s *sink, tg target, clients
 	if err != nil {
 		return "", err
 	}
-	rows, err := pool.Query(ctx, `SELECT id FROM people WHERE email IS NOT NULL AND employee_number <> 'B00000' ORDER BY id LIMIT 10000`)
+	rows, err := pool.Query(ctx, `SELECT id FROM people WHERE email IS NOT NULL AND employee_number NOT LIKE 'B%' ORDER BY id LIMIT 10000`)
 	if err != nil {
 		return "", err
 	}
@@ -795,17 +894,23 @@ func measureRate(tg target, clients []*http.Client, rate int, more func() bool) 
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-func report(rs []result, clients int, d time.Duration, portalRSS, refRSS int64, pinned bool) string {
-	var b strings.Builder
+func hostname() string {
 	host, _ := os.Hostname()
-	fmt.Fprintf(&b, "Run %s on %s (%d cores), %d concurrent clients, %s per page, Go %s; servers and PostgreSQL pinned to CPU 0: %v.\n\n",
-		time.Now().UTC().Format("2006-01-02 15:04 MST"), host, runtime.NumCPU(), clients, d, runtime.Version(), pinned)
+	return host
+}
+
+// report is the secondary table: each page alone, one URL over and over
+// (what caches serve), against the reference's one repeated query.
+func report(rs []result, clients int, d time.Duration, portalRSS, refRSS int64) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nSecondary: each page alone, one URL over and over (the register search row excepted), %d concurrent clients, %s per page; "+
+		"the status only is checked:\n\n", clients, d)
 	b.WriteString("| page | requests/s | ratio to reference | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|\n")
 	refRPS := rs[0].rps
 	for _, r := range rs {
 		fmt.Fprintf(&b, "| %s | %.0f | %.2f | %.2f | %.2f | %d of %d |\n", r.name, r.rps, r.rps/refRPS, r.p50, r.p99, r.errors, r.requests+r.errors)
 	}
-	fmt.Fprintf(&b, "\nPeak RSS: itportal serve %.1f MB, reference %.1f MB.\n", float64(portalRSS)/1024, float64(refRSS)/1024)
+	fmt.Fprintf(&b, "\nPeak RSS over the run so far: itportal serve %.1f MB, reference %.1f MB.\n", float64(portalRSS)/1024, float64(refRSS)/1024)
 	return b.String()
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"strconv"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
@@ -11,7 +12,8 @@ import (
 )
 
 // serveReference runs the bare reference server: chi, pgx and templ, one
-// query for 50 rows, nothing else.
+// query for 50 rows, nothing else. `/?efter={id}` starts the rows after a
+// person's id (the varied mix asks from random places; `/` from the start).
 func serveReference(ctx context.Context, dsn, addr string) error {
 	pool, err := pgxpool.New(ctx, dsn)
 	if err != nil {
@@ -20,7 +22,11 @@ func serveReference(ctx context.Context, dsn, addr string) error {
 	defer pool.Close()
 	r := chi.NewRouter()
 	r.Get("/", func(w http.ResponseWriter, r *http.Request) {
-		rows, err := pool.Query(r.Context(), `SELECT id, name, email FROM people ORDER BY id LIMIT 50`)
+		after, err := strconv.ParseInt(r.URL.Query().Get("efter"), 10, 64)
+		if err != nil {
+			after = 0
+		}
+		rows, err := pool.Query(r.Context(), `SELECT id, name, email FROM people WHERE id > $1 ORDER BY id LIMIT 50`, after)
 		if err != nil {
 			http.Error(w, err.Error(), 500)
 			return
