@@ -7,6 +7,7 @@ import (
 
 	"itportal/internal/portal"
 	"itportal/internal/postgres"
+	"itportal/web/components"
 )
 
 // roleLabel is a role's Swedish name in running text.
@@ -127,7 +128,7 @@ func describeBreach(r postgres.ComplianceBreach, official string) breachText {
 		b.Fix = "Databasens spärr mot ett andra beslut har kringgåtts: IT-enheten och databasadministratören utreder vilket beslut som gäller."
 		b.Link = caseLink
 	case "r9_never", "r10_again":
-		people := strconv.Itoa(count) + " medarbetare"
+		people := components.CountOf(count, components.Employees)
 		if r.Check == "r9_never" {
 			b.Message = people + " har aldrig kvitterat " + r.Detail + " (version " + r.RefText + ")."
 		} else {

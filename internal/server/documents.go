@@ -441,7 +441,7 @@ func (s *Server) publishVersion(w http.ResponseWriter, r *http.Request) {
 	}
 	msg := "Version " + strconv.Itoa(number) + " är publicerad."
 	if notified > 0 {
-		msg += " " + strconv.Itoa(notified) + " personer får besked om att kvittera den."
+		msg += " " + components.CountOf(notified, components.People) + " får besked om att kvittera den."
 	}
 	s.sessions.Flash(ctx, msg)
 	http.Redirect(w, r, documentHref(slug), http.StatusSeeOther)

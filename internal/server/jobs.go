@@ -6,6 +6,7 @@ import (
 
 	"itportal/internal/portal"
 	"itportal/internal/postgres"
+	"itportal/web/components"
 	"itportal/web/pages"
 )
 
@@ -22,8 +23,8 @@ func (s *Server) adminJobs(w http.ResponseWriter, r *http.Request) {
 	m := pages.JobsView{CanRetry: s.jobs != nil}
 	if st.Backlog > 0 {
 		rate := max(s.cfg.Mail.PerMinute, 1)
-		m.Backlog = strconv.Itoa(st.Backlog) + " aviseringar väntar på att skickas. Med högst " + strconv.Itoa(rate) +
-			" e-postmeddelanden per minut och arbetsprocess tar det minst " + strconv.Itoa((st.Backlog+rate-1)/rate) + " minuter."
+		m.Backlog = components.CountOf(st.Backlog, components.Notices) + " väntar på att skickas. Med högst " + components.Count(rate, "e-postmeddelande", "e-postmeddelanden") +
+			" per minut och arbetsprocess tar det minst " + components.CountOf((st.Backlog+rate-1)/rate, components.Minutes) + "."
 	}
 	for _, c := range st.Counts {
 		label := labels[c.State]

@@ -10,8 +10,8 @@ import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
 import (
+	"itportal/web/components"
 	"itportal/web/layout"
-	"strconv"
 )
 
 // Rollfordelning is the official report of roles per system.
@@ -83,15 +83,15 @@ func RollfordelningPage(p layout.Page, m Rollfordelning) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var4 string
-			templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.Itoa(m.Total))
+			templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(components.CountOf(m.Total, components.Systems))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/reports.templ`, Line: 34, Col: 115}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/reports.templ`, Line: 34, Col: 141}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, " system i bruk (§4.2 i Riktlinjer för IT).</p><div class=\"actions\"><a href=\"/rollfordelning.csv\">Ladda ner som CSV</a> <a href=\"/rollfordelning.xlsx\">Ladda ner som Excel</a></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, " i bruk (§4.2 i Riktlinjer för IT).</p><div class=\"actions\"><a href=\"/rollfordelning.csv\">Ladda ner som CSV</a> <a href=\"/rollfordelning.xlsx\">Ladda ner som Excel</a></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
