@@ -331,13 +331,17 @@ type RulePage struct {
 	Board
 	Rule     RuleState
 	Breaches []ComplianceBreach // this page of them
-	Total    int                // rows in all pages
-	Page     int
-	Pages    int
+	// Total is the number of breaches, the same number the board shows for
+	// the rule; Rows the rows listing them in all pages (R9 and R10 list
+	// one row per document and department for many people).
+	Total int
+	Rows  int
+	Page  int
+	Pages int
 }
 
-// rulePageSize is how many breaches one page of a drill-down lists.
-const rulePageSize = 100
+// RulePageSize is how many rows one page of a drill-down lists.
+const RulePageSize = 50
 
 // A drill-down's rows: one department (@dept) or, for IT-enheten's side
 // without a filter (@all), every one; counted checks one row per document
@@ -358,6 +362,17 @@ const (
 // may see, for a department filter (IT-enheten's side; others always see
 // their own department), page by page (from 1; out of range is clamped).
 func (s *ComplianceService) Rule(ctx context.Context, actor *portal.Actor, slug string, department int64, page int) (RulePage, error) {
+	return s.rule(ctx, actor, slug, department, page, RulePageSize)
+}
+
+// RuleExport is the whole drill-down of one rule in one page, for the
+// download: the same rows, checks and visibility as the pages.
+func (s *ComplianceService) RuleExport(ctx context.Context, actor *portal.Actor, slug string, department int64) (RulePage, error) {
+	return s.rule(ctx, actor, slug, department, 1, 0)
+}
+
+// rule reads one page of size rows (0: every row).
+func (s *ComplianceService) rule(ctx context.Context, actor *portal.Actor, slug string, department int64, page, size int) (RulePage, error) {
 	var out RulePage
 	rule, ok := portal.RuleBySlug(slug)
 	if !ok {
@@ -390,18 +405,22 @@ func (s *ComplianceService) Rule(ctx context.Context, actor *portal.Actor, slug 
 		// without a filter) all. Counted checks are one row per document
 		// and department.
 		args := pgx.NamedArgs{"keys": keys, "dept": out.DepartmentID, "all": out.All && out.DepartmentID == 0}
-		var err2 error
+		if err := tx.QueryRow(ctx, ruleTotal, args).Scan(&out.Total); err != nil {
+			return translate(err)
+		}
+		out.Rows = out.Total
 		if counted {
-			err2 = tx.QueryRow(ctx, ruleCountedTotal, args).Scan(&out.Total)
-		} else {
-			err2 = tx.QueryRow(ctx, ruleTotal, args).Scan(&out.Total)
+			if err := tx.QueryRow(ctx, ruleCountedTotal, args).Scan(&out.Rows); err != nil {
+				return translate(err)
+			}
 		}
-		if err2 != nil {
-			return translate(err2)
+		out.Pages, out.Page = 1, 1
+		args["limit"], args["offset"] = nil, 0 // LIMIT NULL: every row
+		if size > 0 {
+			out.Pages = max(1, (out.Rows+size-1)/size)
+			out.Page = min(max(page, 1), out.Pages)
+			args["limit"], args["offset"] = size, (out.Page-1)*size
 		}
-		out.Pages = max(1, (out.Total+rulePageSize-1)/rulePageSize)
-		out.Page = min(max(page, 1), out.Pages)
-		args["limit"], args["offset"] = rulePageSize, (out.Page-1)*rulePageSize
 		var rows pgx.Rows
 		if counted {
 			rows, err = tx.Query(ctx, ruleCountedList, args)

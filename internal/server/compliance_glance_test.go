@@ -1,0 +1,201 @@
+package server_test
+
+import (
+	"context"
+	"encoding/csv"
+	"html"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"itportal/internal/portal"
+	"itportal/internal/portaltest"
+	"itportal/internal/testkit"
+)
+
+var (
+	ruleCountRe = regexp.MustCompile(`(?s)<tr data-rule="(R\d+)">.*?data-testid="rule-count">([^<]*)<.*?data-testid="rule-state"[^>]*>(?:<span aria-hidden="true">[^<]*</span>)?([^<]*)<`)
+	ruleTotalRe = regexp.MustCompile(`data-testid="rule-total">([^<]*)<`)
+	breachRowRe = regexp.MustCompile(`(?s)<table class="list" data-testid="breaches">.*?<tbody>(.*?)</tbody>`)
+	nextPageRe  = regexp.MustCompile(`<a href="([^"]+)" rel="next">`)
+	fixLinkRe   = regexp.MustCompile(`<a href="([^"]+)">Åtgärda<`)
+)
+
+// glanceSeed breaks rules for the board: 60 systems of SOC without an
+// administrator or operations (120 R1 breaches: three pages of 50) and a
+// website of KLF off the official address, administered by the employee.
+func glanceSeed(t *testing.T, h *portaltest.Portal) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := h.Owner.Exec(ctx, `
+		WITH s AS (INSERT INTO systems (name, lifecycle, introduced_before_portal)
+		           SELECT 'System ' || lpad(g::text, 2, '0'), 'i_drift', true FROM generate_series(1, 60) g RETURNING id)
+		INSERT INTO role_assignments (system_id, role, department_id, valid)
+		SELECT s.id, 'owner', (SELECT id FROM departments WHERE short_name = 'SOC'), '[2024-01-01,)' FROM s`); err != nil {
+		t.Fatal(err)
+	}
+	var person int64
+	_ = h.Owner.QueryRow(ctx, `SELECT id FROM people WHERE email = $1`, employee.Email).Scan(&person)
+	if _, err := h.Owner.Exec(ctx, `
+		WITH s AS (INSERT INTO systems (name, lifecycle, introduced_before_portal, represents_municipality, web_address)
+		           VALUES ('Besöksportalen', 'i_drift', true, true, 'http://besok.example.org/') RETURNING id)
+		INSERT INTO role_assignments (system_id, role, department_id, person_id, operator, valid)
+		SELECT s.id, r.role, CASE WHEN r.role = 'owner' THEN (SELECT id FROM departments WHERE short_name = 'KLF') END,
+		       CASE WHEN r.role = 'administrator' THEN $1::bigint END, CASE WHEN r.role = 'operations' THEN 'IT-enheten' END, '[2024-01-01,)'
+		FROM s CROSS JOIN (VALUES ('owner'), ('administrator'), ('operations')) r(role)`, person); err != nil {
+		t.Fatal(err)
+	}
+	h.Recompute()
+}
+
+// drillRows follows a drill-down's pages without JavaScript (the pager's
+// plain links) and returns every row's HTML and the pages' bodies.
+func drillRows(t *testing.T, b *testkit.Browser, path string) (rows []string, pages []string) {
+	t.Helper()
+	for path != "" && len(pages) < 20 {
+		page := b.Get(path)
+		if page.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", path, page.StatusCode)
+		}
+		pages = append(pages, page.Body)
+		if m := breachRowRe.FindStringSubmatch(page.Body); m != nil {
+			for _, r := range strings.Split(m[1], "<tr>")[1:] {
+				rows = append(rows, r)
+			}
+		}
+		path = ""
+		if m := nextPageRe.FindStringSubmatch(page.Body); m != nil {
+			path = html.UnescapeString(m[1])
+		}
+	}
+	return rows, pages
+}
+
+// TestComplianceBoardAtAGlance: the board shows per rule a count in
+// correct Swedish and a state tag, and not the long explanation, which is
+// on the rule's page; for every rule and viewer the drill-down's count is
+// the board's, its rows (page by page, 50 a page) and its download list
+// that many; every Åtgärda link leads to a page the viewer may use.
+func TestComplianceBoardAtAGlance(t *testing.T) {
+	t.Parallel()
+	h := newPortal(t)
+	emp := h.SignedIn(employee) // signed in first: a person the seed can name
+	glanceSeed(t, h)
+	for _, who := range []struct {
+		name   string
+		b      *testkit.Browser
+		counts map[string]string // rules with breaches for this viewer
+	}{
+		{"IT-enheten", h.SignedIn(itUnit), map[string]string{"R1": "120 avvikelser", "R13": "1 avvikelse", "R14": "1 avvikelse"}},
+		{"administratör", h.SignedIn(admin), map[string]string{"R1": "120 avvikelser", "R13": "1 avvikelse", "R14": "1 avvikelse"}},
+		{"medarbetare", emp, map[string]string{"R1": "120 avvikelser", "R14": "–"}},
+	} {
+		board := who.b.Get("/efterlevnad")
+		if board.StatusCode != http.StatusOK {
+			t.Fatalf("%s: board %d", who.name, board.StatusCode)
+		}
+		if strings.Contains(board.Body, portal.Rules[0].Checks[0].What) || strings.Contains(board.Body, `class="checks"`) {
+			t.Errorf("%s: the board still lists what each rule checks", who.name)
+		}
+		rows := ruleCountRe.FindAllStringSubmatch(board.Body, -1)
+		if len(rows) != len(portal.Rules) {
+			t.Fatalf("%s: %d rule rows with a count and a state, want %d\n%s", who.name, len(rows), len(portal.Rules), board.Body)
+		}
+		for _, r := range rows {
+			id, count, state := r[1], r[2], strings.TrimSpace(r[3])
+			want, breached := who.counts[id]
+			if !breached {
+				want = "0 avvikelser"
+			}
+			if count != want {
+				t.Errorf("%s: %s shows %q, want %q", who.name, id, count, want)
+			}
+			wantState := map[bool]string{true: "Avvikelser", false: "OK"}[breached]
+			if count == "–" {
+				wantState = "Följs upp av IT-enheten"
+			}
+			if state != wantState {
+				t.Errorf("%s: %s's state is %q, want %q", who.name, id, state, wantState)
+			}
+			// The rule's own page: the same count, every row listed.
+			slug := strings.ToLower(id)
+			list, pages := drillRows(t, who.b, "/efterlevnad/"+slug)
+			first := pages[0]
+			if !strings.Contains(first, "Vad som kontrolleras") {
+				t.Errorf("%s: %s's page does not say what is checked", who.name, id)
+			}
+			if count == "–" {
+				if ruleTotalRe.MatchString(first) || len(list) != 0 {
+					t.Errorf("%s: %s is not theirs to follow up, yet listed", who.name, id)
+				}
+				continue
+			}
+			total := ruleTotalRe.FindStringSubmatch(first)
+			if total == nil || total[1] != count {
+				t.Errorf("%s: %s's page counts %v, the board %q", who.name, id, total, count)
+			}
+			if n := components(count); len(list) != n {
+				t.Errorf("%s: %s lists %d rows over %d pages, the board counts %d", who.name, id, len(list), len(pages), n)
+			}
+			if count == "120 avvikelser" && (len(pages) != 3 || !strings.Contains(first, "Sida 1 av 3")) {
+				t.Errorf("%s: %s has %d pages, want 3 of 50", who.name, id, len(pages))
+			}
+			if breached {
+				exp := who.b.Get("/efterlevnad/" + slug + "/avvikelser.csv")
+				cr := csv.NewReader(strings.NewReader(strings.TrimPrefix(exp.Body, "\ufeff")))
+				cr.Comma = ';'
+				records, err := cr.ReadAll()
+				if exp.StatusCode != http.StatusOK || err != nil {
+					t.Fatalf("%s: %s download: %d %v", who.name, id, exp.StatusCode, err)
+				}
+				dataRows := 0
+				for _, rec := range records {
+					if len(rec) > 0 && rec[0] == id {
+						dataRows++
+					}
+				}
+				if dataRows != len(list) {
+					t.Errorf("%s: %s's download has %d rows, the pages %d", who.name, id, dataRows, len(list))
+				}
+				if x := who.b.Get("/efterlevnad/" + slug + "/avvikelser.xlsx"); x.StatusCode != http.StatusOK || !strings.Contains(x.Header.Get("Content-Type"), "spreadsheetml") {
+					t.Errorf("%s: %s xlsx: %d", who.name, id, x.StatusCode)
+				}
+			}
+			// Every fix offered can be used by this viewer.
+			for _, body := range pages {
+				for _, m := range fixLinkRe.FindAllStringSubmatch(body, -1) {
+					href := html.UnescapeString(m[1])
+					if got := who.b.Get(href); got.StatusCode != http.StatusOK {
+						t.Errorf("%s: %s offers Åtgärda %s, which answers %d", who.name, id, href, got.StatusCode)
+					}
+				}
+			}
+		}
+	}
+	// Who may not change roles is not offered the role form; the
+	// employee administers the website and is offered its form.
+	for _, p := range []struct {
+		name string
+		b    *testkit.Browser
+	}{{"administratör", h.SignedIn(admin)}, {"medarbetare", emp}} {
+		if strings.Contains(p.b.Get("/efterlevnad/r1").Body, ">Åtgärda<") {
+			t.Errorf("%s is offered Åtgärda on R1 without the right to change roles", p.name)
+		}
+	}
+	if !strings.Contains(h.SignedIn(itUnit).Get("/efterlevnad/r1").Body, "/roller?roll=") {
+		t.Error("IT-enheten is not offered the role form on R1")
+	}
+}
+
+// components reads the number of "120 avvikelser".
+func components(count string) int {
+	n := 0
+	for _, c := range count {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
