@@ -31,6 +31,12 @@ func (s *Server) complianceBoard(w http.ResponseWriter, r *http.Request) {
 	if b.All {
 		m.FollowUp = "/efterlevnad/kvittenser"
 	}
+	hist, err := s.compliance.History(r.Context(), actorFrom(r.Context()), b.DepartmentID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	m.History = complianceChart(hist, scopeOf(b))
 	for _, rule := range b.Rules {
 		row := pages.ComplianceRuleRow{ID: rule.ID, Href: ruleHref(rule.Slug, b), Section: "§" + rule.Section,
 			SectionHref: sectionHref(b.Guideline, rule.Heading), Title: rule.Title, Count: components.CountOf(rule.Count, components.Breaches)}

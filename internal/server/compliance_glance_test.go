@@ -199,3 +199,73 @@ func components(count string) int {
 	}
 	return n
 }
+
+// TestComplianceHistoryChart: the board shows the last 12 months per rule
+// as an SVG with a text alternative and the same numbers in a table: the
+// recorded month's count, "–" where nothing was recorded, the viewer's
+// department only and no municipal rule for an employee; no script.
+func TestComplianceHistoryChart(t *testing.T) {
+	t.Parallel()
+	h := newPortal(t)
+	ctx := context.Background()
+	it, emp := h.SignedIn(itUnit), h.SignedIn(employee)
+	if body := it.Get("/efterlevnad").Body; !strings.Contains(body, `data-testid="history-empty"`) {
+		t.Errorf("before any day is recorded, the board does not say so:\n%s", body)
+	}
+	// Two months ago: SOC had 5 R1 breaches, KLF 2; R14 1 (municipal).
+	// Last month was not recorded.
+	day := portal.DateOf(h.Clock.Now()).AddDate(0, -2, 0)
+	if _, err := h.Owner.Exec(ctx, `INSERT INTO compliance_history_days (day) VALUES ($1)`, day); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Owner.Exec(ctx, `
+		INSERT INTO compliance_history (day, check_key, department_id, n)
+		VALUES ($1, 'r1_missing', (SELECT id FROM departments WHERE short_name = 'SOC'), 5),
+		       ($1, 'r1_missing', (SELECT id FROM departments WHERE short_name = 'KLF'), 2),
+		       ($1, 'r14_none', 0, 1)`, day); err != nil {
+		t.Fatal(err)
+	}
+	month := []string{"januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober", "november", "december"}[day.Month()-1] + " " + itoa(int64(day.Year()))
+	cellsOf := func(body, rule string) []string {
+		table := regexp.MustCompile(`(?s)data-testid="history-table">(.*?)</table>`).FindStringSubmatch(body)
+		if table == nil {
+			t.Fatalf("no history table:\n%s", body)
+		}
+		heads := regexp.MustCompile(`<th scope="col">([^<]*)</th>`).FindAllStringSubmatch(table[1], -1)
+		row := regexp.MustCompile(`(?s)<tr><th scope="row">` + rule + `</th>(.*?)</tr>`).FindStringSubmatch(table[1])
+		if row == nil {
+			return nil
+		}
+		cells := regexp.MustCompile(`<td class="count">([^<]*)</td>`).FindAllStringSubmatch(row[1], -1)
+		out := map[string]string{}
+		for i, c := range cells {
+			out[heads[i+1][1]] = c[1]
+		}
+		return []string{out[month], out[heads[len(heads)-2][1]], strconvLen(len(cells))}
+	}
+	board := it.Get("/efterlevnad")
+	if !strings.Contains(board.Body, `<svg role="img" aria-labelledby="historik-titel historik-beskrivning"`) ||
+		!strings.Contains(board.Body, `<title id="historik-titel">Avvikelser per regel de senaste 12 månaderna, alla förvaltningar</title>`) ||
+		!strings.Contains(board.Body, "Flest avvikelser: R1 med 7 avvikelser i "+month+".") {
+		t.Errorf("the chart or its text alternative is missing:\n%s", board.Body)
+	}
+	if got := cellsOf(board.Body, "R1"); got == nil || got[0] != "7" || got[1] != "–" || got[2] != "12" {
+		t.Errorf("IT-enheten's R1 row: %v, want 7 in %s, – last month, 12 months", got, month)
+	}
+	if got := cellsOf(board.Body, "R14"); got == nil || got[0] != "1" {
+		t.Errorf("IT-enheten's R14 row: %v", got)
+	}
+	if got := cellsOf(board.Body, "R2"); got == nil || got[0] != "0" {
+		t.Errorf("a rule without breaches that day: %v, want 0", got)
+	}
+	testkit.AssertInert(t, "board with history", board.Body)
+	mine := emp.Get("/efterlevnad").Body
+	if got := cellsOf(mine, "R1"); got == nil || got[0] != "5" {
+		t.Errorf("the employee's R1 row: %v, want SOC's 5", got)
+	}
+	if got := cellsOf(mine, "R14"); got != nil {
+		t.Errorf("the employee sees the municipal rule's history: %v", got)
+	}
+}
+
+func strconvLen(n int) string { return itoa(int64(n)) }
