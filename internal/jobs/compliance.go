@@ -21,7 +21,11 @@ type ComplianceWorker struct {
 	Log   *slog.Logger
 }
 
-// Work recomputes and, for the whole board, records the day's counts.
+// Work recomputes and records the day's counts per rule for the history
+// chart: the whole recomputation (just after midnight, and when the leader
+// starts) records them, replacing what the day had; the runs every few
+// minutes only when the day has none yet. Periodic jobs run on the leader
+// alone, and a day recorded twice holds the same as once.
 func (w *ComplianceWorker) Work(ctx context.Context, job *river.Job[jobargs.ComplianceRecompute]) error {
 	r, err := w.Board.Recompute(ctx, job.Args.Clock)
 	if err != nil {
@@ -29,7 +33,11 @@ func (w *ComplianceWorker) Work(ctx context.Context, job *river.Job[jobargs.Comp
 	}
 	w.Log.Info("compliance board recomputed", "clock_only", job.Args.Clock, "added", r.Added, "removed", r.Removed, "took_ms", r.Took.Milliseconds())
 	if job.Args.Clock {
-		return nil
+		recorded, err := w.Board.RecordHistoryOnce(ctx)
+		if recorded {
+			w.Log.Info("compliance history recorded", "late", true)
+		}
+		return err
 	}
 	return w.Board.RecordHistory(ctx)
 }

@@ -11,6 +11,7 @@ import (
 	"itportal/internal/jobs/jobargs"
 	"itportal/internal/portal"
 	"itportal/internal/postgres"
+	"itportal/web/components"
 )
 
 // Each kind of notice is composed from the database as it is now. A notice
@@ -24,7 +25,7 @@ func (n *Notifier) RoleChange(ctx context.Context, a jobargs.RoleChangeNotice) (
 		return nil, err
 	}
 	if a.SystemID == 0 {
-		return messages(to, "Registret har importerats", n.link("/system"), "En import har ändrat "+strconv.Itoa(a.Imported)+" system i registret."), nil
+		return messages(to, "Registret har importerats", n.link("/system"), "En import har ändrat "+components.CountOf(a.Imported, components.Systems)+" i registret."), nil
 	}
 	f, ok, err := n.store.RoleChange(ctx, a.SystemID)
 	if err != nil || !ok {
@@ -139,7 +140,7 @@ func (n *Notifier) Comments(ctx context.Context, a jobargs.CaseStepNotice, claim
 	count := len(claim.Comments)
 	what := "har en ny kommentar"
 	if count > 1 {
-		what = "har " + strconv.Itoa(count) + " nya kommentarer"
+		what = "har " + components.Count(count, "ny kommentar", "nya kommentarer")
 	}
 	lines := []string{portal.RequestKind(c.Kind).Label() + ": " + c.Title}
 	for i, cm := range claim.Comments {

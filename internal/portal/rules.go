@@ -33,13 +33,13 @@ var Rules = []Rule{
 	{ID: "R1", Slug: "r1", Section: "4.3", Heading: "4.3 Systemförvaltare",
 		Title: "Varje system har i dag en systemägare, en systemförvaltare och en driftsansvarig.",
 		Checks: []Check{
-			{Key: "r1_missing", What: "System (utom avvecklade) som i dag saknar systemägare, systemförvaltare eller driftsansvarig."},
+			{Key: "r1_missing", What: "System som i dag saknar systemägare, systemförvaltare eller driftsansvarig. Ett planerat system räknas först från sitt startdatum, ett avvecklat inte alls."},
 			{Key: "r1_inactive", What: "Systemförvaltare som inte längre är aktiva (anställningen har upphört eller kontot är avaktiverat)."},
 		}},
 	{ID: "R2", Slug: "r2", Section: "4.2", Heading: "4.2 Systemägare",
 		Title: "Rollerna har perioder med datum; historiken är hel, skrivs aldrig över och visar vem som ändrade.",
 		Checks: []Check{
-			{Key: "r2_overlap", What: "Två innehavare av samma roll samma dag (ska vara omöjligt: databasen vägrar det).", Guard: true},
+			{Key: "r2_overlap", What: "Två innehavare av samma roll samma dag (ska aldrig hända: portalen tillåter det inte).", Guard: true},
 			{Key: "r2_gap", What: "Avslutade luckor i historiken: dagar då ingen hade rollen."},
 			{Key: "r2_author", What: "Rollbyten utan registrerad upphovsperson (gjorda utanför portalens formulär)."},
 		}},
@@ -87,9 +87,9 @@ var Rules = []Rule{
 			{Key: "r10_again", What: "Medarbetare som har kvitterat en tidigare version men inte den som kräver ny kvittens, per dokument och förvaltning."},
 		}},
 	{ID: "R11", Slug: "r11", Section: "8", Heading: "8. Personuppgiftslag och Offentlighetslagstiftning",
-		Title: "En kvittens visar vem, vilken version (med kontrollsumman för den exakta texten) och när; den ändras aldrig.",
+		Title: "En kvittens visar vem som kvitterade, vilken version och exakt vilken text, och när; den ändras aldrig.",
 		Checks: []Check{
-			{Key: "r11_hash", What: "Kvittenser vars kontrollsumma (SHA-256) inte stämmer med versionens text (ska vara 0).", Guard: true},
+			{Key: "r11_hash", What: "Kvittenser som inte stämmer med texten i den version som kvitterades (ska vara 0).", Guard: true},
 		}},
 	{ID: "R12", Slug: "r12", Section: "3", Heading: "3. Medel för att uppnå syftet",
 		Title: "Varje system utvärderas minst var tolfte månad.",
@@ -104,7 +104,7 @@ var Rules = []Rule{
 	{ID: "R14", Slug: "r14", Section: "8", Heading: "8. Personuppgiftslag och Offentlighetslagstiftning",
 		Title: "Ärenden, beslut och rollbyten sparas i en historik som aldrig ändras.", Municipal: true,
 		Checks: []Check{
-			{Key: "r14_failed", What: "Den senaste nattliga kontrollen av granskningsloggens hashkedja hittade ett fel.", Guard: true},
+			{Key: "r14_failed", What: "Den senaste nattliga kontrollen av granskningsloggen hittade en ändring eller ett fel.", Guard: true},
 			{Key: "r14_stale", What: "Ingen kontroll av granskningsloggen har lyckats de senaste 48 timmarna."},
 			{Key: "r14_none", What: "Granskningsloggen har aldrig kontrollerats."},
 		}},

@@ -20,6 +20,11 @@ const (
 	LifecycleDecommission Lifecycle = "avvecklad"
 )
 
+// InUse reports whether a system at stage l is in use ("i bruk"): in
+// operation, or still running while it is wound down. A planned system or
+// one being introduced is not yet; a decommissioned one no longer.
+func InUse(l Lifecycle) bool { return l == LifecycleInOperation || l == LifecycleWindingDown }
+
 // Choice is a value with its Swedish label, for enumerations.
 type Choice struct {
 	Value string

@@ -331,13 +331,17 @@ type RulePage struct {
 	Board
 	Rule     RuleState
 	Breaches []ComplianceBreach // this page of them
-	Total    int                // rows in all pages
-	Page     int
-	Pages    int
+	// Total is the number of breaches, the same number the board shows for
+	// the rule; Rows the rows listing them in all pages (R9 and R10 list
+	// one row per document and department for many people).
+	Total int
+	Rows  int
+	Page  int
+	Pages int
 }
 
-// rulePageSize is how many breaches one page of a drill-down lists.
-const rulePageSize = 100
+// RulePageSize is how many rows one page of a drill-down lists.
+const RulePageSize = 50
 
 // A drill-down's rows: one department (@dept) or, for IT-enheten's side
 // without a filter (@all), every one; counted checks one row per document
@@ -358,6 +362,17 @@ const (
 // may see, for a department filter (IT-enheten's side; others always see
 // their own department), page by page (from 1; out of range is clamped).
 func (s *ComplianceService) Rule(ctx context.Context, actor *portal.Actor, slug string, department int64, page int) (RulePage, error) {
+	return s.rule(ctx, actor, slug, department, page, RulePageSize)
+}
+
+// RuleExport is the whole drill-down of one rule in one page, for the
+// download: the same rows, checks and visibility as the pages.
+func (s *ComplianceService) RuleExport(ctx context.Context, actor *portal.Actor, slug string, department int64) (RulePage, error) {
+	return s.rule(ctx, actor, slug, department, 1, 0)
+}
+
+// rule reads one page of size rows (0: every row).
+func (s *ComplianceService) rule(ctx context.Context, actor *portal.Actor, slug string, department int64, page, size int) (RulePage, error) {
 	var out RulePage
 	rule, ok := portal.RuleBySlug(slug)
 	if !ok {
@@ -390,18 +405,22 @@ func (s *ComplianceService) Rule(ctx context.Context, actor *portal.Actor, slug 
 		// without a filter) all. Counted checks are one row per document
 		// and department.
 		args := pgx.NamedArgs{"keys": keys, "dept": out.DepartmentID, "all": out.All && out.DepartmentID == 0}
-		var err2 error
+		if err := tx.QueryRow(ctx, ruleTotal, args).Scan(&out.Total); err != nil {
+			return translate(err)
+		}
+		out.Rows = out.Total
 		if counted {
-			err2 = tx.QueryRow(ctx, ruleCountedTotal, args).Scan(&out.Total)
-		} else {
-			err2 = tx.QueryRow(ctx, ruleTotal, args).Scan(&out.Total)
+			if err := tx.QueryRow(ctx, ruleCountedTotal, args).Scan(&out.Rows); err != nil {
+				return translate(err)
+			}
 		}
-		if err2 != nil {
-			return translate(err2)
+		out.Pages, out.Page = 1, 1
+		args["limit"], args["offset"] = nil, 0 // LIMIT NULL: every row
+		if size > 0 {
+			out.Pages = max(1, (out.Rows+size-1)/size)
+			out.Page = min(max(page, 1), out.Pages)
+			args["limit"], args["offset"] = size, (out.Page-1)*size
 		}
-		out.Pages = max(1, (out.Total+rulePageSize-1)/rulePageSize)
-		out.Page = min(max(page, 1), out.Pages)
-		args["limit"], args["offset"] = rulePageSize, (out.Page-1)*rulePageSize
 		var rows pgx.Rows
 		if counted {
 			rows, err = tx.Query(ctx, ruleCountedList, args)
@@ -512,14 +531,143 @@ func (s *ComplianceService) EnsureComputed(ctx context.Context) error {
 	return err
 }
 
-// RecordHistory keeps today's counts per check and department (once a day;
-// a later run the same day replaces them), for the history chart.
+// RecordHistory keeps today's counts per check and department, for the
+// history chart: once a day, and a later run the same day replaces them
+// (a count that has since gone to 0 becomes 0), so recording a day twice
+// leaves what recording it once would. The day itself is recorded too, so
+// a day without breaches reads as 0, not as unknown.
 func (s *ComplianceService) RecordHistory(ctx context.Context) error {
-	_, err := s.pool.Exec(ctx, `
-		INSERT INTO compliance_history (day, check_key, department_id, n)
-		SELECT $1::date, check_key, department_id, count(*) FROM compliance_breaches GROUP BY check_key, department_id
-		ON CONFLICT (day, check_key, department_id) DO UPDATE SET n = EXCLUDED.n`, portal.DateOf(s.now()))
-	return translate(err)
+	_, err := s.recordHistory(ctx, false)
+	return err
+}
+
+// RecordHistoryOnce records today's counts unless today is recorded
+// already: the periodic job's every-few-minutes run, for a day whose
+// midnight run did not happen (the portal was down). It reports whether
+// it recorded.
+func (s *ComplianceService) RecordHistoryOnce(ctx context.Context) (bool, error) {
+	return s.recordHistory(ctx, true)
+}
+
+func (s *ComplianceService) recordHistory(ctx context.Context, onlyIfMissing bool) (bool, error) {
+	day := portal.DateOf(s.now())
+	recorded := false
+	err := inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		// The day's row is taken first: two runs of one day record one
+		// after the other.
+		tag, err := tx.Exec(ctx, `INSERT INTO compliance_history_days (day) VALUES ($1) ON CONFLICT (day) DO NOTHING`, day)
+		if err != nil {
+			return translate(err)
+		}
+		if tag.RowsAffected() == 0 {
+			if onlyIfMissing {
+				return nil
+			}
+			if _, err := tx.Exec(ctx, `UPDATE compliance_history_days SET recorded_at = now() WHERE day = $1`, day); err != nil {
+				return translate(err)
+			}
+		}
+		recorded = true
+		_, err = tx.Exec(ctx, `
+			WITH now_counts AS (
+				SELECT check_key, department_id, count(*)::int AS n FROM compliance_breaches GROUP BY check_key, department_id
+			), keys AS (
+				SELECT check_key, department_id FROM now_counts
+				UNION SELECT check_key, department_id FROM compliance_history WHERE day = $1
+			)
+			INSERT INTO compliance_history (day, check_key, department_id, n)
+			SELECT $1::date, k.check_key, k.department_id, COALESCE(c.n, 0)
+			FROM keys k LEFT JOIN now_counts c ON c.check_key = k.check_key AND c.department_id = k.department_id
+			ON CONFLICT (day, check_key, department_id) DO UPDATE SET n = EXCLUDED.n`, day)
+		return translate(err)
+	})
+	return recorded, err
+}
+
+// HistoryMonths is how many months the history chart shows.
+const HistoryMonths = 12
+
+// BoardHistory is the board's breaches per rule over the last months, for one
+// viewer: the count recorded on the last recorded day of each month (the
+// latest for this month).
+type BoardHistory struct {
+	Months []time.Time // the first day of each month, oldest first
+	Rules  []RuleHistory
+}
+
+// RuleHistory is one rule's counts, one per month of BoardHistory.Months; -1
+// where no day of the month was recorded. Hidden: a municipal rule the
+// viewer does not see (no counts).
+type RuleHistory struct {
+	portal.Rule
+	Hidden bool
+	Counts []int
+}
+
+// History returns the last HistoryMonths months of the board's counts for
+// actor, with the board's visibility: IT-enheten's side every department
+// (or the one filtered by), others their own department and no municipal
+// rule.
+func (s *ComplianceService) History(ctx context.Context, actor *portal.Actor, department int64) (BoardHistory, error) {
+	var out BoardHistory
+	if actor == nil {
+		return out, portal.Forbidden("Logga in.")
+	}
+	all := portal.SeesEveryDepartment(actor)
+	if !all {
+		department = actor.DepartmentID
+	}
+	today := portal.DateOf(s.now())
+	first := time.Date(today.Year(), today.Month()-HistoryMonths+1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range HistoryMonths {
+		out.Months = append(out.Months, first.AddDate(0, i, 0))
+	}
+	// Per month, the last day recorded; its counts for the viewer.
+	rows, err := s.pool.Query(ctx, `
+		WITH last AS (
+			SELECT date_trunc('month', day)::date AS month, max(day) AS day FROM compliance_history_days
+			WHERE day >= $1 AND day <= $2 GROUP BY 1
+		)
+		SELECT last.month, h.check_key, COALESCE(sum(h.n), 0)::int
+		FROM last LEFT JOIN compliance_history h ON h.day = last.day AND ($3 OR h.department_id = $4)
+		GROUP BY last.month, h.check_key`, first, today, all && department == 0, department)
+	if err != nil {
+		return out, fmt.Errorf("compliance history: %w", translate(err))
+	}
+	type key struct {
+		month time.Time
+		rule  string
+	}
+	counts := map[key]int{}
+	recorded := map[time.Time]bool{}
+	var month time.Time
+	var check *string
+	var n int
+	if _, err := pgx.ForEachRow(rows, []any{&month, &check, &n}, func() error {
+		recorded[month] = true
+		if check != nil {
+			if r, ok := portal.RuleOfCheck(*check); ok {
+				counts[key{month, r.ID}] += n
+			}
+		}
+		return nil
+	}); err != nil {
+		return out, fmt.Errorf("compliance history: %w", translate(err))
+	}
+	for _, r := range portal.Rules {
+		rh := RuleHistory{Rule: r, Hidden: r.Municipal && !all}
+		if !rh.Hidden && (all || department != 0) {
+			for _, m := range out.Months {
+				c := -1
+				if recorded[m] {
+					c = counts[key{m, r.ID}]
+				}
+				rh.Counts = append(rh.Counts, c)
+			}
+		}
+		out.Rules = append(out.Rules, rh)
+	}
+	return out, nil
 }
 
 // Renotify sends the notification about one role change again (R3's fix):

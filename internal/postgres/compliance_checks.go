@@ -77,6 +77,18 @@ const administratorOf = `
 		SELECT p.id FROM role_assignments a JOIN people p ON p.id = a.person_id
 		WHERE a.system_id = s.id AND a.role = 'administrator' AND a.valid @> @today::date AND p.active LIMIT 1) adm ON true`
 
+// startOf joins a system's start date: the desired date of its granted
+// introduction case (NULL when it has none, or none with a date).
+const startOf = `
+	LEFT JOIN LATERAL (
+		SELECT min(r.desired_date) AS day FROM requests r
+		WHERE r.system_id = s.id AND r.kind = 'inforande' AND r.state = 'beviljat') st ON true`
+
+// inService: R1 holds for a system from its start. A planned system has
+// not started before its start date, nor while it has none; a
+// decommissioned one has ended.
+const inService = `s.lifecycle <> 'avvecklad' AND NOT (s.lifecycle = 'planerad' AND COALESCE(st.day > @today::date, true))`
+
 // earlierPeriod: the role period ra is a change, not a system's first
 // holder.
 const earlierPeriod = `EXISTS (SELECT 1 FROM role_assignments f WHERE f.system_id = ra.system_id AND f.role = ra.role AND f.id < ra.id AND NOT isempty(f.valid))`
@@ -106,13 +118,14 @@ var checks = []check{
 	// R1: a role without a holder today (detail: the role).
 	{Keys: []string{"r1_missing"}, Scope: bySystem, SQL: `
 	SELECT 'r1_missing', s.id, COALESCE(own.id, 0), 0::bigint,
-	       COALESCE((SELECT max(upper(ra.valid)) FROM role_assignments ra
+	       GREATEST(COALESCE((SELECT max(upper(ra.valid)) FROM role_assignments ra
 	                 WHERE ra.system_id = s.id AND ra.role = r.role AND upper(ra.valid) <= @today::date)::timestamp AT TIME ZONE 'Europe/Stockholm',
 	                s.created_at),
+	                CASE WHEN s.lifecycle = 'planerad' THEN st.day::timestamp AT TIME ZONE 'Europe/Stockholm' END),
 	       NULL::date, r.role, 0::bigint, ''
 	FROM scope JOIN systems s ON s.id = scope.id
-	CROSS JOIN (VALUES ('owner'), ('administrator'), ('operations')) r(role)` + ownerOf + `
-	WHERE s.lifecycle <> 'avvecklad'
+	CROSS JOIN (VALUES ('owner'), ('administrator'), ('operations')) r(role)` + ownerOf + startOf + `
+	WHERE ` + inService + `
 	  AND NOT EXISTS (SELECT 1 FROM role_assignments ra WHERE ra.system_id = s.id AND ra.role = r.role AND ra.valid @> @today::date)`},
 
 	// R1: the administrator today is no longer active (ref: the period).
@@ -123,8 +136,8 @@ var checks = []check{
 	       NULL::date, 'administrator', ra.id, ''
 	FROM scope JOIN systems s ON s.id = scope.id
 	JOIN role_assignments ra ON ra.system_id = s.id AND ra.role = 'administrator' AND ra.valid @> @today::date
-	JOIN people p ON p.id = ra.person_id AND (NOT p.active OR p.merged_into IS NOT NULL)` + ownerOf + `
-	WHERE s.lifecycle <> 'avvecklad'`},
+	JOIN people p ON p.id = ra.person_id AND (NOT p.active OR p.merged_into IS NOT NULL)` + ownerOf + startOf + `
+	WHERE ` + inService},
 
 	// R2: two holders of a role on the same days (the database refuses it).
 	{Keys: []string{"r2_overlap"}, Scope: bySystem, SQL: `

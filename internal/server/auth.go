@@ -13,6 +13,7 @@ import (
 	"itportal/internal/auth"
 	"itportal/internal/portal"
 	"itportal/internal/postgres"
+	"itportal/web/components"
 	"itportal/web/pages"
 )
 
@@ -299,7 +300,7 @@ func (s *Server) tooManyStarts(w http.ResponseWriter, r *http.Request, next stri
 	secs := max(1, int(math.Ceil(retry.Seconds())))
 	wait := "en sekund"
 	if secs > 1 {
-		wait = strconv.Itoa(secs) + " sekunder"
+		wait = components.CountOf(secs, components.Seconds)
 	}
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 	s.render(w, r, http.StatusTooManyRequests, pages.SignInProblemPage(s.page(r, "För många inloggningsförsök", ""), pages.SignInProblem{

@@ -7,6 +7,7 @@ import (
 
 	"itportal/internal/portal"
 	"itportal/internal/postgres"
+	"itportal/web/components"
 )
 
 // roleLabel is a role's Swedish name in running text.
@@ -59,7 +60,7 @@ func describeBreach(r postgres.ComplianceBreach, official string) breachText {
 		b.Link = "/personer/" + strconv.FormatInt(r.PersonID, 10)
 	case "r2_overlap":
 		b.Message = portal.SystemRole(r.Detail).Label() + " har två innehavare samma dagar" + periodText(r.Since, r.Until) + "."
-		b.Fix = "Databasens regel mot överlapp har kringgåtts: IT-enheten och databasadministratören rättar perioderna och utreder hur det gick till."
+		b.Fix = "Portalens spärr mot två innehavare samtidigt har kringgåtts: IT-enheten rättar perioderna och utreder hur det gick till."
 		b.Link = system + "/historik"
 	case "r2_gap":
 		b.Message = portal.SystemRole(r.Detail).Label() + " saknades" + periodText(r.Since, r.Until) + "."
@@ -77,7 +78,7 @@ func describeBreach(r postgres.ComplianceBreach, official string) breachText {
 			b.Fix = "En administratör ser felet under Bakgrundsjobb och försöker igen, eller IT-enheten skickar aviseringen på nytt här."
 		case "r3_waiting":
 			b.Message = what + ": aviseringen har väntat i kön i mer än en timme."
-			b.Fix = "En administratör kontrollerar under Bakgrundsjobb att bakgrundsjobben körs (ITPORTAL_WORKERS)."
+			b.Fix = "En administratör kontrollerar under Bakgrundsjobb att portalens bakgrundsjobb körs."
 		default:
 			b.Message = what + ": ingen avisering skickades till IT-enheten."
 			b.Fix = "IT-enheten skickar aviseringen här; rollbyten görs i portalen så att aviseringen skickas direkt."
@@ -124,10 +125,10 @@ func describeBreach(r postgres.ComplianceBreach, official string) breachText {
 		b.Link = "/arenden/nytt?typ=" + string(kind) + "&system_id=" + strconv.FormatInt(r.SystemID, 10)
 	case "r8_decisions":
 		b.Message = "Ärende " + r.RefText + " har " + r.Detail + " beslut i tidslinjen."
-		b.Fix = "Databasens spärr mot ett andra beslut har kringgåtts: IT-enheten och databasadministratören utreder vilket beslut som gäller."
+		b.Fix = "Portalens spärr mot ett andra beslut har kringgåtts: IT-enheten utreder vilket beslut som gäller."
 		b.Link = caseLink
 	case "r9_never", "r10_again":
-		people := strconv.Itoa(count) + " medarbetare"
+		people := components.CountOf(count, components.Employees)
 		if r.Check == "r9_never" {
 			b.Message = people + " har aldrig kvitterat " + r.Detail + " (version " + r.RefText + ")."
 		} else {
@@ -136,8 +137,8 @@ func describeBreach(r postgres.ComplianceBreach, official string) breachText {
 		b.Fix = "Cheferna ser till att medarbetarna läser och kvitterar; portalen påminner dem varje vecka. Uppföljning per person under Kvittenser."
 		b.Link = "/efterlevnad/kvittenser"
 	case "r11_hash":
-		b.Message = "Kvittensen av " + r.Detail + " version " + r.RefText + " har en kontrollsumma som inte stämmer med versionens text."
-		b.Fix = "IT-enheten utreder avvikelsen (kvittenser ändras aldrig) med bevisexporten; personen kvitterar på nytt."
+		b.Message = "Kvittensen av " + r.Detail + " version " + r.RefText + " stämmer inte med versionens text."
+		b.Fix = "IT-enheten utreder avvikelsen med kvittensunderlaget (kvittenser ändras aldrig); personen kvitterar på nytt."
 		b.Link = "/efterlevnad/bevis.csv?person=" + strconv.FormatInt(r.PersonID, 10)
 	case "r12_overdue":
 		due := ""
@@ -155,22 +156,21 @@ func describeBreach(r postgres.ComplianceBreach, official string) breachText {
 		b.Fix = "Systemförvaltaren flyttar webbplatsen till kommunens officiella adress (https) och föreslår den nya webbadressen i registret, där IT-enheten bekräftar den."
 		b.Link = system + "/redigera"
 	case "r14_failed":
-		b.Message = "Kontrollen av granskningsloggen hittade ett fel"
+		// The verification's own finding (r.Detail) is for the operators,
+		// in the log and the verification command; people read where.
+		b.Message = "Kontrollen av granskningsloggen hittade en ändring eller ett fel"
 		if r.RefID != 0 {
-			b.Message += " vid rad " + strconv.FormatInt(r.RefID, 10)
-		}
-		if r.Detail != "" {
-			b.Message += ": " + r.Detail
+			b.Message += " vid post " + strconv.FormatInt(r.RefID, 10)
 		}
 		b.Message += "."
-		b.Fix = "IT-enheten kör itportal audit verify --anchors mot de sparade kontrollsummorna och utreder ändringen med databasadministratören."
+		b.Fix = "IT-enheten låter driften kontrollera granskningsloggen på nytt och utreder vad som har ändrats."
 	case "r14_stale":
 		b.Message = "Ingen kontroll av granskningsloggen har lyckats de senaste 48 timmarna."
-		b.Fix = "En administratör kontrollerar under Bakgrundsjobb att den nattliga kontrollen körs (ITPORTAL_WORKERS)."
+		b.Fix = "En administratör kontrollerar under Bakgrundsjobb att den nattliga kontrollen körs."
 		b.Link = "/admin/jobb"
 	case "r14_none":
 		b.Message = "Granskningsloggen har aldrig kontrollerats."
-		b.Fix = "Den nattliga kontrollen körs 02.30; IT-enheten kan köra itportal audit verify direkt."
+		b.Fix = "Den nattliga kontrollen körs klockan 02.30; IT-enheten kan be driften köra den direkt."
 	}
 	return b
 }

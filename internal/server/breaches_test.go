@@ -36,10 +36,10 @@ func TestDescribeBreachEveryCheck(t *testing.T) {
 		{postgres.ComplianceBreach{Check: "r8_decisions", Detail: "2", RefID: 4, RefText: "IT 2026/0003"}, "har 2 beslut"},
 		{postgres.ComplianceBreach{Check: "r9_never", Detail: "Regler för IT-säkerhet", RefText: "1", Count: 1}, "1 medarbetare har aldrig kvitterat Regler för IT-säkerhet"},
 		{postgres.ComplianceBreach{Check: "r10_again", Detail: "Regler för IT-säkerhet", RefText: "2", Count: 1}, "inte kvitterat den nya versionen 2"},
-		{postgres.ComplianceBreach{Check: "r11_hash", Detail: "Regler för IT-säkerhet", RefText: "1", PersonID: 3}, "stämmer med versionens text"},
+		{postgres.ComplianceBreach{Check: "r11_hash", Detail: "Regler för IT-säkerhet", RefText: "1", PersonID: 3}, "stämmer inte med versionens text"},
 		{postgres.ComplianceBreach{Check: "r12_overdue", SystemID: 1, Until: &until}, "Utvärderingen är försenad"},
 		{postgres.ComplianceBreach{Check: "r13_address", SystemID: 1, Detail: "http://www.lillaedet.se.evil.example/"}, "http://www.lillaedet.se.evil.example/"},
-		{postgres.ComplianceBreach{Check: "r14_failed", Detail: "hash mismatch", RefID: 17}, "vid rad 17: hash mismatch"},
+		{postgres.ComplianceBreach{Check: "r14_failed", Detail: "hash mismatch", RefID: 17}, "vid post 17."},
 		{postgres.ComplianceBreach{Check: "r14_stale"}, "48 timmarna"},
 		{postgres.ComplianceBreach{Check: "r14_none"}, "aldrig kontrollerats"},
 	}
@@ -50,10 +50,48 @@ func TestDescribeBreachEveryCheck(t *testing.T) {
 		if !strings.Contains(got.Message, c.text) || got.Fix == "" {
 			t.Errorf("%s: message %q fix %q; want %q in the message", c.b.Check, got.Message, got.Fix, c.text)
 		}
+		if w := developerWord(got.Message + " " + got.Fix); w != "" {
+			t.Errorf("%s says %q to people: %q %q", c.b.Check, w, got.Message, got.Fix)
+		}
+	}
+	// What the board says it checks is plain Swedish too.
+	for _, r := range portal.Rules {
+		texts := []string{r.Title}
+		for _, c := range r.Checks {
+			texts = append(texts, c.What)
+		}
+		for _, text := range texts {
+			if w := developerWord(text); w != "" {
+				t.Errorf("%s says %q to people: %q", r.ID, w, text)
+			}
+		}
 	}
 	for _, k := range portal.CheckKeys() {
 		if !seen[k] {
 			t.Errorf("check %s has no description case", k)
+		}
+	}
+}
+
+// developerWord returns the first word of the developers' that text shows
+// people, or "".
+func developerWord(text string) string {
+	for _, w := range []string{"databas", "kontrollsumm", "hash", "SHA", "ITPORTAL_", "itportal ", "--", "Europe/Stockholm", "_id", "seq "} {
+		if strings.Contains(text, w) {
+			return w
+		}
+	}
+	return ""
+}
+
+// TestAuditLabelsArePlainSwedish: every action the portal records reads as
+// Swedish in a person's or system's history, never as its event name.
+func TestAuditLabelsArePlainSwedish(t *testing.T) {
+	for _, action := range []string{"person.imported_from_hr", "person.created_by_import", "person.employment_ended", "document.acknowledged",
+		"request.submitted", "api_token.created", "system.role_change_renotified", "something.new_and_unknown"} {
+		got := auditLabel(action)
+		if strings.ContainsAny(got, "._") || got == "" {
+			t.Errorf("%s is shown as %q", action, got)
 		}
 	}
 }

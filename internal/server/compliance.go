@@ -2,14 +2,15 @@ package server
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"itportal/internal/portal"
 	"itportal/internal/postgres"
+	"itportal/internal/sheet"
 	"itportal/web/components"
 	"itportal/web/pages"
 )
@@ -30,16 +31,18 @@ func (s *Server) complianceBoard(w http.ResponseWriter, r *http.Request) {
 	if b.All {
 		m.FollowUp = "/efterlevnad/kvittenser"
 	}
+	hist, err := s.compliance.History(r.Context(), actorFrom(r.Context()), b.DepartmentID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	m.History = complianceChart(hist, scopeOf(b))
 	for _, rule := range b.Rules {
 		row := pages.ComplianceRuleRow{ID: rule.ID, Href: ruleHref(rule.Slug, b), Section: "§" + rule.Section,
-			SectionHref: sectionHref(b.Guideline, rule.Heading), Title: rule.Title, Count: strconv.Itoa(rule.Count)}
-		for _, c := range rule.Checks {
-			row.Checks = append(row.Checks, pages.ComplianceCheckRow{What: c.What, Count: "(" + strconv.Itoa(c.Count) + ")", Guard: c.Guard})
-		}
-		row.State, row.Breached = ruleState(rule)
+			SectionHref: sectionHref(b.Guideline, rule.Heading), Title: rule.Title, Count: components.CountOf(rule.Count, components.Breaches)}
+		row.State, row.Tone = ruleState(rule)
 		if rule.Hidden {
 			row.Count = "–"
-			row.Checks = nil
 		}
 		m.Rules = append(m.Rules, row)
 	}
@@ -66,17 +69,34 @@ func (s *Server) complianceRule(w http.ResponseWriter, r *http.Request) {
 	m := pages.ComplianceRuleView{ID: rule.ID, Title: rule.Title, Section: "§" + rule.Section, SectionHref: sectionHref(v.Guideline, rule.Heading),
 		ComputedAt: computedAt(v.Board), Scope: scopeOf(v.Board), All: v.All, Filter: departmentFilter(v.Board, lq), Action: "/efterlevnad/" + rule.Slug,
 		Errors: lq.errorItems("forvaltning"),
-		Hidden: rule.Hidden, Total: strconv.Itoa(v.Total), Page: v.Page, CanRenotify: portal.CanManageRegister(actor)}
+		Hidden: rule.Hidden, Total: ruleTotalText(v), Page: v.Page, Pages: v.Pages, CanRenotify: portal.CanManageRegister(actor)}
+	m.State, m.Tone = ruleState(rule)
+	if !rule.Hidden && v.Total > 0 {
+		q := ""
+		if v.All && v.DepartmentID != 0 {
+			q = "?forvaltning=" + strconv.FormatInt(v.DepartmentID, 10)
+		}
+		m.ExportCSV = "/efterlevnad/" + rule.Slug + "/avvikelser.csv" + q
+		m.ExportXLSX = "/efterlevnad/" + rule.Slug + "/avvikelser.xlsx" + q
+	}
 	for _, c := range rule.Checks {
-		row := pages.ComplianceCheckRow{What: c.What, Count: "(" + strconv.Itoa(c.Count) + ")", Guard: c.Guard}
+		row := pages.ComplianceCheckRow{What: c.What, Count: components.CountOf(c.Count, components.Breaches), Guard: c.Guard}
 		if rule.Hidden {
 			row.Count = ""
 		}
 		m.Checks = append(m.Checks, row)
 	}
+	may, err := s.fixRights(r, actor, rule)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	for _, b := range v.Breaches {
 		t := describeBreach(b, s.cfg.OfficialWebAddress)
-		row := pages.ComplianceBreachRow{System: b.SystemName, Department: b.DepartmentName, Message: t.Message, Fix: t.Fix, FixHref: fixHref(t.Link, v.All)}
+		row := pages.ComplianceBreachRow{System: b.SystemName, Department: b.DepartmentName, Message: t.Message, Fix: t.Fix}
+		if may(b) {
+			row.FixHref = t.Link
+		}
 		if b.SystemID != 0 {
 			row.SystemHref = systemHref(b.SystemID)
 		} else {
@@ -183,17 +203,98 @@ func ruleHref(slug string, b postgres.Board) string {
 	return href
 }
 
-// ruleState says a rule's state in words (never by colour alone).
-func ruleState(r postgres.RuleState) (string, bool) {
+// ruleState says a rule's state in words (never by colour alone) and its
+// tag's tone: "ok", "breach", "guard" (a safeguard failed) or "muted".
+func ruleState(r postgres.RuleState) (string, string) {
 	switch {
 	case r.Hidden:
-		return "Följs upp av IT-enheten", false
+		return "Följs upp av IT-enheten", "muted"
 	case r.Guard():
-		return "Fel: ska vara 0", true
+		return "Allvarligt fel", "guard"
 	case r.Count > 0:
-		return "Avvikelse", true
+		return "Avvikelser", "breach"
 	}
-	return "Uppfyllt", false
+	return "OK", "ok"
+}
+
+// ruleTotalText is the drill-down's count: the board's number, and for the
+// rules counted per person the rows that list them.
+func ruleTotalText(v postgres.RulePage) string {
+	text := components.CountOf(v.Total, components.Breaches)
+	if v.Rows != v.Total {
+		text += " i " + components.CountOf(v.Rows, components.Rows)
+	}
+	return text
+}
+
+// complianceRuleExport downloads a rule's whole drill-down (CSV or XLSX)
+// with the filter of the page: the same rows, descriptions and
+// visibility.
+func (s *Server) complianceRuleExport(format string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		slug := chi.URLParam(r, "regel")
+		if _, ok := portal.RuleBySlug(slug); !ok {
+			s.notFound(w, r)
+			return
+		}
+		lq := newListQuery(r.URL.Query())
+		dept := lq.id("forvaltning")
+		if !lq.ok() {
+			s.errorPage(w, r, http.StatusBadRequest, strings.Join(problemTexts(lq), " "))
+			return
+		}
+		v, err := s.compliance.RuleExport(r.Context(), actorFrom(r.Context()), slug, dept)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		t := sheet.Table{Sheet: v.Rule.ID, Title: v.Rule.ID + ": " + v.Rule.Title + " Avvikelser för " + scopeOf(v.Board) + ", uttaget " + takenAt() + ".",
+			Header: []string{"Regel", "System", "Förvaltning", "Sedan", "Antal", "Avvikelse", "Vem åtgärdar och hur"}}
+		if v.Rule.Hidden {
+			t.Title += " Regeln gäller hela kommunen och följs upp av IT-enheten."
+		}
+		for _, b := range v.Breaches {
+			d := describeBreach(b, s.cfg.OfficialWebAddress)
+			t.Rows = append(t.Rows, []sheet.Cell{sheet.Text(v.Rule.ID), sheet.Text(b.SystemName), sheet.Text(b.DepartmentName),
+				sheet.Text(sinceDate(b)), sheet.Int(max(b.Count, 1)), sheet.Text(d.Message), sheet.Text(d.Fix)})
+		}
+		s.sendTable(w, r, format, "efterlevnad-"+slug+"-"+time.Now().In(stockholm).Format("2006-01-02"), t)
+	}
+}
+
+// fixRights says, for one rule's drill-down, of which breaches the viewer
+// may follow the fix's link: it leads where they can act, or is not
+// offered. The pages behind the links check again.
+func (s *Server) fixRights(r *http.Request, actor *portal.Actor, rule postgres.RuleState) (func(postgres.ComplianceBreach) bool, error) {
+	followsUp := false
+	if rule.ID == "R9" || rule.ID == "R10" {
+		var err error
+		if followsUp, err = s.documents.FollowsUp(r.Context(), actor); err != nil {
+			return nil, err
+		}
+	}
+	register := portal.CanManageRegister(actor)
+	return func(b postgres.ComplianceBreach) bool {
+		switch b.Check {
+		case "r1_missing", "r1_inactive", "r2_overlap", "r2_gap", "r2_author", "r3_failed", "r3_waiting", "r3_missing", "r4_no_case":
+			return register // role forms, hand-overs, history corrections and the register's own flags
+		case "r4_criteria", "r5_financing", "r8_decisions":
+			return portal.IsPreparer(actor) // investigated by IT-enheten
+		case "r6_open_source", "r7_self_developed":
+			return portal.CanSpeakFor(actor, b.DepartmentID, b.DepartmentID, false) == nil // files the case
+		case "r9_never", "r10_again":
+			return followsUp
+		case "r11_hash":
+			return portal.FollowsUpStaff(actor)
+		case "r12_overdue":
+			return portal.CanEvaluate(actor, b.PersonID)
+		case "r13_address":
+			return portal.CanEditFacts(actor, b.PersonID)
+		case "r14_stale":
+			return portal.CanAdminister(actor)
+		}
+		return false
+	}, nil
 }
 
 // sectionHref links a rule's section in the governing document's text: the
@@ -218,21 +319,4 @@ func fragmentEscape(s string) string {
 		b.WriteString("%" + strings.ToUpper(strconv.FormatInt(int64(c)|0x100, 16)[1:]))
 	}
 	return b.String()
-}
-
-// fixHref is where a breach is fixed, when the viewer may go there: pages
-// for IT-enheten's side are not offered to others.
-func fixHref(link string, all bool) string {
-	if link == "" {
-		return ""
-	}
-	u, err := url.Parse(link)
-	if err != nil || !strings.HasPrefix(u.Path, "/") {
-		return ""
-	}
-	itOnly := strings.HasPrefix(u.Path, "/efterlevnad/") || strings.HasPrefix(u.Path, "/admin/") || strings.HasSuffix(u.Path, "/roller")
-	if itOnly && !all {
-		return ""
-	}
-	return link
 }

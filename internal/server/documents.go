@@ -142,7 +142,9 @@ func (s *Server) showDocument(w http.ResponseWriter, r *http.Request) {
 		m.Version = strconv.Itoa(shown.Number)
 		m.Effective = shown.EffectiveDate.Format(dateLayout)
 		m.Body = shown.HTML
-		m.SHA256 = shown.SHA256
+		if portal.FollowsUpStaff(actor) {
+			m.SHA256 = shown.SHA256 // for auditors: what receipts are checked against
+		}
 		m.IsCurrent = v.Current != nil && shown.ID == v.Current.ID
 	}
 	if v.Mine != nil {
@@ -191,8 +193,7 @@ func lineDiff(a, b string) []pages.DiffLine {
 }
 
 func receiptText(r postgres.Receipt) string {
-	return "Du kvitterade version " + strconv.Itoa(r.VersionNumber) + " den " + r.At.In(portal.Stockholm).Format("2006-01-02 15:04") +
-		" (kontrollsumma " + r.SHA256[:12] + "…)."
+	return "Du kvitterade version " + strconv.Itoa(r.VersionNumber) + " den " + r.At.In(portal.Stockholm).Format("2006-01-02 15:04") + "."
 }
 
 // acknowledgeForm is /styrdokument/{slug}/kvittera: the full text of the
@@ -441,7 +442,7 @@ func (s *Server) publishVersion(w http.ResponseWriter, r *http.Request) {
 	}
 	msg := "Version " + strconv.Itoa(number) + " är publicerad."
 	if notified > 0 {
-		msg += " " + strconv.Itoa(notified) + " personer får besked om att kvittera den."
+		msg += " " + components.CountOf(notified, components.People) + " får besked om att kvittera den."
 	}
 	s.sessions.Flash(ctx, msg)
 	http.Redirect(w, r, documentHref(slug), http.StatusSeeOther)

@@ -139,7 +139,10 @@ func TestNewHireGate(t *testing.T) {
 		t.Fatalf("%d acknowledgements after acknowledging twice", n)
 	}
 	mine := b.Get("/min-sida")
-	if !strings.Contains(mine.Body, "Regler för IT-säkerhet") || !strings.Contains(mine.Body, form.Get("sha256")) || strings.Contains(mine.Body, "Stämmer inte") {
+	// An employee reads in words that the receipt holds; its fingerprint
+	// is for auditors.
+	if !strings.Contains(mine.Body, "Regler för IT-säkerhet") || strings.Contains(mine.Body, form.Get("sha256")) || !strings.Contains(mine.Body, "Stämmer med texten") ||
+		strings.Contains(mine.Body, "Nej, IT-enheten utreder") || strings.Contains(mine.Body, "SHA-256") {
 		t.Errorf("my receipts:\n%s", mine.Body)
 	}
 	// The audit row exists for the acknowledgement.
@@ -199,7 +202,7 @@ func TestNewVersionGraceThenGate(t *testing.T) {
 	}
 	// Both receipts shown and valid.
 	mine := emp.Get("/min-sida")
-	if strings.Count(mine.Body, "<code class=\"hash\">") != 2 || strings.Contains(mine.Body, "Stämmer inte") {
+	if strings.Count(mine.Body, "<td>Ja</td>") != 2 || strings.Contains(mine.Body, "<code class=\"hash\">") || strings.Contains(mine.Body, "Nej, IT-enheten utreder") {
 		t.Errorf("receipts of both versions:\n%s", mine.Body)
 	}
 	// An editorial fix asks nothing of anyone.

@@ -24,10 +24,7 @@ func evaluationHref(systemID, id int64) string {
 }
 
 func intervalText(months int) string {
-	if months == 1 {
-		return "1 månad"
-	}
-	return strconv.Itoa(months) + " månader"
+	return components.CountOf(months, components.Months)
 }
 
 // evaluationFieldsFromForm reads the answers as posted.

@@ -71,6 +71,8 @@ func (s *Server) rollfordelning(format string) http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
+		// Every system not decommissioned is listed; "i bruk" counts those
+		// in operation (portal.InUse), the planned ones are counted apart.
 		var inUse []registerfile.Record
 		for _, rec := range records {
 			if rec.Facts.Lifecycle != string(portal.LifecycleDecommission) {
@@ -81,11 +83,18 @@ func (s *Server) rollfordelning(format string) http.HandlerFunc {
 		if format != "" {
 			t := registerfile.Table(inUse)
 			t.Header, t.Rows = t.Header[:8], trimRows(t.Rows, 8)
-			t.Title = "Rollfördelning över IT-system (4.2): system i bruk per förvaltning, " + takenAt() + "."
+			t.Title = "Rollfördelning över IT-system (4.2): system i bruk, planerade och under införande per förvaltning, " + takenAt() + "."
 			s.sendTable(w, r, format, "rollfordelning-"+date, t)
 			return
 		}
-		m := pages.Rollfordelning{Date: date, Total: len(inUse)}
+		m := pages.Rollfordelning{Date: date}
+		for _, rec := range inUse {
+			if portal.InUse(portal.Lifecycle(rec.Facts.Lifecycle)) {
+				m.InUse++
+			} else {
+				m.Coming++
+			}
+		}
 		for _, rec := range inUse {
 			owner := rec.Owner
 			if owner == "" {

@@ -98,7 +98,7 @@ func TestRollfordelningReport(t *testing.T) {
 	for _, s := range []struct {
 		name, lifecycle string
 		owner           bool
-	}{{"Treserva", "i_drift", true}, {"Gammalt", "avvecklad", true}, {"Föräldralöst", "i_drift", false}} {
+	}{{"Treserva", "i_drift", true}, {"Gammalt", "avvecklad", true}, {"Föräldralöst", "i_drift", false}, {"Kommande", "planerad", true}} {
 		var id int64
 		if err := h.Owner.QueryRow(ctx, `INSERT INTO systems (name, lifecycle) VALUES ($1, $2) RETURNING id`, s.name, s.lifecycle).Scan(&id); err != nil {
 			t.Fatal(err)
@@ -110,7 +110,7 @@ func TestRollfordelningReport(t *testing.T) {
 		}
 	}
 	page := h.SignedIn(employee).Get("/rollfordelning")
-	for _, want := range []string{"Rollfördelning över IT-system", "Fastställd av IT-enheten", "<h2>Socialförvaltningen</h2>", "Treserva", "<h2>Saknar systemägare</h2>", "Föräldralöst", "2 system i bruk"} {
+	for _, want := range []string{"Rollfördelning över IT-system", "Fastställd av IT-enheten", "<h2>Socialförvaltningen</h2>", "Treserva", "<h2>Saknar systemägare</h2>", "Föräldralöst", "Kommande", "2 system i bruk", "1 system till som planeras eller införs"} {
 		if !strings.Contains(page.Body, want) {
 			t.Errorf("report lacks %q", want)
 		}

@@ -77,7 +77,7 @@ func (s *Server) evidence(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	t := sheet.Table{Sheet: "Kvittenser", Header: []string{"Person", "Dokument", "Version", "Kvitterat (Europe/Stockholm)", "SHA-256 för texten", "Stämmer med versionen", "Kvittens-id", "Begäran-id"}}
+	t := sheet.Table{Sheet: "Kvittenser", Header: []string{"Person", "Dokument", "Version", "Kvitterat (svensk tid)", "Textens fingeravtryck (SHA-256)", "Stämmer med versionen", "Kvittensnummer", "Spårnummer för kvitteringen"}}
 	for _, rc := range rs {
 		ok := "Ja"
 		if !rc.Valid {

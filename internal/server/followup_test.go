@@ -32,7 +32,7 @@ func TestStaffImportAndFollowUp(t *testing.T) {
 		t.Errorf("an employee importing staff: %d", resp.StatusCode)
 	}
 	dry := adm.Upload("/admin/personal/import", "file", "personal.csv", []byte(file))
-	if dry.StatusCode != 200 || !strings.Contains(dry.Body, "Förhandsgranskning: 5 nya, 1 ändras") || !strings.Contains(dry.Body, "Anställningen har upphört") {
+	if dry.StatusCode != 200 || !strings.Contains(dry.Body, "Förhandsgranskning (personer): nya 5, ändras 1") || !strings.Contains(dry.Body, "Anställningen har upphört") {
 		t.Fatalf("dry run: %d\n%s", dry.StatusCode, dry.Body)
 	}
 	upload := strings.Split(strings.Split(dry.Body, `name="upload" value="`)[1], `"`)[0]

@@ -96,6 +96,15 @@ func (s *Server) handOver(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.sessions.Flash(r.Context(), strconv.Itoa(n)+" systemförvaltarroller är överlämnade från "+from.Format(dateLayout)+".")
+	s.sessions.Flash(r.Context(), handedOverText(n)+" från "+from.Format(dateLayout)+".")
 	http.Redirect(w, r, personHref(id), http.StatusSeeOther)
+}
+
+// handedOverText is "1 systemförvaltarroll är överlämnad" or "3
+// systemförvaltarroller är överlämnade".
+func handedOverText(n int) string {
+	if n == 1 {
+		return components.Count(n, "systemförvaltarroll", "") + " är överlämnad"
+	}
+	return components.Count(n, "", "systemförvaltarroller") + " är överlämnade"
 }

@@ -6,6 +6,7 @@ import (
 
 	"itportal/internal/portal"
 	"itportal/internal/postgres"
+	"itportal/web/components"
 	"itportal/web/pages"
 )
 
@@ -22,8 +23,8 @@ func (s *Server) adminJobs(w http.ResponseWriter, r *http.Request) {
 	m := pages.JobsView{CanRetry: s.jobs != nil}
 	if st.Backlog > 0 {
 		rate := max(s.cfg.Mail.PerMinute, 1)
-		m.Backlog = strconv.Itoa(st.Backlog) + " aviseringar väntar på att skickas. Med högst " + strconv.Itoa(rate) +
-			" e-postmeddelanden per minut och arbetsprocess tar det minst " + strconv.Itoa((st.Backlog+rate-1)/rate) + " minuter."
+		m.Backlog = components.CountOf(st.Backlog, components.Notices) + " väntar på att skickas. Med högst " + components.Count(rate, "e-postmeddelande", "e-postmeddelanden") +
+			" per minut och arbetsprocess tar det minst " + components.CountOf((st.Backlog+rate-1)/rate, components.Minutes) + "."
 	}
 	for _, c := range st.Counts {
 		label := labels[c.State]
@@ -33,7 +34,7 @@ func (s *Server) adminJobs(w http.ResponseWriter, r *http.Request) {
 		m.Counts = append(m.Counts, pages.JobCount{State: label, Count: strconv.Itoa(c.Count)})
 	}
 	for _, f := range st.Failed {
-		m.Failed = append(m.Failed, pages.FailedJobRow{ID: strconv.FormatInt(f.ID, 10), What: f.Kind + " " + f.Topic, State: labels[f.State],
+		m.Failed = append(m.Failed, pages.FailedJobRow{ID: strconv.FormatInt(f.ID, 10), What: jobLabel(f.Kind), State: labels[f.State],
 			Attempts: strconv.Itoa(f.Attempt), Error: f.LastError, At: f.At.In(portal.Stockholm).Format("2006-01-02 15:04")})
 	}
 	s.render(w, r, http.StatusOK, pages.JobsPage(s.page(r, "Bakgrundsjobb", "/admin/jobb"), m))
@@ -53,4 +54,38 @@ func (s *Server) retryJob(w http.ResponseWriter, r *http.Request) {
 	s.log.Info("job retried by an administrator", "job_id", id, "person_id", actorFrom(r.Context()).PersonID, "request_id", requestIDFrom(r.Context()))
 	s.sessions.Flash(r.Context(), "Jobb "+strconv.FormatInt(id, 10)+" körs igen.")
 	http.Redirect(w, r, "/admin/jobb", http.StatusSeeOther)
+}
+
+// jobLabel names a kind of background job in Swedish; the page never shows
+// the job's code name.
+func jobLabel(kind string) string {
+	switch kind {
+	case "compliance_recompute":
+		return "Omräkning av efterlevnadstavlan"
+	case "evaluation_reminders", "notify_evaluation":
+		return "Påminnelse om utvärdering"
+	case "purge_sessions":
+		return "Rensning av gamla inloggningar"
+	case "deactivate_ended":
+		return "Avaktivering av avslutade anställningar"
+	case "ack_reminders", "notify_ack_reminder":
+		return "Påminnelse om kvittens"
+	case "audit_nightly":
+		return "Nattlig kontroll av granskningsloggen"
+	case "notify_audit_anchor":
+		return "Granskningsloggens kontrollpunkt per e-post"
+	case "river_reindex":
+		return "Underhåll av jobbkön"
+	case "notify_role_change":
+		return "Avisering om rollbyte"
+	case "notify_case_step":
+		return "Avisering om ärende"
+	case "notify_acknowledge":
+		return "Avisering om styrdokument att kvittera"
+	case "notify_manager_digest":
+		return "Sammanställning till chef"
+	case "notify":
+		return "Avisering"
+	}
+	return "Bakgrundsjobb"
 }

@@ -45,7 +45,8 @@ func TestAdminJobsShowsAndRetriesFailures(t *testing.T) {
 	if !strings.Contains(page.Body, "120 aviseringar väntar") || !strings.Contains(page.Body, "minst 4 minuter") {
 		t.Errorf("backlog not shown against the rate:\n%s", page.Body)
 	}
-	if page.StatusCode != 200 || !strings.Contains(page.Body, "451 try again later") || !strings.Contains(page.Body, "Gav upp") {
+	if page.StatusCode != 200 || !strings.Contains(page.Body, "451 try again later") || !strings.Contains(page.Body, "Gav upp") ||
+		!strings.Contains(page.Body, "Avisering") || strings.Contains(page.Body, "system.role_changed") {
 		t.Fatalf("jobs page: %d\n%s", page.StatusCode, page.Body)
 	}
 	testkit.AssertInert(t, "jobs page", page.Body)

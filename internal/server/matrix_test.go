@@ -140,6 +140,9 @@ var authzMatrix = map[string][7]int{
 	"GET /efterlevnad":             {303, 200, 200, 200, 200, 200, 200},
 	"GET /efterlevnad/{regel}":     {303, 200, 200, 200, 200, 200, 200},
 	"POST /efterlevnad/r3/avisera": {303, 403, 422, 422, 422, 403, 403},
+	// A rule's breaches as a download: what the viewer's page lists.
+	"GET /efterlevnad/{regel}/avvikelser.csv":  {303, 200, 200, 200, 200, 200, 200},
+	"GET /efterlevnad/{regel}/avvikelser.xlsx": {303, 200, 200, 200, 200, 200, 200},
 }
 
 func TestAuthorizationMatrix(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 
 	"itportal/internal/portal"
 	"itportal/internal/postgres"
+	"itportal/web/components"
 	"itportal/web/pages"
 )
 
@@ -71,10 +72,8 @@ const homeProposals = 20
 func proposalQueue(q postgres.ProposalQueue) *pages.ProposalQueue {
 	out := &pages.ProposalQueue{Summary: "Inga förslag väntar på IT-enheten."}
 	switch {
-	case q.Total == 1:
-		out.Summary = "1 förslag väntar på IT-enheten."
-	case q.Total > 1:
-		out.Summary = strconv.Itoa(q.Total) + " förslag väntar på IT-enheten."
+	case q.Total > 0:
+		out.Summary = components.CountOf(q.Total, components.Proposals) + " väntar på IT-enheten."
 	}
 	for _, p := range q.Rows {
 		out.Rows = append(out.Rows, pages.ProposalQueueRow{Href: systemHref(p.SystemID) + "#forslag", System: p.SystemName,

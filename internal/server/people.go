@@ -44,6 +44,7 @@ func (s *Server) myPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	m.ShowHashes = portal.FollowsUpStaff(a)
 	for _, rc := range receipts {
 		m.Receipts = append(m.Receipts, pages.ReceiptRow{Href: documentHref(rc.Slug), Title: rc.DocumentTitle, Version: strconv.Itoa(rc.VersionNumber),
 			At: rc.At.In(portal.Stockholm).Format("2006-01-02 15:04"), SHA256: rc.SHA256, Valid: rc.Valid})
@@ -225,6 +226,39 @@ func auditLabel(action string) string {
 		return "Inloggning flyttad till annan person"
 	case "person.sessions_ended":
 		return "Alla sessioner avslutade"
+	case "person.imported_from_hr":
+		return "Uppgifter hämtade från personalsystemet"
+	case "person.created_by_import":
+		return "Skapad vid import av personal"
+	case "person.created_by_request":
+		return "Skapad från ett ärende"
+	case "person.employment_ended":
+		return "Anställningen avslutad"
+	case "document.acknowledged":
+		return "Styrdokument kvitterat"
+	case "document.published":
+		return "Ny version av styrdokument publicerad"
+	case "document.saved", "document.draft_saved":
+		return "Styrdokument sparat"
+	case "department.created_by_import":
+		return "Förvaltning skapad vid import"
+	case "api_token.created":
+		return "API-nyckel skapad"
+	case "api_token.revoked":
+		return "API-nyckel återkallad"
+	case "system.role_change_renotified":
+		return "Aviseringen om rollbytet skickad på nytt"
+	case "request.submitted":
+		return "Ärende inskickat"
+	case "request.decided":
+		return "Ärende beslutat"
+	case "request.commented":
+		return "Kommentar i ärende"
+	case "request.attachment_added":
+		return "Bilaga tillagd i ärende"
+	case "request.diarienummer_set":
+		return "Diarienummer registrerat"
 	}
-	return action
+	// An action without a label of its own is never shown by its code.
+	return "Ändring registrerad"
 }

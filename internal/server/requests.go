@@ -157,10 +157,8 @@ func ageText(t *time.Time) string {
 	switch days {
 	case 0:
 		return "i dag"
-	case 1:
-		return "1 dag"
 	}
-	return strconv.Itoa(days) + " dagar"
+	return components.CountOf(days, components.Days)
 }
 
 // newRequestForm asks for the kind, then shows its form.

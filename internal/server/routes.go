@@ -102,6 +102,8 @@ func (s *Server) routes() http.Handler {
 			// shadows it.
 			r.Get("/efterlevnad", s.complianceBoard)
 			r.Get("/efterlevnad/{regel}", s.complianceRule)
+			r.Get("/efterlevnad/{regel}/avvikelser.csv", s.complianceRuleExport("csv"))
+			r.Get("/efterlevnad/{regel}/avvikelser.xlsx", s.complianceRuleExport("xlsx"))
 
 			// Governing documents: everyone reads and acknowledges.
 			r.Get("/styrdokument", s.listDocuments)

@@ -88,7 +88,7 @@ func (s *Server) listSystems(w http.ResponseWriter, r *http.Request) {
 		CanCreate: portal.CanManageRegister(actor),
 		ExportCSV: "/system/export.csv?" + r.URL.RawQuery, ExportXLSX: "/system/export.xlsx?" + r.URL.RawQuery,
 	}
-	m.Summary = strconv.Itoa(page.Total) + " system"
+	m.Summary = components.CountOf(page.Total, components.Systems)
 	if f.Query != "" || f.DepartmentID != 0 || f.Lifecycle != "" || f.Hosting != "" || f.PersonalData != "" || f.MissingAdministrator || f.EvaluationOverdue || f.HeldBy != 0 {
 		m.Summary += " matchar"
 	}
