@@ -37,6 +37,7 @@ func (s *Server) complianceBoard(w http.ResponseWriter, r *http.Request) {
 			row.Checks = append(row.Checks, pages.ComplianceCheckRow{What: c.What, Count: "(" + strconv.Itoa(c.Count) + ")", Guard: c.Guard})
 		}
 		row.State, row.Breached = ruleState(rule)
+		row.Tag = ruleStatus(row.State, row.Breached)
 		if rule.Hidden {
 			row.Count = "–"
 			row.Checks = nil

@@ -106,7 +106,7 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) {
 	m.Rows = make([]pages.RequestListRow, 0, len(page.Rows))
 	for _, row := range page.Rows {
 		m.Rows = append(m.Rows, pages.RequestListRow{
-			Href: requestHref(row.ID), Number: row.Number, Title: row.Title, Kind: row.Kind.Label(), State: row.State.Label(),
+			Href: requestHref(row.ID), Number: row.Number, Title: row.Title, Kind: row.Kind.Label(), State: requestStatus(row.State),
 			Department: row.Department, Author: row.AuthorName, Submitted: dateOrEmpty(row.SubmittedAt), Age: ageText(row.SubmittedAt),
 		})
 	}
@@ -415,7 +415,7 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, status in
 	}
 	m := pages.RequestDetail{
 		ID: v.ID, Href: requestHref(v.ID), Number: v.Number, Title: v.Fields.Title, Kind: v.Kind.Label(), State: v.State.Label(),
-		StateClass: "state-" + string(v.State), Facts: requestFacts(v.Request, false), Notice: notice,
+		StateTag: requestStatus(v.State), Facts: requestFacts(v.Request, false), Notice: notice,
 		CanEdit: v.CanEdit, CanComment: v.CanComment, CanAttach: v.CanAttach, CanOpenFiles: v.CanOpenFiles,
 		CanDecide: v.CanDecide, DecideRefusal: v.DecideRefusal, FinancingBlocks: v.FinancingBlocks,
 		IsOperationsChange: v.Kind == portal.KindOperationsChange, Backdated: v.Fields.Backdated(v.Kind), AttachmentCount: v.AttachmentCount,
