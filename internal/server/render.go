@@ -59,6 +59,12 @@ func (s *Server) itUnitMail() string {
 	return defaultITUnitMail
 }
 
+// withBack gives a detail page its way back to the list it belongs to.
+func withBack(p layout.Page, label, href string) layout.Page {
+	p.Back = &layout.Link{Label: label, Href: href}
+	return p
+}
+
 // render writes c with status. It renders into a buffer first, so a failing
 // component never sends half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {

@@ -450,7 +450,7 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, status in
 	}
 	order := []string{"comment", "motivation", "decision", "diarienummer", "file"}
 	m.Errors = errorItems(errs, order)
-	s.render(w, r, status, pages.RequestDetailPage(s.page(r, formTitle(title, errs), "/arenden"), m))
+	s.render(w, r, status, pages.RequestDetailPage(withBack(s.page(r, formTitle(title, errs), "/arenden"), "Tillbaka till ärendena", "/arenden"), m))
 }
 
 func sizeText(n int) string {

@@ -254,7 +254,7 @@ func (s *Server) renderSystem(w http.ResponseWriter, r *http.Request, id int64, 
 		m.Errors = append(m.Errors, components.ErrorItem{Field: "note", Message: problem.note})
 	}
 	title = formTitle(title, errs)
-	s.render(w, r, status, pages.SystemDetailPage(s.page(r, title, "/system"), m))
+	s.render(w, r, status, pages.SystemDetailPage(withBack(s.page(r, title, "/system"), "Tillbaka till registret", "/system"), m))
 }
 
 // systemCases lists the submitted cases that concern a system.
@@ -375,7 +375,7 @@ func (s *Server) systemHistory(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, pages.SystemHistoryPage(s.page(r, "Historik: "+sys.Facts.Name, "/system"), pages.SystemHistory{
+	s.render(w, r, http.StatusOK, pages.SystemHistoryPage(withBack(s.page(r, "Historik: "+sys.Facts.Name, "/system"), "Tillbaka till "+sys.Facts.Name, systemHref(sys.ID)), pages.SystemHistory{
 		Name: sys.Facts.Name, Printed: time.Now().In(stockholm).Format("2006-01-02 15:04"), Facts: factRows(sys),
 		Periods: periodRows(hist.Periods), Audit: auditRows(hist.Audit), Cases: cases, Evaluations: evaluations,
 	}))
