@@ -23,7 +23,8 @@ var ErrRawHTML = errors.New("the text holds raw HTML")
 // RenderWithHeadings renders canonical Markdown as Render does, gives every
 // heading an anchor made from its words ("Ärenden" → "arenden", a second
 // "Hjälp" → "hjalp-2") and returns the headings in order. A source with
-// raw HTML is refused (ErrRawHTML) rather than shown without it.
+// raw HTML is refused (ErrRawHTML) rather than shown without it. Tables
+// come in a box of their own that scrolls sideways on a narrow screen.
 func RenderWithHeadings(canonical string) (HTML, []Heading, error) {
 	if line, _, found := RawHTML(canonical); found {
 		return HTML{}, nil, errors.Join(ErrRawHTML, errors.New("at line "+strconv.Itoa(line)))
@@ -50,7 +51,11 @@ func RenderWithHeadings(canonical string) (HTML, []Heading, error) {
 	if err := md.Renderer().Render(&buf, src, doc); err != nil {
 		return HTML{}, nil, err
 	}
-	return HTML{s: policy.Sanitize(buf.String())}, headings, nil
+	out := policy.Sanitize(buf.String())
+	// A wide table scrolls in its own box (reachable by keyboard), not the page.
+	out = strings.ReplaceAll(out, "<table>", `<div class="table-wrap" role="region" aria-label="Tabell" tabindex="0"><table>`)
+	out = strings.ReplaceAll(out, "</table>", "</table></div>")
+	return HTML{s: out}, headings, nil
 }
 
 // plainText is the words of a node, without their formatting.

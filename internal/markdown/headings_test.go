@@ -10,7 +10,7 @@ import (
 // its words (a repeated one numbered), the headings come back in order, and
 // a text with raw HTML is refused rather than shown without it.
 func TestRenderWithHeadings(t *testing.T) {
-	h, heads, err := RenderWithHeadings("## Ärenden och *utvärderingar*\n\ntext\n\n### API-nycklar (administratörer)\n\n## Hjälp\n\n## Hjälp\n")
+	h, heads, err := RenderWithHeadings("## Ärenden och *utvärderingar*\n\ntext\n\n### API-nycklar (administratörer)\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n## Hjälp\n\n## Hjälp\n")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +24,8 @@ func TestRenderWithHeadings(t *testing.T) {
 			t.Errorf("heading %d: %+v, want %+v", i, heads[i], want[i])
 		}
 	}
-	for _, s := range []string{`<h2 id="arenden-och-utvarderingar">Ärenden och <em>utvärderingar</em></h2>`, `<h2 id="hjalp-2">Hjälp</h2>`} {
+	for _, s := range []string{`<h2 id="arenden-och-utvarderingar">Ärenden och <em>utvärderingar</em></h2>`, `<h2 id="hjalp-2">Hjälp</h2>`,
+		`<div class="table-wrap" role="region" aria-label="Tabell" tabindex="0"><table>`, "</table></div>"} {
 		if !strings.Contains(h.String(), s) {
 			t.Errorf("HTML lacks %s:\n%s", s, h)
 		}

@@ -84,7 +84,7 @@ func ComplianceDepartmentsTable(m ComplianceDepartments) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"table-wrap\"><table class=\"list\" data-testid=\"compliance-departments\"><caption>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"table-wrap\" role=\"region\" aria-label=\"Avvikelser per förvaltning\" tabindex=\"0\"><table class=\"list\" data-testid=\"compliance-departments\"><caption>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -343,7 +343,7 @@ func ComplianceBoardPage(p layout.Page, m ComplianceView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, " <div class=\"table-wrap\"><table class=\"list\" data-testid=\"compliance-rules\"><caption>Regler och avvikelser</caption> <thead><tr><th scope=\"col\">Regel</th><th scope=\"col\">Avsnitt</th><th scope=\"col\">Vad som kontrolleras</th><th scope=\"col\">Avvikelser</th><th scope=\"col\">Läge</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, " <div class=\"table-wrap\" role=\"region\" aria-label=\"Regler och avvikelser\" tabindex=\"0\"><table class=\"list\" data-testid=\"compliance-rules\"><caption>Regler och avvikelser</caption> <thead><tr><th scope=\"col\">Regel</th><th scope=\"col\">Avsnitt</th><th scope=\"col\">Vad som kontrolleras</th><th scope=\"col\">Avvikelser</th><th scope=\"col\">Läge</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -758,7 +758,7 @@ func ComplianceRulePage(p layout.Page, m ComplianceRuleView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 60, "<div class=\"table-wrap\"><table class=\"list\" data-testid=\"breaches\"><caption>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 60, "<div class=\"table-wrap\" role=\"region\" aria-label=\"Avvikelser\" tabindex=\"0\"><table class=\"list\" data-testid=\"breaches\"><caption>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -63,7 +63,7 @@ func DepartmentsPage(p layout.Page, m Departments) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Förvaltningar</h1><p>Förvaltningarna äger systemen (§4.2). En förvaltning tas aldrig bort: inaktiverad finns den kvar i registrets historik.</p><div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">Förvaltning</th><th scope=\"col\">Förkortning</th><th scope=\"col\">Status</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Förvaltningar</h1><p>Förvaltningarna äger systemen (§4.2). En förvaltning tas aldrig bort: inaktiverad finns den kvar i registrets historik.</p><div class=\"table-wrap\" role=\"region\" aria-label=\"Förvaltningar\" tabindex=\"0\"><table><thead><tr><th scope=\"col\">Förvaltning</th><th scope=\"col\">Förkortning</th><th scope=\"col\">Status</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -81,7 +81,7 @@ func DocumentListPage(p layout.Page, m DocumentList) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<div class=\"table-wrap\"><table class=\"list\"><caption class=\"visually-hidden\">Styrdokument</caption> <thead><tr><th scope=\"col\">Dokument</th><th scope=\"col\">Typ</th><th scope=\"col\">Fastställt av</th><th scope=\"col\">Gällande version</th><th scope=\"col\">Din kvittens</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<div class=\"table-wrap\" role=\"region\" aria-label=\"Styrdokument\" tabindex=\"0\"><table class=\"list\"><caption class=\"visually-hidden\">Styrdokument</caption> <thead><tr><th scope=\"col\">Dokument</th><th scope=\"col\">Typ</th><th scope=\"col\">Fastställt av</th><th scope=\"col\">Gällande version</th><th scope=\"col\">Din kvittens</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -511,7 +511,7 @@ func DocumentDetailPage(p layout.Page, m DocumentDetail) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, " <h2 id=\"historik\">Versioner</h2><div class=\"table-wrap\"><table class=\"list\"><caption class=\"visually-hidden\">Versioner</caption> <thead><tr><th scope=\"col\">Version</th><th scope=\"col\">Gäller från</th><th scope=\"col\">Publicerad</th><th scope=\"col\">Beslut</th><th scope=\"col\">Ny kvittens krävs</th><th scope=\"col\">Ändringar</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, " <h2 id=\"historik\">Versioner</h2><div class=\"table-wrap\" role=\"region\" aria-label=\"Versioner\" tabindex=\"0\"><table class=\"list\"><caption class=\"visually-hidden\">Versioner</caption> <thead><tr><th scope=\"col\">Version</th><th scope=\"col\">Gäller från</th><th scope=\"col\">Publicerad</th><th scope=\"col\">Beslut</th><th scope=\"col\">Ny kvittens krävs</th><th scope=\"col\">Ändringar</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1321,7 +1321,7 @@ func FollowUpPage(p layout.Page, m FollowUpView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if m.All {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 97, "<div class=\"table-wrap\"><table class=\"list\"><caption>Per förvaltning ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 97, "<div class=\"table-wrap\" role=\"region\" aria-label=\"Uppföljning av kvittenser\" tabindex=\"0\"><table class=\"list\"><caption>Per förvaltning ")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1442,7 +1442,7 @@ func FollowUpPage(p layout.Page, m FollowUpView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if len(m.MyStaff) > 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 110, "<h2>Min personal</h2><div class=\"table-wrap\"><table class=\"list\"><caption class=\"visually-hidden\">Min personal</caption> <thead><tr><th scope=\"col\">Namn</th><th scope=\"col\">Förvaltning</th><th scope=\"col\">Dokument</th><th scope=\"col\">Status</th><th scope=\"col\">Bevis</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 110, "<h2>Min personal</h2><div class=\"table-wrap\" role=\"region\" aria-label=\"Min personal\" tabindex=\"0\"><table class=\"list\"><caption class=\"visually-hidden\">Min personal</caption> <thead><tr><th scope=\"col\">Namn</th><th scope=\"col\">Förvaltning</th><th scope=\"col\">Dokument</th><th scope=\"col\">Status</th><th scope=\"col\">Bevis</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -241,7 +241,7 @@ func evaluationTable(rows []EvaluationRow) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<div class=\"table-wrap\"><table class=\"list\"><caption class=\"visually-hidden\">Utvärderingar av systemet</caption> <thead><tr><th scope=\"col\">Datum</th><th scope=\"col\">Utvärderad av</th><th scope=\"col\">Systemägare då</th><th scope=\"col\">Föreslagen åtgärd</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<div class=\"table-wrap\" role=\"region\" aria-label=\"Utvärderingar av systemet\" tabindex=\"0\"><table class=\"list\"><caption class=\"visually-hidden\">Utvärderingar av systemet</caption> <thead><tr><th scope=\"col\">Datum</th><th scope=\"col\">Utvärderad av</th><th scope=\"col\">Systemägare då</th><th scope=\"col\">Föreslagen åtgärd</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1100,7 +1100,7 @@ func EvaluationOverviewPage(p layout.Page, m EvaluationOverviewView) templ.Compo
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 74, "\">Ladda ner som Excel</a></p><div class=\"table-wrap\"><table class=\"list\" data-testid=\"evaluation-counts\"><caption>Per förvaltning</caption> <thead><tr><th scope=\"col\">Förvaltning</th><th scope=\"col\">Att göra</th><th scope=\"col\">Försenade</th><th scope=\"col\">Gjorda</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 74, "\">Ladda ner som Excel</a></p><div class=\"table-wrap\" role=\"region\" aria-label=\"Per förvaltning\" tabindex=\"0\"><table class=\"list\" data-testid=\"evaluation-counts\"><caption>Per förvaltning</caption> <thead><tr><th scope=\"col\">Förvaltning</th><th scope=\"col\">Att göra</th><th scope=\"col\">Försenade</th><th scope=\"col\">Gjorda</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1211,7 +1211,7 @@ func EvaluationOverviewPage(p layout.Page, m EvaluationOverviewView) templ.Compo
 						return templ_7745c5c3_Err
 					}
 				} else {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 85, "<div class=\"table-wrap\"><table class=\"list\"><caption>System</caption> <thead><tr><th scope=\"col\">System</th><th scope=\"col\">Förvaltning</th><th scope=\"col\">Systemförvaltare</th><th scope=\"col\">Status</th><th scope=\"col\">Senast utvärderad</th><th scope=\"col\">Nästa senast</th><th scope=\"col\">Föreslagen åtgärd</th></tr></thead> <tbody>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 85, "<div class=\"table-wrap\" role=\"region\" aria-label=\"System att utvärdera\" tabindex=\"0\"><table class=\"list\"><caption>System</caption> <thead><tr><th scope=\"col\">System</th><th scope=\"col\">Förvaltning</th><th scope=\"col\">Systemförvaltare</th><th scope=\"col\">Status</th><th scope=\"col\">Senast utvärderad</th><th scope=\"col\">Nästa senast</th><th scope=\"col\">Föreslagen åtgärd</th></tr></thead> <tbody>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}

@@ -530,7 +530,7 @@ func HomePage(p layout.Page, m Home) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 43, "<div class=\"table-wrap\"><table aria-labelledby=\"forvaltningar\"><thead><tr><th scope=\"col\">Förvaltning</th><th scope=\"col\">Förkortning</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 43, "<div class=\"table-wrap\" role=\"region\" aria-label=\"Förvaltningar\" tabindex=\"0\"><table aria-labelledby=\"forvaltningar\"><thead><tr><th scope=\"col\">Förvaltning</th><th scope=\"col\">Förkortning</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -657,7 +657,7 @@ func JobsPage(p layout.Page, m JobsView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 51, " <div class=\"table-wrap\"><table class=\"list\"><caption>Jobb per läge</caption> <thead><tr><th scope=\"col\">Läge</th><th scope=\"col\">Antal</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 51, " <div class=\"table-wrap\" role=\"region\" aria-label=\"Jobb per läge\" tabindex=\"0\"><table class=\"list\"><caption>Jobb per läge</caption> <thead><tr><th scope=\"col\">Läge</th><th scope=\"col\">Antal</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -703,7 +703,7 @@ func JobsPage(p layout.Page, m JobsView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 57, "<div class=\"table-wrap\"><table class=\"list\"><caption class=\"visually-hidden\">Misslyckade jobb</caption> <thead><tr><th scope=\"col\">Jobb</th><th scope=\"col\">Vad</th><th scope=\"col\">Läge</th><th scope=\"col\">Försök</th><th scope=\"col\">Senaste fel</th><th scope=\"col\">Tid</th><th scope=\"col\"><span class=\"visually-hidden\">Åtgärd</span></th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 57, "<div class=\"table-wrap\" role=\"region\" aria-label=\"Misslyckade jobb\" tabindex=\"0\"><table class=\"list\"><caption class=\"visually-hidden\">Misslyckade jobb</caption> <thead><tr><th scope=\"col\">Jobb</th><th scope=\"col\">Vad</th><th scope=\"col\">Läge</th><th scope=\"col\">Försök</th><th scope=\"col\">Senaste fel</th><th scope=\"col\">Tid</th><th scope=\"col\"><span class=\"visually-hidden\">Åtgärd</span></th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -165,7 +165,7 @@ func MyPagePage(p layout.Page, m MyPage) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<div class=\"table-wrap\"><table class=\"list\"><caption class=\"visually-hidden\">Mina kvittenser</caption> <thead><tr><th scope=\"col\">Dokument</th><th scope=\"col\">Version</th><th scope=\"col\">Kvitterat</th><th scope=\"col\">Kontrollsumma (SHA-256)</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<div class=\"table-wrap\" role=\"region\" aria-label=\"Mina kvittenser\" tabindex=\"0\"><table class=\"list\"><caption class=\"visually-hidden\">Mina kvittenser</caption> <thead><tr><th scope=\"col\">Dokument</th><th scope=\"col\">Version</th><th scope=\"col\">Kvitterat</th><th scope=\"col\">Kontrollsumma (SHA-256)</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -137,7 +137,7 @@ func PersonRolesPage(p layout.Page, m PersonRoles) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">System</th><th scope=\"col\">Roll</th><th scope=\"col\">Från</th><th scope=\"col\">Till och med</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<div class=\"table-wrap\" role=\"region\" aria-label=\"Roller\" tabindex=\"0\"><table><thead><tr><th scope=\"col\">System</th><th scope=\"col\">Roll</th><th scope=\"col\">Från</th><th scope=\"col\">Till och med</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

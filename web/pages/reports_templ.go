@@ -109,7 +109,7 @@ func RollfordelningPage(p layout.Page, m Rollfordelning) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "</h2><div class=\"table-wrap\"><table class=\"report-table\"><thead><tr><th scope=\"col\">System</th><th scope=\"col\">Systemförvaltare</th><th scope=\"col\">Driftsansvarig</th><th scope=\"col\">Livscykel</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "</h2><div class=\"table-wrap\" role=\"region\" aria-label=\"Rollfördelning\" tabindex=\"0\"><table class=\"report-table\"><thead><tr><th scope=\"col\">System</th><th scope=\"col\">Systemförvaltare</th><th scope=\"col\">Driftsansvarig</th><th scope=\"col\">Livscykel</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

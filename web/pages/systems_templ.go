@@ -145,7 +145,7 @@ func SystemListPage(p layout.Page, m SystemList) templ.Component {
 				}
 			}
 			if len(m.Rows) > 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<div class=\"table-wrap\"><table><caption class=\"visually-hidden\">System, sida ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<div class=\"table-wrap\" role=\"region\" aria-label=\"System\" tabindex=\"0\"><table><caption class=\"visually-hidden\">System, sida ")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -973,7 +973,7 @@ func proposalSection(p ProposalView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 68, " att ändra uppgifter som portalen kontrollerar Riktlinjer för IT med. Ändringen gäller först när IT-enheten har bekräftat den.</p><div class=\"table-wrap\"><table><caption class=\"visually-hidden\">Föreslagna ändringar</caption> <thead><tr><th scope=\"col\">Uppgift</th><th scope=\"col\">Nu</th><th scope=\"col\">Föreslaget</th></tr></thead> <tbody>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 68, " att ändra uppgifter som portalen kontrollerar Riktlinjer för IT med. Ändringen gäller först när IT-enheten har bekräftat den.</p><div class=\"table-wrap\" role=\"region\" aria-label=\"Föreslagna ändringar\" tabindex=\"0\"><table><caption class=\"visually-hidden\">Föreslagna ändringar</caption> <thead><tr><th scope=\"col\">Uppgift</th><th scope=\"col\">Nu</th><th scope=\"col\">Föreslaget</th></tr></thead> <tbody>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1096,7 +1096,7 @@ func rolesTable(roles []RoleRow) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 80, "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">Roll</th><th scope=\"col\">Innehavare</th><th scope=\"col\">Kontakt</th><th scope=\"col\">Från</th><th scope=\"col\">Till och med</th><th scope=\"col\">Utsedd av</th></tr></thead> <tbody>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 80, "<div class=\"table-wrap\" role=\"region\" aria-label=\"Roller\" tabindex=\"0\"><table><thead><tr><th scope=\"col\">Roll</th><th scope=\"col\">Innehavare</th><th scope=\"col\">Kontakt</th><th scope=\"col\">Från</th><th scope=\"col\">Till och med</th><th scope=\"col\">Utsedd av</th></tr></thead> <tbody>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1267,7 +1267,7 @@ func periodsTable(periods []PeriodRow) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 97, "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">Roll</th><th scope=\"col\">Innehavare</th><th scope=\"col\">Från</th><th scope=\"col\">Till och med</th><th scope=\"col\">Utsedd av</th><th scope=\"col\">Anledning</th><th scope=\"col\">Registrerad av</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 97, "<div class=\"table-wrap\" role=\"region\" aria-label=\"Rollhistorik\" tabindex=\"0\"><table><thead><tr><th scope=\"col\">Roll</th><th scope=\"col\">Innehavare</th><th scope=\"col\">Från</th><th scope=\"col\">Till och med</th><th scope=\"col\">Utsedd av</th><th scope=\"col\">Anledning</th><th scope=\"col\">Registrerad av</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1404,7 +1404,7 @@ func auditTable(audit []HistoryEntry) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 109, "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">Tid</th><th scope=\"col\">Av</th><th scope=\"col\">Ändring</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 109, "<div class=\"table-wrap\" role=\"region\" aria-label=\"Ändringslogg\" tabindex=\"0\"><table><thead><tr><th scope=\"col\">Tid</th><th scope=\"col\">Av</th><th scope=\"col\">Ändring</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1665,7 +1665,7 @@ func SystemFormPage(p layout.Page, m SystemForm) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if len(m.Conflict) > 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 123, "<div class=\"breach\" role=\"alert\"><h2>Någon annan har ändrat systemet under tiden</h2><p>Dina ändringar är inte sparade. Formuläret visar dina värden; jämför med det som nu gäller och spara igen.</p><div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">Uppgift</th><th scope=\"col\">Gäller nu</th><th scope=\"col\">Ditt värde</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 123, "<div class=\"breach\" role=\"alert\"><h2>Någon annan har ändrat systemet under tiden</h2><p>Dina ändringar är inte sparade. Formuläret visar dina värden; jämför med det som nu gäller och spara igen.</p><div class=\"table-wrap\" role=\"region\" aria-label=\"Ändringar som krockar\" tabindex=\"0\"><table><thead><tr><th scope=\"col\">Uppgift</th><th scope=\"col\">Gäller nu</th><th scope=\"col\">Ditt värde</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -2277,7 +2277,7 @@ func caseTable(cases []RequestListRow) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 168, "<div class=\"table-wrap\"><table class=\"list\"><caption class=\"visually-hidden\">Ärenden om systemet</caption> <thead><tr><th scope=\"col\">Nummer</th><th scope=\"col\">Rubrik</th><th scope=\"col\">Typ</th><th scope=\"col\">Status</th><th scope=\"col\">Inskickat</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 168, "<div class=\"table-wrap\" role=\"region\" aria-label=\"Ärenden om systemet\" tabindex=\"0\"><table class=\"list\"><caption class=\"visually-hidden\">Ärenden om systemet</caption> <thead><tr><th scope=\"col\">Nummer</th><th scope=\"col\">Rubrik</th><th scope=\"col\">Typ</th><th scope=\"col\">Status</th><th scope=\"col\">Inskickat</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -127,7 +127,7 @@ func TokensPage(p layout.Page, m Tokens) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">Namn</th><th scope=\"col\">Början av nyckeln</th><th scope=\"col\">Behörigheter</th><th scope=\"col\">Skapad</th><th scope=\"col\">Gäller till och med</th><th scope=\"col\">Senast använd</th><th scope=\"col\">Status</th><th scope=\"col\"><span class=\"visually-hidden\">Åtgärd</span></th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<div class=\"table-wrap\" role=\"region\" aria-label=\"Nycklar\" tabindex=\"0\"><table><thead><tr><th scope=\"col\">Namn</th><th scope=\"col\">Början av nyckeln</th><th scope=\"col\">Behörigheter</th><th scope=\"col\">Skapad</th><th scope=\"col\">Gäller till och med</th><th scope=\"col\">Senast använd</th><th scope=\"col\">Status</th><th scope=\"col\"><span class=\"visually-hidden\">Åtgärd</span></th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
