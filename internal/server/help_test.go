@@ -1,10 +1,13 @@
 package server
 
 import (
+	"context"
 	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
+
+	"itportal/web/pages"
 )
 
 // TestHelpShowsTheUserGuide: /hjalp shows the user guide in the portal's
@@ -67,5 +70,20 @@ func TestFrameHasHelpContactAndIcon(t *testing.T) {
 	resp, ico := do(h, httptest.NewRequest("GET", "/favicon.ico", nil))
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/x-icon" || !strings.HasPrefix(ico, "\x00\x00\x01\x00") {
 		t.Errorf("/favicon.ico: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
+
+// TestFooterNamesTheConfiguredAddress: with ITPORTAL_IT_UNIT_MAIL set, the
+// footer gives that address instead of the default.
+func TestFooterNamesTheConfiguredAddress(t *testing.T) {
+	t.Parallel()
+	s, _, _ := newTestServer(t)
+	s.cfg.Mail.ITUnitMail = "servicedesk@lillaedet.se"
+	var b strings.Builder
+	if err := pages.AccessibilityPage(s.page(httptest.NewRequest("GET", "/tillganglighet", nil), "Tillgänglighetsredogörelse", "")).Render(context.Background(), &b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `<a href="mailto:servicedesk@lillaedet.se">servicedesk@lillaedet.se</a>`) {
+		t.Errorf("the footer does not give the configured address:\n%s", b.String())
 	}
 }
