@@ -7,10 +7,13 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"itportal/internal/portal"
 	"itportal/internal/portaltest"
+	"itportal/internal/postgres"
 )
 
 // viewport sets the page's width (and a phone's or a desktop's height).
@@ -67,6 +70,11 @@ func TestJourneyLookAndFeel(t *testing.T) {
 		t.Fatal(err)
 	}
 	casePath := fileIntroduction(t, p)
+	docPath := publishRoutine(t, p)
+	var personID int64
+	if err := p.Owner.QueryRow(context.Background(), `SELECT id FROM people WHERE email = $1`, portaltest.Employee.Email).Scan(&personID); err != nil {
+		t.Fatal(err)
+	}
 
 	// Anyone may read the guide, signed in or not.
 	anon := newBrowser(t, true, pages)
@@ -84,6 +92,13 @@ func TestJourneyLookAndFeel(t *testing.T) {
 		b.name = t.Name() + "-" + persona
 		b.signIn(p, persona, "/", true)
 		b.lookAt("start")
+		if persona == "admin" {
+			b.navigate(p.URL + fmt.Sprintf("/admin/personer/%d", personID))
+			b.lookAt("person")
+			if href := eval[string](b, `document.querySelector("main .back-link")?.getAttribute("href") || ""`); href != "/admin/personer" {
+				t.Errorf("the person page's back link goes to %q", href)
+			}
+		}
 		if persona != "medarbetare" && persona != "it" {
 			continue
 		}
@@ -94,6 +109,8 @@ func TestJourneyLookAndFeel(t *testing.T) {
 			{"/arenden", "ärenden"},
 			{"/efterlevnad", "efterlevnad"},
 			{"/hjalp", "hjälp"},
+			{docPath, "styrdokument"},
+			{"/arenden/nytt", "nytt ärende"},
 		} {
 			b.navigate(p.URL + v.path)
 			b.lookAt(v.label)
@@ -140,4 +157,29 @@ func fileIntroduction(t *testing.T, p *portaltest.Portal) string {
 		t.Fatalf("submit the case: %d\n%s", sent.StatusCode, sent.Body)
 	}
 	return path
+}
+
+// publishRoutine publishes a governing document that is only to be read
+// (no acknowledgement, no gate); it returns the document's path.
+func publishRoutine(t *testing.T, p *portaltest.Portal) string {
+	t.Helper()
+	ctx := context.Background()
+	var adminID int64
+	if err := p.Owner.QueryRow(ctx, `INSERT INTO people (name, email) VALUES ('Dokumentadmin', 'dokadmin@example.lillaedet.se') RETURNING id`).Scan(&adminID); err != nil {
+		t.Fatal(err)
+	}
+	adm := &portal.Actor{PersonID: adminID, Name: "Dokumentadmin", Roles: []portal.Role{portal.RoleAdmin}}
+	svc := postgres.NewDocumentService(p.Pool, nil, 30*24*time.Hour, nil)
+	if _, err := svc.SaveDocument(ctx, adm, 0, portal.DocumentFields{Title: "Rutin för behörigheter", Slug: "rutin-for-behorigheter", Kind: "rutin",
+		FixedBy: "it_chef", AudienceAll: true}, "e2e"); err != nil {
+		t.Fatal(err)
+	}
+	text := "# Rutin för behörigheter\n\n## Beställa\n\nChefen beställer behörigheter hos IT-enheten.\n\n| Roll | Vem beslutar |\n|---|---|\n| Systemförvaltare | Systemägaren |\n"
+	if err := svc.SaveDraft(ctx, adm, "rutin-for-behorigheter", portal.VersionFields{Markdown: text, EffectiveDate: portal.Today()}, "e2e"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.Publish(ctx, adm, "rutin-for-behorigheter", "e2e"); err != nil {
+		t.Fatal(err)
+	}
+	return "/styrdokument/rutin-for-behorigheter"
 }
