@@ -46,6 +46,9 @@ func NewAssets() (*Assets, error) {
 		ext := path.Ext(name)
 		hashed := "/static/" + strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:])[:10] + ext
 		ct := mime.TypeByExtension(ext)
+		if ext == ".ico" { // not in every system's MIME table
+			ct = "image/x-icon"
+		}
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
@@ -72,6 +75,23 @@ func (a *Assets) Path(name string) string {
 func (a *Assets) Has(urlPath string) bool {
 	_, ok := a.byURL[urlPath]
 	return ok
+}
+
+// File serves the static file name at a fixed address that browsers ask
+// for by themselves (/favicon.ico), cached for a day since the address
+// does not change with the content.
+func (a *Assets) File(name string) http.HandlerFunc {
+	f, ok := a.byURL[a.byName[name]]
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", f.contentType)
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		_, _ = w.Write(f.body)
+	}
 }
 
 // ServeHTTP serves a hashed static file with a long cache lifetime.

@@ -14,14 +14,15 @@ import (
 // Session keys.
 const (
 	keyPerson   = "person_id"
-	keyAuthAt   = "auth_at"  // unix seconds of sign-in
-	keyEpoch    = "epoch"    // the person's session epoch at sign-in
-	keySeenAt   = "seen_at"  // unix seconds of the last request (minute precision)
-	keyPending  = "pending"  // JSON: sign-ins in progress
-	keyStash    = "stash"    // JSON: a form posted after the session expired
-	keyExpiredP = "expired"  // the person whose session just expired
-	keyFlash    = "flash"    // a one-time notice for the next page
-	keyIDToken  = "id_token" // the sign-in's ID token: sign-out's id_token_hint
+	keyAuthAt   = "auth_at"    // unix seconds of sign-in
+	keyEpoch    = "epoch"      // the person's session epoch at sign-in
+	keySeenAt   = "seen_at"    // unix seconds of the last request (minute precision)
+	keyPending  = "pending"    // JSON: sign-ins in progress
+	keyStash    = "stash"      // JSON: a form posted after the session expired
+	keyExpiredP = "expired"    // the person whose session just expired
+	keyFlash    = "flash"      // a one-time notice for the next page
+	keyFlashK   = "flash_kind" // its kind: "" (success) or "info"
+	keyIDToken  = "id_token"   // the sign-in's ID token: sign-out's id_token_hint
 )
 
 // Sessions keeps sessions in PostgreSQL (scs over postgres.SessionStore), so every
@@ -104,6 +105,7 @@ func (s *Sessions) SignIn(ctx context.Context, pid, epoch int64) error {
 	if s.Manager.GetInt64(ctx, keyExpiredP) != pid {
 		s.Manager.Remove(ctx, keyStash)
 		s.Manager.Remove(ctx, keyFlash)
+		s.Manager.Remove(ctx, keyFlashK)
 	}
 	s.Manager.Remove(ctx, keyExpiredP)
 	now := s.Now().Unix()
@@ -261,11 +263,23 @@ func (s *Sessions) RestoreForm(ctx context.Context, path string, pid int64) (url
 	return st.Values, true
 }
 
-// Flash sets a one-time notice shown on the next page.
-func (s *Sessions) Flash(ctx context.Context, msg string) { s.Manager.Put(ctx, keyFlash, msg) }
+// Flash sets a one-time notice shown on the next page: that what the
+// person did is done.
+func (s *Sessions) Flash(ctx context.Context, msg string) {
+	s.Manager.Put(ctx, keyFlash, msg)
+	s.Manager.Remove(ctx, keyFlashK)
+}
 
-// TakeFlash returns and clears the notice.
-func (s *Sessions) TakeFlash(ctx context.Context) string { return s.Manager.PopString(ctx, keyFlash) }
+// FlashInfo sets a one-time notice that informs rather than confirms.
+func (s *Sessions) FlashInfo(ctx context.Context, msg string) {
+	s.Manager.Put(ctx, keyFlash, msg)
+	s.Manager.Put(ctx, keyFlashK, "info")
+}
+
+// TakeFlash returns and clears the notice and its kind ("" or "info").
+func (s *Sessions) TakeFlash(ctx context.Context) (msg, kind string) {
+	return s.Manager.PopString(ctx, keyFlash), s.Manager.PopString(ctx, keyFlashK)
+}
 
 func (s *Sessions) putJSON(ctx context.Context, key string, v any) {
 	b, _ := json.Marshal(v)

@@ -111,7 +111,7 @@ func (s *Server) requireSignIn(next http.Handler) http.Handler {
 					return
 				}
 				if s.sessions.StashForm(r.Context(), pathOf(target), r.PostForm) {
-					s.sessions.Flash(r.Context(), "Du var utloggad. Det du fyllde i finns kvar – kontrollera uppgifterna och skicka igen.")
+					s.sessions.FlashInfo(r.Context(), "Du var utloggad. Det du fyllde i finns kvar – kontrollera uppgifterna och skicka igen.")
 				}
 			}
 		}

@@ -168,7 +168,7 @@ func (s *Server) showDocument(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	s.render(w, r, http.StatusOK, pages.DocumentDetailPage(s.page(r, v.Fields.Title, "/styrdokument"), m))
+	s.render(w, r, http.StatusOK, pages.DocumentDetailPage(withBack(s.page(r, v.Fields.Title, "/styrdokument"), "Tillbaka till styrdokumenten", "/styrdokument"), m))
 }
 
 // lineDiff compares two texts line by line.

@@ -71,7 +71,7 @@ func (s *Server) renderPersonRoles(w http.ResponseWriter, r *http.Request, statu
 	}
 	title := p.Name
 	title = formTitle(title, errs)
-	s.render(w, r, status, pages.PersonRolesPage(s.page(r, title, ""), m))
+	s.render(w, r, status, pages.PersonRolesPage(withBack(s.page(r, title, ""), "Tillbaka till registret", "/system"), m))
 }
 
 func (s *Server) handOver(w http.ResponseWriter, r *http.Request) {

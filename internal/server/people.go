@@ -142,7 +142,7 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, status int
 		}
 		m.History = append(m.History, pages.HistoryEntry{At: formatTime(&a.At), Actor: who, Action: auditLabel(a.Action)})
 	}
-	s.render(w, r, status, pages.PersonDetailPage(s.page(r, p.Name, "/admin/personer"), m))
+	s.render(w, r, status, pages.PersonDetailPage(withBack(s.page(r, p.Name, "/admin/personer"), "Tillbaka till personerna", "/admin/personer"), m))
 }
 
 func (s *Server) endSessions(w http.ResponseWriter, r *http.Request) {

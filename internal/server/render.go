@@ -16,6 +16,9 @@ func (s *Server) page(r *http.Request, title, current string) layout.Page {
 	p := layout.Page{
 		Title:      title,
 		Stylesheet: s.assets.Path("css/site.css"),
+		Favicon:    s.assets.Path("img/favicon.svg"),
+		Mark:       s.assets.Path("img/mark.svg"),
+		Contact:    s.itUnitMail(),
 		Script:     s.assets.Path("js/htmx.min.js"),
 		RequestID:  requestIDFrom(r.Context()),
 	}
@@ -42,8 +45,26 @@ func (s *Server) page(r *http.Request, title, current string) layout.Page {
 		p.Nav[i].Current = p.Nav[i].Href == current
 	}
 	if s.sessions != nil {
-		p.Flash = s.sessions.TakeFlash(r.Context())
+		p.Flash, p.FlashKind = s.sessions.TakeFlash(r.Context())
 	}
+	return p
+}
+
+// defaultITUnitMail is IT-enheten's address in the footer when
+// ITPORTAL_IT_UNIT_MAIL is not set.
+const defaultITUnitMail = "it-enheten@lillaedet.se"
+
+// itUnitMail is where the footer tells people to write to IT-enheten.
+func (s *Server) itUnitMail() string {
+	if m := s.cfg.Mail.ITUnitMail; m != "" {
+		return m
+	}
+	return defaultITUnitMail
+}
+
+// withBack gives a detail page its way back to the list it belongs to.
+func withBack(p layout.Page, label, href string) layout.Page {
+	p.Back = &layout.Link{Label: label, Href: href}
 	return p
 }
 

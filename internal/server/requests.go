@@ -106,7 +106,7 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) {
 	m.Rows = make([]pages.RequestListRow, 0, len(page.Rows))
 	for _, row := range page.Rows {
 		m.Rows = append(m.Rows, pages.RequestListRow{
-			Href: requestHref(row.ID), Number: row.Number, Title: row.Title, Kind: row.Kind.Label(), State: row.State.Label(),
+			Href: requestHref(row.ID), Number: row.Number, Title: row.Title, Kind: row.Kind.Label(), State: requestStatus(row.State),
 			Department: row.Department, Author: row.AuthorName, Submitted: dateOrEmpty(row.SubmittedAt), Age: ageText(row.SubmittedAt),
 			WaitingOn: portal.WaitingOn(row.Kind, row.State),
 		})
@@ -418,7 +418,7 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, status in
 	}
 	m := pages.RequestDetail{
 		ID: v.ID, Href: requestHref(v.ID), Number: v.Number, Title: v.Fields.Title, Kind: v.Kind.Label(), State: v.State.Label(),
-		StateClass: "state-" + string(v.State), Facts: requestFacts(v.Request, false), Notice: notice,
+		StateTag: requestStatus(v.State), Facts: requestFacts(v.Request, false), Notice: notice,
 		CanEdit: v.CanEdit, CanComment: v.CanComment, CanAttach: v.CanAttach, CanOpenFiles: v.CanOpenFiles,
 		CanDecide: v.CanDecide, DecideRefusal: v.DecideRefusal, FinancingBlocks: v.FinancingBlocks,
 		IsOperationsChange: v.Kind == portal.KindOperationsChange, Backdated: v.Fields.Backdated(v.Kind), AttachmentCount: v.AttachmentCount,
@@ -477,7 +477,7 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, status in
 			}
 		}
 	}
-	s.render(w, r, status, pages.RequestDetailPage(s.page(r, formTitle(title, errs), "/arenden"), m))
+	s.render(w, r, status, pages.RequestDetailPage(withBack(s.page(r, formTitle(title, errs), "/arenden"), "Tillbaka till ärendena", "/arenden"), m))
 }
 
 func sizeText(n int) string {

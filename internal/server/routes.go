@@ -37,6 +37,8 @@ func (s *Server) routes() http.Handler {
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Get("/static/*", s.static)
+	// Browsers ask for /favicon.ico by themselves; pages name the SVG icon.
+	r.Get("/favicon.ico", s.assets.File("img/favicon.ico"))
 
 	// The JSON API: an API token (Authorization: Bearer) with the route's
 	// scope, or a session as for the pages. Read-only.
@@ -57,6 +59,8 @@ func (s *Server) routes() http.Handler {
 
 		// Anonymous: the sign-in flow and the accessibility statement.
 		r.Get("/tillganglighet", s.accessibilityStatement)
+		// The user guide: for everyone, signed in or not (no secrets in it).
+		r.Get("/hjalp", s.help)
 		r.Get("/auth/login", s.login)
 		r.Get("/auth/callback", s.callback)
 		r.Post("/auth/logout", s.logout)

@@ -100,7 +100,7 @@ func (s *Server) listSystems(w http.ResponseWriter, r *http.Request) {
 		rows = append(rows, pages.SystemListRow{
 			Href: systemHref(row.ID), Name: row.Name, Owner: row.Owner, Administrator: row.Administrator,
 			AdminMissing: (row.Administrator == "" || !row.AdminActive) && row.Lifecycle != string(portal.LifecycleDecommission),
-			Operations:   row.Operations, Lifecycle: portal.LabelOf(portal.Lifecycles, row.Lifecycle),
+			Operations:   row.Operations, Lifecycle: lifecycleStatus(row.Lifecycle),
 		})
 	}
 	m.Rows = rows
@@ -254,7 +254,7 @@ func (s *Server) renderSystem(w http.ResponseWriter, r *http.Request, id int64, 
 		m.Errors = append(m.Errors, components.ErrorItem{Field: "note", Message: problem.note})
 	}
 	title = formTitle(title, errs)
-	s.render(w, r, status, pages.SystemDetailPage(s.page(r, title, "/system"), m))
+	s.render(w, r, status, pages.SystemDetailPage(withBack(s.page(r, title, "/system"), "Tillbaka till registret", "/system"), m))
 }
 
 // systemCases lists the submitted cases that concern a system.
@@ -271,7 +271,7 @@ func caseRows(list []postgres.RequestRow) []pages.RequestListRow {
 	var out []pages.RequestListRow
 	for _, c := range list {
 		out = append(out, pages.RequestListRow{Href: requestHref(c.ID), Number: c.Number, Title: c.Title, Kind: c.Kind.Label(),
-			State: c.State.Label(), Department: c.Department, Author: c.AuthorName, Submitted: dateOrEmpty(c.SubmittedAt)})
+			State: requestStatus(c.State), Department: c.Department, Author: c.AuthorName, Submitted: dateOrEmpty(c.SubmittedAt)})
 	}
 	return out
 }
@@ -375,7 +375,7 @@ func (s *Server) systemHistory(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, pages.SystemHistoryPage(s.page(r, "Historik: "+sys.Facts.Name, "/system"), pages.SystemHistory{
+	s.render(w, r, http.StatusOK, pages.SystemHistoryPage(withBack(s.page(r, "Historik: "+sys.Facts.Name, "/system"), "Tillbaka till "+sys.Facts.Name, systemHref(sys.ID)), pages.SystemHistory{
 		Name: sys.Facts.Name, Printed: time.Now().In(stockholm).Format("2006-01-02 15:04"), Facts: factRows(sys),
 		Periods: periodRows(hist.Periods), Audit: auditRows(hist.Audit), Cases: cases, Evaluations: evaluations,
 	}))
@@ -396,7 +396,7 @@ func factRows(sys postgres.System) []pages.FactRow {
 	rows := []pages.FactRow{
 		{Label: "Beskrivning", Value: f.Description}, {Label: "Syfte", Value: f.Purpose},
 		{Label: "Kategori", Value: portal.LabelOf(portal.Categories, f.Category)},
-		{Label: "Livscykel", Value: portal.LabelOf(portal.Lifecycles, f.Lifecycle)},
+		{Label: "Livscykel", Value: portal.LabelOf(portal.Lifecycles, f.Lifecycle), Tag: tagOf(lifecycleStatus(f.Lifecycle))},
 		{Label: "Leverantör", Value: f.Supplier}, {Label: "Produkt", Value: f.Product}, {Label: "Version", Value: f.Version},
 		{Label: "Drift", Value: portal.LabelOf(portal.Hostings, f.Hosting)},
 		{Label: "Personuppgifter", Value: portal.LabelOf(portal.PersonalData, f.PersonalData)},
