@@ -737,6 +737,19 @@ func (s *Server) decideRequest(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	action := portal.RequestAction(r.PostForm.Get("beslut"))
+	if (action == portal.ActionGrant || action == portal.ActionReject) && !confirmed(r) {
+		// The first step: the decision is tried and rolled back, then asked about.
+		err := s.requests.Decide(postgres.Rehearse(ctx), actorFrom(ctx), id, action, r.PostForm.Get("motivation"), requestIDFrom(ctx))
+		if s.requestProblem(w, r, err) {
+			return
+		}
+		v, ok := s.loadRequest(w, r)
+		if !ok {
+			return
+		}
+		s.renderConfirm(w, r, decisionConfirm(v, action, r), "/arenden")
+		return
+	}
 	err := s.requests.Decide(ctx, actorFrom(ctx), id, action, r.PostForm.Get("motivation"), requestIDFrom(ctx))
 	if s.requestProblem(w, r, err) {
 		return
@@ -773,6 +786,43 @@ func (s *Server) assignRequest(w http.ResponseWriter, r *http.Request) {
 		s.sessions.Flash(ctx, "Ärendet är tilldelat dig.")
 	}
 	http.Redirect(w, r, requestHref(id), http.StatusSeeOther)
+}
+
+// decisionConfirm asks before granting or rejecting: what the decision
+// does, that it is final, who is told.
+func decisionConfirm(v postgres.RequestView, action portal.RequestAction, r *http.Request) pages.Confirm {
+	name := strings.TrimSpace(v.Number + " " + v.Fields.Title)
+	m := pages.Confirm{Action: requestHref(v.ID) + "/beslut", CancelHref: requestHref(v.ID), QuoteLabel: "Motivering",
+		Quote: strings.TrimSpace(r.PostForm.Get("motivation")), Hidden: carried(r, "beslut", "motivation")}
+	if action == portal.ActionGrant {
+		m.Heading, m.ConfirmLabel = "Bevilja ärende "+name, "Bekräfta: bevilja"
+		m.Consequences = []string{"Du beviljar ärende " + name + ". " + grantEffect(v)}
+	} else {
+		m.Heading, m.ConfirmLabel = "Avslå ärende "+name, "Bekräfta: avslå"
+		m.Consequences = []string{"Du avslår ärende " + name + "."}
+	}
+	m.Consequences = append(m.Consequences, "Beslutet är slutligt och kan inte ändras. "+v.AuthorName+", som skickade in ärendet, får besked med motiveringen.")
+	return m
+}
+
+// grantEffect is what a grant changes in the register, in a sentence.
+func grantEffect(v postgres.RequestView) string {
+	d := v.Fields.Details
+	if v.Kind != portal.KindIntroduction && v.Fields.SystemName == "" {
+		return ""
+	}
+	switch v.Kind {
+	case portal.KindIntroduction:
+		return "Systemet " + d.NewSystemName + " förs in i registret som planerat, med " + v.DepartmentName + " som systemägare och " +
+			d.AdministratorName + " som systemförvaltare."
+	case portal.KindUpgrade:
+		return "Versionen av " + v.Fields.SystemName + " i registret ändras till " + d.ToVersion + "."
+	case portal.KindOpenSource:
+		return v.Fields.SystemName + " markeras i registret som öppen källkod."
+	case portal.KindSelfDeveloped:
+		return v.Fields.SystemName + " markeras i registret som egenutvecklad applikation."
+	}
+	return ""
 }
 
 func (s *Server) commentRequest(w http.ResponseWriter, r *http.Request) {
