@@ -491,6 +491,7 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, status in
 		IsOperationsChange: v.Kind == portal.KindOperationsChange, Backdated: v.Fields.Backdated(v.Kind), AttachmentCount: v.AttachmentCount,
 		CanSetDiarienummer: v.CanSetDiarienummer, Diarienummer: v.Diarienummer,
 		Assignee: v.AssigneeName, AssigneeID: strconv.FormatInt(v.AssigneeID, 10), CanAssign: v.CanAssign, CanRelease: v.CanRelease,
+		IsOpen:  v.State.Open(),
 		Comment: components.Field{Name: "comment", Label: "Kommentar", Rows: 3, Error: errs["comment"], Value: typed.Get("comment")},
 		Motivation: components.Field{Name: "motivation", Label: "Motivering", Hint: "Beslutet motiveras skriftligt och går inte att ändra", Rows: 4,
 			Error: errs["motivation"], Value: typed.Get("motivation")},
