@@ -115,6 +115,8 @@ func TestJourneyCompletion(t *testing.T) {
 	it.fill(`textarea#motivation`, "Finansieringen är beslutad av nämnden; uppfyller 4.2.1.")
 	it.tabTo(`button[value=bevilja]`)
 	it.activate()
+	it.tabTo(`button[data-testid=confirm]`) // "Är du säker?"
+	it.activate()
 	if got := eval[string](it, `document.querySelector("[data-testid=state]").textContent`); got != "Beviljat" {
 		t.Fatalf("after granting: %s", got)
 	}

@@ -90,11 +90,50 @@ func TestJourneyCase(t *testing.T) {
 		t.Error("the work queue does not say a case is waiting")
 	}
 	it.check("arbetskö")
+
+	// The queue with JavaScript (for axe): sort by a column, search, take the case.
+	q := newBrowser(t, true, pages)
+	q.signIn(p, "it", "/arenden?vy=ko", true)
+	q.tabTo(`a[data-testid=sort-rubrik]`)
+	q.activate()
+	if eval[string](q, `document.querySelector("th[aria-sort]").textContent`) != "Rubrik ▲" {
+		t.Errorf("after sorting by Rubrik: %s, sorted by %q", q.path(), eval[string](q, `document.querySelector("th[aria-sort]")?.textContent ?? ""`))
+	}
+	q.check("arbetskö, sorterad efter rubrik")
+	q.fill(`input#q`, "färdtjänst journey")
+	q.tabTo(`form.filters button[type=submit]`)
+	q.activate()
+	if n := eval[float64](q, `document.querySelectorAll("[data-testid=request-list] tbody tr").length`); n != 1 ||
+		!strings.Contains(eval[string](q, `location.search`), "sortera=rubrik") {
+		t.Errorf("search in the sorted queue: %v rows, %s", n, eval[string](q, `location.search`))
+	}
+	q.check("arbetskö, sökning")
+	q.tabTo(`a[href="` + casePath + `"]`)
+	q.activate()
+	q.tabTo(`button[value=tilldela]`)
+	q.activate()
+	if got := eval[string](q, `document.querySelector("[data-testid=assignee]").textContent`); got != "Mats Lindqvist" {
+		t.Errorf("after Tilldela mig the handläggare is %q", got)
+	}
+	q.check("ärende, tilldelat mig")
+	q.navigate(p.URL + "/arenden?vy=ko")
+	if row := eval[string](q, `document.querySelector("[data-testid=request-list] tbody tr").innerText`); !strings.Contains(row, "Mats Lindqvist") || !strings.Contains(row, "Väntar på dig") {
+		t.Errorf("the queue's row after assignment: %q", row)
+	}
+	q.check("arbetskö, tilldelat ärende")
+
 	it.tabTo(`a[href="` + casePath + `"]`)
 	it.activate()
 	it.check("ärende, handläggare")
 	it.fill(`textarea#motivation`, "Uppfyller riktlinjerna 4.2.1.")
 	it.tabTo(`button[value=bevilja]`)
+	it.activate()
+	// The confirmation, without JavaScript: nothing is decided yet.
+	if main := eval[string](it, `document.querySelector("main").innerText`); !strings.Contains(main, "Är du säker?") || !strings.Contains(main, "Du beviljar ärende") {
+		t.Fatalf("no confirmation before granting:\n%s", main)
+	}
+	it.check("bekräfta beviljande")
+	it.tabTo(`button[data-testid=confirm]`)
 	it.activate()
 	if !strings.Contains(eval[string](it, `document.querySelector("[data-testid=state]").textContent`), "Beviljat") {
 		t.Fatalf("after granting: %s", eval[string](it, `document.querySelector("main").innerText`))

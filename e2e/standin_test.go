@@ -93,6 +93,8 @@ func TestJourneyDeputyStandsIn(t *testing.T) {
 	deputy.fill(`textarea#motivation`, "Uppfyller kraven i avsnitt 7.")
 	deputy.tabTo(`button[value=bevilja]`)
 	deputy.activate()
+	deputy.tabTo(`button[data-testid=confirm]`) // "Är du säker?"
+	deputy.activate()
 	if !strings.Contains(eval[string](deputy, `document.querySelector("[data-testid=state]").textContent`), "Beviljat") {
 		t.Fatalf("after granting:\n%s", eval[string](deputy, `document.querySelector("main").innerText`))
 	}

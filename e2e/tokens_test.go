@@ -58,6 +58,12 @@ func TestJourneyTokens(t *testing.T) {
 		t.Error("the secret is shown again")
 	}
 	b.tabTo(`main table form button[type=submit]`)
+	b.activate()
+	if !strings.Contains(eval[string](b, `document.querySelector("main").innerText`), "Du återkallar API-nyckeln Intranätet") {
+		t.Fatalf("no confirmation before revoking:\n%s", eval[string](b, `document.querySelector("main").innerText`))
+	}
+	b.check("api-nycklar, bekräfta återkallelse")
+	b.tabTo(`button[data-testid=confirm]`)
 	b.key(kb.Enter)
 	b.waitFor(`document.body.textContent.includes("Nyckeln är återkallad")`, "the revocation")
 	b.waitLoaded()

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"itportal/internal/portal"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -111,6 +113,7 @@ func TestLoadReportsEveryProblemAtOnce(t *testing.T) {
 		"ITPORTAL_JOB_RESCUE_AFTER":     "1s",
 		"ITPORTAL_OFFICIAL_WEB_ADDRESS": "http://www.lillaedet.se",
 		"ITPORTAL_OFFICIAL_DOMAIN":      "https://www.lillaedet.se/",
+		"ITPORTAL_HANDLING_DAYS":        "inforande=tre",
 	}), ModeServe)
 	if err == nil {
 		t.Fatal("Load accepted a broken configuration")
@@ -272,5 +275,33 @@ func TestMailAddressesAreValidated(t *testing.T) {
 	good["ITPORTAL_IT_UNIT_MAIL"], good["ITPORTAL_MAIL_FROM"] = "it-enheten@lillaedet.se", "IT-portalen <it-portalen@lillaedet.se>"
 	if _, err := Load(env(good), ModeServe); err != nil {
 		t.Errorf("good addresses refused: %v", err)
+	}
+}
+
+// TestHandlingDays: the handling times per kind default to the documented
+// values, a setting changes the kinds it names, and a bad one stops the
+// start naming the variable and the kind.
+func TestHandlingDays(t *testing.T) {
+	base := map[string]string{"ITPORTAL_DATABASE_URL": "postgres://u@db/x"}
+	c, err := Load(env(base), ModeDev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HandlingDays.Of(portal.KindIntroduction) != 30 || c.HandlingDays.Of(portal.KindOperationsChange) != 10 {
+		t.Errorf("defaults: %v", c.HandlingDays)
+	}
+	base["ITPORTAL_HANDLING_DAYS"] = " inforande=45, driftforandring=5 "
+	if c, err = Load(env(base), ModeDev); err != nil {
+		t.Fatal(err)
+	}
+	if c.HandlingDays.Of(portal.KindIntroduction) != 45 || c.HandlingDays.Of(portal.KindOperationsChange) != 5 || c.HandlingDays.Of(portal.KindUpgrade) != 20 {
+		t.Errorf("configured: %v", c.HandlingDays)
+	}
+	for value, want := range map[string]string{"inforande=0": "inforande", "okand=3": "okand", "inforande=3,inforande=4": "twice", "uppgradering": "uppgradering", "natanslutning=tio": "natanslutning"} {
+		base["ITPORTAL_HANDLING_DAYS"] = value
+		_, err := Load(env(base), ModeDev)
+		if err == nil || !strings.Contains(err.Error(), "ITPORTAL_HANDLING_DAYS") || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v", value, err)
+		}
 	}
 }

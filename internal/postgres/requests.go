@@ -58,9 +58,12 @@ type Request struct {
 	// CompletionFields are the fields asked for while a komplettering is
 	// open: the only ones the answer may change.
 	CompletionFields []string
-	RowVersion       int
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// AssigneeID is the case's handläggare (0 when nobody has taken it).
+	AssigneeID   int64
+	AssigneeName string
+	RowVersion   int
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // RequestEvent is one entry of a case's timeline.
@@ -106,6 +109,8 @@ type RequestView struct {
 	IsAuthor           bool
 	IsPreparer         bool
 	CanSetDiarienummer bool
+	CanAssign          bool // the actor may take the case as its handläggare (or take it over)
+	CanRelease         bool // the actor is the handläggare and may release it
 	// Completion is the open komplettering: IT-enheten's question.
 	Completion *CompletionQuestion
 }
@@ -124,7 +129,8 @@ const requestColumns = `r.id, r.kind, r.state, r.author_id, a.name, EXISTS (SELE
 	COALESCE(r.system_id, 0), COALESCE(s.name, ''), r.details,
 	COALESCE(r.number, ''), r.diarienummer, r.submitted_at, r.decided_at, COALESCE(dp.name, ''), r.decision_motivation,
 	r.completion_fields, r.row_version, r.created_at, r.updated_at,
-	COALESCE((SELECT de.acting_as FROM request_events de WHERE de.request_id = r.id AND de.acting_as <> '' LIMIT 1), '')`
+	COALESCE((SELECT de.acting_as FROM request_events de WHERE de.request_id = r.id AND de.acting_as <> '' LIMIT 1), ''),
+	COALESCE(r.assignee_id, 0), COALESCE((SELECT h.name FROM people h WHERE h.id = r.assignee_id), '')`
 
 const requestFrom = `
 	FROM requests r
@@ -141,7 +147,7 @@ func scanRequest(row pgx.Row) (Request, error) {
 		&f.FinancingSource, &f.FinancingConfirmed, &f.FinancingReference, &f.FinancingDecidedBy, &f.FinancingDecidedOn,
 		&f.SystemID, &f.SystemName, &f.Details,
 		&r.Number, &r.Diarienummer, &r.SubmittedAt, &r.DecidedAt, &r.DecidedByName, &r.Motivation,
-		&r.CompletionFields, &r.RowVersion, &r.CreatedAt, &r.UpdatedAt, &r.DecidedAs)
+		&r.CompletionFields, &r.RowVersion, &r.CreatedAt, &r.UpdatedAt, &r.DecidedAs, &r.AssigneeID, &r.AssigneeName)
 	return r, err
 }
 
@@ -976,6 +982,9 @@ func (s *RequestService) Get(ctx context.Context, actor *portal.Actor, id int64)
 		}
 	}
 	v.CanEdit = v.IsAuthor && v.State == portal.StateDraft
+	if portal.CanAssign(actor, v.State, v.AuthorID) == nil {
+		v.CanAssign, v.CanRelease = v.AssigneeID != actor.PersonID, v.AssigneeID == actor.PersonID
+	}
 	v.CanAttach = (v.IsAuthor || v.IsPreparer) && (v.State == portal.StateDraft || v.State.Open())
 	v.CanComment = (v.IsAuthor || v.IsPreparer) && v.State.Open()
 	v.CanSetDiarienummer = v.IsPreparer && v.State != portal.StateDraft

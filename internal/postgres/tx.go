@@ -17,6 +17,20 @@ import (
 // failures of beginning and committing are translated here. The closures
 // keep any results in variables of the caller.
 
+// rehearsalKey marks a context whose writing transactions roll back.
+type rehearsalKey struct{}
+
+// Rehearse returns a context in which a writing service does everything it
+// would (every check on the locked rows, every statement) and then rolls
+// back instead of committing: what a confirmation page asks about is
+// known to succeed, and nothing has changed yet. Only for services whose
+// every effect is inside their one transaction.
+func Rehearse(ctx context.Context) context.Context {
+	return context.WithValue(ctx, rehearsalKey{}, true)
+}
+
+func rehearsing(ctx context.Context) bool { v, _ := ctx.Value(rehearsalKey{}).(bool); return v }
+
 // inTx runs fn in a read-write transaction and commits when it returns nil.
 func inTx(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error {
 	return runTx(ctx, pool, pgx.TxOptions{}, true, fn)
@@ -45,8 +59,8 @@ func runTx(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions, commit b
 	if err := fn(tx); err != nil {
 		return err
 	}
-	if !commit {
-		return nil
+	if !commit || rehearsing(ctx) {
+		return nil // the deferred rollback ends it
 	}
 	return translate(tx.Commit(ctx))
 }

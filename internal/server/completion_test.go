@@ -115,7 +115,7 @@ func TestCompletionThroughThePages(t *testing.T) {
 	if q := it.Get("/arenden?vy=ko"); !strings.Contains(q.Body, "1 ärende väntar på dig") {
 		t.Errorf("the answered case is not waiting for IT-enheten")
 	}
-	if resp := it.Post(path+"/beslut", url.Values{"beslut": {"bevilja"}, "motivation": {"Finansieringen är beslutad"}}); resp.StatusCode != http.StatusSeeOther {
+	if resp := confirmThenPost(t, it, path+"/beslut", url.Values{"beslut": {"bevilja"}, "motivation": {"Finansieringen är beslutad"}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("grant after the completion: %d\n%s", resp.StatusCode, resp.Body)
 	}
 }

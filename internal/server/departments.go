@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"itportal/internal/portal"
+	"itportal/internal/postgres"
 	"itportal/web/components"
 	"itportal/web/pages"
 )
@@ -82,6 +83,32 @@ func (s *Server) updateDepartment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := portal.Department{ID: id, Name: r.PostForm.Get("name"), ShortName: r.PostForm.Get("short_name"), Active: r.PostForm.Get("active") == "ja"}
+	if !d.Active && !confirmed(r) {
+		// Deactivating asks first; the save is rehearsed so that field
+		// errors show on the form at once.
+		cur, err := s.departments.Get(r.Context(), actorFrom(r.Context()), id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if cur.Active {
+			_, err := s.departments.Save(postgres.Rehearse(r.Context()), actorFrom(r.Context()), d, requestIDFrom(r.Context()))
+			if fe := fieldErrors(err); fe != nil {
+				s.renderDepartmentEdit(w, r, http.StatusUnprocessableEntity, d, fe)
+				return
+			}
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			s.renderConfirm(w, r, pages.Confirm{Heading: "Inaktivera " + cur.Name,
+				Consequences: []string{"Du inaktiverar " + cur.Name + ". Förvaltningen kan inte längre väljas som ny systemägare eller i nya ärenden.",
+					"Det som redan står på förvaltningen ändras inte: system den äger, dess personal och dess ärenden finns kvar. Du kan göra den aktiv igen."},
+				Action: departmentHref(id), CancelHref: departmentHref(id), Hidden: carried(r, "name", "short_name"), ConfirmLabel: "Bekräfta: inaktivera"},
+				"/admin/forvaltningar")
+			return
+		}
+	}
 	_, err := s.departments.Save(r.Context(), actorFrom(r.Context()), d, requestIDFrom(r.Context()))
 	if fe := fieldErrors(err); fe != nil {
 		s.renderDepartmentEdit(w, r, http.StatusUnprocessableEntity, d, fe)

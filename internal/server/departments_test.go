@@ -25,7 +25,7 @@ func TestAdminManagesDepartments(t *testing.T) {
 	if err := h.Pool.QueryRow(context.Background(), `SELECT id FROM departments WHERE short_name = 'TEK'`).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
-	if resp := adm.Post("/admin/forvaltningar/"+itoa(id), url.Values{"name": {"Tekniska förvaltningen"}, "short_name": {"TEK"}}); resp.StatusCode != http.StatusSeeOther {
+	if resp := confirmThenPost(t, adm, "/admin/forvaltningar/"+itoa(id), url.Values{"name": {"Tekniska förvaltningen"}, "short_name": {"TEK"}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("deactivate: %d", resp.StatusCode)
 	}
 	var active bool

@@ -435,6 +435,30 @@ func (s *Server) saveVersion(w http.ResponseWriter, r *http.Request) {
 func (s *Server) publishVersion(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	slug := chi.URLParam(r, "slug")
+	if !confirmed(r) {
+		// Rehearsed: the version that would be published and who would be told.
+		number, notified, err := s.documents.Publish(postgres.Rehearse(ctx), actorFrom(ctx), slug, requestIDFrom(ctx))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		v, err := s.documents.Get(ctx, actorFrom(ctx), slug)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		m := pages.Confirm{Heading: "Publicera version " + strconv.Itoa(number) + " av " + v.Fields.Title,
+			Action: "/admin/styrdokument/" + slug + "/publicera", CancelHref: "/admin/styrdokument/" + slug + "/version", ConfirmLabel: "Bekräfta: publicera"}
+		m.Consequences = append(m.Consequences, "Version "+strconv.Itoa(number)+" blir den gällande versionen av "+v.Fields.Title+
+			" för alla anställda. En publicerad version kan inte ändras eller tas bort; en rättelse blir en ny version.")
+		if notified > 0 {
+			m.Consequences = append(m.Consequences, personCount(notified)+" får besked om att kvittera den.")
+		} else {
+			m.Consequences = append(m.Consequences, "Ingen behöver kvittera den på nytt.")
+		}
+		s.renderConfirm(w, r, m, "/styrdokument")
+		return
+	}
 	number, notified, err := s.documents.Publish(ctx, actorFrom(ctx), slug, requestIDFrom(ctx))
 	if err != nil {
 		s.fail(w, r, err)
@@ -446,4 +470,12 @@ func (s *Server) publishVersion(w http.ResponseWriter, r *http.Request) {
 	}
 	s.sessions.Flash(ctx, msg)
 	http.Redirect(w, r, documentHref(slug), http.StatusSeeOther)
+}
+
+// personCount is "1 person" or "N personer".
+func personCount(n int) string {
+	if n == 1 {
+		return "1 person"
+	}
+	return strconv.Itoa(n) + " personer"
 }

@@ -40,7 +40,7 @@ func publish(t *testing.T, adm *testkit.Browser, slug, text string, reack bool) 
 	}
 	preview := adm.Get("/admin/styrdokument/" + slug + "/version")
 	testkit.AssertInert(t, "preview", preview.Body)
-	if resp := adm.Post("/admin/styrdokument/"+slug+"/publicera", nil); resp.StatusCode != http.StatusSeeOther {
+	if resp := confirmThenPost(t, adm, "/admin/styrdokument/"+slug+"/publicera", nil); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("publish: %d\n%s", resp.StatusCode, resp.Body)
 	}
 }

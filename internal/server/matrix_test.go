@@ -98,6 +98,7 @@ var authzMatrix = map[string][7]int{
 	"POST /arenden/{id}/steg":         {303, 403, 409, 409, 409, 403, 409},
 	"POST /arenden/{id}/beslut":       {303, 403, 422, 422, 422, 403, 403},
 	"POST /arenden/{id}/kommentar":    {303, 403, 422, 422, 422, 403, 422},
+	"POST /arenden/{id}/handlaggare":  {303, 403, 422, 422, 422, 403, 403},
 	"POST /arenden/{id}/diarienummer": {303, 403, 303, 303, 303, 403, 403},
 	"POST /arenden/{id}/bilagor":      {303, 403, 422, 422, 422, 403, 422},
 	"GET /arenden/{id}/bilagor/{bid}": {303, 403, 200, 200, 200, 403, 200},

@@ -157,7 +157,7 @@ func paramLabel(name string) string {
 		return "Drift"
 	case "personuppgifter":
 		return "Personuppgifter"
-	case "sortering":
+	case "sortering", "sortera":
 		return "Sortering"
 	case "status":
 		return "Status"

@@ -36,7 +36,8 @@ func requestFilterFrom(r *http.Request) (postgres.RequestFilter, *listQuery) {
 		kinds[i] = string(k)
 	}
 	f := postgres.RequestFilter{View: q.oneOf("vy", postgres.ViewMine, postgres.ViewAll, postgres.ViewQueue), State: q.oneOf("status", states...),
-		Kind: q.oneOf("typ", kinds...), DepartmentID: q.id("forvaltning"), Page: q.page()}
+		Kind: q.oneOf("typ", kinds...), DepartmentID: q.id("forvaltning"), Query: q.text("q", 200), Sort: q.oneOf("sortera", postgres.SortValues()...),
+		Page: q.page()}
 	if age := q.choice("alder", postgres.AgeChoices); age != "" {
 		f.OlderThan, _ = strconv.Atoi(age)
 	}
@@ -49,6 +50,7 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
 	f, lq := requestFilterFrom(r)
+	f.Handling = s.handlingDays()
 	page, err := s.requests.List(ctx, actor, f)
 	if err != nil {
 		s.fail(w, r, err)
@@ -61,7 +63,8 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m := pages.RequestList{View: f.View, Total: page.Total, WaitingForMe: page.WaitingForMe, IsPreparer: portal.IsPreparer(actor),
-		Errors: lq.errorItems("status", "typ", "forvaltning", "alder")}
+		Errors: lq.errorItems("q", "status", "typ", "forvaltning", "alder", "sortera"), SortError: lq.problems["sortera"],
+		Search: components.Field{Name: "q", Label: "Sök", Hint: "Ärendenummer, rubrik eller system", Value: f.Query, Error: lq.problems["q"]}}
 	base := url.Values{}
 	base.Set("vy", f.View)
 	if f.State != "" {
@@ -76,6 +79,25 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) {
 	if f.OlderThan != 0 {
 		base.Set("alder", strconv.Itoa(f.OlderThan))
 	}
+	if f.Query != "" {
+		base.Set("q", f.Query)
+	}
+	m.Filtered = len(base) > 1
+	listHref := func(set map[string]string) string {
+		v := url.Values{}
+		for k, vs := range base {
+			v[k] = vs
+		}
+		for k, val := range set {
+			v.Set(k, val)
+		}
+		return "/arenden?" + v.Encode()
+	}
+	m.Columns = sortColumns(f.View, f.Sort, listHref)
+	if f.Sort != "" {
+		base.Set("sortera", f.Sort)
+	}
+	m.Sort = f.Sort
 	for _, v := range []struct{ key, label string }{{postgres.ViewMine, "Mina ärenden"}, {postgres.ViewAll, "Alla ärenden"}, {postgres.ViewQueue, "Arbetskö"}} {
 		if v.key == postgres.ViewQueue && !m.IsPreparer {
 			continue
@@ -104,12 +126,18 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) {
 		{Name: "alder", Label: "Ålder", Value: idString(int64(f.OlderThan)), Options: choiceOptions("Alla", postgres.AgeChoices), Error: lq.problems["alder"]},
 	}
 	m.Rows = make([]pages.RequestListRow, 0, len(page.Rows))
+	today := portal.Today()
 	for _, row := range page.Rows {
-		m.Rows = append(m.Rows, pages.RequestListRow{
+		lr := pages.RequestListRow{
 			Href: requestHref(row.ID), Number: row.Number, Title: row.Title, Kind: row.Kind.Label(), State: requestStatus(row.State),
 			Department: row.Department, Author: row.AuthorName, Submitted: dateOrEmpty(row.SubmittedAt), Age: ageText(row.SubmittedAt),
-			WaitingOn: portal.WaitingOn(row.Kind, row.State),
-		})
+			WaitingOn: portal.WaitingOn(row.Kind, row.State), Assignee: row.Assignee, Mine: row.WaitsOnActor,
+		}
+		if row.SubmittedAt != nil && row.State.Open() {
+			due := f.Handling.DueDate(row.Kind, *row.SubmittedAt)
+			lr.Due, lr.Overdue = due.Format(time.DateOnly), portal.Overdue(row.State, due, today)
+		}
+		m.Rows = append(m.Rows, lr)
 	}
 	pageHref := func(n int) string {
 		v := url.Values{}
@@ -131,6 +159,43 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusBadRequest // the list is shown as if the parameter were not given
 	}
 	s.render(w, r, status, pages.RequestListPage(s.page(r, formTitle("Ärenden", lq.problems), "/arenden"), m))
+}
+
+// handlingDays are the configured handling times per kind of case.
+func (s *Server) handlingDays() portal.HandlingDays {
+	if s.cfg.HandlingDays == nil {
+		return portal.DefaultHandlingDays()
+	}
+	return s.cfg.HandlingDays
+}
+
+// sortColumns are a list's column headings: each sortable one a link that
+// sorts by it (ascending, or descending when it is the current ascending
+// order), with aria-sort on the one the list is sorted by. href builds a
+// link to the list with the filters kept.
+func sortColumns(view, sort string, href func(map[string]string) string) []pages.SortColumn {
+	current := sort
+	if current == "" {
+		current = postgres.DefaultSort(view)
+	}
+	cols := []pages.SortColumn{{Label: "Nummer", Key: "nummer"}, {Label: "Rubrik", Key: "rubrik"}, {Label: "Typ", Key: "typ"},
+		{Label: "Status", Key: "status"}, {Label: "Väntar på", Key: "vantar"}, {Label: "Handläggare", Key: "handlaggare"},
+		{Label: "Förvaltning", Key: "forvaltning"}, {Label: "Inskickat"}, {Label: "Ålder", Key: "alder"}, {Label: "Förfaller", Key: "forfaller"}}
+	for i := range cols {
+		c := &cols[i]
+		if c.Key == "" {
+			continue
+		}
+		next := c.Key
+		switch current {
+		case c.Key:
+			c.Sort, next = "ascending", c.Key+postgres.SortDescending
+		case c.Key + postgres.SortDescending:
+			c.Sort = "descending"
+		}
+		c.Href = href(map[string]string{"sortera": next})
+	}
+	return cols
 }
 
 func idString(id int64) string {
@@ -423,6 +488,8 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, status in
 		CanDecide: v.CanDecide, DecideRefusal: v.DecideRefusal, FinancingBlocks: v.FinancingBlocks,
 		IsOperationsChange: v.Kind == portal.KindOperationsChange, Backdated: v.Fields.Backdated(v.Kind), AttachmentCount: v.AttachmentCount,
 		CanSetDiarienummer: v.CanSetDiarienummer, Diarienummer: v.Diarienummer,
+		Assignee: v.AssigneeName, AssigneeID: strconv.FormatInt(v.AssigneeID, 10), CanAssign: v.CanAssign, CanRelease: v.CanRelease,
+		IsOpen:  v.State.Open(),
 		Comment: components.Field{Name: "comment", Label: "Kommentar", Rows: 3, Error: errs["comment"], Value: typed.Get("comment")},
 		Motivation: components.Field{Name: "motivation", Label: "Motivering", Hint: "Beslutet motiveras skriftligt och går inte att ändra", Rows: 4,
 			Error: errs["motivation"], Value: typed.Get("motivation")},
@@ -467,7 +534,7 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, status in
 			order = append(order, f.Name)
 		}
 	}
-	order = append(order, "comment", "motivation", "decision", "diarienummer", "file")
+	order = append(order, "handlaggare", "comment", "motivation", "decision", "diarienummer", "file")
 	m.Errors = errorItems(errs, order)
 	if len(m.Answer) > 0 && errs["comment"] != "" {
 		// The answer's message has its own id on the page.
@@ -669,6 +736,19 @@ func (s *Server) decideRequest(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	action := portal.RequestAction(r.PostForm.Get("beslut"))
+	if (action == portal.ActionGrant || action == portal.ActionReject) && !confirmed(r) {
+		// The first step: the decision is tried and rolled back, then asked about.
+		err := s.requests.Decide(postgres.Rehearse(ctx), actorFrom(ctx), id, action, r.PostForm.Get("motivation"), requestIDFrom(ctx))
+		if s.requestProblem(w, r, err) {
+			return
+		}
+		v, ok := s.loadRequest(w, r)
+		if !ok {
+			return
+		}
+		s.renderConfirm(w, r, decisionConfirm(v, action, r), "/arenden")
+		return
+	}
 	err := s.requests.Decide(ctx, actorFrom(ctx), id, action, r.PostForm.Get("motivation"), requestIDFrom(ctx))
 	if s.requestProblem(w, r, err) {
 		return
@@ -682,6 +762,66 @@ func (s *Server) decideRequest(w http.ResponseWriter, r *http.Request) {
 	}
 	s.sessions.Flash(ctx, msg)
 	http.Redirect(w, r, requestHref(id), http.StatusSeeOther)
+}
+
+// assignRequest takes the case as the actor's ("Tilldela mig"), takes it
+// over from another handler, or releases it.
+func (s *Server) assignRequest(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	ctx := r.Context()
+	seen, _ := strconv.ParseInt(r.PostForm.Get("nuvarande"), 10, 64)
+	step := r.PostForm.Get("atgard")
+	err := s.requests.Assign(ctx, actorFrom(ctx), id, seen, step, requestIDFrom(ctx))
+	if s.requestProblem(w, r, err) {
+		return
+	}
+	if step == postgres.AssignRelease {
+		s.sessions.Flash(ctx, "Du har släppt ärendet. Det har ingen handläggare nu.")
+	} else {
+		s.sessions.Flash(ctx, "Ärendet är tilldelat dig.")
+	}
+	http.Redirect(w, r, requestHref(id), http.StatusSeeOther)
+}
+
+// decisionConfirm asks before granting or rejecting: what the decision
+// does, that it is final, who is told.
+func decisionConfirm(v postgres.RequestView, action portal.RequestAction, r *http.Request) pages.Confirm {
+	name := strings.TrimSpace(v.Number + " " + v.Fields.Title)
+	m := pages.Confirm{Action: requestHref(v.ID) + "/beslut", CancelHref: requestHref(v.ID), QuoteLabel: "Motivering",
+		Quote: strings.TrimSpace(r.PostForm.Get("motivation")), Hidden: carried(r, "beslut", "motivation")}
+	if action == portal.ActionGrant {
+		m.Heading, m.ConfirmLabel = "Bevilja ärende "+name, "Bekräfta: bevilja"
+		m.Consequences = []string{"Du beviljar ärende " + name + ". " + grantEffect(v)}
+	} else {
+		m.Heading, m.ConfirmLabel = "Avslå ärende "+name, "Bekräfta: avslå"
+		m.Consequences = []string{"Du avslår ärende " + name + "."}
+	}
+	m.Consequences = append(m.Consequences, "Beslutet är slutligt och kan inte ändras. "+v.AuthorName+", som skickade in ärendet, får besked med motiveringen.")
+	return m
+}
+
+// grantEffect is what a grant changes in the register, in a sentence.
+func grantEffect(v postgres.RequestView) string {
+	d := v.Fields.Details
+	if v.Kind != portal.KindIntroduction && v.Fields.SystemName == "" {
+		return ""
+	}
+	switch v.Kind {
+	case portal.KindIntroduction:
+		return "Systemet " + d.NewSystemName + " förs in i registret som planerat, med " + v.DepartmentName + " som systemägare och " +
+			d.AdministratorName + " som systemförvaltare."
+	case portal.KindUpgrade:
+		return "Versionen av " + v.Fields.SystemName + " i registret ändras till " + d.ToVersion + "."
+	case portal.KindOpenSource:
+		return v.Fields.SystemName + " markeras i registret som öppen källkod."
+	case portal.KindSelfDeveloped:
+		return v.Fields.SystemName + " markeras i registret som egenutvecklad applikation."
+	}
+	return ""
 }
 
 func (s *Server) commentRequest(w http.ResponseWriter, r *http.Request) {

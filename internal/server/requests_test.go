@@ -121,7 +121,7 @@ func TestCaseThroughThePages(t *testing.T) {
 	if resp := it.Post(path+"/beslut", url.Values{"beslut": {"bevilja"}, "motivation": {""}}); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.Body, "Skriv beslutets motivering") {
 		t.Errorf("decision without motivation: %d", resp.StatusCode)
 	}
-	if resp := it.Post(path+"/beslut", url.Values{"beslut": {"bevilja"}, "motivation": {"Uppfyller 4.2.1"}}); resp.StatusCode != http.StatusSeeOther {
+	if resp := confirmThenPost(t, it, path+"/beslut", url.Values{"beslut": {"bevilja"}, "motivation": {"Uppfyller 4.2.1"}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("grant: %d\n%s", resp.StatusCode, resp.Body)
 	}
 	// Deciding again: the page says who decided, nothing changes.
@@ -214,7 +214,11 @@ func TestCaseKindsHappyPaths(t *testing.T) {
 				t.Errorf("%s decided by IT-enheten: %d", c.kind, resp.StatusCode)
 			}
 		}
-		if resp := c.decider.Post(path+"/beslut", c.decide); resp.StatusCode != http.StatusSeeOther {
+		decide := c.decider.Post
+		if c.decide.Get("beslut") != "kvittera" { // granting and rejecting ask first
+			decide = func(path string, form url.Values) testkit.Response { return confirmThenPost(t, c.decider, path, form) }
+		}
+		if resp := decide(path+"/beslut", c.decide); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("%s decision: %d\n%s", c.kind, resp.StatusCode, resp.Body)
 		}
 		if page := emp.Get(path); !strings.Contains(page.Body, c.want) {

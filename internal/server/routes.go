@@ -127,6 +127,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/arenden/{id}/skicka", s.submitRequest)
 			r.Post("/arenden/{id}/steg", s.actOnRequest)
 			r.Post("/arenden/{id}/beslut", s.decideRequest)
+			r.Post("/arenden/{id}/handlaggare", s.assignRequest)
 			r.Post("/arenden/{id}/kommentar", s.commentRequest)
 			r.Post("/arenden/{id}/diarienummer", s.setDiarienummer)
 			// Who may attach to the case is checked before the file is read.

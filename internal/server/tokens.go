@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"itportal/internal/portal"
+	"itportal/internal/postgres"
 	"itportal/internal/server/apidoc"
 	"itportal/web/components"
 	"itportal/web/pages"
@@ -178,6 +179,31 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(r)
 	if !ok {
 		s.notFound(w, r)
+		return
+	}
+	if !confirmed(r) {
+		// Rehearsed first: a token already revoked or not there says so now.
+		ctx := r.Context()
+		if err := s.tokens.Revoke(postgres.Rehearse(ctx), actorFrom(ctx), id, requestIDFrom(ctx)); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		list, err := s.tokens.List(ctx, actorFrom(ctx))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		name := ""
+		for _, t := range list {
+			if t.ID == id {
+				name = t.Name
+			}
+		}
+		s.renderConfirm(w, r, pages.Confirm{Heading: "Återkalla API-nyckeln " + name,
+			Consequences: []string{"Du återkallar API-nyckeln " + name + ". Det som använder den får inte längre svar från API:et, från nästa anrop.",
+				"Det går inte att ångra. Behövs åtkomst igen skapar du en ny nyckel."},
+			Action: "/admin/api-nycklar/" + strconv.FormatInt(id, 10) + "/aterkalla", CancelHref: "/admin/api-nycklar", ConfirmLabel: "Bekräfta: återkalla"},
+			"/admin/api-nycklar")
 		return
 	}
 	if err := s.tokens.Revoke(r.Context(), actorFrom(r.Context()), id, requestIDFrom(r.Context())); err != nil {

@@ -163,7 +163,7 @@ func TestAPITokens(t *testing.T) {
 	if err := h.Owner.QueryRow(ctx, `SELECT id FROM api_tokens WHERE name = 'Intranätet'`).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
-	if resp := adm.Post("/admin/api-nycklar/"+itoa(id)+"/aterkalla", nil); resp.StatusCode != http.StatusSeeOther {
+	if resp := confirmThenPost(t, adm, "/admin/api-nycklar/"+itoa(id)+"/aterkalla", nil); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("revoke: %d", resp.StatusCode)
 	}
 	if status, _ := bearer(t, h.URL, "/api/v1/systems", "Bearer "+secret); status != http.StatusUnauthorized {
