@@ -46,6 +46,7 @@ var authzMatrix = map[string][7]int{
 	"POST /admin/forvaltningar/{id}":              {303, 403, 403, 403, 403, 422, 403},
 	"GET /personer/{id}":                          {303, 200, 200, 200, 200, 200, 200},
 	"POST /personer/{id}/overlamna":               {303, 403, 422, 422, 422, 403, 403},
+	"GET /personer/forslag":                       {303, 403, 200, 200, 200, 403, 403},
 	"GET /api/v1/systems":                         {401, 200, 200, 200, 200, 200, 200},
 	"GET /api/v1/systems/{id}":                    {401, 200, 200, 200, 200, 200, 200},
 	"GET /system/import":                          {303, 403, 200, 200, 200, 403, 403},

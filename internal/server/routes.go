@@ -150,6 +150,7 @@ func (s *Server) routes() http.Handler {
 				r.Post("/system/{id}/forslag/{pid}/bekrafta", s.decideProposal(true))
 				r.Post("/system/{id}/forslag/{pid}/avsla", s.decideProposal(false))
 				r.Post("/personer/{id}/overlamna", s.handOver)
+				r.Get(personSuggestPath, s.personSuggestions)
 				r.Post("/efterlevnad/r3/avisera", s.renotify)
 				r.Post("/system/{id}/utvarderingsintervall", s.setEvaluationInterval)
 				r.Get("/utvarderingar", s.evaluationOverview)
