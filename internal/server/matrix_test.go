@@ -52,6 +52,7 @@ var authzMatrix = map[string][7]int{
 	"GET /system/import":                          {303, 403, 200, 200, 200, 403, 403},
 	"POST /system/import":                         {303, 403, 422, 422, 422, 403, 403},
 	"POST /system/import/bekrafta":                {303, 403, 400, 400, 400, 403, 403},
+	"GET /system/import/granska":                  {303, 403, 400, 400, 400, 403, 403},
 	"GET /system/export.csv":                      {303, 200, 200, 200, 200, 200, 200},
 	"GET /system/export.xlsx":                     {303, 200, 200, 200, 200, 200, 200},
 	"GET /rollfordelning":                         {303, 200, 200, 200, 200, 200, 200},

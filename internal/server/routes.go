@@ -142,6 +142,7 @@ func (s *Server) routes() http.Handler {
 				r.Get("/system/import", s.importForm)
 				r.With(s.acceptUpload).Post("/system/import", s.importUpload)
 				r.Post("/system/import/bekrafta", s.importCommit)
+				r.Get("/system/import/granska", s.importPreview)
 				r.Get("/system/ny", s.newSystemForm)
 				r.Post("/system/ny", s.createSystem)
 				r.Get("/system/{id}/roller", s.roleForm)
