@@ -165,6 +165,11 @@ func planHandOver(ctx context.Context, tx pgx.Tx, personID int64, req HandOverRe
 		return plan, err
 	}
 	for _, h := range held {
+		if moves(h, req.From) && sameDay(h.From, req.From) {
+			// One period per role and day: the role changed on that day.
+			return plan, portal.Invalid("Rollen ändrades redan den dagen.", map[string]string{"from": h.SystemName +
+				": personen blev systemförvaltare från " + day(h.From) + ". Välj en senare dag för överlämningen."})
+		}
 		if moves(h, req.From) {
 			plan.Moves = append(plan.Moves, h)
 		} else {

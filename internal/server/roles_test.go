@@ -128,6 +128,13 @@ func TestHandOverPreview(t *testing.T) {
 		t.Errorf("no appointed by: %d", resp.StatusCode)
 	}
 	v.Set("appointed_by", "Socialchefen")
+	// A day a role began on cannot be handed over that day: said before
+	// anything is confirmed.
+	v.Set("from", "2024-01-01")
+	if resp := it.Post(path, v); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.Body, "Välj en senare dag för överlämningen") {
+		t.Errorf("hand-over on the day a role began: %d", resp.StatusCode)
+	}
+	v.Set("from", "2026-12-02")
 	preview := it.Post(path, v)
 	if preview.StatusCode != http.StatusOK {
 		t.Fatalf("preview: %d\n%s", preview.StatusCode, preview.Body)
