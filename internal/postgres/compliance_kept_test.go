@@ -196,7 +196,8 @@ func TestBreachesKeptWithEveryChange(t *testing.T) {
 		return err
 	})
 	step("her roles handed over", map[string]int{"r1_inactive": 0}, func() error {
-		_, err := f.svc.HandOver(ctx, f.it, f.people["Anna Andersson"], f.people["Bertil Berg"], portal.Today(), "req")
+		_, err := f.svc.HandOver(ctx, f.it, f.people["Anna Andersson"], postgres.HandOverRequest{
+			Successor: f.people["Bertil Berg"], From: portal.Today(), AppointedBy: "Systemägaren", RequestID: "req"})
 		return err
 	})
 	step("the role change's notification delivered", nil, func() error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -75,54 +76,151 @@ func heldRoles(ctx context.Context, tx pgx.Tx, personID int64, from time.Time) (
 	return list, translate(err)
 }
 
-// HandOver gives every administrator role the person holds on the given
-// day to a successor from that day, in one transaction: one role change
-// (with its audit row and notification) per system. It returns how many
-// systems changed. IT-enheten only.
-func (s *SystemService) HandOver(ctx context.Context, actor *portal.Actor, personID, successorID int64, from time.Time, requestID string) (_ int, err error) {
-	defer wrap(&err, "hand over the roles of person %d", personID)
+// HandOverRequest is a hand-over of every role a person holds to a
+// successor from a date, and who appointed the successor.
+type HandOverRequest struct {
+	Successor   int64
+	From        time.Time
+	AppointedBy string
+	Reason      string
+	RequestID   string
+}
+
+// HandOverPlan is what a hand-over moves and what it leaves: the preview
+// IT-enheten confirms, and, after the hand-over, what was handed over.
+type HandOverPlan struct {
+	Person    string
+	Successor string
+	From      time.Time
+	Moves     []HeldRole // the administrator periods running on the day
+	Stays     []HeldRole // periods beginning later: the person's planned roles
+	// Access are the person's roles in the portal (IT-enheten,
+	// administratör, …): they are not handed over with the register.
+	Access []portal.Role
+	// Manages is how many active employees have the person as manager
+	// (from the HR import): they are not handed over either.
+	Manages int
+}
+
+// moves says whether a hand-over from the day moves the period: only the
+// period running on the day; planned later periods are the person's own
+// future roles, which IT-enheten handles one by one.
+func moves(h HeldRole, from time.Time) bool {
+	return h.Role == portal.RoleAdministrator && !h.From.After(from)
+}
+
+func checkHandOver(actor *portal.Actor, personID int64, req HandOverRequest) error {
 	if !portal.CanManageRegister(actor) {
-		return 0, portal.Forbidden("Bara IT-enheten kan lämna över roller.")
+		return portal.Forbidden("Bara IT-enheten kan lämna över roller.")
 	}
 	errs := map[string]string{}
-	if successorID <= 0 {
+	if req.Successor <= 0 {
 		errs["successor"] = "Välj vem som tar över rollerna."
-	} else if successorID == personID {
+	} else if req.Successor == personID {
 		errs["successor"] = "Välj en annan person än den som lämnar."
 	}
-	if from.IsZero() || from.Year() < 1990 || from.Year() > 2100 {
+	if req.From.IsZero() || req.From.Year() < 1990 || req.From.Year() > 2100 {
 		errs["from"] = "Ange ett datum mellan 1990 och 2100."
 	}
-	if len(errs) > 0 {
-		return 0, portal.Invalid("Uppgifterna behöver rättas.", errs)
+	if strings.TrimSpace(req.AppointedBy) == "" {
+		errs["appointed_by"] = "Ange vem som utsåg efterträdaren, till exempel systemägarens namn."
+	} else if len([]rune(req.AppointedBy)) > 200 {
+		errs["appointed_by"] = "Högst 200 tecken."
 	}
-	var changed int
+	if len([]rune(req.Reason)) > 2000 {
+		errs["reason"] = "Högst 2000 tecken."
+	}
+	if len(errs) > 0 {
+		return portal.Invalid("Uppgifterna behöver rättas.", errs)
+	}
+	return nil
+}
+
+// planHandOver reads, inside tx, what a hand-over moves and leaves.
+func planHandOver(ctx context.Context, tx pgx.Tx, personID int64, req HandOverRequest) (HandOverPlan, error) {
+	plan := HandOverPlan{From: req.From}
+	var access []string
+	err := tx.QueryRow(ctx, `
+		SELECT name, COALESCE((SELECT array_agg(role ORDER BY role) FROM person_roles WHERE person_id = $1), '{}'),
+		       (SELECT count(*) FROM people m WHERE m.manager_id = $1 AND m.active)
+		FROM people WHERE id = $1`, personID).Scan(&plan.Person, &access, &plan.Manages)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return plan, portal.NotFound("Personen finns inte.")
+	}
+	if err != nil {
+		return plan, translate(err)
+	}
+	for _, r := range access {
+		plan.Access = append(plan.Access, portal.Role(r))
+	}
+	err = tx.QueryRow(ctx, `SELECT name FROM people WHERE id = $1 AND active`, req.Successor).Scan(&plan.Successor)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return plan, portal.Invalid("Efterträdaren finns inte.", map[string]string{"successor": "Välj en aktiv person som efterträdare."})
+	}
+	if err != nil {
+		return plan, translate(err)
+	}
+	held, err := heldRoles(ctx, tx, personID, req.From)
+	if err != nil {
+		return plan, err
+	}
+	for _, h := range held {
+		if moves(h, req.From) && sameDay(h.From, req.From) {
+			// One period per role and day: the role changed on that day.
+			return plan, portal.Invalid("Rollen ändrades redan den dagen.", map[string]string{"from": h.SystemName +
+				": personen blev systemförvaltare från " + day(h.From) + ". Välj en senare dag för överlämningen."})
+		}
+		if moves(h, req.From) {
+			plan.Moves = append(plan.Moves, h)
+		} else {
+			plan.Stays = append(plan.Stays, h)
+		}
+	}
+	return plan, nil
+}
+
+// PlanHandOver checks a hand-over and returns what it would move and
+// leave, changing nothing: the preview before HandOver. IT-enheten only.
+func (s *SystemService) PlanHandOver(ctx context.Context, actor *portal.Actor, personID int64, req HandOverRequest) (_ HandOverPlan, err error) {
+	defer wrap(&err, "plan the hand-over of person %d", personID)
+	if err := checkHandOver(actor, personID, req); err != nil {
+		return HandOverPlan{}, err
+	}
+	var plan HandOverPlan
+	err = s.read(ctx, actor, func(tx pgx.Tx) error {
+		plan, err = planHandOver(ctx, tx, personID, req)
+		return err
+	})
+	return plan, err
+}
+
+// HandOver gives every administrator role the person holds on the given
+// day to a successor from that day, in one transaction: one role change
+// (with its audit row and notification) per system. It returns what was
+// handed over (Moves) and what was left. IT-enheten only.
+func (s *SystemService) HandOver(ctx context.Context, actor *portal.Actor, personID int64, req HandOverRequest) (_ HandOverPlan, err error) {
+	defer wrap(&err, "hand over the roles of person %d", personID)
+	if err := checkHandOver(actor, personID, req); err != nil {
+		return HandOverPlan{}, err
+	}
+	var done HandOverPlan
 	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
-		held, err := heldRoles(ctx, tx, personID, from)
+		plan, err := planHandOver(ctx, tx, personID, req)
 		if err != nil {
 			return err
 		}
-		var name string
-		if err := tx.QueryRow(ctx, `SELECT name FROM people WHERE id = $1`, personID).Scan(&name); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return portal.NotFound("Personen finns inte.")
-			}
-			return translate(err)
+		reason := "Överlämning: " + plan.Person + " lämnar rollen"
+		if r := strings.TrimSpace(req.Reason); r != "" {
+			reason += ". " + r
 		}
-		n := 0
 		var touched []int64
-		for _, h := range held {
-			// Only the period running on the day: planned later periods are the
-			// person's own future roles, which IT-enheten handles one by one.
-			if h.Role != portal.RoleAdministrator || h.From.After(from) {
-				continue
-			}
-			if _, err := s.get(ctx, tx, h.SystemID, from, true); err != nil { // lock the system
+		for _, h := range plan.Moves {
+			if _, err := s.get(ctx, tx, h.SystemID, req.From, true); err != nil { // lock the system
 				return err
 			}
 			assignment, err := changeRoleTx(ctx, tx, actor, h.SystemID, RoleChange{
-				Role: portal.RoleAdministrator, PersonID: successorID, From: from, RequestID: requestID,
-				Reason: "Överlämning: " + name + " lämnar rollen",
+				Role: portal.RoleAdministrator, PersonID: req.Successor, From: req.From, RequestID: req.RequestID,
+				AppointedBy: strings.TrimSpace(req.AppointedBy), Reason: reason,
 			})
 			if err != nil {
 				if fe := fieldMessage(err); fe != "" {
@@ -136,14 +234,13 @@ func (s *SystemService) HandOver(ctx context.Context, actor *portal.Actor, perso
 					return fmt.Errorf("enqueue notification: %w", err)
 				}
 			}
-			n++
 			touched = append(touched, h.SystemID)
 		}
 		if err := s.keep.refresh(ctx, tx, Scope{Systems: touched}); err != nil {
 			return err
 		}
-		changed = n
+		done = plan
 		return nil
 	})
-	return changed, err
+	return done, err
 }

@@ -37,6 +37,29 @@ type ImportResult struct {
 	NewDepartments       []string // departments the file names that do not exist
 	CanCreateDepartments bool     // the installation has no departments yet
 	Committed            bool
+	// RolesFrom is the day the role changes take effect: the day of the
+	// import (a dry run shows today; a commit on a later day uses that day).
+	RolesFrom time.Time
+	// NewPeople are the administrators the import creates (they have not
+	// signed in yet), each with the department of the row's owner, or none.
+	NewPeople []ImportPerson
+}
+
+// ImportPerson is a person an import creates.
+type ImportPerson struct {
+	Name       string
+	Email      string
+	Department string // "" when the row names no owner: the person needs one
+	Line       int    // the first row that names them
+}
+
+// ImportChange is one changed value of a row: a fact (by its field name,
+// as in the audit log), a role (by the role's code) or "last_evaluated",
+// with the value before and after. Old is "" for a new system.
+type ImportChange struct {
+	Field string
+	Old   any
+	New   any
 }
 
 // ImportRow is one row's outcome.
@@ -45,6 +68,7 @@ type ImportRow struct {
 	Name    string
 	Action  string // "ny", "ändras", "oförändrad", "fel"
 	Changes []string
+	Diffs   []ImportChange // every changed value, old → new, in form order
 	Errors  []ImportMessage
 }
 
@@ -119,6 +143,7 @@ type importer struct {
 	people    map[string]int64   // lower e-mail → active person (new ones by their placeholder, < 0)
 	byName    map[string][]int64 // lower name → active people of that name (at most two; new ones too)
 	names     map[int64]string   // person or placeholder → name
+	line      int                // the row being planned
 	systems   map[string]*System // lower name → a system the file names (locked)
 	periods   map[int64][]Holder // system → its role periods, oldest first
 	plan      importPlan
@@ -140,7 +165,14 @@ type importPlan struct {
 	audit    []plannedAudit
 }
 
-type newPerson struct{ name, email string }
+// newPerson is a person the import creates, in the department of the
+// owner of the row that names them first (dept 0: the row names none).
+type newPerson struct {
+	name, email string
+	dept        int64
+	deptName    string
+	line        int
+}
 
 type plannedSystem struct {
 	facts portal.SystemFacts
@@ -188,7 +220,9 @@ func (im *importer) run(ctx context.Context) error {
 	for _, l := range im.file.Rows {
 		seen[strings.ToLower(l.Get("Systemnamn"))]++
 	}
+	im.res.RolesFrom = im.today
 	for _, l := range im.file.Rows {
+		im.line = l.Number
 		row := ImportRow{Line: l.Number, Name: l.Get("Systemnamn")}
 		if n := seen[strings.ToLower(row.Name)]; n > 1 && row.Name != "" {
 			row.Errors = append(row.Errors, ImportMessage{"Systemnamn", fmt.Sprintf("Namnet finns på %d rader i filen; varje system får bara finnas en gång.", n)})
@@ -207,6 +241,9 @@ func (im *importer) run(ctx context.Context) error {
 			im.res.Unchanged++
 		}
 		im.res.Rows = append(im.res.Rows, row)
+	}
+	for _, p := range im.plan.people {
+		im.res.NewPeople = append(im.res.NewPeople, ImportPerson{Name: p.name, Email: p.email, Department: p.deptName, Line: p.line})
 	}
 	if im.res.Rejected > 0 || !im.opt.Commit {
 		// Nothing is written: the rows say why, or what the import does.
@@ -570,8 +607,17 @@ func (im *importer) planNew(row *ImportRow, f portal.SystemFacts, ownerID int64,
 			adminID = ids[0]
 		}
 		if adminID == 0 {
-			adminID, created = im.newPerson(clip(adminName, 200), clip(adminEmail, 320)), true
+			adminID, created = im.newPerson(clip(adminName, 200), clip(adminEmail, 320), ownerID, im.deptNames[ownerID]), true
 		}
+	}
+	if ownerID != 0 {
+		row.Diffs = append(row.Diffs, ImportChange{Field: string(portal.RoleOwner), Old: "", New: im.deptNames[ownerID]})
+	}
+	if adminID != 0 {
+		row.Diffs = append(row.Diffs, ImportChange{Field: string(portal.RoleAdministrator), Old: "", New: im.names[adminID]})
+	}
+	if operator != "" {
+		row.Diffs = append(row.Diffs, ImportChange{Field: string(portal.RoleOperations), Old: "", New: operator})
 	}
 	changes := factChanges(portal.SystemFacts{}, f, true)
 	changes["roles"] = map[string]any{"owner_department_id": ownerID, "administrator": adminName, "operations": operator, "from": day(im.today)}
@@ -600,8 +646,8 @@ func (im *importer) planNew(row *ImportRow, f portal.SystemFacts, ownerID int64,
 
 // newPerson plans a person who has not signed in yet and returns their
 // placeholder; later rows find them by address or name as if they existed.
-func (im *importer) newPerson(name, email string) int64 {
-	im.plan.people = append(im.plan.people, newPerson{name: name, email: email})
+func (im *importer) newPerson(name, email string, dept int64, deptName string) int64 {
+	im.plan.people = append(im.plan.people, newPerson{name: name, email: email, dept: dept, deptName: deptName, line: im.line})
 	id := -int64(len(im.plan.people))
 	if email != "" {
 		im.people[email] = id
@@ -619,8 +665,11 @@ func (im *importer) planUpdate(row *ImportRow, cur *System, f portal.SystemFacts
 	reqID := im.opt.RequestID
 	key := strings.ToLower(cur.Facts.Name)
 	changes := factChanges(cur.Facts, f, false)
-	for k := range changes {
-		row.Changes = append(row.Changes, k)
+	for _, k := range factColumns {
+		if c, ok := changes[k].(map[string]any); ok {
+			row.Changes = append(row.Changes, k)
+			row.Diffs = append(row.Diffs, ImportChange{Field: k, Old: c["before"], New: c["after"]})
+		}
 	}
 	up := plannedUpdate{id: cur.ID, facts: f, factsChanged: len(changes) > 0}
 	if up.factsChanged {
@@ -635,12 +684,14 @@ func (im *importer) planUpdate(row *ImportRow, cur *System, f portal.SystemFacts
 		// The period running today ends today; the new one ends where the
 		// next planned period begins.
 		before := map[string]any{}
+		old := ""
 		for _, p := range im.periods[cur.ID] {
 			if p.Role != pr.role {
 				continue
 			}
 			if !p.From.After(im.today) && (p.To == nil || p.To.After(im.today)) {
 				before = map[string]any{"holder": p.Name, "from": day(p.From), "to": dayPtr(p.To)}
+				old = p.Name
 				if sameDay(p.From, im.today) {
 					// A change made earlier today is corrected: its period
 					// is replaced, and the new one ends where it ended.
@@ -671,12 +722,19 @@ func (im *importer) planUpdate(row *ImportRow, cur *System, f portal.SystemFacts
 		im.plan.audit = append(im.plan.audit, plannedAudit{entry: AuditEntry{ActorID: im.actor.PersonID, Action: "system.role_changed",
 			ObjectType: "system", ObjectID: strconv.FormatInt(cur.ID, 10), RequestID: reqID, Changes: changes}})
 		row.Changes = append(row.Changes, strings.ToLower(pr.role.Label()))
+		row.Diffs = append(row.Diffs, ImportChange{Field: string(pr.role), Old: old, New: holder})
 	}
 	if h := cur.Roles[portal.RoleOwner]; ownerID != 0 && (h == nil || h.DepartmentID != ownerID) {
 		change(plannedRole{role: portal.RoleOwner, dept: ownerID}, im.deptNames[ownerID])
 	}
 	if adminName != "" {
-		pid := im.person(adminName, adminEmail, cur.Roles[portal.RoleAdministrator])
+		// A person the import creates gets the department of the row's
+		// owner, else of the system's owner today.
+		dept := ownerID
+		if h := cur.Roles[portal.RoleOwner]; dept == 0 && h != nil {
+			dept = h.DepartmentID
+		}
+		pid := im.person(adminName, adminEmail, cur.Roles[portal.RoleAdministrator], dept)
 		if h := cur.Roles[portal.RoleAdministrator]; h == nil || h.PersonID != pid {
 			change(plannedRole{role: portal.RoleAdministrator, person: pid}, im.names[pid])
 		}
@@ -689,6 +747,11 @@ func (im *importer) planUpdate(row *ImportRow, cur *System, f portal.SystemFacts
 	if evaluated != nil && (cur.LastEval == nil || evaluated.After(*cur.LastEval)) {
 		im.plan.evals = append(im.plan.evals, plannedEval{system: key, on: *evaluated})
 		row.Changes = append(row.Changes, "senast utvärderad")
+		var old any = ""
+		if cur.LastEval != nil {
+			old = day(*cur.LastEval)
+		}
+		row.Diffs = append(row.Diffs, ImportChange{Field: "last_evaluated", Old: old, New: day(*evaluated)})
 	}
 	if up.bump > 0 {
 		im.plan.updated = append(im.plan.updated, up)
@@ -702,7 +765,7 @@ func (im *importer) planUpdate(row *ImportRow, cur *System, f portal.SystemFacts
 // person finds the administrator by e-mail, else the current holder with
 // that name, else a single active person with exactly that name, else
 // plans a person who has not signed in yet.
-func (im *importer) person(name, email string, current *Holder) int64 {
+func (im *importer) person(name, email string, current *Holder, dept int64) int64 {
 	if email != "" {
 		if id := im.people[email]; id != 0 {
 			return id
@@ -715,7 +778,7 @@ func (im *importer) person(name, email string, current *Holder) int64 {
 			return ids[0]
 		}
 	}
-	id := im.newPerson(clip(name, 200), clip(email, 320))
+	id := im.newPerson(clip(name, 200), clip(email, 320), dept, im.deptNames[dept])
 	im.plan.audit = append(im.plan.audit, plannedAudit{person: id, entry: AuditEntry{ActorID: im.actor.PersonID,
 		Action: "person.created_by_import", ObjectType: "person", RequestID: im.opt.RequestID,
 		Changes: map[string]any{"name": name, "email": email}}})
@@ -724,7 +787,7 @@ func (im *importer) person(name, email string, current *Holder) int64 {
 
 // importTablesSQL are the staging tables of the writes.
 const importTablesSQL = `
-	CREATE TEMP TABLE import_people (n int PRIMARY KEY, name text NOT NULL, email text NOT NULL) ON COMMIT DROP;
+	CREATE TEMP TABLE import_people (n int PRIMARY KEY, name text NOT NULL, email text NOT NULL, department_id bigint) ON COMMIT DROP;
 	CREATE TEMP TABLE import_updates (id bigint PRIMARY KEY, name text, description text, purpose text, category text,
 		lifecycle text, supplier text, product text, version text, hosting text, personal_data text, open_source boolean,
 		self_developed boolean, self_developed_ref text, represents_municipality boolean, web_address text, notes text,
@@ -758,12 +821,12 @@ func (im *importer) write(ctx context.Context) error {
 	// People: the placeholders become ids, in the order they were planned.
 	people := map[int64]int64{}
 	if len(pl.people) > 0 {
-		if err := copyRows("import_people", []string{"n", "name", "email"}, len(pl.people), func(i int) []any {
-			return []any{int32(i), pl.people[i].name, pl.people[i].email}
+		if err := copyRows("import_people", []string{"n", "name", "email", "department_id"}, len(pl.people), func(i int) []any {
+			return []any{int32(i), pl.people[i].name, pl.people[i].email, nullID(pl.people[i].dept)}
 		}); err != nil {
 			return translate(err)
 		}
-		rows, err := im.tx.Query(ctx, `INSERT INTO people (name, email) SELECT name, email FROM import_people ORDER BY n RETURNING id, name, email`)
+		rows, err := im.tx.Query(ctx, `INSERT INTO people (name, email, department_id) SELECT name, email, department_id FROM import_people ORDER BY n RETURNING id, name, email`)
 		if err != nil {
 			return translate(err)
 		}

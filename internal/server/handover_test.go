@@ -46,12 +46,13 @@ func TestHandOverOfADepartingPerson(t *testing.T) {
 	if resp := it.Post("/personer/"+itoa(leaving)+"/overlamna", url.Values{"successor": {itoa(leaving)}, "from": {"2025-06-01"}}); resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("hand-over to oneself: %d", resp.StatusCode)
 	}
-	resp := it.Post("/personer/"+itoa(leaving)+"/overlamna", url.Values{"successor": {itoa(successor)}, "from": {"2025-06-01"}})
+	resp := it.Post("/personer/"+itoa(leaving)+"/overlamna", url.Values{"successor": {itoa(successor)}, "from": {"2025-06-01"},
+		"appointed_by": {"Socialchefen"}, "steg": {"bekrafta"}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("hand-over: %d\n%s", resp.StatusCode, resp.Body)
 	}
-	if page := it.Get(resp.Header.Get("Location")); !strings.Contains(page.Body, "3 systemförvaltarroller är överlämnade") {
-		t.Error("no confirmation")
+	if page := it.Get(resp.Header.Get("Location")); !strings.Contains(page.Body, "3 systemförvaltarroller är överlämnade till Efter Trädare från 2025-06-01: Alfa, Beta och Gamma.") {
+		t.Errorf("the confirmation does not say what was handed over:\n%s", page.Body)
 	}
 	for _, id := range systems {
 		var before, after int64

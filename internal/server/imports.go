@@ -2,11 +2,13 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"itportal/internal/portal"
 	"itportal/internal/postgres"
 	"itportal/internal/registerfile"
 	"itportal/web/components"
@@ -63,7 +65,44 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, pages.ImportPage(s.page(r, "Förhandsgranska importen", "/system"), pages.ImportView{
-		Report: importReport(res, strconv.FormatInt(id, 10), filename),
+		Report: importReport(res, strconv.FormatInt(id, 10), filename, ""),
+	}))
+}
+
+// importPreview shows the dry run of a file uploaded before, again: with
+// ?visa=andringar only the rows that change something, with ?visa=fel only
+// those with errors (links, so the filter works without JavaScript).
+func (s *Server) importPreview(w http.ResponseWriter, r *http.Request) {
+	actor := actorFrom(r.Context())
+	id, err := strconv.ParseInt(r.URL.Query().Get("fil"), 10, 64)
+	if err != nil || id <= 0 {
+		s.errorPage(w, r, http.StatusBadRequest, "Förhandsgranskningen saknar sin fil. Ladda upp filen igen.")
+		return
+	}
+	show := r.URL.Query().Get("visa")
+	switch show {
+	case "", "alla", "andringar", "fel":
+	default:
+		s.errorPage(w, r, http.StatusBadRequest, "Välj att visa alla rader, bara ändringar eller bara fel.")
+		return
+	}
+	name, data, err := s.uploads.Get(r.Context(), actor, id, "register_import")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	parsed, err := registerfile.Parse(data)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	res, err := s.systems.Import(r.Context(), actor, parsed, postgres.ImportOptions{RequestID: requestIDFrom(r.Context())})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, pages.ImportPage(s.page(r, "Förhandsgranska importen", "/system"), pages.ImportView{
+		Report: importReport(res, strconv.FormatInt(id, 10), name, show),
 	}))
 }
 
@@ -92,7 +131,7 @@ func (s *Server) importCommit(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	report := importReport(res, strconv.FormatInt(id, 10), name)
+	report := importReport(res, strconv.FormatInt(id, 10), name, "")
 	if res.Committed {
 		_ = s.uploads.Delete(r.Context(), actor, id)
 	}
@@ -103,12 +142,34 @@ func (s *Server) importCommit(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, status, pages.ImportPage(s.page(r, "Importera registret", "/system"), pages.ImportView{Report: report, Done: res.Committed}))
 }
 
-func importReport(res postgres.ImportResult, uploadID, filename string) *pages.ImportReport {
+// importReport is the report of a dry run or an import; show filters the
+// rows: "andringar" the rows that create or change, "fel" those with errors.
+func importReport(res postgres.ImportResult, uploadID, filename, show string) *pages.ImportReport {
 	rep := &pages.ImportReport{
 		UploadID: uploadID, Filename: filename, Format: res.Format, Warnings: res.Warnings,
 		Created: res.Created, Updated: res.Updated, Unchanged: res.Unchanged, Rejected: res.Rejected,
 		NewDepartments: res.NewDepartments, CanCreateDepts: res.CanCreateDepartments,
 		CanCommit: res.Rejected == 0 && (len(res.NewDepartments) == 0 || res.CanCreateDepartments),
+	}
+	if !res.RolesFrom.IsZero() {
+		rep.RolesFrom = res.RolesFrom.Format(dateLayout)
+	}
+	if uploadID != "" {
+		base := "/system/import/granska?fil=" + uploadID
+		for _, f := range []struct{ value, label string }{
+			{"alla", "Alla rader (" + strconv.Itoa(len(res.Rows)) + ")"},
+			{"andringar", "Bara ändringar (" + strconv.Itoa(res.Created+res.Updated) + ")"},
+			{"fel", "Bara fel (" + strconv.Itoa(res.Rejected) + ")"},
+		} {
+			rep.Filters = append(rep.Filters, pages.ImportFilter{Label: f.label, Href: base + "&visa=" + f.value,
+				Current: f.value == show || (show == "" && f.value == "alla")})
+		}
+	}
+	for _, p := range res.NewPeople {
+		rep.NewPeople = append(rep.NewPeople, pages.ImportNewPerson{Name: p.Name, Email: p.Email, Department: p.Department, Line: strconv.Itoa(p.Line)})
+		if p.Department == "" {
+			rep.PeopleWithoutDept++
+		}
 	}
 	for _, row := range res.Rows {
 		rr := pages.ImportReportRow{Line: strconv.Itoa(row.Line), Name: row.Name, Error: len(row.Errors) > 0}
@@ -117,20 +178,83 @@ func importReport(res postgres.ImportResult, uploadID, filename string) *pages.I
 			rr.Action = "Skapas"
 		case "ändras":
 			rr.Action = "Ändras"
-			for _, c := range row.Changes {
-				rr.Details = append(rr.Details, "Ändras: "+factLabel(c))
-			}
 		case "oförändrad":
 			rr.Action = "Oförändrad"
 		default:
 			rr.Action = "Fel"
 		}
+		for _, d := range row.Diffs {
+			if d.Field == string(portal.RoleOwner) || d.Field == string(portal.RoleAdministrator) || d.Field == string(portal.RoleOperations) {
+				rep.RoleChanges++
+			}
+			rr.Changes = append(rr.Changes, pages.ImportChange{Label: importFieldLabel(d.Field), Old: importValue(d.Field, d.Old), New: importValue(d.Field, d.New)})
+		}
 		for _, e := range row.Errors {
 			rr.Details = append(rr.Details, e.Column+": "+e.Message)
 		}
+		switch show {
+		case "andringar":
+			if row.Action != "ny" && row.Action != "ändras" {
+				continue
+			}
+		case "fel":
+			if !rr.Error {
+				continue
+			}
+		}
 		rep.Rows = append(rep.Rows, rr)
 	}
+	switch show {
+	case "andringar":
+		rep.Shown = "Visar bara raderna som skapar eller ändrar något."
+	case "fel":
+		rep.Shown = "Visar bara raderna med fel."
+	}
 	return rep
+}
+
+// importFieldLabel names a changed value of an import row in Swedish.
+func importFieldLabel(field string) string {
+	switch field {
+	case "last_evaluated":
+		return "Senast utvärderad"
+	case string(portal.RoleOwner), string(portal.RoleAdministrator), string(portal.RoleOperations):
+		return portal.SystemRole(field).Label()
+	}
+	l := []rune(factLabel(field))
+	return strings.ToUpper(string(l[:1])) + string(l[1:])
+}
+
+// importValue shows a value as the system's page does: choices by their
+// label, Ja/Nej, "(tomt)" for nothing.
+func importValue(field string, v any) string {
+	var out string
+	switch x := v.(type) {
+	case bool:
+		out = "Nej"
+		if x {
+			out = "Ja"
+		}
+	case string:
+		out = x
+		switch field {
+		case "category":
+			out = portal.LabelOf(portal.Categories, x)
+		case "lifecycle":
+			out = portal.LabelOf(portal.Lifecycles, x)
+		case "hosting":
+			out = portal.LabelOf(portal.Hostings, x)
+		case "personal_data":
+			out = portal.LabelOf(portal.PersonalData, x)
+		}
+	case nil:
+	default:
+		out = fmt.Sprint(x)
+	}
+	if strings.TrimSpace(out) == "" {
+		return "(tomt)"
+	}
+	return out
 }
 
 // readUpload reads the form's file (field "file") of at most max bytes.

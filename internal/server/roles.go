@@ -24,7 +24,11 @@ func (s *Server) roleForm(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	values := url.Values{"roll": {r.URL.Query().Get("roll")}, "sok": {r.URL.Query().Get("sok")}}
+	q := r.URL.Query()
+	values := url.Values{}
+	for _, k := range []string{"roll", "sok", "holder", "from", "until", "appointed_by", "reason"} {
+		values.Set(k, q.Get(k))
+	}
 	if restored, ok := s.sessions.RestoreForm(r.Context(), r.URL.Path, actorFrom(r.Context()).PersonID); ok {
 		values = restored
 	}
@@ -43,7 +47,6 @@ func (s *Server) renderRoleForm(w http.ResponseWriter, r *http.Request, status i
 	m := pages.RoleForm{
 		SystemName: sys.Facts.Name, SystemHref: systemHref(id), Action: systemHref(id) + "/roller",
 		Errors: errorItems(errs, roleFieldOrder), Current: roleRows(sys.Roles), RowVersion: strconv.Itoa(sys.RowVersion),
-		SearchURL: systemHref(id) + "/roller",
 	}
 	if v.Get("row_version") != "" {
 		m.RowVersion = v.Get("row_version")
@@ -82,25 +85,16 @@ func (s *Server) renderRoleForm(w http.ResponseWriter, r *http.Request, status i
 			m.HolderKind = "person"
 			m.Search = components.Field{Name: "sok", Label: "Sök person", Hint: "Namn, e-post eller anställningsnummer", Type: "search", Value: v.Get("sok")}
 			m.Holder = components.Field{Name: "holder", Label: "Systemförvaltare", Value: v.Get("holder"), Error: errs["holder"]}
-			if q := strings.TrimSpace(v.Get("sok")); q != "" || v.Get("holder") != "" {
-				people, err := s.people.Search(ctx, actor, q, v.Get("holder"))
-				if err != nil {
-					s.fail(w, r, err)
-					return
-				}
-				for _, p := range people {
-					label := p.Name
-					if p.DepartmentName != "" {
-						label += ", " + p.DepartmentName
-					}
-					if p.Email != "" {
-						label += " (" + p.Email + ")"
-					}
-					m.Holder.Options = append(m.Holder.Options, components.Option{Value: strconv.FormatInt(p.ID, 10), Label: label})
-				}
-				if len(people) == 0 && q != "" {
-					m.Search.Error = "Ingen aktiv person matchar sökningen."
-				}
+			m.SuggestURL, m.PickerScript = personSuggestPath, s.assets.Path(personPickerScript)
+			opts, msg, err := s.personOptions(r, v.Get("sok"), v.Get("holder"), 0)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			m.Holder.Options, m.Search.Error = opts, msg
+			if m.Holder.Value == "" && len(opts) == 1 {
+				m.Holder.Value = opts[0].Value // a single match is chosen
+				m.Holder.Hint = "En person matchar sökningen och är vald."
 			}
 		default:
 			m.HolderKind = "text"
@@ -123,6 +117,11 @@ func (s *Server) changeRole(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := r.PostForm
+	if v.Get("steg") == "sok" {
+		// The search is a submit of the whole form: what was typed stays.
+		s.renderRoleForm(w, r, http.StatusOK, id, v, nil)
+		return
+	}
 	errs := map[string]string{}
 	c := postgres.RoleChange{Role: portal.SystemRole(v.Get("roll")), AppointedBy: v.Get("appointed_by"), Reason: v.Get("reason"),
 		RequestID: requestIDFrom(r.Context())}
@@ -171,6 +170,112 @@ func (s *Server) changeRole(w http.ResponseWriter, r *http.Request) {
 		s.renderRoleForm(w, r, status, id, v, errs)
 		return
 	}
-	s.sessions.Flash(r.Context(), c.Role.Label()+" är ändrad från "+c.From.Format(dateLayout)+".")
+	s.sessions.Flash(r.Context(), s.roleChangedNotice(r, id, c))
 	http.Redirect(w, r, systemHref(id), http.StatusSeeOther)
+}
+
+// roleChangedNotice names the new holder: "Anna Berg är nu systemförvaltare
+// för Ekonomisystemet från 2026-12-02." A later start reads "blir".
+func (s *Server) roleChangedNotice(r *http.Request, systemID int64, c postgres.RoleChange) string {
+	ctx, actor := r.Context(), actorFrom(r.Context())
+	holder := c.Operator
+	switch c.Role {
+	case portal.RoleAdministrator:
+		if people, err := s.people.Search(ctx, actor, "", strconv.FormatInt(c.PersonID, 10)); err == nil && len(people) > 0 {
+			holder = people[0].Name
+		}
+	case portal.RoleOwner:
+		if deps, err := s.departments.ListActive(ctx); err == nil {
+			for _, d := range deps {
+				if d.ID == c.DepartmentID {
+					holder = d.Name
+				}
+			}
+		}
+	}
+	system := "systemet"
+	if sys, err := s.systems.Get(ctx, actor, systemID); err == nil {
+		system = sys.Facts.Name
+	}
+	verb := "är nu"
+	if c.From.After(portal.Today()) {
+		verb = "blir"
+	}
+	if holder == "" {
+		holder = "Den nya innehavaren"
+	}
+	msg := holder + " " + verb + " " + strings.ToLower(c.Role.Label()) + " för " + system + " från " + c.From.Format(dateLayout)
+	if c.Until != nil {
+		msg += " till och med " + c.Until.Format(dateLayout)
+	}
+	return msg + "."
+}
+
+// personSuggestPath answers the person picker's suggestions as you type;
+// personPickerScript is the picker's script (progressive enhancement).
+const (
+	personSuggestPath  = "/personer/forslag"
+	personPickerScript = "js/personval.js"
+)
+
+// personOptions searches active people for a picker: the choices, and a
+// message for the search field when nothing matches. except is left out
+// (the person who hands over).
+func (s *Server) personOptions(r *http.Request, q, chosen string, except int64) ([]components.Option, string, error) {
+	q = strings.TrimSpace(q)
+	if q == "" && chosen == "" {
+		return nil, "", nil
+	}
+	if len([]rune(q)) > 100 {
+		return nil, "Sökningen får vara högst 100 tecken.", nil
+	}
+	people, err := s.people.Search(r.Context(), actorFrom(r.Context()), q, chosen)
+	if err != nil {
+		return nil, "", err
+	}
+	var opts []components.Option
+	for _, p := range people {
+		if p.ID == except {
+			continue
+		}
+		opts = append(opts, components.Option{Value: strconv.FormatInt(p.ID, 10), Label: personLabel(p)})
+	}
+	if len(opts) == 0 && q != "" {
+		return nil, "Ingen aktiv person matchar sökningen.", nil
+	}
+	return opts, "", nil
+}
+
+func personLabel(p portal.Person) string {
+	label := p.Name
+	if p.DepartmentName != "" {
+		label += ", " + p.DepartmentName
+	}
+	if p.Email != "" {
+		label += " (" + p.Email + ")"
+	}
+	return label
+}
+
+// personSuggestions is the picker's JSON: the people matching q (at most
+// 25), under the same authorization as the forms (IT-enheten).
+func (s *Server) personSuggestions(w http.ResponseWriter, r *http.Request) {
+	except, _ := strconv.ParseInt(r.URL.Query().Get("utom"), 10, 64)
+	opts, msg, err := s.personOptions(r, r.URL.Query().Get("q"), "", except)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	type suggestion struct {
+		ID    string `json:"id"`
+		Label string `json:"label"`
+	}
+	out := struct {
+		People  []suggestion `json:"people"`
+		Message string       `json:"message,omitempty"`
+	}{People: []suggestion{}, Message: msg}
+	for _, o := range opts {
+		out.People = append(out.People, suggestion{ID: o.Value, Label: o.Label})
+	}
+	writeJSON(w, http.StatusOK, out)
 }
