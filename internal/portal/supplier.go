@@ -89,6 +89,9 @@ func NormaliseSupplierName(name string) string {
 	return strings.Join(words, " ")
 }
 
+// TextProblem is what is wrong with a text field, or "" (checkText).
+func TextProblem(v string, max int, multiline bool) string { return checkText(v, max, multiline) }
+
 // checkText reports what is wrong with a text field, or "": characters that
 // are not allowed (invalid UTF-8, NUL and other control characters except
 // line breaks and tabs in multi-line fields) or too many of them.
