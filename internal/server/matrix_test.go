@@ -86,6 +86,25 @@ var authzMatrix = map[string][7]int{
 	"GET /utvarderingar.csv":                  {303, 403, 200, 200, 200, 403, 403},
 	"GET /utvarderingar.xlsx":                 {303, 403, 200, 200, 200, 403, 403},
 
+	// Suppliers and contracts: everyone reads; IT-enheten and administrators
+	// keep them (empty forms: 422; a contact or system not there: 404).
+	"GET /leverantorer":                               {303, 200, 200, 200, 200, 200, 200},
+	"GET /leverantorer/{id}":                          {303, 200, 200, 200, 200, 200, 200},
+	"GET /avtal":                                      {303, 200, 200, 200, 200, 200, 200},
+	"GET /avtal/{id}":                                 {303, 200, 200, 200, 200, 200, 200},
+	"GET /leverantorer/ny":                            {303, 403, 200, 200, 200, 200, 403},
+	"POST /leverantorer/ny":                           {303, 403, 422, 422, 422, 422, 403},
+	"GET /leverantorer/{id}/redigera":                 {303, 403, 200, 200, 200, 200, 403},
+	"POST /leverantorer/{id}/redigera":                {303, 403, 422, 422, 422, 422, 403},
+	"POST /leverantorer/{id}/kontakter":               {303, 403, 422, 422, 422, 422, 403},
+	"POST /leverantorer/{id}/kontakter/{cid}/ta-bort": {303, 403, 404, 404, 404, 404, 403},
+	"GET /avtal/nytt":                                 {303, 403, 200, 200, 200, 200, 403},
+	"POST /avtal/nytt":                                {303, 403, 422, 422, 422, 422, 403},
+	"GET /avtal/{id}/redigera":                        {303, 403, 200, 200, 200, 200, 403},
+	"POST /avtal/{id}/redigera":                       {303, 403, 422, 422, 422, 422, 403},
+	"POST /avtal/{id}/system":                         {303, 403, 422, 422, 422, 422, 403},
+	"POST /avtal/{id}/system/{sid}/ta-bort":           {303, 403, 404, 404, 404, 404, 403},
+
 	// Cases: submitted cases are public records; steps are the author's or
 	// IT-enheten's; an introduction is decided by IT-enheten (the head and
 	// the deputy are in IT-enheten too), never by its author.
@@ -179,6 +198,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	var supplier, contract int64
+	if err := h.Owner.QueryRow(context.Background(), `INSERT INTO suppliers (name, normalised_name, org_number) VALUES ('Matrisleverantör AB', 'matrisleverantör', '556016-0680') RETURNING id`).Scan(&supplier); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Owner.QueryRow(context.Background(), `
+		INSERT INTO contracts (name, supplier_id, procurement, start_on, initial_months, department_id, responsible_id)
+		VALUES ('Matrisavtal', $1, 'lou', '2025-01-01', 36, $2, $3) RETURNING id`, supplier, department, target).Scan(&contract); err != nil {
+		t.Fatal(err)
+	}
+
 	// A submitted introduction by the requester (of a third department),
 	// with an attachment.
 	if _, err := h.Owner.Exec(context.Background(), `INSERT INTO departments (name, short_name) VALUES ('Barn- och utbildningsförvaltningen', 'BUF')`); err != nil {
@@ -252,6 +281,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 		if strings.HasPrefix(pattern, "/arenden/") || strings.HasPrefix(pattern, "/api/v1/requests/") {
 			path = strings.ReplaceAll(strings.ReplaceAll(pattern, "{id}", itoa(requestID)), "{bid}", itoa(attachmentID))
+		}
+		if strings.HasPrefix(pattern, "/leverantorer/") {
+			path = strings.NewReplacer("{id}", itoa(supplier), "{cid}", "999999").Replace(pattern)
+		}
+		if strings.HasPrefix(pattern, "/avtal/") {
+			path = strings.NewReplacer("{id}", itoa(contract), "{sid}", itoa(system)).Replace(pattern)
 		}
 		path = strings.ReplaceAll(path, "{slug}", "matrisdokument")
 		path = strings.ReplaceAll(path, "{regel}", "r1")

@@ -27,7 +27,7 @@ func (s *Server) page(r *http.Request, title, current string) layout.Page {
 		return p
 	}
 	p.User = &layout.User{Name: a.Name}
-	p.Nav = []layout.NavItem{{Label: "Översikt", Href: "/"}, {Label: "System", Href: "/system"}, {Label: "Ärenden", Href: "/arenden"}, {Label: "Styrdokument", Href: "/styrdokument"}, {Label: "Mina system", Href: "/mina-system"}, {Label: "Efterlevnad", Href: "/efterlevnad"}, {Label: "Min sida", Href: "/min-sida"}}
+	p.Nav = []layout.NavItem{{Label: "Översikt", Href: "/"}, {Label: "System", Href: "/system"}, {Label: "Ärenden", Href: "/arenden"}, {Label: "Styrdokument", Href: "/styrdokument"}, {Label: "Mina system", Href: "/mina-system"}, {Label: "Leverantörer", Href: "/leverantorer"}, {Label: "Avtal", Href: "/avtal"}, {Label: "Efterlevnad", Href: "/efterlevnad"}, {Label: "Min sida", Href: "/min-sida"}}
 	if portal.FollowsUpStaff(a) {
 		p.Nav = append(p.Nav, layout.NavItem{Label: "Kvittenser", Href: "/efterlevnad/kvittenser"})
 	}

@@ -143,6 +143,28 @@ func (s *Server) routes() http.Handler {
 				r.Post("/ersattare/{id}/avsluta", s.endStandIn)
 			})
 
+			// Suppliers and contracts: everyone reads (public records).
+			r.Get("/leverantorer", s.listSuppliers)
+			r.Get("/leverantorer/{id}", s.showSupplier)
+			r.Get("/avtal", s.listContracts)
+			r.Get("/avtal/{id}", s.showContract)
+			// IT-enheten, its head and administrators keep them.
+			r.Group(func(r chi.Router) {
+				r.Use(s.require(portal.CanManageSuppliers))
+				r.Get("/leverantorer/ny", s.newSupplierForm)
+				r.Post("/leverantorer/ny", s.createSupplier)
+				r.Get("/leverantorer/{id}/redigera", s.editSupplierForm)
+				r.Post("/leverantorer/{id}/redigera", s.updateSupplier)
+				r.Post("/leverantorer/{id}/kontakter", s.addContact)
+				r.Post("/leverantorer/{id}/kontakter/{cid}/ta-bort", s.removeContact)
+				r.Get("/avtal/nytt", s.newContractForm)
+				r.Post("/avtal/nytt", s.createContract)
+				r.Get("/avtal/{id}/redigera", s.editContractForm)
+				r.Post("/avtal/{id}/redigera", s.updateContract)
+				r.Post("/avtal/{id}/system", s.addContractSystem)
+				r.Post("/avtal/{id}/system/{sid}/ta-bort", s.removeContractSystem)
+			})
+
 			// IT-enheten (and its head) keep the register.
 			r.Group(func(r chi.Router) {
 				r.Use(s.require(portal.CanManageRegister))

@@ -60,6 +60,9 @@ type Server struct {
 	tokens      *postgres.TokenService
 	jobs        JobRetrier
 	compliance  *postgres.ComplianceService
+	suppliers   *postgres.SupplierService
+	contracts   *postgres.ContractService
+	now         func() time.Time      // nil is time.Now
 	router      chi.Routes            // the routes, to tell a 405 which methods a path allows
 	bodies      *auth.InFlightLimiter // requests sending a body, per client address
 }
@@ -86,6 +89,9 @@ func NewServer(d Deps) http.Handler {
 		tokens:      postgres.NewTokenService(d.Pool, d.Now),
 		jobs:        d.Jobs,
 		compliance:  postgres.NewComplianceService(d.Pool, d.Enqueue, d.Config.OfficialWebAddress, d.Now),
+		suppliers:   postgres.NewSupplierService(d.Pool, d.Now),
+		contracts:   postgres.NewContractService(d.Pool, d.Now),
+		now:         d.Now,
 	}
 	if d.Config.BodiesPerClient > 0 {
 		s.bodies = auth.NewInFlightLimiter(d.Config.BodiesPerClient, auth.DefaultLimiterAddresses)
