@@ -49,7 +49,7 @@ func TestJourneyImportPreview(t *testing.T) {
 	b.check("import, förhandsgranskning")
 	b.tabTo(`a[href*="visa=fel"]`)
 	b.activate()
-	rows := eval[string](b, `document.querySelector("main table:last-of-type tbody").innerText`)
+	rows := eval[string](b, `document.querySelector("table[data-testid=import-rows] tbody").innerText`)
 	if !strings.Contains(rows, "Felraden") || strings.Contains(rows, "Ekonomi") {
 		t.Errorf("Bara fel shows:\n%s", rows)
 	}

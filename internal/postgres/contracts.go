@@ -85,10 +85,16 @@ const contractRowSelect = `
 	       c.option_count, c.option_months, c.options_used, c.renewal_months, c.ends_on
 	FROM contracts c JOIN suppliers s ON s.id = c.supplier_id JOIN departments d ON d.id = c.department_id `
 
-func contractRows(ctx context.Context, tx pgx.Tx, today time.Time, where string, args ...any) ([]ContractRow, error) {
-	rows, err := tx.Query(ctx, contractRowSelect+where, args...)
-	if err != nil {
-		return nil, translate(err)
+// contractRowsOn collects rows of contractRowSelect (the caller adds its
+// WHERE, so that the SQL stays constant text at the call) with their dates
+// on today.
+func contractRowsOn(today time.Time) func(pgx.Rows, error) ([]ContractRow, error) {
+	return func(rows pgx.Rows, qerr error) ([]ContractRow, error) { return contractRows(rows, qerr, today) }
+}
+
+func contractRows(rows pgx.Rows, qerr error, today time.Time) ([]ContractRow, error) {
+	if qerr != nil {
+		return nil, translate(qerr)
 	}
 	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ContractRow, error) {
 		var r ContractRow
@@ -145,9 +151,9 @@ func (s *ContractService) List(ctx context.Context, actor *portal.Actor, f Contr
 	q := strings.TrimSpace(f.Query)
 	err = readTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var err error
-		list, err = contractRows(ctx, tx, today, `
+		list, err = contractRowsOn(today)(tx.Query(ctx, contractRowSelect+`
 			WHERE $1 = '' OR c.name ILIKE '%' || $2 || '%' OR s.name ILIKE '%' || $2 || '%'
-			   OR c.our_reference ILIKE '%' || $2 || '%' OR c.supplier_reference ILIKE '%' || $2 || '%'`, q, escapeLike(q))
+			   OR c.our_reference ILIKE '%' || $2 || '%' OR c.supplier_reference ILIKE '%' || $2 || '%'`, q, escapeLike(q)))
 		return err
 	})
 	if err != nil || f.NoticeWithin <= 0 {
@@ -171,7 +177,7 @@ func (s *ContractService) Frameworks(ctx context.Context, actor *portal.Actor) (
 	}
 	err = readTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var err error
-		list, err = contractRows(ctx, tx, portal.DateOf(s.now()), `WHERE c.procurement <> 'avrop'`)
+		list, err = contractRowsOn(portal.DateOf(s.now()))(tx.Query(ctx, contractRowSelect+`WHERE c.procurement <> 'avrop'`))
 		return err
 	})
 	return list, err
@@ -190,13 +196,15 @@ const contractSelect = `
 	WHERE c.id = $1`
 
 func getContract(ctx context.Context, tx pgx.Tx, id int64, lock bool) (Contract, error) {
-	q := contractSelect
+	var row pgx.Row
 	if lock {
-		q += ` FOR UPDATE OF c`
+		row = tx.QueryRow(ctx, contractSelect+` FOR UPDATE OF c`, id)
+	} else {
+		row = tx.QueryRow(ctx, contractSelect, id)
 	}
 	var c Contract
 	var terminatedOn, endsOn *time.Time
-	err := tx.QueryRow(ctx, q, id).Scan(&c.ID, &c.Name, &c.SupplierID, &c.SupplierName, &c.OurReference, &c.SupplierReference,
+	err := row.Scan(&c.ID, &c.Name, &c.SupplierID, &c.SupplierName, &c.OurReference, &c.SupplierReference,
 		&c.Procurement, &c.DirectAwardReason, &c.ParentID, &c.ParentName, &c.Terms.Start, &c.Terms.InitialMonths, &c.Terms.NoticeMonths,
 		&c.Terms.OptionCount, &c.Terms.OptionMonths, &c.Terms.OptionsUsed, &c.Terms.RenewalMonths, &c.TerminatedBy, &terminatedOn, &endsOn,
 		&c.DepartmentID, &c.DepartmentName, &c.ResponsibleID, &c.ResponsibleName, &c.ResponsibleEmail, &c.Notes, &c.UpdatedAt)
@@ -242,7 +250,7 @@ func (s *ContractService) Get(ctx context.Context, actor *portal.Actor, id int64
 		}); err != nil {
 			return translate(err)
 		}
-		if v.CallOffs, err = contractRows(ctx, tx, today, `WHERE c.parent_id = $1`, id); err != nil {
+		if v.CallOffs, err = contractRowsOn(today)(tx.Query(ctx, contractRowSelect+`WHERE c.parent_id = $1`, id)); err != nil {
 			return err
 		}
 		v.Audit, err = auditFor(ctx, tx, "contract", strconv.FormatInt(id, 10))

@@ -130,12 +130,16 @@ func scanSupplier(row pgx.CollectableRow) (Supplier, error) {
 	return s, row.Scan(&s.ID, &s.Name, &s.OrgNumber, &s.Notes, &s.UpdatedAt)
 }
 
+const supplierSelect = `SELECT id, name, org_number, notes, updated_at FROM suppliers WHERE id = $1`
+
 func getSupplier(ctx context.Context, tx pgx.Tx, id int64, lock bool) (Supplier, error) {
-	q := `SELECT id, name, org_number, notes, updated_at FROM suppliers WHERE id = $1`
+	var rows pgx.Rows
+	var err error
 	if lock {
-		q += ` FOR UPDATE`
+		rows, err = tx.Query(ctx, supplierSelect+` FOR UPDATE`, id)
+	} else {
+		rows, err = tx.Query(ctx, supplierSelect, id)
 	}
-	rows, err := tx.Query(ctx, q, id)
 	if err != nil {
 		return Supplier{}, translate(err)
 	}
@@ -192,7 +196,7 @@ func (s *SupplierService) Get(ctx context.Context, actor *portal.Actor, id int64
 		}); err != nil {
 			return translate(err)
 		}
-		if v.Contracts, err = contractRows(ctx, tx, today, `WHERE c.supplier_id = $1`, id); err != nil {
+		if v.Contracts, err = contractRowsOn(today)(tx.Query(ctx, contractRowSelect+`WHERE c.supplier_id = $1`, id)); err != nil {
 			return err
 		}
 		v.Audit, err = auditFor(ctx, tx, "supplier", strconv.FormatInt(id, 10))

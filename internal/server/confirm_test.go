@@ -23,7 +23,7 @@ func confirmThenPost(t *testing.T, b *testkit.Browser, path string, form url.Val
 	t.Helper()
 	first := b.Post(path, form)
 	if first.StatusCode != http.StatusOK || !strings.Contains(first.Body, "Är du säker?") || !strings.Contains(first.Body, `action="`+path+`"`) {
-		t.Fatalf("POST %s without confirmation: %d, want the confirmation page\n%s", path, first.StatusCode, first.Body)
+		t.Fatalf("POST %s without confirmation: %d (to %s), want the confirmation page\n%s", path, first.StatusCode, first.Header.Get("Location"), first.Body)
 	}
 	i := strings.Index(first.Body, `action="`+path+`"`)
 	again := url.Values{}

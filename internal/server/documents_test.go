@@ -35,8 +35,8 @@ func publish(t *testing.T, adm *testkit.Browser, slug, text string, reack bool) 
 	if reack {
 		form.Set("requires_reack", "ja")
 	}
-	if resp := adm.Post("/admin/styrdokument/"+slug+"/version", form); resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("save version: %d\n%s", resp.StatusCode, resp.Body)
+	if resp := adm.Post("/admin/styrdokument/"+slug+"/version", form); resp.StatusCode != http.StatusSeeOther || strings.Contains(resp.Header.Get("Location"), "/auth/") {
+		t.Fatalf("save version: %d (to %s)\n%s", resp.StatusCode, resp.Header.Get("Location"), resp.Body)
 	}
 	preview := adm.Get("/admin/styrdokument/" + slug + "/version")
 	testkit.AssertInert(t, "preview", preview.Body)
@@ -205,7 +205,11 @@ func TestNewVersionGraceThenGate(t *testing.T) {
 	if strings.Count(mine.Body, "<td>Ja</td>") != 2 || strings.Contains(mine.Body, "<code class=\"hash\">") || strings.Contains(mine.Body, "Nej, IT-enheten utreder") {
 		t.Errorf("receipts of both versions:\n%s", mine.Body)
 	}
-	// An editorial fix asks nothing of anyone.
+	// An editorial fix asks nothing of anyone. (The administrator's
+	// session has expired too: they sign in again and acknowledge first.)
+	adm = h.Browser()
+	adm.SignIn(admin.Key, "/")
+	ack(adm)
 	publish(t, adm, "regler-for-it-sakerhet", "# Regler\n\n1. Lås datorn.\n2. Använd lösenordshanteraren.\n\nRättat stavfel.\n", false)
 	if home := emp.Get("/"); home.StatusCode != 200 || strings.Contains(home.Body, "Att kvittera") {
 		t.Errorf("after an editorial version: %d", home.StatusCode)

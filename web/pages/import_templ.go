@@ -689,7 +689,7 @@ func importReport(r ImportReport, done bool, staff bool) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 56, "<div class=\"table-wrap\" role=\"region\" aria-label=\"Rader i filen\" tabindex=\"0\"><table><caption class=\"visually-hidden\">Rader i filen</caption> <thead><tr><th scope=\"col\">Rad</th>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 56, "<div class=\"table-wrap\" role=\"region\" aria-label=\"Rader i filen\" tabindex=\"0\"><table data-testid=\"import-rows\"><caption class=\"visually-hidden\">Rader i filen</caption> <thead><tr><th scope=\"col\">Rad</th>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
