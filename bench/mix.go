@@ -579,7 +579,7 @@ func (w *mixWorker) caseList() mixRequest {
 		if total != want {
 			return fmt.Errorf("cases %s: %d cases, the seed has %d", v.Encode(), total, want)
 		}
-		rows := listRows(b, `<td><a href="/arenden/`)
+		rows := listRows(b, `<td class="wide"><a href="/arenden/`)
 		if len(rows) != onPage(total, page) {
 			return fmt.Errorf("cases %s: %d rows on page %d of %d", v.Encode(), len(rows), page, total)
 		}
