@@ -1,0 +1,18 @@
+-- +goose Up
+-- Contract reminders (issue 20): before each notice or option deadline of a
+-- contract, its responsible person and IT-enheten are reminded at the
+-- offsets of ITPORTAL_CONTRACT_REMINDER_DAYS. A reminder is claimed here in
+-- the transaction that enqueues its notification, so each is sent once per
+-- contract, deadline and offset, however often (and on however many
+-- replicas) the nightly job runs.
+CREATE TABLE contract_reminders (
+    contract_id bigint NOT NULL REFERENCES contracts (id),
+    deadline    date NOT NULL,
+    offset_days integer NOT NULL CHECK (offset_days BETWEEN 0 AND 730),
+    sent_at     timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (contract_id, deadline, offset_days)
+);
+GRANT SELECT, INSERT ON contract_reminders TO itportal_runtime;
+
+-- +goose Down
+DROP TABLE contract_reminders;
