@@ -14,5 +14,17 @@ CREATE TABLE contract_reminders (
 );
 GRANT SELECT, INSERT ON contract_reminders TO itportal_runtime;
 
+-- portal.AddTermMonths in SQL, for the compliance checks R15 and R16: the
+-- last day of a term of months starting on start (the day before the
+-- start's day that many months later, or the month's last day when that
+-- day does not exist there). TestContractTermEndInSQL holds the two to the
+-- same answers.
+CREATE FUNCTION contract_term_end(start date, months integer) RETURNS date
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN CASE WHEN extract(day FROM start + make_interval(months => months)) < extract(day FROM start)
+                THEN (start + make_interval(months => months))::date
+                ELSE (start + make_interval(months => months))::date - 1 END;
+
 -- +goose Down
+DROP FUNCTION contract_term_end(date, integer);
 DROP TABLE contract_reminders;
