@@ -46,7 +46,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	river, err := jobs.NewClient(pool, log, cfg.Workers, jobs.Options{AckReminder: cfg.AckRemind, Notifier: notify.New(pool, cfg.BaseURL, cfg.Mail), RescueAfter: cfg.JobRescueAfter, AnchorMail: cfg.Mail.AnchorMail,
-		OfficialWebAddress: cfg.OfficialWebAddress, MaintenanceURL: cfg.MigrateDatabaseURL})
+		OfficialWebAddress: cfg.OfficialWebAddress, MaintenanceURL: cfg.MigrateDatabaseURL, ContractReminderDays: cfg.ContractReminderDays})
 	if err != nil {
 		return err
 	}

@@ -76,6 +76,10 @@ type Config struct {
 	// HandlingDays is the handling time per kind of case, from which the
 	// work queue computes each case's due date.
 	HandlingDays portal.HandlingDays
+	// ContractReminderDays are the days before a contract's deadline on
+	// which it is reminded of (ITPORTAL_CONTRACT_REMINDER_DAYS), largest
+	// first.
+	ContractReminderDays []int
 }
 
 // Mail configures notifications by e-mail. Without an SMTP URL, mail is
@@ -185,6 +189,7 @@ var Variables = []Variable{
 	{"ITPORTAL_BODY_TIMEOUT", "10s", "longest time the body of a form (and of any request before sign-in) may take to arrive; a slower one gets 408"},
 	{"ITPORTAL_UPLOAD_TIMEOUT", "3m", "longest time a file upload by a signed-in person who may upload there may take to arrive (20 MB in 3 minutes is about 1 Mbit/s); a slower one gets 408"},
 	{"ITPORTAL_BODIES_PER_CLIENT", "8", "requests one client address may have sending a body at once (per replica); more get 429"},
+	{"ITPORTAL_CONTRACT_REMINDER_DAYS", "180,90,30,0", "days before a contract's notice or option deadline on which its responsible person and IT-enheten are reminded (0: on the day), whole days 0–730 separated by commas; each reminder is sent once per contract, deadline and offset"},
 	{"ITPORTAL_HANDLING_DAYS", "inforande=30,uppgradering=20,oppen_kallkod=30,egenutvecklad=30,natanslutning=20,driftforandring=10", "handling time per kind of case in calendar days from submission (1–365), kind=days separated by commas; kinds not named keep their default; the work queue marks a case still open after its due date as overdue"},
 }
 
@@ -297,6 +302,11 @@ func Load(getenv func(string) string, mode Mode) (Config, error) {
 		default:
 			c.OfficialWebAddress = "https://" + strings.ToLower(host)
 		}
+	}
+	if days, err := portal.ParseContractReminderDays(p.str("ITPORTAL_CONTRACT_REMINDER_DAYS", "")); err != nil {
+		p.fail("ITPORTAL_CONTRACT_REMINDER_DAYS: " + err.Error())
+	} else {
+		c.ContractReminderDays = days
 	}
 	if hd, err := portal.ParseHandlingDays(p.str("ITPORTAL_HANDLING_DAYS", "")); err != nil {
 		p.fail("ITPORTAL_HANDLING_DAYS: " + err.Error())

@@ -305,3 +305,28 @@ func TestHandlingDays(t *testing.T) {
 		}
 	}
 }
+
+// TestContractReminderDays: the reminder offsets default to 180, 90, 30
+// and 0 days; a setting replaces them; a bad one stops the start naming
+// the variable and the value.
+func TestContractReminderDays(t *testing.T) {
+	base := map[string]string{"ITPORTAL_DATABASE_URL": "postgres://u@db/x"}
+	c, err := Load(env(base), ModeDev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(c.ContractReminderDays) != "[180 90 30 0]" {
+		t.Errorf("defaults: %v", c.ContractReminderDays)
+	}
+	base["ITPORTAL_CONTRACT_REMINDER_DAYS"] = "14, 60"
+	if c, err = Load(env(base), ModeDev); err != nil || fmt.Sprint(c.ContractReminderDays) != "[60 14]" {
+		t.Errorf("configured: %v %v", c.ContractReminderDays, err)
+	}
+	for _, value := range []string{"90,tre", "-5", "1000", "30,30"} {
+		base["ITPORTAL_CONTRACT_REMINDER_DAYS"] = value
+		_, err := Load(env(base), ModeDev)
+		if err == nil || !strings.Contains(err.Error(), "ITPORTAL_CONTRACT_REMINDER_DAYS") {
+			t.Errorf("%q: %v", value, err)
+		}
+	}
+}

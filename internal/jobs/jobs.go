@@ -144,6 +144,10 @@ type Options struct {
 	// ReindexSchedule is when River's indexes are rebuilt (nil: every
 	// night at 03:15).
 	ReindexSchedule river.PeriodicSchedule
+	// ContractReminderDays are the days before a contract's deadline it
+	// is reminded of (ITPORTAL_CONTRACT_REMINDER_DAYS; nil: 180, 90, 30
+	// and 0).
+	ContractReminderDays []int
 }
 
 // NewClient returns a River client over pool. With workers it works the
@@ -190,6 +194,7 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts .
 	nightly := &AuditNightlyWorker{AnchorMail: o.AnchorMail, Log: logger}
 	evaluations := &EvaluationRemindersWorker{Log: logger}
 	compliance := &ComplianceWorker{Log: logger}
+	contracts := &ContractRemindersWorker{Log: logger}
 	if withWorkers {
 		workers := river.NewWorkers()
 		if err := noticeWorkers(workers, o.Notifier, logger, postgres.NewRoleNotices(pool, o.OfficialWebAddress), o.CommentWindow); err != nil {
@@ -216,6 +221,9 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts .
 		if err := river.AddWorkerSafely(workers, compliance); err != nil {
 			return nil, err
 		}
+		if err := river.AddWorkerSafely(workers, contracts); err != nil {
+			return nil, err
+		}
 		cfg.Workers = workers
 		cfg.PeriodicJobs = []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(15*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
@@ -232,6 +240,12 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts .
 			// Evaluations due in 30 days or overdue (R12): each told once.
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 				return jobargs.EvaluationReminders{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
+			// Contract deadlines: reminded every night at 05:30, before the
+			// working day, and when the leader starts (a night missed is
+			// caught up; each reminder is claimed once).
+			river.NewPeriodicJob(dailyAt{5, 30}, func() (river.JobArgs, *river.InsertOpts) {
+				return jobargs.ContractReminders{}, nil
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
 			// The audit chain: anchored and verified every night at 02:30.
 			river.NewPeriodicJob(dailyAt{2, 30}, func() (river.JobArgs, *river.InsertOpts) {
@@ -266,6 +280,7 @@ func NewClient(pool *pgxpool.Pool, logger *slog.Logger, withWorkers bool, opts .
 	nightly.Chain = postgres.NewAuditChain(pool, Enqueuer(c))
 	evaluations.Evaluations = postgres.NewEvaluationService(pool, Enqueuer(c), o.OfficialWebAddress, nil)
 	compliance.Board = postgres.NewComplianceService(pool, Enqueuer(c), o.OfficialWebAddress, nil)
+	contracts.Reminders = postgres.NewContractReminderService(pool, Enqueuer(c), o.ContractReminderDays, nil)
 	return c, nil
 }
 

@@ -125,8 +125,8 @@ func (w *CaseStepNoticeWorker) comments(ctx context.Context, job *river.Job[joba
 }
 
 // NoticeWorker delivers a notice composed from its job's arguments alone
-// (an acknowledgement, a reminder, a manager's digest, an evaluation
-// reminder, the audit anchor); compose is the Notifier's method for it.
+// (an acknowledgement, a reminder, a manager's digest, an evaluation or
+// contract reminder, the audit anchor); compose is the Notifier's method for it.
 type NoticeWorker[A river.JobArgs] struct {
 	river.WorkerDefaults[A]
 	Notifier *notify.Notifier
@@ -208,6 +208,7 @@ func noticeWorkers(workers *river.Workers, n *notify.Notifier, log *slog.Logger,
 		AuditAnchor:   newNoticeWorker(n, log, (*notify.Notifier).AuditAnchor),
 	}
 	for _, err := range []error{
+		river.AddWorkerSafely(workers, newNoticeWorker(n, log, (*notify.Notifier).ContractReminder)),
 		river.AddWorkerSafely(workers, legacy.RoleChange),
 		river.AddWorkerSafely(workers, legacy.CaseStep),
 		river.AddWorkerSafely(workers, legacy.Acknowledge),

@@ -6,8 +6,10 @@ import (
 	"time"
 )
 
-// Contract dates are computed here and nowhere else (the pages, the lists,
-// the reminders and the compliance rules all call ContractTerms.On).
+// Contract dates are computed here (the pages, the lists and the
+// reminders all call ContractTerms.On). The compliance board's checks,
+// which are SQL, use contract_term_end (migration 00047), the month rule
+// below in SQL; TestContractTermEndInSQL holds it to AddTermMonths.
 //
 // The month rule. A term of N months that starts on day S ends on the day
 // before S's anniversary N months later: 1 January + 12 months ends on

@@ -1,7 +1,7 @@
 package portal
 
 // The rules of "Riktlinjer för IT" that the compliance board checks: R1–R14
-// of the domain description, each with the section it comes from and what
+// of the domain description and the contract rules R15–R16 (issue 20), each with the section it comes from and what
 // is checked. What counts as a breach of each check is SQL
 // (internal/postgres/compliance_checks.go); how a breach is described to
 // people is the server's (internal/server/compliance.go).
@@ -107,6 +107,16 @@ var Rules = []Rule{
 			{Key: "r14_failed", What: "Den senaste nattliga kontrollen av granskningsloggen hittade en ändring eller ett fel.", Guard: true},
 			{Key: "r14_stale", What: "Ingen kontroll av granskningsloggen har lyckats de senaste 48 timmarna."},
 			{Key: "r14_none", What: "Granskningsloggen har aldrig kontrollerats."},
+		}},
+	{ID: "R15", Slug: "r15", Section: "7", Heading: "7. Programvara",
+		Title: "Varje system i drift omfattas av ett gällande avtal, så att licenserna är köpta enligt villkoren. Egenutvecklade system är inte köpta och räknas inte.",
+		Checks: []Check{
+			{Key: "r15_no_contract", What: "System i drift, som inte är markerade som egenutvecklade, utan något avtal som gäller i dag."},
+		}},
+	{ID: "R16", Slug: "r16", Section: "4.2", Heading: "4.2 Systemägare",
+		Title: "Inget avtal passerar sin sista dag utan ett registrerat beslut om uppsägning eller fortsättning. Ett avtal som förlängs automatiskt och inte är uppsagt har förlängts.",
+		Checks: []Check{
+			{Key: "r16_ended", What: "Avtal som inte förlängs automatiskt och vars avtalsperiod har löpt ut, utan att en uppsägning eller en utnyttjad option har registrerats."},
 		}},
 }
 

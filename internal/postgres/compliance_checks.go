@@ -34,10 +34,10 @@ import (
 type checkScope int
 
 const (
-	bySystem  checkScope = iota + 1 // systems: R1, R2, R3, R4 (no case), R6, R7, R12, R13
+	bySystem  checkScope = iota + 1 // systems: R1, R2, R3, R4 (no case), R6, R7, R12, R13, R15
 	byPerson                        // people: R9, R10, R11
 	byCase                          // cases: R4 (grounds), R5, R8
-	byNothing                       // the whole municipality: R14
+	byNothing                       // the whole municipality: R14, and the contracts: R16
 )
 
 // check is one statement of the board. Keys are the kinds of row it
@@ -112,6 +112,16 @@ const grantedByHead = `r.state = 'beviljat' AND COALESCE(
 		 WHERE al.object_type = 'person' AND al.object_id = r.decided_by::text AND al.action = 'person.roles_changed' AND al.at <= r.decided_at
 		 ORDER BY al.at DESC, al.id DESC LIMIT 1),
 		EXISTS (SELECT 1 FROM person_roles pr WHERE pr.person_id = r.decided_by AND pr.role IN ('it_head', 'it_head_deputy')))`
+
+// A contract's dates in SQL, for R15 and R16, the same as
+// portal.ContractTerms.On (contract_term_end is portal.AddTermMonths):
+// contractEnd is the last day of a contract c that does not renew
+// tacitly (its termination's last day, or its term with the options used),
+// NULL for one that renews; contractActive says it applies today.
+const (
+	contractEnd    = `CASE WHEN c.ends_on IS NOT NULL THEN c.ends_on WHEN c.renewal_months = 0 THEN contract_term_end(c.start_on, c.initial_months + c.options_used * c.option_months) END`
+	contractActive = `(c.start_on <= @today::date AND COALESCE(@today::date <= ` + contractEnd + `, true))`
+)
 
 // checks is the board: one row per statement, in the order of the rules.
 var checks = []check{
@@ -320,6 +330,33 @@ var checks = []check{
 	UNION ALL
 	SELECT 'r14_stale', 0, 0, 0, COALESCE(good.at + interval '48 hours', last.at), NULL, '', 0, ''
 	FROM last, good WHERE last.ok AND good.at < @now::timestamptz - interval '48 hours'`},
+
+	// R15: a system in operation covered by no contract that applies
+	// today. Self-developed systems are not bought (the register has no
+	// other mark of it). Since: when it went into operation, or the day
+	// after its last contract ended; detail "ended" when it had one.
+	{Keys: []string{"r15_no_contract"}, Scope: bySystem, SQL: `
+	SELECT 'r15_no_contract', s.id, COALESCE(own.id, 0), COALESCE(adm.id, 0),
+	       GREATEST(` + lifecycleSince + `, (cov.ended + 1)::timestamp AT TIME ZONE 'Europe/Stockholm'), NULL::date,
+	       CASE WHEN cov.n > 0 THEN 'ended' ELSE '' END, 0::bigint, s.supplier
+	FROM scope JOIN systems s ON s.id = scope.id` + ownerOf + administratorOf + `
+	CROSS JOIN LATERAL (
+		SELECT count(*) AS n, count(*) FILTER (WHERE ` + contractActive + `) AS active,
+		       max(` + contractEnd + `) FILTER (WHERE ` + contractEnd + ` < @today::date) AS ended
+		FROM contract_systems cs JOIN contracts c ON c.id = cs.contract_id WHERE cs.system_id = s.id) cov
+	WHERE s.lifecycle = 'i_drift' AND NOT s.self_developed AND cov.active = 0`},
+
+	// R16: a contract that does not renew tacitly (one that does, and is
+	// not terminated, has been renewed) whose term ended without a
+	// recorded decision: neither terminated nor an option used to go on.
+	// It belongs to its responsible department and person (until: the
+	// term's last day; detail: the contract; ref: the contract; ref_text:
+	// the supplier).
+	{Keys: []string{"r16_ended"}, Scope: byNothing, SQL: `
+	SELECT 'r16_ended', 0::bigint, c.department_id, c.responsible_id,
+	       (` + contractEnd + ` + 1)::timestamp AT TIME ZONE 'Europe/Stockholm', ` + contractEnd + `, c.name, c.id, su.name
+	FROM contracts c JOIN suppliers su ON su.id = c.supplier_id
+	WHERE c.ends_on IS NULL AND c.renewal_months = 0 AND ` + contractEnd + ` < @today::date`},
 }
 
 // breachRow is one row a check returns, as kept in compliance_breaches.

@@ -41,6 +41,8 @@ type complianceFixture struct {
 	owner *pgxpool.Pool
 	super *pgxpool.Pool
 	seq   int
+	// The supplier and the contract covering the compliant systems (R15).
+	supplier, running int64
 }
 
 func newCompliance(t *testing.T) *complianceFixture {
@@ -88,7 +90,30 @@ func (f *complianceFixture) compliant(t *testing.T, name string) int64 {
 			t.Fatal(err)
 		}
 	}
+	f.covered(t, id)
 	return id
+}
+
+// covered puts a system under a contract that applies (R15): one of SOC's,
+// renewed every year.
+func (f *complianceFixture) covered(t *testing.T, id int64) {
+	t.Helper()
+	if f.running == 0 {
+		f.running = f.contract(t, "Ramavtal verksamhetssystem", "2024-01-01", 12, 12)
+	}
+	f.exec(t, `INSERT INTO contract_systems (contract_id, system_id) VALUES ($1, $2)`, f.running, id)
+}
+
+// contract registers a contract of SOC's with Anna Andersson responsible
+// (the supplier is made the first time): start, term and tacit renewal in
+// months (0: none).
+func (f *complianceFixture) contract(t *testing.T, name, start string, months, renewal int) int64 {
+	t.Helper()
+	if f.supplier == 0 {
+		f.supplier = f.id(t, `INSERT INTO suppliers (name, normalised_name, org_number) VALUES ('Visma AB', 'visma', '556016-0680') RETURNING id`)
+	}
+	return f.id(t, `INSERT INTO contracts (name, supplier_id, procurement, start_on, initial_months, renewal_months, department_id, responsible_id)
+		VALUES ($1, $2, 'lou', $3, $4, $5, $6, $7) RETURNING id`, name, f.supplier, date(start), months, renewal, f.depts["SOC"], f.people["Anna Andersson"])
 }
 
 // counts returns the breaches per check on the board, once the periodic
@@ -223,6 +248,7 @@ func TestComplianceEveryRule(t *testing.T) {
 				fs := facts("Utan drift")
 				fs.IntroducedBeforePortal = true
 				id := f.create(t, fs)
+				f.covered(t, id)
 				if err := f.svc.ChangeRole(ctx, f.it, id, postgres.RoleChange{Role: portal.RoleOwner, DepartmentID: f.depts["SOC"], From: date("2024-01-01")}); err != nil {
 					t.Fatal(err)
 				}
@@ -262,6 +288,7 @@ func TestComplianceEveryRule(t *testing.T) {
 				fs := facts("Med lucka")
 				fs.IntroducedBeforePortal = true
 				id := f.create(t, fs)
+				f.covered(t, id)
 				until := date("2025-03-31")
 				for _, c := range []postgres.RoleChange{
 					{Role: portal.RoleOwner, DepartmentID: f.depts["SOC"], From: date("2025-01-01")},
@@ -490,6 +517,31 @@ func TestComplianceEveryRule(t *testing.T) {
 					f.exec(t, `INSERT INTO audit_verifications (ok, rows_checked, anchors_checked, duration_ms) VALUES (true, 20, 1, 5)`)
 				}
 			}},
+		{check: "r15_no_contract", want: 1, system: "Utan avtal", dept: "Socialförvaltningen", detail: "ended",
+			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
+				id := f.compliant(t, "Utan avtal")
+				// Its own contract was terminated and has ended; a self-developed system needs none.
+				old := f.contract(t, "Gammalt avtal", "2020-01-01", 24, 0)
+				f.exec(t, `UPDATE contracts SET terminated_by = 'kommunen', terminated_on = '2021-06-01', ends_on = '2021-12-31' WHERE id = $1`, old)
+				f.exec(t, `UPDATE contract_systems SET contract_id = $1 WHERE system_id = $2`, old, id)
+				eget := f.compliant(t, "Eget verktyg")
+				f.exec(t, `DELETE FROM contract_systems WHERE system_id = $1`, eget)
+				f.exec(t, `UPDATE systems SET self_developed = true WHERE id = $1`, eget)
+				f.exec(t, `INSERT INTO person_roles (person_id, role) VALUES ($1, 'it_head')`, f.people["Cecilia Ceder"])
+				f.decided(t, "egenutvecklad", "beviljat", eget, `{}`, true, "Ja", f.people["Cecilia Ceder"])
+				return func(t *testing.T) {
+					f.exec(t, `INSERT INTO contract_systems (contract_id, system_id) VALUES ($1, $2)`, f.running, id)
+				}
+			}},
+		{check: "r16_ended", want: 1, dept: "Socialförvaltningen", detail: "Skolskjuts Visma AB Anna Andersson",
+			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
+				// Ended 2023-12-31 without a termination or an option used; one that renews tacitly has renewed.
+				c := f.contract(t, "Skolskjuts", "2023-01-01", 12, 0)
+				f.contract(t, "Städtjänster", "2023-01-01", 12, 12)
+				return func(t *testing.T) {
+					f.exec(t, `UPDATE contracts SET terminated_by = 'kommunen', terminated_on = '2023-09-01', ends_on = '2023-12-31' WHERE id = $1`, c)
+				}
+			}},
 		{check: "r14_none", want: 1, detail: "",
 			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
 				f.exec(t, `DELETE FROM audit_verifications`)
@@ -558,7 +610,7 @@ func TestComplianceSystemPageUsesTheBoard(t *testing.T) {
 			t.Errorf("incomplete breach %+v", b)
 		}
 	}
-	if got["R1"] != 3 || got["R4"] != 1 || got["R12"] != 1 || got["R13"] != 1 || len(list) != 6 {
+	if got["R1"] != 3 || got["R4"] != 1 || got["R12"] != 1 || got["R13"] != 1 || got["R15"] != 1 || len(list) != 7 {
 		t.Errorf("system breaches %v (%d)", got, len(list))
 	}
 	direct, err := f.board.ForSystem(ctx, f.it, bad)
@@ -608,7 +660,8 @@ func TestComplianceVisibility(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(b.Departments) != 1 || b.Departments[0].Name != "Socialförvaltningen" || b.Departments[0].Total != 3 || b.All {
+	// Socialsystem: no administrator, no operations, no case, no contract (R15).
+	if len(b.Departments) != 1 || b.Departments[0].Name != "Socialförvaltningen" || b.Departments[0].Total != 4 || b.All {
 		t.Errorf("the employee's department summary: %+v", b.Departments)
 	}
 	for _, r := range b.Rules {

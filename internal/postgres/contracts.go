@@ -21,15 +21,32 @@ import (
 type ContractService struct {
 	pool *pgxpool.Pool
 	now  func() time.Time
+	keep breachKeeper // R15 (the systems covered) and R16 (the contracts)
 }
 
-// NewContractService returns the service over pool; now is its clock (nil
-// is time.Now).
-func NewContractService(pool *pgxpool.Pool, now func() time.Time) *ContractService {
+// NewContractService returns the service over pool; official is
+// ITPORTAL_OFFICIAL_WEB_ADDRESS (the systems' checks it recomputes), now
+// its clock (nil is time.Now).
+func NewContractService(pool *pgxpool.Pool, official string, now func() time.Time) *ContractService {
 	if now == nil {
 		now = time.Now
 	}
-	return &ContractService{pool: pool, now: now}
+	return &ContractService{pool: pool, now: now, keep: breachKeeper{official: official, now: now}}
+}
+
+// refreshContract recomputes, in a change's transaction, the breaches a
+// contract's change may alter: R15 of the systems it covers (and extra,
+// one just removed) and R16.
+func (s *ContractService) refreshContract(ctx context.Context, tx pgx.Tx, id int64, extra ...int64) error {
+	rows, err := tx.Query(ctx, `SELECT system_id FROM contract_systems WHERE contract_id = $1`, id)
+	if err != nil {
+		return translate(err)
+	}
+	systems, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return translate(err)
+	}
+	return s.keep.refresh(ctx, tx, Scope{Systems: append(systems, extra...), Municipal: true})
 }
 
 // ContractRow is a contract in a list, with its dates today.
@@ -359,6 +376,9 @@ func (s *ContractService) Save(ctx context.Context, actor *portal.Actor, id int6
 				return nil
 			}
 		}
+		if err := s.refreshContract(ctx, tx, id); err != nil {
+			return err
+		}
 		return appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: action, ObjectType: "contract",
 			ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: changes})
 	})
@@ -448,6 +468,9 @@ func (s *ContractService) AddSystem(ctx context.Context, actor *portal.Actor, co
 		if tag.RowsAffected() == 0 {
 			return portal.Invalid("Systemet finns redan.", map[string]string{"system": name + " omfattas redan av avtalet."})
 		}
+		if err := s.refreshContract(ctx, tx, contractID); err != nil {
+			return err
+		}
 		return appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "contract.system_added", ObjectType: "contract",
 			ObjectID: strconv.FormatInt(contractID, 10), RequestID: requestID, Changes: map[string]any{
 				"system": map[string]any{"before": nil, "after": name}, "system_id": map[string]any{"before": nil, "after": id}}})
@@ -473,6 +496,9 @@ func (s *ContractService) RemoveSystem(ctx context.Context, actor *portal.Actor,
 		}
 		if err != nil {
 			return translate(err)
+		}
+		if err := s.refreshContract(ctx, tx, contractID, systemID); err != nil {
+			return err
 		}
 		return appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "contract.system_removed", ObjectType: "contract",
 			ObjectID: strconv.FormatInt(contractID, 10), RequestID: requestID, Changes: map[string]any{

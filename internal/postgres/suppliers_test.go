@@ -45,7 +45,7 @@ func newSuppliers(t *testing.T) *supplierFixture {
 	}
 	pool := f.db.Pool(t)
 	now := func() time.Time { return supplierToday }
-	f.suppliers, f.contracts = postgres.NewSupplierService(pool, now), postgres.NewContractService(pool, now)
+	f.suppliers, f.contracts = postgres.NewSupplierService(pool, now), postgres.NewContractService(pool, "https://www.lillaedet.se", now)
 	f.it = &portal.Actor{PersonID: it, Name: "IT Person", Roles: []portal.Role{portal.RoleITUnit}}
 	f.employee = &portal.Actor{PersonID: emp, Name: "Anna Andersson"}
 	return f

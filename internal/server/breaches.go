@@ -171,6 +171,28 @@ func describeBreach(r postgres.ComplianceBreach, official string) breachText {
 	case "r14_none":
 		b.Message = "Granskningsloggen har aldrig kontrollerats."
 		b.Fix = "Den nattliga kontrollen körs klockan 02.30; IT-enheten kan be driften köra den direkt."
+	case "r15_no_contract":
+		b.Message = "Systemet är i drift men omfattas inte av något avtal i IT-portalen."
+		if r.Detail == "ended" {
+			b.Message = "Systemet är i drift men inget av avtalen som omfattar det gäller i dag."
+		}
+		if r.RefText != "" {
+			b.Message += " Leverantör enligt registret: " + r.RefText + "."
+		}
+		b.Fix = "IT-enheten lägger till systemet på det avtal som gäller för det, eller registrerar avtalet. Är systemet egenutvecklat markerar IT-enheten det som egenutvecklat."
+		b.Link = "/avtal"
+	case "r16_ended":
+		end := ""
+		if r.Until != nil {
+			end = r.Until.Format(dateLayout)
+		}
+		b.Message = "Avtalet " + r.Detail + " med " + r.RefText + " löpte ut " + end + " utan att ett beslut registrerades: det är varken uppsagt eller förlängt med en option."
+		who := "Avtalsansvarig"
+		if r.PersonName != "" {
+			who = "Avtalsansvarig " + r.PersonName
+		}
+		b.Fix = who + " tar reda på vad som gäller; IT-enheten registrerar uppsägningen med sista dagen, eller den utnyttjade optionen, på avtalets sida."
+		b.Link = "/avtal/" + strconv.FormatInt(r.RefID, 10)
 	}
 	return b
 }

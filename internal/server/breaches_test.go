@@ -42,6 +42,9 @@ func TestDescribeBreachEveryCheck(t *testing.T) {
 		{postgres.ComplianceBreach{Check: "r14_failed", Detail: "hash mismatch", RefID: 17}, "vid post 17."},
 		{postgres.ComplianceBreach{Check: "r14_stale"}, "48 timmarna"},
 		{postgres.ComplianceBreach{Check: "r14_none"}, "aldrig kontrollerats"},
+		{postgres.ComplianceBreach{Check: "r15_no_contract", SystemID: 1, RefText: "Visma AB"}, "omfattas inte av något avtal i IT-portalen. Leverantör enligt registret: Visma AB."},
+		{postgres.ComplianceBreach{Check: "r15_no_contract", SystemID: 1, Detail: "ended"}, "inget av avtalen som omfattar det gäller i dag"},
+		{postgres.ComplianceBreach{Check: "r16_ended", Detail: "Skolplattform", RefID: 3, RefText: "Visma AB", Until: &until, PersonName: "Anna Andersson"}, "Avtalet Skolplattform med Visma AB löpte ut 2025-04-30"},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {

@@ -292,6 +292,8 @@ func (s *Server) fixRights(r *http.Request, actor *portal.Actor, rule postgres.R
 			return portal.CanEditFacts(actor, b.PersonID)
 		case "r14_stale":
 			return portal.CanAdminister(actor)
+		case "r15_no_contract", "r16_ended":
+			return portal.CanManageSuppliers(actor) // the contract's page and the list of contracts
 		}
 		return false
 	}, nil

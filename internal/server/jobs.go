@@ -64,6 +64,8 @@ func jobLabel(kind string) string {
 		return "Omräkning av efterlevnadstavlan"
 	case "evaluation_reminders", "notify_evaluation":
 		return "Påminnelse om utvärdering"
+	case "contract_reminders", "notify_contract_reminder":
+		return "Påminnelse om avtalets sista dag för uppsägning"
 	case "purge_sessions":
 		return "Rensning av gamla inloggningar"
 	case "deactivate_ended":

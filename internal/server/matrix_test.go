@@ -90,6 +90,9 @@ var authzMatrix = map[string][7]int{
 	// keep them (empty forms: 422; a contact or system not there: 404).
 	"GET /leverantorer":                               {303, 200, 200, 200, 200, 200, 200},
 	"GET /leverantorer/{id}":                          {303, 200, 200, 200, 200, 200, 200},
+	"GET /leverantorer/{id}/utskrift":                 {303, 200, 200, 200, 200, 200, 200},
+	"GET /leverantorer/{id}/system.csv":               {303, 200, 200, 200, 200, 200, 200},
+	"GET /leverantorer/{id}/system.xlsx":              {303, 200, 200, 200, 200, 200, 200},
 	"GET /avtal":                                      {303, 200, 200, 200, 200, 200, 200},
 	"GET /avtal/{id}":                                 {303, 200, 200, 200, 200, 200, 200},
 	"GET /leverantorer/ny":                            {303, 403, 200, 200, 200, 200, 403},

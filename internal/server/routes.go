@@ -146,6 +146,9 @@ func (s *Server) routes() http.Handler {
 			// Suppliers and contracts: everyone reads (public records).
 			r.Get("/leverantorer", s.listSuppliers)
 			r.Get("/leverantorer/{id}", s.showSupplier)
+			r.Get("/leverantorer/{id}/utskrift", s.printSupplier)
+			r.Get("/leverantorer/{id}/system.csv", s.exportSupplierSystems("csv"))
+			r.Get("/leverantorer/{id}/system.xlsx", s.exportSupplierSystems("xlsx"))
 			r.Get("/avtal", s.listContracts)
 			r.Get("/avtal/{id}", s.showContract)
 			// IT-enheten, its head and administrators keep them.

@@ -90,7 +90,7 @@ func NewServer(d Deps) http.Handler {
 		jobs:        d.Jobs,
 		compliance:  postgres.NewComplianceService(d.Pool, d.Enqueue, d.Config.OfficialWebAddress, d.Now),
 		suppliers:   postgres.NewSupplierService(d.Pool, d.Now),
-		contracts:   postgres.NewContractService(d.Pool, d.Now),
+		contracts:   postgres.NewContractService(d.Pool, d.Config.OfficialWebAddress, d.Now),
 		now:         d.Now,
 	}
 	if d.Config.BodiesPerClient > 0 {

@@ -9,6 +9,7 @@ import (
 
 	"itportal/internal/portal"
 	"itportal/internal/postgres"
+	"itportal/internal/sheet"
 	"itportal/web/components"
 	"itportal/web/pages"
 )
@@ -139,6 +140,7 @@ func (s *Server) renderSupplier(w http.ResponseWriter, r *http.Request, status i
 	}
 	manage := portal.CanManageSuppliers(actor)
 	m := pages.SupplierPage{
+		ID:    id,
 		Name:  v.Supplier.Name,
 		Facts: []pages.FactRow{{Label: "Organisationsnummer", Value: v.Supplier.OrgNumber}, {Label: "Anteckningar", Value: orDash(v.Supplier.Notes)}},
 		Audit: supplierAudit(v.Audit),
@@ -161,13 +163,69 @@ func (s *Server) renderSupplier(w http.ResponseWriter, r *http.Request, status i
 		}
 		m.Contacts = append(m.Contacts, row)
 	}
-	for _, sys := range v.Systems {
-		m.Systems = append(m.Systems, pages.SupplierSystemRow{Href: systemHref(sys.ID), Name: sys.Name, Lifecycle: portal.LabelOf(portal.Lifecycles, sys.Lifecycle),
+	m.Systems = supplierSystemRows(v.Systems)
+	m.Contracts = contractListRows(v.Contracts, s.today())
+	s.render(w, r, status, pages.SupplierPageView(s.page(r, formTitle(v.Supplier.Name, errs), "/leverantorer"), m))
+}
+
+func supplierSystemRows(list []postgres.SupplierSystem) []pages.SupplierSystemRow {
+	var out []pages.SupplierSystemRow
+	for _, sys := range list {
+		out = append(out, pages.SupplierSystemRow{Href: systemHref(sys.ID), Name: sys.Name, Lifecycle: portal.LabelOf(portal.Lifecycles, sys.Lifecycle),
 			PersonalData: portal.LabelOf(portal.PersonalData, sys.PersonalData), Owner: orDash(sys.Owner), Administrator: orDash(sys.Administrator),
 			AdminEmail: sys.AdministratorEmail, Contracts: sys.Contracts})
 	}
-	m.Contracts = contractListRows(v.Contracts, s.today())
-	s.render(w, r, status, pages.SupplierPageView(s.page(r, formTitle(v.Supplier.Name, errs), "/leverantorer"), m))
+	return out
+}
+
+// printSupplier is the supplier page as an incident answer on paper (the
+// print style of the case's print copy): every system the supplier
+// delivers with its owning department and administrator, the contracts
+// and the supplier's contacts. Everyone signed in reads it, as the page.
+func (s *Server) printSupplier(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	v, err := s.suppliers.Get(r.Context(), actorFrom(r.Context()), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	m := pages.SupplierPrint{Name: v.Supplier.Name, OrgNumber: v.Supplier.OrgNumber, Printed: takenAt(),
+		Systems: supplierSystemRows(v.Systems), Contracts: contractListRows(v.Contracts, s.today())}
+	for _, ct := range v.Contacts {
+		m.Contacts = append(m.Contacts, pages.ContactRow{Role: ct.Role, Name: ct.Name, Email: ct.Email, Phone: ct.Phone})
+	}
+	s.render(w, r, http.StatusOK, pages.SupplierPrintPage(s.page(r, v.Supplier.Name+": underlag vid incident", "/leverantorer"), m))
+}
+
+// exportSupplierSystems downloads every system the supplier delivers (CSV
+// or XLSX), with the owning department, the personal data level, the
+// administrator and their address: whom to tell when the supplier is hit.
+func (s *Server) exportSupplierSystems(format string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := pathID(r)
+		if !ok {
+			s.notFound(w, r)
+			return
+		}
+		v, err := s.suppliers.Get(r.Context(), actorFrom(r.Context()), id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		t := sheet.Table{Sheet: "System",
+			Title:  "System som " + v.Supplier.Name + " (" + v.Supplier.OrgNumber + ") levererar till Lilla Edets kommun, uttaget " + takenAt() + ".",
+			Header: []string{"System", "Livscykel", "Personuppgifter", "Systemägare (förvaltning)", "Systemförvaltare", "Systemförvaltarens e-post", "Avtal"}}
+		for _, sys := range v.Systems {
+			t.Rows = append(t.Rows, []sheet.Cell{sheet.Text(sys.Name), sheet.Text(portal.LabelOf(portal.Lifecycles, sys.Lifecycle)),
+				sheet.Text(portal.LabelOf(portal.PersonalData, sys.PersonalData)), sheet.Text(sys.Owner), sheet.Text(sys.Administrator),
+				sheet.Text(sys.AdministratorEmail), sheet.Text(sys.Contracts)})
+		}
+		s.sendTable(w, r, format, "leverantor-"+v.Supplier.OrgNumber+"-system-"+time.Now().In(stockholm).Format("2006-01-02"), t)
+	}
 }
 
 func (s *Server) today() time.Time {

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/url"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // TestSupplierFormRefusesBadInput: a wrong check digit, a duplicate that
@@ -183,5 +186,91 @@ func TestContractFormRefusesBadInput(t *testing.T) {
 	}
 	if strings.Contains(page.Body, "Ny kontakt") || strings.Contains(page.Body, "/redigera") {
 		t.Errorf("an employee is offered the supplier's forms")
+	}
+}
+
+// TestSupplierIncidentPrintAndSheet: for a supplier's incident, everyone
+// signed in gets a print view and a spreadsheet of every system the
+// supplier's contracts cover, with the owning department, the personal
+// data level and the administrator's name and address; another
+// supplier's systems are not in them, and the print view has no forms.
+func TestSupplierIncidentPrintAndSheet(t *testing.T) {
+	t.Parallel()
+	h := newPortal(t)
+	ctx := context.Background()
+	id := func(sql string, args ...any) int64 {
+		t.Helper()
+		var n int64
+		if err := h.Owner.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		return n
+	}
+	dept := id(`INSERT INTO departments (name, short_name) VALUES ('Tekniska förvaltningen', 'TEK') RETURNING id`)
+	greta := id(`INSERT INTO people (name, email) VALUES ('Greta Gren', 'greta.gren@lillaedet.se') RETURNING id`)
+	visma := id(`INSERT INTO suppliers (name, normalised_name, org_number) VALUES ('Visma AB', 'visma', '556016-0680') RETURNING id`)
+	other := id(`INSERT INTO suppliers (name, normalised_name, org_number) VALUES ('Annan leverantör AB', 'annan leverantör', '556036-0793') RETURNING id`)
+	contract := func(supplier int64, name string) int64 {
+		return id(`INSERT INTO contracts (name, supplier_id, procurement, start_on, initial_months, department_id, responsible_id)
+			VALUES ($1, $2, 'lou', '2025-01-01', 36, $3, $4) RETURNING id`, name, supplier, dept, greta)
+	}
+	system := func(name, personal string, c int64) {
+		s := id(`INSERT INTO systems (name, personal_data, lifecycle) VALUES ($1, $2, 'i_drift') RETURNING id`, name, personal)
+		if _, err := h.Owner.Exec(ctx, `INSERT INTO role_assignments (system_id, role, department_id, valid) VALUES ($1, 'owner', $2, '[2024-01-01,)')`, s, dept); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.Owner.Exec(ctx, `INSERT INTO contract_systems (contract_id, system_id) VALUES ($1, $2)`, c, s); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.Owner.Exec(ctx, `INSERT INTO role_assignments (system_id, role, person_id, valid) VALUES ($1, 'administrator', $2, '[2024-01-01,)')`, s, greta); err != nil {
+			t.Fatal(err)
+		}
+	}
+	system("Ekonomisystemet", "kansliga", contract(visma, "Ekonomiavtalet"))
+	system("Felanmälan", "inga", contract(visma, "Felanmälansavtalet"))
+	system("Annat system", "inga", contract(other, "Annat avtal"))
+	emp := h.SignedIn(employee)
+	path := "/leverantorer/" + strconv.FormatInt(visma, 10)
+	if page := emp.Get(path); !strings.Contains(page.Body, path+"/utskrift") || !strings.Contains(page.Body, path+"/system.xlsx") {
+		t.Errorf("the supplier page links neither the print view nor the sheet:\n%s", page.Body)
+	}
+	print := emp.Get(path + "/utskrift")
+	if print.StatusCode != 200 {
+		t.Fatalf("print view: %d", print.StatusCode)
+	}
+	for _, want := range []string{"Visma AB: underlag vid incident", "556016-0680", "Ekonomisystemet", "Felanmälan", "Tekniska förvaltningen", "Känsliga personuppgifter", "greta.gren@lillaedet.se", "Ekonomiavtalet"} {
+		if !strings.Contains(print.Body, want) {
+			t.Errorf("the print view lacks %q", want)
+		}
+	}
+	if strings.Contains(print.Body, "Annat system") || strings.Contains(print.Body, "<form method=\"post\"") {
+		t.Errorf("the print view shows another supplier's system or a form:\n%s", print.Body)
+	}
+	x := emp.Get(path + "/system.xlsx")
+	if x.StatusCode != 200 || !strings.Contains(x.Header.Get("Content-Disposition"), "leverantor-556016-0680-system-") {
+		t.Fatalf("sheet: %d %q", x.StatusCode, x.Header.Get("Content-Disposition"))
+	}
+	f, err := excelize.OpenReader(bytes.NewReader([]byte(x.Body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := f.GetRows("System")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rows[1:] {
+		got = append(got, strings.Join(r, "|"))
+	}
+	want := []string{
+		"System|Livscykel|Personuppgifter|Systemägare (förvaltning)|Systemförvaltare|Systemförvaltarens e-post|Avtal",
+		"Ekonomisystemet|I drift|Känsliga personuppgifter|Tekniska förvaltningen|Greta Gren|greta.gren@lillaedet.se|Ekonomiavtalet",
+		"Felanmälan|I drift|Inga personuppgifter|Tekniska förvaltningen|Greta Gren|greta.gren@lillaedet.se|Felanmälansavtalet",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("sheet rows:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if resp := emp.Get("/leverantorer/999999/system.xlsx"); resp.StatusCode != 404 {
+		t.Errorf("an unknown supplier's sheet: %d", resp.StatusCode)
 	}
 }

@@ -10,3 +10,10 @@ type ComplianceRecompute struct {
 
 // Kind is River's name for the job.
 func (ComplianceRecompute) Kind() string { return "compliance_recompute" }
+
+// ContractReminders reminds of the contracts' notice and option deadlines
+// at the configured offsets, once per contract, deadline and offset.
+type ContractReminders struct{}
+
+// Kind names the job kind.
+func (ContractReminders) Kind() string { return "contract_reminders" }

@@ -159,6 +159,22 @@ func (EvaluationNotice) Kind() string { return "notify_evaluation" }
 // Priority puts evaluation reminders with the steps of cases.
 func (EvaluationNotice) Priority() int { return PriorityCase }
 
+// ContractReminderNotice reminds a contract's responsible person and
+// IT-enheten of its deadline (Deadline, YYYY-MM-DD) Days days ahead (0: on
+// the day). The deadline is checked again when the mail is composed: a
+// contract terminated or changed since tells nothing.
+type ContractReminderNotice struct {
+	ContractID int64  `json:"contract_id"`
+	Deadline   string `json:"deadline"`
+	Days       int    `json:"days"`
+}
+
+// Kind names the job kind in River's table.
+func (ContractReminderNotice) Kind() string { return "notify_contract_reminder" }
+
+// Priority puts contract reminders with the steps of cases.
+func (ContractReminderNotice) Priority() int { return PriorityCase }
+
 // AuditAnchorNotice mails the audit chain's head (an audit_anchors row) to
 // ITPORTAL_AUDIT_ANCHOR_MAIL (R14).
 type AuditAnchorNotice struct {
@@ -175,5 +191,6 @@ func (AuditAnchorNotice) Priority() int { return PriorityUrgent }
 // included (LegacyNotify), for the queries that count them.
 func NoticeKinds() []string {
 	return []string{LegacyNotify{}.Kind(), RoleChangeNotice{}.Kind(), CaseStepNotice{}.Kind(), AcknowledgeNotice{}.Kind(),
-		AckReminderNotice{}.Kind(), ManagerDigestNotice{}.Kind(), EvaluationNotice{}.Kind(), AuditAnchorNotice{}.Kind()}
+		AckReminderNotice{}.Kind(), ManagerDigestNotice{}.Kind(), EvaluationNotice{}.Kind(), AuditAnchorNotice{}.Kind(),
+		ContractReminderNotice{}.Kind()}
 }
