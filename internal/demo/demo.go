@@ -105,6 +105,9 @@ func Load(ctx context.Context, pool *pgxpool.Pool, official string) error {
 	if err := loadAcknowledgements(ctx, pool); err != nil {
 		return err
 	}
+	if err := loadContracts(ctx, pool); err != nil {
+		return err
+	}
 	// Much of the above is written directly: the board is computed anew.
 	if _, err := postgres.NewComplianceService(pool, nil, official, nil).Recompute(ctx, false); err != nil {
 		return fmt.Errorf("demo compliance board: %w", err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"itportal/internal/demo"
 	"itportal/internal/portal"
 	"itportal/internal/postgres"
@@ -107,5 +109,51 @@ func TestDeputyStandsInOnFirstStart(t *testing.T) {
 	}
 	if v, err := svc.Get(ctx, eva, id); err != nil || v.DecidedAs != portal.ActingAsDeputy {
 		t.Errorf("the decision: %q %v", v.DecidedAs, err)
+	}
+}
+
+// TestDemoSystemsHaveContracts: on the first start every demo supplier
+// has a contract covering its systems, so the board's R15 names only the
+// one system left without (and a second load changes nothing); one
+// contract's notice is due within 180 days, so the contract list's filter
+// shows something.
+func TestDemoSystemsHaveContracts(t *testing.T) {
+	t.Parallel()
+	db := testkit.NewDB(t)
+	ctx := context.Background()
+	pool := db.Pool(t)
+	for range 2 {
+		if err := demo.Load(ctx, pool, "https://www.lillaedet.se"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, err := pool.Query(ctx, `SELECT s.name FROM compliance_breaches b JOIN systems s ON s.id = b.system_id WHERE b.check_key = 'r15_no_contract' ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) != 1 || names[0] != demo.Uncontracted {
+		t.Errorf("R15 breaches %v, want only %s", names, demo.Uncontracted)
+	}
+	var suppliers, contracts int
+	if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM suppliers), (SELECT count(*) FROM contracts)`).Scan(&suppliers, &contracts); err != nil {
+		t.Fatal(err)
+	}
+	if suppliers == 0 || suppliers != contracts {
+		t.Errorf("%d suppliers and %d contracts, want one contract each", suppliers, contracts)
+	}
+	admin := &portal.Actor{Roles: []portal.Role{portal.RoleITUnit}}
+	if err := pool.QueryRow(ctx, `SELECT id FROM people WHERE employee_number = 'D0002'`).Scan(&admin.PersonID); err != nil {
+		t.Fatal(err)
+	}
+	soon, err := postgres.NewContractService(pool, "https://www.lillaedet.se", nil).List(ctx, admin, postgres.ContractFilter{NoticeWithin: 180})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(soon) == 0 {
+		t.Error("no demo contract has its notice due within 180 days")
 	}
 }
