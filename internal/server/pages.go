@@ -32,7 +32,8 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	// IT-enheten's start page: the compliance board per department.
+	// IT-enheten's start page: the compliance board per department and rule.
+	var board *postgres.Board
 	if a := actorFrom(r.Context()); portal.SeesEveryDepartment(a) {
 		b, err := s.compliance.Board(r.Context(), a, 0)
 		if err != nil {
@@ -40,7 +41,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		c := complianceDepartments(b)
-		m.Compliance = &c
+		m.Compliance, board = &c, &b
+	}
+	if err := s.homeSections(r, &m, board); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	// IT-enheten's proposals to decide, whatever the system.
 	if a := actorFrom(r.Context()); portal.CanDecideProposals(a) {
