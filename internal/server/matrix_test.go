@@ -83,8 +83,14 @@ var authzMatrix = map[string][7]int{
 	"GET /system/{id}/utvardering/{eid}":      {303, 200, 200, 200, 200, 200, 200},
 	"POST /system/{id}/utvarderingsintervall": {303, 403, 422, 422, 422, 403, 403},
 	"GET /utvarderingar":                      {303, 403, 200, 200, 200, 403, 403},
-	"GET /utvarderingar.csv":                  {303, 403, 200, 200, 200, 403, 403},
-	"GET /utvarderingar.xlsx":                 {303, 403, 200, 200, 200, 403, 403},
+	// The bulk reminder of overdue evaluations: IT-enheten (the test's
+	// overdue system has no systemförvaltare: nothing to ask, back to the
+	// start page); a manager's reminder of their staff: nobody here manages
+	// anyone.
+	"POST /utvarderingar/paminn":          {303, 403, 303, 303, 303, 403, 403},
+	"POST /efterlevnad/kvittenser/paminn": {303, 403, 403, 403, 403, 403, 403},
+	"GET /utvarderingar.csv":              {303, 403, 200, 200, 200, 403, 403},
+	"GET /utvarderingar.xlsx":             {303, 403, 200, 200, 200, 403, 403},
 
 	// Suppliers and contracts: everyone reads; IT-enheten and administrators
 	// keep them (empty forms: 422; a contact or system not there: 404).

@@ -100,6 +100,7 @@ func (s *Server) routes() http.Handler {
 			r.Get("/efterlevnad/kvittenser.csv", s.followUpExport("csv"))
 			r.Get("/efterlevnad/kvittenser.xlsx", s.followUpExport("xlsx"))
 			r.Get("/efterlevnad/bevis.csv", s.evidence)
+			r.Post(bulkStaffPath, s.remindStaff)
 			// The compliance board: everyone sees their own department's
 			// breaches, IT-enheten's side every department (in the service).
 			// /efterlevnad/kvittenser above is a static route: {regel} never
@@ -184,6 +185,7 @@ func (s *Server) routes() http.Handler {
 				r.Post("/efterlevnad/r3/avisera", s.renotify)
 				r.Post("/system/{id}/utvarderingsintervall", s.setEvaluationInterval)
 				r.Get("/utvarderingar", s.evaluationOverview)
+				r.Post(bulkOverduePath, s.remindOverdue)
 				r.Get("/utvarderingar.csv", s.evaluationExport("csv"))
 				r.Get("/utvarderingar.xlsx", s.evaluationExport("xlsx"))
 			})
