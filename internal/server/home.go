@@ -22,7 +22,12 @@ func (s *Server) homeSections(r *http.Request, m *pages.Home, board *postgres.Bo
 	if a == nil {
 		return nil
 	}
-	// Everyone: their systems (with what to update) and their own cases.
+	// Everyone: their saved views, their systems (with what to update) and their own cases.
+	views, err := s.people.SavedViews(ctx, a)
+	if err != nil {
+		return err
+	}
+	m.SavedViews = savedViewRows(views)
 	held, err := s.systems.Held(ctx, a)
 	if err != nil {
 		return err

@@ -72,6 +72,10 @@ func (s *Server) routes() http.Handler {
 			r.Use(s.requireSignIn, s.acknowledgementGate)
 			r.Get("/", s.home)
 			r.Get("/min-sida", s.myPage)
+			// Saved views: everyone's own (checked in the service).
+			r.Get("/vyer", s.savedViews)
+			r.Post("/vyer", s.saveView)
+			r.Post("/vyer/{id}/ta-bort", s.deleteView)
 
 			// The register: everyone reads; edits are checked per object
 			// in the service (IT-enheten, or the system's administrator).
