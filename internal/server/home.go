@@ -56,6 +56,12 @@ func (s *Server) homeSections(r *http.Request, m *pages.Home, board *postgres.Bo
 	if mine.Total > homeCases {
 		m.MyCasesMore = "Visa alla " + components.CountOf(mine.Total, components.Cases)
 	}
+	// The cases waiting on the viewer, counted in the same batch as the
+	// lists mark them.
+	m.Waiting, m.WaitingHref = pages.HomeWaiting(mine.WaitingForMe, portal.IsPreparer(a)), "/arenden?vy=mina"
+	if portal.IsPreparer(a) {
+		m.WaitingHref = "/arenden?vy=ko"
+	}
 
 	// IT-enheten: the open cases by state and age, the breaches by rule
 	// (from the board already read) and the overdue evaluations.

@@ -56,18 +56,6 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		}
 		m.Proposals = proposalQueue(q)
 	}
-	// The cases waiting on the viewer, counted as the lists mark them.
-	if a := actorFrom(r.Context()); a != nil {
-		n, err := s.requests.WaitingOnActor(r.Context(), a)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		m.Waiting, m.WaitingHref = pages.HomeWaiting(n, portal.IsPreparer(a)), "/arenden?vy=mina"
-		if portal.IsPreparer(a) {
-			m.WaitingHref = "/arenden?vy=ko"
-		}
-	}
 	if err := s.homeStandIn(r, &m); err != nil {
 		s.fail(w, r, err)
 		return

@@ -14,7 +14,7 @@ import (
 )
 
 var (
-	listedNumber = regexp.MustCompile(`<td>(IT 20\d\d/\d{4})</td>`)
+	listedNumber = regexp.MustCompile(`<td[^>]*>(IT 20\d\d/\d{4})</td>`)
 	homeWaiting  = regexp.MustCompile(`data-testid="home-waiting"><a href="[^"]*">(\d+|Inga) ärenden? väntar på dig`)
 )
 
