@@ -231,17 +231,6 @@ func waitingArgs(actor *portal.Actor, args pgx.NamedArgs) pgx.NamedArgs {
 	return args
 }
 
-// WaitingOnActor counts the open cases that wait on the actor, as the
-// lists mark them (the start page's "N ärenden väntar på dig").
-func (s *RequestService) WaitingOnActor(ctx context.Context, actor *portal.Actor) (int, error) {
-	if actor == nil {
-		return 0, portal.Forbidden("Logga in.")
-	}
-	var n int
-	err := s.pool.QueryRow(ctx, requestWaiting, waitingArgs(actor, pgx.NamedArgs{})).Scan(&n)
-	return n, translate(err)
-}
-
 // likePattern is free text as an ILIKE pattern matching it anywhere.
 func likePattern(q string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

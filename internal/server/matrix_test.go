@@ -25,18 +25,23 @@ var matrixPersonas = []string{"anonymous", "employee", "it_unit", "it_head", "it
 var authzMatrix = map[string][7]int{
 	// anonymous, employee, it_unit, it_head, it_head_deputy, admin, requester (the author of the case
 	// under test, an employee of another department than "employee")
-	"GET /healthz":             {200, 200, 200, 200, 200, 200, 200},
-	"GET /readyz":              {200, 200, 200, 200, 200, 200, 200},
-	"GET /static/*":            {200, 200, 200, 200, 200, 200, 200},
-	"GET /tillganglighet":      {200, 200, 200, 200, 200, 200, 200},
-	"GET /favicon.ico":         {200, 200, 200, 200, 200, 200, 200},
-	"GET /hjalp":               {200, 200, 200, 200, 200, 200, 200},
-	"GET /auth/login":          {302, 303, 303, 303, 303, 303, 303},
-	"GET /auth/callback":       {400, 400, 400, 400, 400, 400, 400},
-	"POST /auth/logout":        {303, 303, 303, 303, 303, 303, 303},
-	"GET /utloggad":            {200, 303, 303, 303, 303, 303, 303},
-	"GET /":                    {303, 200, 200, 200, 200, 200, 200},
-	"GET /min-sida":            {303, 200, 200, 200, 200, 200, 200},
+	"GET /healthz":        {200, 200, 200, 200, 200, 200, 200},
+	"GET /readyz":         {200, 200, 200, 200, 200, 200, 200},
+	"GET /static/*":       {200, 200, 200, 200, 200, 200, 200},
+	"GET /tillganglighet": {200, 200, 200, 200, 200, 200, 200},
+	"GET /favicon.ico":    {200, 200, 200, 200, 200, 200, 200},
+	"GET /hjalp":          {200, 200, 200, 200, 200, 200, 200},
+	"GET /auth/login":     {302, 303, 303, 303, 303, 303, 303},
+	"GET /auth/callback":  {400, 400, 400, 400, 400, 400, 400},
+	"POST /auth/logout":   {303, 303, 303, 303, 303, 303, 303},
+	"GET /utloggad":       {200, 303, 303, 303, 303, 303, 303},
+	"GET /":               {303, 200, 200, 200, 200, 200, 200},
+	"GET /min-sida":       {303, 200, 200, 200, 200, 200, 200},
+	// Saved views: everyone's own (an empty form: 422; someone else's or
+	// none: 404).
+	"GET /vyer":                {303, 200, 200, 200, 200, 200, 200},
+	"POST /vyer":               {303, 422, 422, 422, 422, 422, 422},
+	"POST /vyer/{id}/ta-bort":  {303, 404, 404, 404, 404, 404, 404},
 	"GET /admin/personer":      {303, 403, 403, 403, 403, 200, 403},
 	"GET /admin/personer/{id}": {303, 403, 403, 403, 403, 200, 403},
 	"POST /admin/personer/{id}/avsluta-sessioner": {303, 403, 403, 403, 403, 303, 403},
@@ -83,8 +88,14 @@ var authzMatrix = map[string][7]int{
 	"GET /system/{id}/utvardering/{eid}":      {303, 200, 200, 200, 200, 200, 200},
 	"POST /system/{id}/utvarderingsintervall": {303, 403, 422, 422, 422, 403, 403},
 	"GET /utvarderingar":                      {303, 403, 200, 200, 200, 403, 403},
-	"GET /utvarderingar.csv":                  {303, 403, 200, 200, 200, 403, 403},
-	"GET /utvarderingar.xlsx":                 {303, 403, 200, 200, 200, 403, 403},
+	// The bulk reminder of overdue evaluations: IT-enheten (the test's
+	// overdue system has no systemförvaltare: nothing to ask, back to the
+	// start page); a manager's reminder of their staff: nobody here manages
+	// anyone.
+	"POST /utvarderingar/paminn":          {303, 403, 303, 303, 303, 403, 403},
+	"POST /efterlevnad/kvittenser/paminn": {303, 403, 403, 403, 403, 403, 403},
+	"GET /utvarderingar.csv":              {303, 403, 200, 200, 200, 403, 403},
+	"GET /utvarderingar.xlsx":             {303, 403, 200, 200, 200, 403, 403},
 
 	// Suppliers and contracts: everyone reads; IT-enheten and administrators
 	// keep them (empty forms: 422; a contact or system not there: 404).

@@ -32,7 +32,8 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	// IT-enheten's start page: the compliance board per department.
+	// IT-enheten's start page: the compliance board per department and rule.
+	var board *postgres.Board
 	if a := actorFrom(r.Context()); portal.SeesEveryDepartment(a) {
 		b, err := s.compliance.Board(r.Context(), a, 0)
 		if err != nil {
@@ -40,7 +41,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		c := complianceDepartments(b)
-		m.Compliance = &c
+		m.Compliance, board = &c, &b
+	}
+	if err := s.homeSections(r, &m, board); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	// IT-enheten's proposals to decide, whatever the system.
 	if a := actorFrom(r.Context()); portal.CanDecideProposals(a) {
@@ -50,18 +55,6 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		m.Proposals = proposalQueue(q)
-	}
-	// The cases waiting on the viewer, counted as the lists mark them.
-	if a := actorFrom(r.Context()); a != nil {
-		n, err := s.requests.WaitingOnActor(r.Context(), a)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		m.Waiting, m.WaitingHref = pages.HomeWaiting(n, portal.IsPreparer(a)), "/arenden?vy=mina"
-		if portal.IsPreparer(a) {
-			m.WaitingHref = "/arenden?vy=ko"
-		}
 	}
 	if err := s.homeStandIn(r, &m); err != nil {
 		s.fail(w, r, err)

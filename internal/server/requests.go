@@ -98,6 +98,7 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) {
 		base.Set("sortera", f.Sort)
 	}
 	m.Sort = f.Sort
+	m.SaveView = saveViewHref(portal.ViewListRequests, base.Encode())
 	for _, v := range []struct{ key, label string }{{postgres.ViewMine, "Mina ärenden"}, {postgres.ViewAll, "Alla ärenden"}, {postgres.ViewQueue, "Arbetskö"}} {
 		if v.key == postgres.ViewQueue && !m.IsPreparer {
 			continue

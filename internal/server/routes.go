@@ -72,6 +72,10 @@ func (s *Server) routes() http.Handler {
 			r.Use(s.requireSignIn, s.acknowledgementGate)
 			r.Get("/", s.home)
 			r.Get("/min-sida", s.myPage)
+			// Saved views: everyone's own (checked in the service).
+			r.Get("/vyer", s.savedViews)
+			r.Post("/vyer", s.saveView)
+			r.Post("/vyer/{id}/ta-bort", s.deleteView)
 
 			// The register: everyone reads; edits are checked per object
 			// in the service (IT-enheten, or the system's administrator).
@@ -100,6 +104,7 @@ func (s *Server) routes() http.Handler {
 			r.Get("/efterlevnad/kvittenser.csv", s.followUpExport("csv"))
 			r.Get("/efterlevnad/kvittenser.xlsx", s.followUpExport("xlsx"))
 			r.Get("/efterlevnad/bevis.csv", s.evidence)
+			r.Post(bulkStaffPath, s.remindStaff)
 			// The compliance board: everyone sees their own department's
 			// breaches, IT-enheten's side every department (in the service).
 			// /efterlevnad/kvittenser above is a static route: {regel} never
@@ -187,6 +192,7 @@ func (s *Server) routes() http.Handler {
 				r.Post("/efterlevnad/r3/avisera", s.renotify)
 				r.Post("/system/{id}/utvarderingsintervall", s.setEvaluationInterval)
 				r.Get("/utvarderingar", s.evaluationOverview)
+				r.Post(bulkOverduePath, s.remindOverdue)
 				r.Get("/utvarderingar.csv", s.evaluationExport("csv"))
 				r.Get("/utvarderingar.xlsx", s.evaluationExport("xlsx"))
 			})

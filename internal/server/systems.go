@@ -87,6 +87,7 @@ func (s *Server) listSystems(w http.ResponseWriter, r *http.Request) {
 		Page:      page.Page,
 		CanCreate: portal.CanManageRegister(actor),
 		ExportCSV: "/system/export.csv?" + r.URL.RawQuery, ExportXLSX: "/system/export.xlsx?" + r.URL.RawQuery,
+		SaveView: saveViewHref(portal.ViewListSystems, r.URL.RawQuery),
 	}
 	m.Summary = components.CountOf(page.Total, components.Systems)
 	if f.Query != "" || f.DepartmentID != 0 || f.Lifecycle != "" || f.Hosting != "" || f.PersonalData != "" || f.MissingAdministrator || f.EvaluationOverdue || f.HeldBy != 0 {

@@ -49,11 +49,12 @@ func ownScript(tok html.Token) bool {
 	return false
 }
 
-// ownChart reports whether an <svg> is the compliance board's own history
-// chart (drawn by the server from numbers, never from input).
+// ownChart reports whether an <svg> is one of the portal's own charts (the
+// compliance board's history, the start page's work queue), drawn by the
+// server from numbers, never from input.
 func ownChart(tok html.Token) bool {
 	for _, a := range tok.Attr {
-		if a.Key == "data-testid" && a.Val == "history-chart" {
+		if a.Key == "data-testid" && (a.Val == "history-chart" || a.Val == "queue-chart") {
 			return true
 		}
 	}
@@ -65,7 +66,7 @@ func ownChart(tok html.Token) bool {
 // or base element, an on* event attribute, or a URL attribute with a
 // javascript:, vbscript: or data: scheme. The portal's own pages contain
 // none of these (but its one script from /static/js/, its mark from
-// /static/img/ and the board's history chart), so any occurrence
+// /static/img/ and its own charts), so any occurrence
 // came from input.
 func AssertInert(t testing.TB, where, page string) {
 	t.Helper()
