@@ -495,7 +495,7 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, status in
 			Error: errs["motivation"], Value: typed.Get("motivation")},
 		DiarienummerField: components.Field{Name: "diarienummer", Label: "Diarienummer", Hint: "När ärendet är registrerat i kommunens diarium",
 			Value: v.Diarienummer, Error: errs["diarienummer"]},
-		FileError: errs["file"],
+		FileError: errs["file"], FileLimit: attachmentFileLimit,
 	}
 	if v.DecidedAt != nil {
 		m.Decision = &pages.DecisionView{State: v.State.Label(), By: v.DecidedByName, As: portal.ActingAsLabel(v.DecidedAs), At: v.DecidedAt.In(portal.Stockholm).Format("2006-01-02 15:04"), Motivation: v.Motivation}
@@ -879,7 +879,7 @@ func (s *Server) uploadAttachment(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, portal.Forbidden("Den som skrev ärendet och IT-enheten kan bifoga filer."))
 		return
 	}
-	filename, data, status, msg := readUpload(r, portal.MaxAttachment, "Filen är större än 20 MB.", "Välj en fil att bifoga.")
+	filename, data, status, msg := readUpload(r, portal.MaxAttachment, "Filen är större än "+attachmentFileLimit.Text()+".", "Välj en fil att bifoga.")
 	if msg != "" {
 		fileErr(status, msg)
 		return
