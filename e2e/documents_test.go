@@ -69,7 +69,7 @@ func TestJourneyNewHireGate(t *testing.T) {
 	b.navigate(p.URL + "/styrdokument")
 	b.check("styrdokument")
 	b.navigate(p.URL + "/styrdokument/regler-for-it-sakerhet?fran=1&till=2")
-	if !strings.Contains(eval[string](b, `document.querySelector("pre.diff ins")?.textContent || ""`), "Anmäl incidenter") {
+	if !strings.Contains(eval[string](b, `document.querySelector(".diff ins.diff-added")?.textContent || ""`), "Anmäl incidenter") {
 		t.Error("the comparison does not show the added rule")
 	}
 	b.check("styrdokument, jämförelse")
