@@ -356,7 +356,7 @@ func (s *Server) renderDocumentForm(w http.ResponseWriter, r *http.Request, stat
 	}
 	sel := func(name, label, value string, cs []portal.Choice) pages.FormField {
 		ff := field("select", name, label, "", value)
-		ff.Options = choiceOptions("", cs)[1:]
+		ff.Options = choiceOptions("", cs) // every choice: no empty one is added
 		return ff
 	}
 	fields := []pages.FormField{

@@ -246,6 +246,11 @@ func TestReacknowledgementSaysTimeLeftAndWhatChanged(t *testing.T) {
 	emp.SignIn(employee.Key, "/")
 	ack(emp)
 
+	// The document form offers every kind and every body that fixes one.
+	if doc := adm.Get("/admin/styrdokument/" + slug); !strings.Contains(doc.Body, `<option value="riktlinje">Riktlinje</option>`) ||
+		!strings.Contains(doc.Body, `<option value="kommunstyrelsen">Kommunstyrelsen</option>`) {
+		t.Errorf("the document form leaves out the first kind or the first body:\n%s", doc.Body)
+	}
 	if form := adm.Get("/admin/styrdokument/" + slug + "/version"); !strings.Contains(form.Body, `<label for="summary">Vad har ändrats</label>`) {
 		t.Errorf("the version form has no Vad har ändrats field:\n%s", form.Body)
 	}
