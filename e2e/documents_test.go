@@ -69,12 +69,35 @@ func TestJourneyNewHireGate(t *testing.T) {
 	b.navigate(p.URL + "/styrdokument")
 	b.check("styrdokument")
 	b.navigate(p.URL + "/styrdokument/regler-for-it-sakerhet?fran=1&till=2")
-	if !strings.Contains(eval[string](b, `document.querySelector("pre.diff ins")?.textContent || ""`), "Anmäl incidenter") {
+	if !strings.Contains(eval[string](b, `document.querySelector(".diff ins.diff-added")?.textContent || ""`), "Anmäl incidenter") {
 		t.Error("the comparison does not show the added rule")
 	}
 	b.check("styrdokument, jämförelse")
 	b.navigate(p.URL + "/min-sida")
 	b.check("min sida med kvittens")
+
+	// A new version: the new hire, who acknowledged the last one, is told
+	// how long they have and what changed, and may keep working meanwhile.
+	v3 := "# Regler för IT-säkerhet\n\n1. Lås datorn.\n2. Lämna aldrig ut lösenordet.\n3. Anmäl incidenter direkt till IT-enheten.\n"
+	if err := svc.SaveDraft(ctx, adm, "regler-for-it-sakerhet", portal.VersionFields{Markdown: v3, EffectiveDate: portal.Today(), RequiresReack: true,
+		Summary: "Incidenter anmäls nu direkt till IT-enheten."}, "e2e"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.Publish(ctx, adm, "regler-for-it-sakerhet", "e2e"); err != nil {
+		t.Fatal(err)
+	}
+	b.navigate(p.URL + "/styrdokument/regler-for-it-sakerhet/kvittera")
+	if main := eval[string](b, `document.querySelector("main").innerText`); !strings.Contains(main, "dagar kvar att kvittera") ||
+		!strings.Contains(main, "Incidenter anmäls nu direkt till IT-enheten.") {
+		t.Errorf("re-acknowledgement does not say the time left and what changed:\n%s", main)
+	}
+	b.check("kvittera på nytt, övergångstid")
+	b.tabTo(`a[href*="fran=2"]`)
+	b.activate()
+	if h := eval[string](b, `document.querySelector("[data-testid=diff-heading]")?.textContent ?? ""`); h != "Version 2 jämförd med version 3" {
+		t.Errorf("the comparison from the acknowledgement page: %q", h)
+	}
+	b.check("styrdokument, jämförelse från kvittens")
 
 	// IT-enheten: acknowledge first, then the follow-up per department.
 	it := newBrowser(t, true, pages)

@@ -21,7 +21,7 @@ const (
 	keyStash    = "stash"      // JSON: a form posted after the session expired
 	keyExpiredP = "expired"    // the person whose session just expired
 	keyFlash    = "flash"      // a one-time notice for the next page
-	keyFlashK   = "flash_kind" // its kind: "" (success) or "info"
+	keyFlashK   = "flash_kind" // its kind: "" (success), "info" or "receipt"
 	keyIDToken  = "id_token"   // the sign-in's ID token: sign-out's id_token_hint
 )
 
@@ -276,7 +276,16 @@ func (s *Sessions) FlashInfo(ctx context.Context, msg string) {
 	s.Manager.Put(ctx, keyFlashK, "info")
 }
 
-// TakeFlash returns and clears the notice and its kind ("" or "info").
+// FlashReceipt sets a one-time notice that a case was sent: the page it
+// leads to shows it as the receipt (kind "receipt"), any other page as a
+// success.
+func (s *Sessions) FlashReceipt(ctx context.Context, msg string) {
+	s.Manager.Put(ctx, keyFlash, msg)
+	s.Manager.Put(ctx, keyFlashK, "receipt")
+}
+
+// TakeFlash returns and clears the notice and its kind ("", "info" or
+// "receipt").
 func (s *Sessions) TakeFlash(ctx context.Context) (msg, kind string) {
 	return s.Manager.PopString(ctx, keyFlash), s.Manager.PopString(ctx, keyFlashK)
 }

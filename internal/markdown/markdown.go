@@ -55,6 +55,9 @@ var policy = func() *bluemonday.Policy {
 	p := bluemonday.UGCPolicy()
 	p.AllowURLSchemes("https", "http", "mailto")
 	p.RequireNoFollowOnLinks(false)
+	// A numbered list that starts elsewhere than 1 keeps its numbers (a
+	// comparison shows list items one by one).
+	p.AllowAttrs("start").Matching(bluemonday.Integer).OnElements("ol")
 	return p
 }()
 

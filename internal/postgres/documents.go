@@ -96,6 +96,9 @@ type Obligation struct {
 	Since     time.Time // when the obligation began
 	Blocking  bool      // the portal is closed until acknowledged
 	Deadline  time.Time // when a reminder turns into the gate
+	Renewal   bool      // the person acknowledged an earlier version: the grace period applies
+	DaysLeft  int       // calendar days (Stockholm) from today to Deadline's day; 0 on that day and after
+	Lapsed    bool      // Deadline has passed
 }
 
 const documentColumns = `d.id, d.slug, d.title, d.kind, d.fixed_by, d.audience_all, d.must_acknowledge, d.blocks_use,
@@ -352,6 +355,10 @@ func (s *DocumentService) scanObligations(rows pgx.Rows) ([]Obligation, error) {
 		}
 		o.Deadline = o.Since.Add(s.grace)
 		o.Blocking = blocksUse && (!ever || now.After(o.Deadline))
+		o.Renewal, o.Lapsed = ever, now.After(o.Deadline)
+		if !o.Lapsed {
+			o.DaysLeft = int(portal.DateOf(o.Deadline).Sub(portal.DateOf(now)).Hours() / 24)
+		}
 		out = append(out, o)
 	}
 	return out, translate(rows.Err())

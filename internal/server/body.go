@@ -19,7 +19,9 @@ import (
 //   - size: every request gets the small limit (defaultBodyLimit); a route
 //     that takes files raises it (acceptUpload) only for a signed-in actor
 //     that got past the route's own checks. A body announced as larger
-//     than the request may ever get is refused before anything is read.
+//     than the request may ever get is refused before anything is read:
+//     at once, or, on an upload route, once the session is known, so that
+//     the page names the file's limit and leads back (uploadTooLargePage).
 //   - time: the body must arrive within BodyTimeout (an upload within
 //     UploadTimeout), counted from the request's start; one that does not
 //     gets 408, or the connection is dropped if an answer was under way.
@@ -66,6 +68,19 @@ type bodyGuard struct {
 	timedOut  atomic.Bool // the deadline passed while reading
 	release   func()      // gives the client's place back
 	readUntil time.Time
+	// tooLarge: an upload announced larger than its route takes. It is
+	// never read; it is refused once it is known whose it is, so that a
+	// signed-in person gets the page in the portal's frame with the limit
+	// and the way back (acceptUpload), anyone else the small limit's page
+	// (readForm).
+	tooLarge bool
+}
+
+// uploadTooLarge reports whether r is an upload announced larger than its
+// route takes.
+func uploadTooLarge(r *http.Request) bool {
+	g := guardFrom(r.Context())
+	return g != nil && g.tooLarge
 }
 
 func guardFrom(ctx context.Context) *bodyGuard {
@@ -203,15 +218,22 @@ func (s *Server) guardBody(next http.Handler) http.Handler {
 			g.setReadDeadline(g.start.Add(s.cfg.BodyTimeout))
 		}
 		most := int64(defaultBodyLimit)
-		if limit, ok := uploadLimit(r.URL.Path); ok && r.Method == http.MethodPost {
+		limit, upload := uploadLimit(r.URL.Path)
+		upload = upload && r.Method == http.MethodPost
+		if upload {
 			most = limit // what a signed-in actor may send here; acceptUpload decides
 		}
 		if r.ContentLength > most {
-			g.answerUnread(w)
-			s.errorPage(w, r, http.StatusRequestEntityTooLarge, "")
-			return
+			if !upload {
+				g.answerUnread(w)
+				s.errorPage(w, r, http.StatusRequestEntityTooLarge, "")
+				return
+			}
+			// Refused unread once the session is known (acceptUpload,
+			// readForm): nothing on the way reads a body.
+			g.tooLarge = true
 		}
-		if s.bodies != nil {
+		if s.bodies != nil && !g.tooLarge {
 			release, ok, first := s.bodies.Acquire(auth.ClientAddr(r, s.cfg.TrustedProxies))
 			if !ok {
 				s.tooManyBodies(w, r, g, first)
@@ -287,6 +309,11 @@ func (s *Server) tooManyBodies(w http.ResponseWriter, r *http.Request, g *bodyGu
 func (s *Server) acceptUpload(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if g := guardFrom(r.Context()); g != nil && actorFrom(r.Context()) != nil {
+			if g.tooLarge {
+				g.answerUnread(w)
+				s.uploadTooLargePage(w, r)
+				return
+			}
 			if limit, ok := uploadLimit(r.URL.Path); ok {
 				g.raise(limit, s.cfg.UploadTimeout, WriteTimeout(s.cfg))
 			}
@@ -310,6 +337,13 @@ func (s *Server) readForm(next http.Handler) http.Handler {
 				s.errorPage(w, r, http.StatusRequestEntityTooLarge, "Utan inloggning tar IT-portalen bara emot små formulär. Logga in och skicka igen.")
 				return
 			}
+			next.ServeHTTP(w, r)
+			return
+		}
+		if uploadTooLarge(r) {
+			// Left unread for acceptUpload's answer (or the route's own
+			// refusal before it), which goes out at once.
+			answerUnread(w, r)
 			next.ServeHTTP(w, r)
 			return
 		}

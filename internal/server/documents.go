@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -8,9 +9,9 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/sergi/go-diff/diffmatchpatch"
 
 	"itportal/internal/auth"
+	"itportal/internal/markdown"
 	"itportal/internal/portal"
 	"itportal/internal/postgres"
 	"itportal/web/components"
@@ -150,46 +151,90 @@ func (s *Server) showDocument(w http.ResponseWriter, r *http.Request) {
 	if v.Mine != nil {
 		m.Receipt = receiptText(*v.Mine)
 	}
+	if v.Owed && v.Current != nil {
+		if o := obligationFor(ctx, s, slug); o != nil && o.Renewal {
+			m.Renewal = renewalView(v, *o, slug)
+		}
+	}
 	// Comparison.
 	var choices []portal.Choice
 	for _, ver := range v.Versions {
 		choices = append(choices, portal.Choice{Value: strconv.Itoa(ver.Number), Label: "Version " + strconv.Itoa(ver.Number)})
 	}
+	// The selectors show what is compared: what was asked for, or else the
+	// version before the one in force against it.
 	from, to := r.URL.Query().Get("fran"), r.URL.Query().Get("till")
-	m.From = components.Field{Name: "fran", Label: "Från", Value: from, Options: choiceOptions("", choices)[1:]}
-	m.To = components.Field{Name: "till", Label: "Till", Value: to, Options: choiceOptions("", choices)[1:]}
-	if fa, err1 := strconv.Atoi(from); err1 == nil {
-		if tb, err2 := strconv.Atoi(to); err2 == nil {
-			a, errA := s.documents.VersionByNumber(ctx, actor, slug, fa)
-			b, errB := s.documents.VersionByNumber(ctx, actor, slug, tb)
-			if errA == nil && errB == nil {
-				m.Diff = lineDiff(a.Markdown, b.Markdown)
-				m.DiffHeading = "Skillnader från version " + from + " till version " + to
+	asked := from != "" || to != ""
+	if !asked {
+		if prev, cur, ok := lastChange(v); ok {
+			from, to = strconv.Itoa(prev), strconv.Itoa(cur)
+		}
+	}
+	// Every version is offered (choiceOptions adds no empty choice here).
+	m.From = components.Field{Name: "fran", Label: "Jämför version", Value: from, Options: choiceOptions("", choices)}
+	m.To = components.Field{Name: "till", Label: "med version", Value: to, Options: choiceOptions("", choices)}
+	if asked {
+		fa, err1 := strconv.Atoi(from)
+		tb, err2 := strconv.Atoi(to)
+		var a, b postgres.Version
+		if err1 == nil && err2 == nil {
+			a, err1 = s.documents.VersionByNumber(ctx, actor, slug, fa)
+			b, err2 = s.documents.VersionByNumber(ctx, actor, slug, tb)
+		}
+		switch {
+		case err1 != nil || err2 != nil:
+			m.DiffProblem = "Välj två versioner som finns i listan."
+		case fa == tb:
+			m.DiffProblem = "Välj två olika versioner att jämföra."
+		default:
+			changes, err := markdown.Compare(a.Markdown, b.Markdown)
+			if err != nil {
+				s.fail(w, r, err)
+				return
 			}
+			m.Diff, m.DiffCounts = diffBlocks(changes)
+			m.DiffHeading = "Version " + from + " jämförd med version " + to
 		}
 	}
 	s.render(w, r, http.StatusOK, pages.DocumentDetailPage(withBack(s.page(r, v.Fields.Title, "/styrdokument"), "Tillbaka till styrdokumenten", "/styrdokument"), m))
 }
 
-// lineDiff compares two texts line by line.
-func lineDiff(a, b string) []pages.DiffLine {
-	dmp := diffmatchpatch.New()
-	ca, cb, lines := dmp.DiffLinesToChars(a, b)
-	diffs := dmp.DiffCharsToLines(dmp.DiffMain(ca, cb, false), lines)
-	var out []pages.DiffLine
-	for _, d := range diffs {
-		kind := "same"
-		switch d.Type {
-		case diffmatchpatch.DiffInsert:
-			kind = "added"
-		case diffmatchpatch.DiffDelete:
-			kind = "removed"
-		}
-		for _, line := range strings.Split(strings.TrimSuffix(d.Text, "\n"), "\n") {
-			out = append(out, pages.DiffLine{Kind: kind, Text: line})
+// lastChange is the published version before the one in force, and the one
+// in force: what a reader asked to acknowledge again compares.
+func lastChange(v postgres.DocumentView) (prev, cur int, ok bool) {
+	if v.Current == nil {
+		return 0, 0, false
+	}
+	for _, ver := range v.Versions { // newest first
+		if ver.Published() && ver.Number < v.Current.Number {
+			return ver.Number, v.Current.Number, true
 		}
 	}
-	return out
+	return 0, 0, false
+}
+
+// diffBlocks are a comparison's blocks for the page, and a sentence of how
+// much changed.
+func diffBlocks(changes []markdown.Change) ([]pages.DiffBlock, string) {
+	var out []pages.DiffBlock
+	added, removed := 0, 0
+	for _, c := range changes {
+		kind := "same"
+		switch c.Kind {
+		case markdown.Inserted:
+			kind = "added"
+			added++
+		case markdown.Removed:
+			kind = "removed"
+			removed++
+		}
+		out = append(out, pages.DiffBlock{Kind: kind, HTML: c.HTML})
+	}
+	if added == 0 && removed == 0 {
+		return out, "Texten är densamma i båda versionerna."
+	}
+	return out, "Tillagt: " + components.CountOf(added, components.Passages) + ". Borttaget: " + components.CountOf(removed, components.Passages) +
+		". Ett ändrat stycke visas som det gamla borttaget och det nya tillagt."
 }
 
 func receiptText(r postgres.Receipt) string {
@@ -224,7 +269,48 @@ func (s *Server) renderAcknowledge(w http.ResponseWriter, r *http.Request, statu
 	if v.Mine != nil {
 		m.Receipt = receiptText(*v.Mine)
 	}
+	if v.Mine == nil && m.MustAck {
+		if o := obligationFor(ctx, s, slug); o != nil && o.Renewal {
+			// A new version of one the person acknowledged before: how long
+			// they have, what changed, and the comparison.
+			m.Renewal = renewalView(v, *o, slug)
+		}
+	}
 	s.render(w, r, status, pages.AcknowledgePage(s.page(r, "Kvittera: "+v.Fields.Title, "/styrdokument"), m))
+}
+
+// obligationFor is the actor's obligation to acknowledge the document, or
+// nil.
+func obligationFor(ctx context.Context, s *Server, slug string) *postgres.Obligation {
+	owed, err := s.owed(ctx)
+	if err != nil {
+		return nil
+	}
+	for i := range owed {
+		if owed[i].Slug == slug {
+			return &owed[i]
+		}
+	}
+	return nil
+}
+
+// renewalView tells a person asked to acknowledge a new version how long
+// they have, what the publisher says changed and where to see it.
+func renewalView(v postgres.DocumentView, o postgres.Obligation, slug string) *pages.Renewal {
+	rv := &pages.Renewal{Deadline: o.Deadline.In(portal.Stockholm).Format(dateLayout), Blocks: v.Fields.BlocksUse, Summary: v.Current.Summary}
+	switch {
+	case o.Lapsed:
+		rv.TimeLeft = "Tiden att kvittera har gått ut."
+	case o.DaysLeft == 0:
+		rv.TimeLeft = "I dag är sista dagen att kvittera."
+	default:
+		rv.TimeLeft = "Du har " + components.CountOf(o.DaysLeft, components.Days) + " kvar att kvittera."
+	}
+	if prev, cur, ok := lastChange(v); ok {
+		rv.CompareHref = documentHref(slug) + "?fran=" + strconv.Itoa(prev) + "&till=" + strconv.Itoa(cur) + "#jamforelse"
+		rv.CompareLabel = "Se vad som har ändrats mellan version " + strconv.Itoa(prev) + " och version " + strconv.Itoa(cur)
+	}
+	return rv
 }
 
 // acknowledge records the acknowledgement and returns the person to where
@@ -270,7 +356,7 @@ func (s *Server) renderDocumentForm(w http.ResponseWriter, r *http.Request, stat
 	}
 	sel := func(name, label, value string, cs []portal.Choice) pages.FormField {
 		ff := field("select", name, label, "", value)
-		ff.Options = choiceOptions("", cs)[1:]
+		ff.Options = choiceOptions("", cs) // every choice: no empty one is added
 		return ff
 	}
 	fields := []pages.FormField{
@@ -385,11 +471,12 @@ func (s *Server) renderVersionForm(w http.ResponseWriter, r *http.Request, statu
 		eff = f.EffectiveDate.Format(dateLayout)
 	}
 	m := pages.VersionForm{Title: v.Fields.Title, Action: "/admin/styrdokument/" + v.Fields.Slug + "/version",
-		Errors:        errorItems(errs, []string{"markdown", "effective_date", "decision_ref", "summary"}),
-		Markdown:      components.Field{Name: "markdown", Label: "Text (Markdown)", Hint: "Rubriker med #, listor med -, länkar som [text](https://…). HTML visas inte.", Value: f.Markdown, Error: errs["markdown"], Rows: 20},
-		Effective:     components.Field{Name: "effective_date", Label: "Gäller från", Type: "date", Value: eff, Error: errs["effective_date"]},
-		DecisionRef:   components.Field{Name: "decision_ref", Label: "Beslut (diarienummer)", Value: f.DecisionRef, Error: errs["decision_ref"]},
-		Summary:       components.Field{Name: "summary", Label: "Sammanfattning av ändringarna", Value: f.Summary, Error: errs["summary"], Rows: 3},
+		Errors:      errorItems(errs, []string{"markdown", "effective_date", "decision_ref", "summary"}),
+		Markdown:    components.Field{Name: "markdown", Label: "Text (Markdown)", Hint: "Rubriker med #, listor med -, länkar som [text](https://…). HTML visas inte.", Value: f.Markdown, Error: errs["markdown"], Rows: 20},
+		Effective:   components.Field{Name: "effective_date", Label: "Gäller från", Type: "date", Value: eff, Error: errs["effective_date"]},
+		DecisionRef: components.Field{Name: "decision_ref", Label: "Beslut (diarienummer)", Value: f.DecisionRef, Error: errs["decision_ref"]},
+		Summary: components.Field{Name: "summary", Label: "Vad har ändrats", Value: f.Summary, Error: errs["summary"], Rows: 4,
+			Hint: "Med egna ord, för de anställda: visas när de ombeds kvittera den nya versionen och i versionslistan"},
 		RequiresReack: components.Field{Name: "requires_reack", Label: "Alla ska kvittera på nytt", Hint: "Ta bort markeringen för en redaktionell ändring", Checked: f.RequiresReack},
 		HasDraft:      v.Draft != nil, Slug: v.Fields.Slug,
 	}
@@ -449,6 +536,9 @@ func (s *Server) publishVersion(w http.ResponseWriter, r *http.Request) {
 		}
 		m := pages.Confirm{Heading: "Publicera version " + strconv.Itoa(number) + " av " + v.Fields.Title,
 			Action: "/admin/styrdokument/" + slug + "/publicera", CancelHref: "/admin/styrdokument/" + slug + "/version", ConfirmLabel: "Bekräfta: publicera"}
+		if v.Draft != nil && strings.TrimSpace(v.Draft.Summary) != "" {
+			m.QuoteLabel, m.Quote = "Vad har ändrats", v.Draft.Summary
+		}
 		m.Consequences = append(m.Consequences, "Version "+strconv.Itoa(number)+" blir den gällande versionen av "+v.Fields.Title+
 			" för alla anställda. En publicerad version kan inte ändras eller tas bort; en rättelse blir en ny version.")
 		if notified > 0 {

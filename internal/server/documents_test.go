@@ -216,7 +216,89 @@ func TestNewVersionGraceThenGate(t *testing.T) {
 	}
 	// The comparison shows what changed.
 	diff := emp.Get("/styrdokument/regler-for-it-sakerhet?fran=1&till=2")
-	if !strings.Contains(diff.Body, "<ins>+ 2. Använd lösenordshanteraren.</ins>") {
+	if !strings.Contains(diff.Body, `<ins class="diff-block diff-added"><span class="diff-label">Tillagt:</span><ol start="2"><li>Använd lösenordshanteraren.</li>`) {
 		t.Errorf("diff:\n%s", diff.Body)
+	}
+}
+
+// TestReacknowledgementSaysTimeLeftAndWhatChanged: someone asked to
+// acknowledge a new version during the grace period is told how many days
+// they have, what the publisher says changed, and is led to a comparison
+// of the rendered text (never Markdown) whose selectors show the versions
+// compared.
+func TestReacknowledgementSaysTimeLeftAndWhatChanged(t *testing.T) {
+	t.Parallel()
+	h := newPortal(t)
+	adm := h.SignedIn(admin)
+	const slug = "regler-for-it-sakerhet"
+	adm.Post("/admin/styrdokument", url.Values{"title": {"Regler för IT-säkerhet"}, "kind": {"regler"}, "fixed_by": {"kommunchefen"},
+		"audience_all": {"ja"}, "must_acknowledge": {"ja"}, "blocks_use": {"ja"}})
+	publish(t, adm, slug, "# Regler\n\nLösenord ska ha **minst 12 tecken**.\n\nLås datorn.\n", true)
+	ack := func(b *testkit.Browser) {
+		t.Helper()
+		page := b.Get("/styrdokument/" + slug + "/kvittera")
+		if resp := b.Post("/styrdokument/"+slug+"/kvittera", ackForm(t, page.Body)); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("acknowledge: %d\n%s", resp.StatusCode, resp.Body)
+		}
+	}
+	ack(adm)
+	emp := h.Browser()
+	emp.SignIn(employee.Key, "/")
+	ack(emp)
+
+	// The document form offers every kind and every body that fixes one.
+	if doc := adm.Get("/admin/styrdokument/" + slug); !strings.Contains(doc.Body, `<option value="riktlinje">Riktlinje</option>`) ||
+		!strings.Contains(doc.Body, `<option value="kommunstyrelsen">Kommunstyrelsen</option>`) {
+		t.Errorf("the document form leaves out the first kind or the first body:\n%s", doc.Body)
+	}
+	if form := adm.Get("/admin/styrdokument/" + slug + "/version"); !strings.Contains(form.Body, `<label for="summary">Vad har ändrats</label>`) {
+		t.Errorf("the version form has no Vad har ändrats field:\n%s", form.Body)
+	}
+	changed := "Lösenord ska nu ha minst 16 tecken."
+	form := url.Values{"markdown": {"# Regler\n\nLösenord ska ha **minst 16 tecken**.\n\nLås datorn.\n"}, "effective_date": {time.Now().Format("2006-01-02")},
+		"decision_ref": {"KC 2026/2"}, "summary": {changed}, "requires_reack": {"ja"}}
+	if resp := adm.Post("/admin/styrdokument/"+slug+"/version", form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save version 2: %d\n%s", resp.StatusCode, resp.Body)
+	}
+	if ask := adm.Post("/admin/styrdokument/"+slug+"/publicera", nil); !strings.Contains(ask.Body, changed) {
+		t.Errorf("the confirmation before publishing does not show what changed:\n%s", ask.Body)
+	}
+	if resp := confirmThenPost(t, adm, "/admin/styrdokument/"+slug+"/publicera", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("publish version 2: %d", resp.StatusCode)
+	}
+
+	page := emp.Get("/styrdokument/" + slug + "/kvittera")
+	for _, want := range []string{"Du har 30 dagar kvar att kvittera.", "<h2 id=\"vad-har-andrats\">Vad har ändrats</h2>", changed,
+		`href="/styrdokument/` + slug + `?fran=1&amp;till=2#jamforelse"`, "Därefter kan du inte använda IT-portalen"} {
+		if !strings.Contains(page.Body, want) {
+			t.Errorf("the acknowledgement page of version 2 lacks %q", want)
+		}
+	}
+	h.Clock.Advance(18 * 24 * time.Hour)
+	emp = h.Browser()
+	emp.SignIn(employee.Key, "/")
+	if page := emp.Get("/styrdokument/" + slug); !strings.Contains(page.Body, "Du har 12 dagar kvar att kvittera.") || !strings.Contains(page.Body, changed) {
+		t.Errorf("the document page 18 days on does not say 12 days are left:\n%s", page.Body)
+	}
+
+	// The selectors show what will be compared before asking: 1 with 2.
+	doc := emp.Get("/styrdokument/" + slug)
+	if !regexp.MustCompile(`(?s)name="fran"[^>]*>\s*<option value="2">Version 2</option>\s*<option value="1" selected>`).MatchString(doc.Body) ||
+		!regexp.MustCompile(`(?s)name="till"[^>]*>\s*<option value="2" selected>`).MatchString(doc.Body) {
+		t.Errorf("the selectors do not preselect version 1 and 2:\n%s", doc.Body)
+	}
+	diff := emp.Get("/styrdokument/" + slug + "?fran=1&till=2")
+	for _, want := range []string{">Version 1 jämförd med version 2</h2>", `<del class="diff-block diff-removed"><span class="diff-label">Borttaget:</span><p>Lösenord ska ha <strong>minst 12 tecken</strong>.</p>`,
+		`<ins class="diff-block diff-added"><span class="diff-label">Tillagt:</span><p>Lösenord ska ha <strong>minst 16 tecken</strong>.</p>`,
+		`<div class="diff-block diff-same"><p>Lås datorn.</p>`, "Tillagt: 1 stycke. Borttaget: 1 stycke."} {
+		if !strings.Contains(diff.Body, want) {
+			t.Errorf("the comparison lacks %q:\n%s", want, diff.Body)
+		}
+	}
+	if strings.Contains(diff.Body, "**minst") {
+		t.Error("the comparison shows Markdown")
+	}
+	if same := emp.Get("/styrdokument/" + slug + "?fran=2&till=2"); !strings.Contains(same.Body, "Välj två olika versioner att jämföra.") {
+		t.Error("comparing a version with itself is not explained")
 	}
 }

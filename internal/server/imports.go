@@ -27,18 +27,50 @@ func uploadLimit(path string) (int64, bool) {
 	return 0, false
 }
 
+// uploadRouteOf is what an upload route's page for a too-large file says:
+// the largest file it takes, and the way back to where the file was chosen.
+func uploadRouteOf(path string) (most, backHref, backLabel string) {
+	switch path {
+	case "/system/import", "/admin/personal/import":
+		return importFileLimit.Text(), path, "Tillbaka till importen"
+	}
+	most = attachmentFileLimit.Text()
+	if parts := strings.Split(path, "/"); len(parts) == 4 {
+		if id, err := strconv.ParseInt(parts[2], 10, 64); err == nil && id > 0 {
+			return most, requestHref(id) + "#bilagor", "Tillbaka till ärendet"
+		}
+	}
+	return most, "/arenden", "Tillbaka till ärendena"
+}
+
+// The largest files the upload fields take, as they state them.
+var (
+	importFileLimit     = components.FileLimit{Bytes: registerfile.MaxFileSize}
+	attachmentFileLimit = components.FileLimit{Bytes: portal.MaxAttachment}
+)
+
+// uploadTooLargePage answers a file announced larger than its route takes:
+// the limit and the way back, in the portal's frame. Nothing was read.
+func (s *Server) uploadTooLargePage(w http.ResponseWriter, r *http.Request) {
+	most, back, label := uploadRouteOf(r.URL.Path)
+	s.log.Info("upload refused: larger than the route takes", "path", r.URL.Path, "bytes_announced", r.ContentLength,
+		"request_id", requestIDFrom(r.Context()))
+	m := pages.UploadTooLargeView{Limit: most, BackHref: back, BackLabel: label, RequestID: requestIDFrom(r.Context())}
+	s.render(w, r, http.StatusRequestEntityTooLarge, pages.UploadTooLargePage(withBack(s.page(r, "Fel: Filen är för stor", ""), label, back), m))
+}
+
 func (s *Server) importForm(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, pages.ImportPage(s.page(r, "Importera registret", "/system"), pages.ImportView{}))
+	s.render(w, r, http.StatusOK, pages.ImportPage(s.page(r, "Importera registret", "/system"), pages.ImportView{FileLimit: importFileLimit}))
 }
 
 // importUpload receives a file and shows the dry run.
 func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) {
 	fileErr := func(status int, msg string) {
 		s.render(w, r, status, pages.ImportPage(s.page(r, "Fel: Importera registret", "/system"), pages.ImportView{
-			FileError: msg, Errors: []components.ErrorItem{{Field: "file", Message: msg}},
+			FileLimit: importFileLimit, FileError: msg, Errors: []components.ErrorItem{{Field: "file", Message: msg}},
 		}))
 	}
-	filename, data, status, msg := readUpload(r, registerfile.MaxFileSize, "Filen är för stor (högst 10 MB).", "Välj en fil att importera.")
+	filename, data, status, msg := readUpload(r, registerfile.MaxFileSize, "Filen är större än "+importFileLimit.Text()+".", "Välj en fil att importera.")
 	if msg != "" {
 		fileErr(status, msg)
 		return

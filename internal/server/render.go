@@ -20,6 +20,7 @@ func (s *Server) page(r *http.Request, title, current string) layout.Page {
 		Mark:       s.assets.Path("img/mark.svg"),
 		Contact:    s.itUnitMail(),
 		Script:     s.assets.Path("js/htmx.min.js"),
+		FileCheck:  s.assets.Path("js/filstorlek.js"),
 		RequestID:  requestIDFrom(r.Context()),
 	}
 	a := actorFrom(r.Context())

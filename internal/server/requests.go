@@ -269,14 +269,20 @@ func (s *Server) renderRequestForm(w http.ResponseWriter, r *http.Request, statu
 			order = append(order, ff.Name)
 		}
 	}
+	order = append(order, "file")
 	m := pages.RequestForm{
 		Heading: kind.Label(), Hint: kind.Hint(), Kind: string(kind), Sections: sections, Errors: errorItems(errs, order),
-		RowVersion: strconv.Itoa(version), Notice: notice,
+		RowVersion: strconv.Itoa(version), Notice: notice, FileLimit: attachmentFileLimit, FileError: errs["file"],
 	}
 	if id == 0 {
 		m.Action, m.CancelHref = "/arenden/nytt?typ="+url.QueryEscape(string(kind)), "/arenden"
 	} else {
 		m.Action, m.CancelHref = requestHref(id)+"/redigera", requestHref(id)
+		m.UploadAction = requestHref(id) + "/bilagor"
+		// The draft's files, listed beside the form they belong to.
+		if v, err := s.requests.Get(r.Context(), actorFrom(r.Context()), id); err == nil {
+			m.Attachments = attachmentRows(v)
+		}
 	}
 	title := "Nytt ärende: " + kind.Label()
 	if id != 0 {
@@ -372,9 +378,11 @@ func (s *Server) saveRequest(w http.ResponseWriter, r *http.Request, id int64, k
 	}
 	f, raw, formErrs := requestFieldsFromForm(r, kind)
 	version, _ := strconv.Atoi(r.PostForm.Get("row_version"))
+	step := r.PostForm.Get("atgard")
 	if len(formErrs) > 0 {
-		// Validate the rest too, so every problem shows at once.
-		for k, msg := range f.Validate(kind, false) {
+		// Validate the rest too, so every problem shows at once: on the
+		// way to the review all that submission needs.
+		for k, msg := range f.Validate(kind, step == "granska") {
 			if _, ok := formErrs[k]; !ok {
 				formErrs[k] = msg
 			}
@@ -384,6 +392,14 @@ func (s *Server) saveRequest(w http.ResponseWriter, r *http.Request, id int64, k
 	}
 	newID, err := s.requests.SaveDraft(ctx, actor, id, kind, version, f, requestIDFrom(ctx))
 	if fe := fieldErrors(err); fe != nil {
+		if step == "granska" {
+			// Nothing saved; still every problem at once.
+			for k, msg := range f.Validate(kind, true) {
+				if _, ok := fe[k]; !ok {
+					fe[k] = msg
+				}
+			}
+		}
 		s.renderRequestForm(w, r, http.StatusUnprocessableEntity, id, kind, version, f, raw, fe, "")
 		return
 	}
@@ -395,12 +411,43 @@ func (s *Server) saveRequest(w http.ResponseWriter, r *http.Request, id int64, k
 		s.fail(w, r, err)
 		return
 	}
-	if r.PostForm.Get("atgard") == "spara" {
+	switch step {
+	case "spara":
 		s.sessions.Flash(ctx, "Utkastet är sparat. Bara du kan se det tills du skickar in det.")
 		http.Redirect(w, r, requestHref(newID), http.StatusSeeOther)
 		return
+	case "bilagor":
+		s.sessions.FlashInfo(ctx, "Utkastet är sparat. Välj filen att bifoga under Bilagor.")
+		http.Redirect(w, r, requestHref(newID)+"/redigera#bilagor", http.StatusSeeOther)
+		return
+	}
+	// "Fortsätt till granskning": the draft is kept, and what would keep
+	// it from being sent is shown on the form itself, field by field.
+	errs, v, ok := s.submitProblems(w, r, newID)
+	if !ok {
+		return
+	}
+	if len(errs) > 0 {
+		s.renderRequestForm(w, r, http.StatusUnprocessableEntity, v.ID, v.Kind, v.RowVersion, v.Fields, nil, errs, "")
+		return
 	}
 	http.Redirect(w, r, requestHref(newID)+"/skicka", http.StatusSeeOther)
+}
+
+// submitProblems are the field errors that sending the saved draft id
+// would meet, found by rehearsing the submission (nothing is sent), with
+// the draft as saved. It reports false when it has answered.
+func (s *Server) submitProblems(w http.ResponseWriter, r *http.Request, id int64) (map[string]string, postgres.RequestView, bool) {
+	ctx := r.Context()
+	actor := actorFrom(ctx)
+	v, err := s.requests.Get(ctx, actor, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, v, false
+	}
+	_, err = s.requests.Submit(postgres.Rehearse(ctx), actor, id, requestIDFrom(ctx))
+	// Anything but field errors is left to the review, which shows it.
+	return fieldErrors(err), v, true
 }
 
 // loadRequest reads the case in the URL as the actor may see it.
@@ -432,9 +479,19 @@ func (s *Server) reviewRequest(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderReview(w http.ResponseWriter, r *http.Request, status int, v postgres.RequestView, errs map[string]string) {
-	m := pages.RequestReview{Action: requestHref(v.ID) + "/skicka", EditHref: requestHref(v.ID) + "/redigera", Facts: requestFacts(v.Request, true)}
+	m := pages.RequestReview{Action: requestHref(v.ID) + "/skicka", EditHref: requestHref(v.ID) + "/redigera", Facts: requestFacts(v.Request, true),
+		Attachments: attachmentRows(v)}
+	var order []string
+	for _, fd := range portal.FieldsOf(v.Kind) {
+		order = append(order, fd.Name)
+	}
 	for _, k := range sortedKeys(errs) {
-		m.Problems = append(m.Problems, errs[k])
+		if !slices.Contains(order, k) {
+			order = append(order, k)
+		}
+	}
+	for _, e := range errorItems(errs, order) {
+		m.Problems = append(m.Problems, pages.ReviewProblem{Href: m.EditHref + "#" + e.Field, Message: e.Message})
 	}
 	if v.Kind.NeedsFinancing() && !v.Fields.FinancingConfirmed {
 		m.Warnings = append(m.Warnings, "Finansieringen är inte bekräftad. Du kan skicka in ärendet, men det kan inte beviljas "+
@@ -463,7 +520,7 @@ func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.sessions.Flash(ctx, "Ärendet är inskickat och har fått nummer "+number+".")
+	s.sessions.FlashReceipt(ctx, "Ärendet är inskickat och har fått nummer "+number+".")
 	http.Redirect(w, r, requestHref(id), http.StatusSeeOther)
 }
 
@@ -496,7 +553,7 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, status in
 			Error: errs["motivation"], Value: typed.Get("motivation")},
 		DiarienummerField: components.Field{Name: "diarienummer", Label: "Diarienummer", Hint: "När ärendet är registrerat i kommunens diarium",
 			Value: v.Diarienummer, Error: errs["diarienummer"]},
-		FileError: errs["file"],
+		FileError: errs["file"], FileLimit: attachmentFileLimit,
 	}
 	if v.DecidedAt != nil {
 		m.Decision = &pages.DecisionView{State: v.State.Label(), By: v.DecidedByName, As: portal.ActingAsLabel(v.DecidedAs), At: v.DecidedAt.In(portal.Stockholm).Format("2006-01-02 15:04"), Motivation: v.Motivation}
@@ -523,12 +580,7 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, status in
 	for _, e := range v.Events {
 		m.Timeline = append(m.Timeline, timelineEntry(v.Kind, e))
 	}
-	for _, a := range v.Attachments {
-		m.Attachments = append(m.Attachments, pages.AttachmentRow{
-			Href: requestHref(v.ID) + "/bilagor/" + strconv.FormatInt(a.ID, 10), Name: a.FileName, Size: sizeText(a.Size),
-			By: a.UploadedBy, At: a.UploadedAt.In(portal.Stockholm).Format("2006-01-02 15:04"),
-		})
-	}
+	m.Attachments = attachmentRows(v)
 	order := []string{"fields"}
 	for _, sec := range m.Answer {
 		for _, f := range sec.Fields {
@@ -545,7 +597,43 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, status in
 			}
 		}
 	}
-	s.render(w, r, status, pages.RequestDetailPage(withBack(s.page(r, formTitle(title, errs), "/arenden"), "Tillbaka till ärendena", "/arenden"), m))
+	p := withBack(s.page(r, formTitle(title, errs), "/arenden"), "Tillbaka till ärendena", "/arenden")
+	if p.FlashKind == "receipt" && v.Number != "" && v.IsAuthor {
+		// Just sent: the receipt in place of the notice.
+		m.Receipt, p.Flash = receiptFor(v), ""
+	}
+	s.render(w, r, status, pages.RequestDetailPage(p, m))
+}
+
+// receiptFor is what the requester is told when the case has been sent:
+// its number, who handles it and decides, what happens next.
+func receiptFor(v postgres.RequestView) *pages.Receipt {
+	rc := &pages.Receipt{Number: v.Number, Handler: "IT-enheten handlägger ärendet; du får besked via e-post."}
+	switch {
+	case v.Kind == portal.KindOperationsChange:
+		rc.Next = []string{"IT-enheten kontrollerar anmälan och kvitterar driftförändringen. Då förs ändringen in i registret."}
+	case v.Kind.DecidedByITHead():
+		rc.Next = []string{"IT-enheten bereder ärendet och chefen för IT-enheten fattar beslutet."}
+	default:
+		rc.Next = []string{"IT-enheten bereder och beslutar i ärendet."}
+	}
+	rc.Next = append(rc.Next, "Saknas något begär IT-enheten komplettering; du får då ett meddelande och ändrar uppgifterna här i ärendet.")
+	if v.Kind.NeedsFinancing() && !v.Fields.FinancingConfirmed {
+		rc.Next = append(rc.Next, "Finansieringen är inte bekräftad. Ärendet kan inte beviljas förrän den är det.")
+	}
+	return rc
+}
+
+// attachmentRows are a case's files as its pages list them.
+func attachmentRows(v postgres.RequestView) []pages.AttachmentRow {
+	var out []pages.AttachmentRow
+	for _, a := range v.Attachments {
+		out = append(out, pages.AttachmentRow{
+			Href: requestHref(v.ID) + "/bilagor/" + strconv.FormatInt(a.ID, 10), Name: a.FileName, Size: sizeText(a.Size),
+			By: a.UploadedBy, At: a.UploadedAt.In(portal.Stockholm).Format("2006-01-02 15:04"),
+		})
+	}
+	return out
 }
 
 func sizeText(n int) string {
@@ -863,9 +951,16 @@ func (s *Server) uploadAttachment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	// From the draft's form the file goes back there (a multipart field,
+	// read with the file).
+	toForm := func() bool { return r.FormValue("tillbaka") == "redigera" }
 	fileErr := func(status int, msg string) {
 		v, ok := s.loadRequest(w, r)
 		if !ok {
+			return
+		}
+		if toForm() && v.CanEdit {
+			s.renderRequestForm(w, r, status, v.ID, v.Kind, v.RowVersion, v.Fields, nil, map[string]string{"file": msg}, "")
 			return
 		}
 		s.renderRequest(w, r, status, v, "", map[string]string{"file": msg}, url.Values{})
@@ -880,16 +975,28 @@ func (s *Server) uploadAttachment(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, portal.Forbidden("Den som skrev ärendet och IT-enheten kan bifoga filer."))
 		return
 	}
-	filename, data, status, msg := readUpload(r, portal.MaxAttachment, "Filen är större än 20 MB.", "Välj en fil att bifoga.")
+	filename, data, status, msg := readUpload(r, portal.MaxAttachment, "Filen är större än "+attachmentFileLimit.Text()+".", "Välj en fil att bifoga.")
 	if msg != "" {
 		fileErr(status, msg)
 		return
 	}
 	_, err = s.requests.AddAttachment(ctx, actorFrom(ctx), id, filename, data, requestIDFrom(ctx))
+	if fe := fieldErrors(err); fe != nil && toForm() {
+		msg := fe["file"]
+		if msg == "" {
+			msg = portal.MessageOf(err)
+		}
+		fileErr(http.StatusUnprocessableEntity, msg)
+		return
+	}
 	if s.requestProblem(w, r, err) {
 		return
 	}
 	s.sessions.Flash(ctx, "Filen är bifogad.")
+	if toForm() && v.CanEdit {
+		http.Redirect(w, r, requestHref(id)+"/redigera#bilagor", http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, requestHref(id)+"#bilagor", http.StatusSeeOther)
 }
 

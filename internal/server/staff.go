@@ -15,16 +15,16 @@ import (
 // for the register.
 
 func (s *Server) staffImportForm(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, pages.ImportPage(s.page(r, "Importera personal", "/admin/personer"), pages.ImportView{Staff: true}))
+	s.render(w, r, http.StatusOK, pages.ImportPage(s.page(r, "Importera personal", "/admin/personer"), pages.ImportView{Staff: true, FileLimit: importFileLimit}))
 }
 
 func (s *Server) staffImportUpload(w http.ResponseWriter, r *http.Request) {
 	fileErr := func(status int, msg string) {
 		s.render(w, r, status, pages.ImportPage(s.page(r, "Fel: Importera personal", "/admin/personer"), pages.ImportView{
-			Staff: true, FileError: msg, Errors: []components.ErrorItem{{Field: "file", Message: msg}},
+			Staff: true, FileLimit: importFileLimit, FileError: msg, Errors: []components.ErrorItem{{Field: "file", Message: msg}},
 		}))
 	}
-	filename, data, status, msg := readUpload(r, registerfile.MaxFileSize, "Filen är för stor (högst 10 MB).", "Välj en fil att importera.")
+	filename, data, status, msg := readUpload(r, registerfile.MaxFileSize, "Filen är större än "+importFileLimit.Text()+".", "Välj en fil att importera.")
 	if msg != "" {
 		fileErr(status, msg)
 		return

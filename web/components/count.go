@@ -29,6 +29,7 @@ var (
 	Minutes    = [2]string{"minut", "minuter"}
 	Seconds    = [2]string{"sekund", "sekunder"}
 	Attachment = [2]string{"bilaga", "bilagor"}
+	Passages   = [2]string{"stycke", "stycken"}
 )
 
 // CountOf is Count with one of the nouns above: CountOf(2, Cases) is

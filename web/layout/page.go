@@ -8,7 +8,8 @@ type Page struct {
 	Favicon    string    // hashed URL of the SVG icon (/favicon.ico is the fallback)
 	Mark       string    // hashed URL of the municipality's mark in the header
 	Contact    string    // IT-enheten's e-mail address, in the footer
-	Script     string    // hashed URL of htmx, the one script (progressive enhancement only)
+	Script     string    // hashed URL of htmx (progressive enhancement only)
+	FileCheck  string    // hashed URL of the file fields' size check (progressive enhancement only)
 	Nav        []NavItem // main navigation, only the pages that exist and the viewer may use
 	RequestID  string
 	User       *User  // nil when nobody is signed in
