@@ -32,7 +32,7 @@ const overdueAdministrators = `
 // evaluation reminder (jobargs.EvaluationNotice, overdue) to the
 // systemförvaltare of every system whose evaluation is overdue.
 // IT-enheten and its head only. Under Rehearse it counts and keeps nothing.
-func (s *EvaluationService) RemindOverdue(ctx context.Context, actor *portal.Actor, requestID string) (out Reminded, err error) {
+func (s *EvaluationService) RemindOverdue(ctx context.Context, actor *portal.Actor, correlationID string) (out Reminded, err error) {
 	defer wrap(&err, "remind overdue evaluations")
 	if !portal.CanManageRegister(actor) {
 		return out, portal.Forbidden("Bara IT-enheten påminner systemförvaltarna.")
@@ -72,7 +72,7 @@ func (s *EvaluationService) RemindOverdue(ctx context.Context, actor *portal.Act
 			}
 		}
 		return appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "evaluation.overdue_reminded", ObjectType: "evaluation",
-			ObjectID: "overdue", Changes: map[string]any{"systems": out.Systems, "people": out.People}, RequestID: requestID})
+			ObjectID: "overdue", Changes: map[string]any{"systems": out.Systems, "people": out.People}, RequestID: correlationID})
 	})
 	return out, err
 }
@@ -86,7 +86,7 @@ const myOwingStaff = owingCTE + `
 // reminder (jobargs.AckReminderNotice) to each of the actor's staff who
 // has not acknowledged a document in force. Only someone who manages
 // someone (Forbidden otherwise). Under Rehearse it counts and keeps nothing.
-func (s *DocumentService) RemindMyStaff(ctx context.Context, actor *portal.Actor, requestID string) (out Reminded, err error) {
+func (s *DocumentService) RemindMyStaff(ctx context.Context, actor *portal.Actor, correlationID string) (out Reminded, err error) {
 	defer wrap(&err, "remind my staff")
 	if actor == nil {
 		return out, portal.Forbidden("Logga in.")
@@ -121,7 +121,7 @@ func (s *DocumentService) RemindMyStaff(ctx context.Context, actor *portal.Actor
 			}
 		}
 		return appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "acknowledgement.staff_reminded", ObjectType: "person",
-			ObjectID: strconv.FormatInt(actor.PersonID, 10), Changes: map[string]any{"people": out.People}, RequestID: requestID})
+			ObjectID: strconv.FormatInt(actor.PersonID, 10), Changes: map[string]any{"people": out.People}, RequestID: correlationID})
 	})
 	return out, err
 }

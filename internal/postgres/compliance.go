@@ -672,7 +672,7 @@ func (s *ComplianceService) History(ctx context.Context, actor *portal.Actor, de
 
 // Renotify sends the notification about one role change again (R3's fix):
 // IT-enheten. The outcome is recorded by the worker as for any role change.
-func (s *ComplianceService) Renotify(ctx context.Context, actor *portal.Actor, assignmentID int64, requestID string) error {
+func (s *ComplianceService) Renotify(ctx context.Context, actor *portal.Actor, assignmentID int64, correlationID string) error {
 	if !portal.CanManageRegister(actor) {
 		return portal.Forbidden("Bara IT-enheten kan skicka aviseringen på nytt.")
 	}
@@ -691,7 +691,7 @@ func (s *ComplianceService) Renotify(ctx context.Context, actor *portal.Actor, a
 			return fmt.Errorf("enqueue notification: %w", err)
 		}
 		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "system.role_change_renotified", ObjectType: "system",
-			ObjectID: sys, RequestID: requestID, Changes: map[string]any{"assignment_id": assignmentID}}); err != nil {
+			ObjectID: sys, RequestID: correlationID, Changes: map[string]any{"assignment_id": assignmentID}}); err != nil {
 			return err
 		}
 		_, err := refreshBreaches(ctx, tx, Scope{Systems: []int64{systemID}}, s.params(), false)

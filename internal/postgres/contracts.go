@@ -293,7 +293,7 @@ func (s *ContractService) GetForEdit(ctx context.Context, actor *portal.Actor, i
 // the responsible person (by e-mail) and a call-off's framework are checked
 // in the transaction that saves it; a call-off must start while its
 // framework applies.
-func (s *ContractService) Save(ctx context.Context, actor *portal.Actor, id int64, f portal.ContractFields, requestID string) (_ int64, err error) {
+func (s *ContractService) Save(ctx context.Context, actor *portal.Actor, id int64, f portal.ContractFields, correlationID string) (_ int64, err error) {
 	defer wrap(&err, "save contract %d", id)
 	if err := mayManageSuppliers(actor); err != nil {
 		return 0, err
@@ -380,7 +380,7 @@ func (s *ContractService) Save(ctx context.Context, actor *portal.Actor, id int6
 			return err
 		}
 		return appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: action, ObjectType: "contract",
-			ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: changes})
+			ObjectID: strconv.FormatInt(id, 10), RequestID: correlationID, Changes: changes})
 	})
 	return id, err
 }
@@ -435,7 +435,7 @@ func nullDate(t time.Time) *time.Time {
 
 // AddSystem records that a contract covers the system of that name (as
 // the register spells it, in any case).
-func (s *ContractService) AddSystem(ctx context.Context, actor *portal.Actor, contractID int64, systemName, requestID string) (err error) {
+func (s *ContractService) AddSystem(ctx context.Context, actor *portal.Actor, contractID int64, systemName, correlationID string) (err error) {
 	defer wrap(&err, "add system to contract %d", contractID)
 	if err := mayManageSuppliers(actor); err != nil {
 		return err
@@ -472,13 +472,13 @@ func (s *ContractService) AddSystem(ctx context.Context, actor *portal.Actor, co
 			return err
 		}
 		return appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "contract.system_added", ObjectType: "contract",
-			ObjectID: strconv.FormatInt(contractID, 10), RequestID: requestID, Changes: map[string]any{
+			ObjectID: strconv.FormatInt(contractID, 10), RequestID: correlationID, Changes: map[string]any{
 				"system": map[string]any{"before": nil, "after": name}, "system_id": map[string]any{"before": nil, "after": id}}})
 	})
 }
 
 // RemoveSystem records that a contract no longer covers a system.
-func (s *ContractService) RemoveSystem(ctx context.Context, actor *portal.Actor, contractID, systemID int64, requestID string) (err error) {
+func (s *ContractService) RemoveSystem(ctx context.Context, actor *portal.Actor, contractID, systemID int64, correlationID string) (err error) {
 	defer wrap(&err, "remove system %d from contract %d", systemID, contractID)
 	if err := mayManageSuppliers(actor); err != nil {
 		return err
@@ -501,7 +501,7 @@ func (s *ContractService) RemoveSystem(ctx context.Context, actor *portal.Actor,
 			return err
 		}
 		return appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "contract.system_removed", ObjectType: "contract",
-			ObjectID: strconv.FormatInt(contractID, 10), RequestID: requestID, Changes: map[string]any{
+			ObjectID: strconv.FormatInt(contractID, 10), RequestID: correlationID, Changes: map[string]any{
 				"system": map[string]any{"before": name, "after": nil}, "system_id": map[string]any{"before": systemID, "after": nil}}})
 	})
 }

@@ -97,7 +97,7 @@ func (s *DepartmentService) Get(ctx context.Context, actor *portal.Actor, id int
 
 // Save creates (id 0) or changes a department. A department is never
 // deleted: deactivated, it stays the owner in the register's history.
-func (s *DepartmentService) Save(ctx context.Context, actor *portal.Actor, d portal.Department, requestID string) (_ int64, err error) {
+func (s *DepartmentService) Save(ctx context.Context, actor *portal.Actor, d portal.Department, correlationID string) (_ int64, err error) {
 	defer wrap(&err, "save department %q", d.Name)
 	if !portal.CanAdminister(actor) {
 		return 0, portal.Forbidden("Bara administratörer hanterar förvaltningar.")
@@ -142,7 +142,7 @@ func (s *DepartmentService) Save(ctx context.Context, actor *portal.Actor, d por
 			action = "department.updated"
 		}
 		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: action, ObjectType: "department",
-			ObjectID: strconv.FormatInt(d.ID, 10), RequestID: requestID, Changes: map[string]any{
+			ObjectID: strconv.FormatInt(d.ID, 10), RequestID: correlationID, Changes: map[string]any{
 				"name": map[string]any{"before": before.Name, "after": d.Name}, "short_name": map[string]any{"before": before.ShortName, "after": d.ShortName},
 				"active": map[string]any{"before": before.Active, "after": d.Active}}}); err != nil {
 			return err

@@ -417,7 +417,7 @@ func (s *DocumentService) Obligations(ctx context.Context, actor *portal.Actor) 
 // Acknowledge records that the actor read the version in force of a
 // document, whose text had the hash shown. Acknowledging again returns the
 // first receipt and stores nothing.
-func (s *DocumentService) Acknowledge(ctx context.Context, actor *portal.Actor, slug string, number int, shownHash, requestID string) (_ Receipt, err error) {
+func (s *DocumentService) Acknowledge(ctx context.Context, actor *portal.Actor, slug string, number int, shownHash, correlationID string) (_ Receipt, err error) {
 	defer wrap(&err, "acknowledge version %d of document %q", number, slug)
 	if actor == nil {
 		return Receipt{}, portal.Forbidden("Logga in.")
@@ -459,7 +459,7 @@ func (s *DocumentService) Acknowledge(ctx context.Context, actor *portal.Actor, 
 		var id int64
 		err = tx.QueryRow(ctx, `
 			INSERT INTO acknowledgements (person_id, version_id, sha256, request_id) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (person_id, version_id) DO NOTHING RETURNING id`, actor.PersonID, cur.ID, cur.SHA256, requestID).Scan(&id)
+			ON CONFLICT (person_id, version_id) DO NOTHING RETURNING id`, actor.PersonID, cur.ID, cur.SHA256, correlationID).Scan(&id)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
 			// Acknowledged before (or by a concurrent request): the first receipt.
@@ -467,7 +467,7 @@ func (s *DocumentService) Acknowledge(ctx context.Context, actor *portal.Actor, 
 			return translate(err)
 		default:
 			if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "document.acknowledged", ObjectType: "document_version",
-				ObjectID: strconv.FormatInt(cur.ID, 10), RequestID: requestID,
+				ObjectID: strconv.FormatInt(cur.ID, 10), RequestID: correlationID,
 				Changes: map[string]any{"document": slug, "version": cur.Number, "sha256": cur.SHA256, "acknowledgement_id": id}}); err != nil {
 				return err
 			}
@@ -489,7 +489,7 @@ func (s *DocumentService) Acknowledge(ctx context.Context, actor *portal.Actor, 
 }
 
 // SaveDocument creates (id 0) or changes a document's own fields. Admin only.
-func (s *DocumentService) SaveDocument(ctx context.Context, actor *portal.Actor, id int64, f portal.DocumentFields, requestID string) (_ string, err error) {
+func (s *DocumentService) SaveDocument(ctx context.Context, actor *portal.Actor, id int64, f portal.DocumentFields, correlationID string) (_ string, err error) {
 	defer wrap(&err, "save document %q", f.Slug)
 	if !portal.CanAdminister(actor) {
 		return "", portal.Forbidden("Bara administratörer ändrar styrdokument.")
@@ -528,7 +528,7 @@ func (s *DocumentService) SaveDocument(ctx context.Context, actor *portal.Actor,
 			}
 		}
 		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "document.saved", ObjectType: "document",
-			ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: map[string]any{
+			ObjectID: strconv.FormatInt(id, 10), RequestID: correlationID, Changes: map[string]any{
 				"slug": f.Slug, "title": f.Title, "kind": f.Kind, "fixed_by": f.FixedBy, "audience_all": f.AudienceAll,
 				"departments": f.DepartmentIDs, "must_acknowledge": f.MustAcknowledge, "blocks_use": f.BlocksUse}}); err != nil {
 			return err
@@ -546,7 +546,7 @@ func (s *DocumentService) SaveDocument(ctx context.Context, actor *portal.Actor,
 // SaveDraft writes the document's draft version (there is at most one);
 // the text is stored in canonical form with its hash and rendered HTML.
 // Admin only.
-func (s *DocumentService) SaveDraft(ctx context.Context, actor *portal.Actor, slug string, f portal.VersionFields, requestID string) (err error) {
+func (s *DocumentService) SaveDraft(ctx context.Context, actor *portal.Actor, slug string, f portal.VersionFields, correlationID string) (err error) {
 	defer wrap(&err, "save draft of document %q", slug)
 	if !portal.CanAdminister(actor) {
 		return portal.Forbidden("Bara administratörer ändrar styrdokument.")
@@ -608,7 +608,7 @@ func (s *DocumentService) SaveDraft(ctx context.Context, actor *portal.Actor, sl
 			}
 		}
 		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "document.draft_saved", ObjectType: "document",
-			ObjectID: strconv.FormatInt(docID, 10), RequestID: requestID, Changes: map[string]any{"sha256": markdown.Hash(canonical)}}); err != nil {
+			ObjectID: strconv.FormatInt(docID, 10), RequestID: correlationID, Changes: map[string]any{"sha256": markdown.Hash(canonical)}}); err != nil {
 			return err
 		}
 		return nil
@@ -620,7 +620,7 @@ func (s *DocumentService) SaveDraft(ctx context.Context, actor *portal.Actor, sl
 // acknowledged and the version asks everyone to acknowledge again (or it is
 // the first), one notification job per person in the audience is inserted
 // in the same transaction, in one batch. Admin only.
-func (s *DocumentService) Publish(ctx context.Context, actor *portal.Actor, slug, requestID string) (_, _ int, err error) {
+func (s *DocumentService) Publish(ctx context.Context, actor *portal.Actor, slug, correlationID string) (_, _ int, err error) {
 	defer wrap(&err, "publish draft of document %q", slug)
 	if !portal.CanAdminister(actor) {
 		return 0, 0, portal.Forbidden("Bara administratörer publicerar styrdokument.")
@@ -675,7 +675,7 @@ func (s *DocumentService) Publish(ctx context.Context, actor *portal.Actor, slug
 			notified = len(args)
 		}
 		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "document.published", ObjectType: "document_version",
-			ObjectID: strconv.FormatInt(versionID, 10), RequestID: requestID,
+			ObjectID: strconv.FormatInt(versionID, 10), RequestID: correlationID,
 			Changes: map[string]any{"document": slug, "version": number, "requires_reack": requires || first, "notified": notified}}); err != nil {
 			return err
 		}

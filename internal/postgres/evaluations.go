@@ -238,7 +238,7 @@ func latestEvaluation(ctx context.Context, tx pgx.Tx, systemID int64) (int64, er
 // SaveDraft keeps the answers as the system's one draft, for its
 // administrator or IT-enheten. What the draft holds must be valid; it may
 // leave answers out.
-func (s *EvaluationService) SaveDraft(ctx context.Context, actor *portal.Actor, systemID int64, f portal.EvaluationFields, requestID string) (err error) {
+func (s *EvaluationService) SaveDraft(ctx context.Context, actor *portal.Actor, systemID int64, f portal.EvaluationFields, correlationID string) (err error) {
 	defer wrap(&err, "save evaluation draft of system %d", systemID)
 	return inTx(ctx, s.pool, func(tx pgx.Tx) error {
 		sys, err := loadEvalSystem(ctx, tx, systemID, s.today(), true)
@@ -290,7 +290,7 @@ func (e *AlreadyEvaluatedError) Unwrap() error { return portal.Conflict(e.msg) }
 // the same transaction; the draft is removed. basis is the latest
 // evaluation the form was opened on: if another was submitted since (two
 // people submitting at once), nothing is saved and the second is told.
-func (s *EvaluationService) Submit(ctx context.Context, actor *portal.Actor, systemID, basis int64, f portal.EvaluationFields, requestID string) (_ int64, err error) {
+func (s *EvaluationService) Submit(ctx context.Context, actor *portal.Actor, systemID, basis int64, f portal.EvaluationFields, correlationID string) (_ int64, err error) {
 	defer wrap(&err, "submit evaluation of system %d", systemID)
 	var submitted int64
 	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
@@ -333,7 +333,7 @@ func (s *EvaluationService) Submit(ctx context.Context, actor *portal.Actor, sys
 			return translate(err)
 		}
 		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "system.evaluated", ObjectType: "system",
-			ObjectID: strconv.FormatInt(systemID, 10), RequestID: requestID, Changes: map[string]any{
+			ObjectID: strconv.FormatInt(systemID, 10), RequestID: correlationID, Changes: map[string]any{
 				"evaluation_id": id, "evaluated_on": day(today), "users_count": f.Users(), "support_score": f.Score(),
 				"used_as_intended": f.UsedAsIntended, "proposed_action": f.ProposedAction,
 			}}); err != nil {
@@ -398,7 +398,7 @@ func (s *EvaluationService) Get(ctx context.Context, actor *portal.Actor, system
 
 // SetInterval sets how many months (1–12) may pass between a system's
 // evaluations. IT-enheten only; audited.
-func (s *EvaluationService) SetInterval(ctx context.Context, actor *portal.Actor, systemID int64, months int, requestID string) (err error) {
+func (s *EvaluationService) SetInterval(ctx context.Context, actor *portal.Actor, systemID int64, months int, correlationID string) (err error) {
 	defer wrap(&err, "set evaluation interval of system %d", systemID)
 	if !portal.CanSetEvaluationInterval(actor) {
 		return portal.Forbidden("Bara IT-enheten kan ändra hur ofta ett system utvärderas.")
@@ -418,7 +418,7 @@ func (s *EvaluationService) SetInterval(ctx context.Context, actor *portal.Actor
 			return translate(err)
 		}
 		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "system.evaluation_interval_changed", ObjectType: "system",
-			ObjectID: strconv.FormatInt(systemID, 10), RequestID: requestID,
+			ObjectID: strconv.FormatInt(systemID, 10), RequestID: correlationID,
 			Changes: map[string]any{"evaluation_interval_months": map[string]any{"before": sys.Interval, "after": months}}}); err != nil {
 			return err
 		}

@@ -342,16 +342,16 @@ const listComments = `SELECT e.id, COALESCE((SELECT p.name FROM people p WHERE p
 // told to audience: all of them once the first is window old and rate
 // (keyed rateKey, the person whose case it is) has a token. A job retried
 // after a failed run gets the comments it claimed before, and no others.
-func (s *NotificationService) ClaimComments(ctx context.Context, jobID, requestID int64, audience string, window time.Duration, rateKey string, rate Rate) (CommentClaim, error) {
+func (s *NotificationService) ClaimComments(ctx context.Context, jobID, caseID int64, audience string, window time.Duration, rateKey string, rate Rate) (CommentClaim, error) {
 	var c CommentClaim
 	err := inTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO case_comment_notices (request_id, audience) VALUES ($1, $2) ON CONFLICT DO NOTHING`, requestID, audience); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO case_comment_notices (request_id, audience) VALUES ($1, $2) ON CONFLICT DO NOTHING`, caseID, audience); err != nil {
 			return translate(err)
 		}
 		var told int64
 		var claimJob *int64
 		var held bool
-		if err := tx.QueryRow(ctx, lockCommentNotice, requestID, audience, jobID).Scan(&told, &claimJob, &c.From, &c.To, &held); err != nil {
+		if err := tx.QueryRow(ctx, lockCommentNotice, caseID, audience, jobID).Scan(&told, &claimJob, &c.From, &c.To, &held); err != nil {
 			return translate(err)
 		}
 		switch {
@@ -362,7 +362,7 @@ func (s *NotificationService) ClaimComments(ctx context.Context, jobID, requestI
 		case claimJob == nil:
 			var ageSecs float64
 			var last *int64
-			if err := tx.QueryRow(ctx, `SELECT COALESCE(EXTRACT(epoch FROM now() - min(e.at))::float8, 0), max(e.id)`+commentSide, requestID, told, audience).Scan(&ageSecs, &last); err != nil {
+			if err := tx.QueryRow(ctx, `SELECT COALESCE(EXTRACT(epoch FROM now() - min(e.at))::float8, 0), max(e.id)`+commentSide, caseID, told, audience).Scan(&ageSecs, &last); err != nil {
 				return translate(err)
 			}
 			if last == nil {
@@ -385,10 +385,10 @@ func (s *NotificationService) ClaimComments(ctx context.Context, jobID, requestI
 		}
 		// A claim of this job's (a retry), of one that is gone, or new.
 		if _, err := tx.Exec(ctx, `UPDATE case_comment_notices SET claim_job = $3, claim_from = $4, claim_to = $5 WHERE request_id = $1 AND audience = $2`,
-			requestID, audience, jobID, c.From, c.To); err != nil {
+			caseID, audience, jobID, c.From, c.To); err != nil {
 			return translate(err)
 		}
-		rows, err := tx.Query(ctx, listComments, requestID, c.From, audience, c.To)
+		rows, err := tx.Query(ctx, listComments, caseID, c.From, audience, c.To)
 		if err != nil {
 			return translate(err)
 		}
@@ -409,12 +409,12 @@ func (s *NotificationService) ClaimComments(ctx context.Context, jobID, requestI
 // still running) is then either seen here or, when it commits later,
 // finds this job completed and gets a job of its own. more reports that
 // comments are waiting and the job was not completed: it should come back.
-func (s *NotificationService) FinishComments(ctx context.Context, jobID, requestID int64, audience string, upTo int64, complete func(pgx.Tx) error) (more bool, err error) {
+func (s *NotificationService) FinishComments(ctx context.Context, jobID, caseID int64, audience string, upTo int64, complete func(pgx.Tx) error) (more bool, err error) {
 	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if upTo > 0 {
 			if _, err := tx.Exec(ctx, `
 				UPDATE case_comment_notices SET told_up_to = GREATEST(told_up_to, $4), claim_job = NULL, claim_from = NULL, claim_to = NULL
-				WHERE request_id = $1 AND audience = $2 AND claim_job = $3`, requestID, audience, jobID, upTo); err != nil {
+				WHERE request_id = $1 AND audience = $2 AND claim_job = $3`, caseID, audience, jobID, upTo); err != nil {
 				return translate(err)
 			}
 		}
@@ -428,7 +428,7 @@ func (s *NotificationService) FinishComments(ctx context.Context, jobID, request
 			_ = sp.Rollback(ctx)
 			return err
 		}
-		if err := sp.QueryRow(ctx, moreComments, requestID, audience).Scan(&more); err != nil {
+		if err := sp.QueryRow(ctx, moreComments, caseID, audience).Scan(&more); err != nil {
 			_ = sp.Rollback(ctx)
 			return translate(err)
 		}

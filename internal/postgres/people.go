@@ -258,7 +258,7 @@ func scanSessionCheck(row pgx.Row) (SessionCheck, error) {
 
 // EndSessions ends every session of a person at their next request, on
 // every replica. Admin only.
-func (s *PersonService) EndSessions(ctx context.Context, actor *portal.Actor, personID int64, requestID string) (err error) {
+func (s *PersonService) EndSessions(ctx context.Context, actor *portal.Actor, personID int64, correlationID string) (err error) {
 	defer wrap(&err, "end the sessions of person %d", personID)
 	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if !portal.CanAdminister(actor) {
@@ -273,7 +273,7 @@ func (s *PersonService) EndSessions(ctx context.Context, actor *portal.Actor, pe
 		}
 		if err := appendAudit(ctx, tx, AuditEntry{
 			ActorID: actor.PersonID, Action: "person.sessions_ended", ObjectType: "person",
-			ObjectID: strconv.FormatInt(personID, 10), RequestID: requestID,
+			ObjectID: strconv.FormatInt(personID, 10), RequestID: correlationID,
 		}); err != nil {
 			return err
 		}
@@ -285,7 +285,7 @@ func (s *PersonService) EndSessions(ctx context.Context, actor *portal.Actor, pe
 // LinkIdentity moves the sign-in identity of a person record created at
 // sign-in (from) to the person who existed before (to), and deactivates the
 // duplicate. Admin only; for people the automatic rules could not link.
-func (s *PersonService) LinkIdentity(ctx context.Context, actor *portal.Actor, from, to int64, requestID string) (err error) {
+func (s *PersonService) LinkIdentity(ctx context.Context, actor *portal.Actor, from, to int64, correlationID string) (err error) {
 	defer wrap(&err, "link the identity of person %d to person %d", from, to)
 	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if !portal.CanAdminister(actor) {
@@ -333,9 +333,9 @@ func (s *PersonService) LinkIdentity(ctx context.Context, actor *portal.Actor, f
 		}
 		for _, e := range []AuditEntry{
 			{ActorID: actor.PersonID, Action: "person.identity_moved", ObjectType: "person", ObjectID: strconv.FormatInt(from, 10),
-				RequestID: requestID, Changes: map[string]any{"merged_into": to}},
+				RequestID: correlationID, Changes: map[string]any{"merged_into": to}},
 			{ActorID: actor.PersonID, Action: "person.identity_linked", ObjectType: "person", ObjectID: strconv.FormatInt(to, 10),
-				RequestID: requestID, Changes: map[string]any{"linked_by": "admin", "from_person": from}},
+				RequestID: correlationID, Changes: map[string]any{"linked_by": "admin", "from_person": from}},
 		} {
 			if err := appendAudit(ctx, tx, e); err != nil {
 				return err

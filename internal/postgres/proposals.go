@@ -124,7 +124,7 @@ func openProposalTx(ctx context.Context, tx pgx.Tx, systemID int64, lock bool) (
 // the very same, it stays and is returned (made is false). The caller
 // holds the system's row lock and has checked that the actor may edit the
 // system's facts.
-func proposeTx(ctx context.Context, tx pgx.Tx, actor *portal.Actor, cur System, changes []portal.FactChange, requestID string) (*FactProposal, bool, error) {
+func proposeTx(ctx context.Context, tx pgx.Tx, actor *portal.Actor, cur System, changes []portal.FactChange, correlationID string) (*FactProposal, bool, error) {
 	open, err := openProposalTx(ctx, tx, cur.ID, true)
 	if err != nil {
 		return nil, false, err
@@ -158,7 +158,7 @@ func proposeTx(ctx context.Context, tx pgx.Tx, actor *portal.Actor, cur System, 
 	// breach from the last audit row naming a fact at the top, and a
 	// proposal changes no fact.
 	if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "system.facts_proposed", ObjectType: "system",
-		ObjectID: strconv.FormatInt(cur.ID, 10), RequestID: requestID, Changes: audit}); err != nil {
+		ObjectID: strconv.FormatInt(cur.ID, 10), RequestID: correlationID, Changes: audit}); err != nil {
 		return nil, false, err
 	}
 	return &np, true, nil
@@ -206,20 +206,20 @@ func (s *SystemService) OpenProposals(ctx context.Context, actor *portal.Actor, 
 // ConfirmProposal applies an open proposal to the system's facts and
 // records the confirmation. IT-enheten only. A proposal whose replaced
 // values are no longer the system's is refused as stale.
-func (s *SystemService) ConfirmProposal(ctx context.Context, actor *portal.Actor, systemID, proposalID int64, note, requestID string) error {
-	return s.decideProposal(ctx, actor, systemID, proposalID, true, note, requestID)
+func (s *SystemService) ConfirmProposal(ctx context.Context, actor *portal.Actor, systemID, proposalID int64, note, correlationID string) error {
+	return s.decideProposal(ctx, actor, systemID, proposalID, true, note, correlationID)
 }
 
 // RejectProposal records that IT-enheten rejects an open proposal, with an
 // optional note; the system's facts stay.
-func (s *SystemService) RejectProposal(ctx context.Context, actor *portal.Actor, systemID, proposalID int64, note, requestID string) error {
-	return s.decideProposal(ctx, actor, systemID, proposalID, false, note, requestID)
+func (s *SystemService) RejectProposal(ctx context.Context, actor *portal.Actor, systemID, proposalID int64, note, correlationID string) error {
+	return s.decideProposal(ctx, actor, systemID, proposalID, false, note, correlationID)
 }
 
 // decideProposal confirms or rejects. Two people deciding at once queue on
 // the system's row lock: the first decides, the second finds the proposal
 // decided and is told by whom.
-func (s *SystemService) decideProposal(ctx context.Context, actor *portal.Actor, systemID, proposalID int64, confirm bool, note, requestID string) error {
+func (s *SystemService) decideProposal(ctx context.Context, actor *portal.Actor, systemID, proposalID int64, confirm bool, note, correlationID string) error {
 	if !portal.CanDecideProposals(actor) {
 		return portal.Forbidden("Bara IT-enheten kan bekräfta eller avslå förslag.")
 	}
@@ -256,7 +256,7 @@ func (s *SystemService) decideProposal(ctx context.Context, actor *portal.Actor,
 			if errs := next.Validate(); len(errs) > 0 {
 				return portal.Conflict("Förslaget kan inte bekräftas: " + joinMessages(errs) + " Avslå förslaget; systemförvaltaren kan lämna ett nytt.")
 			}
-			if err := updateFactsTx(ctx, tx, actor, cur, next, requestID); err != nil {
+			if err := updateFactsTx(ctx, tx, actor, cur, next, correlationID); err != nil {
 				return err
 			}
 		}
@@ -275,7 +275,7 @@ func (s *SystemService) decideProposal(ctx context.Context, actor *portal.Actor,
 			changes["note"] = note
 		}
 		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: action, ObjectType: "system",
-			ObjectID: strconv.FormatInt(systemID, 10), RequestID: requestID, Changes: changes}); err != nil {
+			ObjectID: strconv.FormatInt(systemID, 10), RequestID: correlationID, Changes: changes}); err != nil {
 			return err
 		}
 		if !confirm {

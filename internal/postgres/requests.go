@@ -228,7 +228,7 @@ func speaksFor(ctx context.Context, tx pgx.Tx, actor *portal.Actor, f portal.Req
 
 // SaveDraft creates (id 0) or updates the author's draft. A draft needs a
 // title; whatever else it holds is checked as it is saved.
-func (s *RequestService) SaveDraft(ctx context.Context, actor *portal.Actor, id int64, kind portal.RequestKind, expectedVersion int, f portal.RequestFields, requestID string) (_ int64, err error) {
+func (s *RequestService) SaveDraft(ctx context.Context, actor *portal.Actor, id int64, kind portal.RequestKind, expectedVersion int, f portal.RequestFields, correlationID string) (_ int64, err error) {
 	defer wrap(&err, "save draft (case %d)", id)
 	if actor == nil {
 		return 0, portal.Forbidden("Logga in.")
@@ -308,7 +308,7 @@ func (s *RequestService) SaveDraft(ctx context.Context, actor *portal.Actor, id 
 // the case gets its number IT {year}/{nnnn} (gapless per year: the
 // counter row is taken in this transaction), and IT-enheten (and the IT
 // head for their kinds) is notified.
-func (s *RequestService) Submit(ctx context.Context, actor *portal.Actor, id int64, requestID string) (_ string, err error) {
+func (s *RequestService) Submit(ctx context.Context, actor *portal.Actor, id int64, correlationID string) (_ string, err error) {
 	defer wrap(&err, "submit case %d", id)
 	var caseNumber string
 	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
@@ -362,7 +362,7 @@ func (s *RequestService) Submit(ctx context.Context, actor *portal.Actor, id int
 			return err
 		}
 		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "request.submitted", ObjectType: "request",
-			ObjectID: strconv.FormatInt(id, 10), RequestID: requestID,
+			ObjectID: strconv.FormatInt(id, 10), RequestID: correlationID,
 			Changes: map[string]any{"number": number, "kind": string(r.Kind), "state": map[string]any{"before": string(r.State), "after": string(t.To)}}}); err != nil {
 			return err
 		}
@@ -387,21 +387,21 @@ func (s *RequestService) Submit(ctx context.Context, actor *portal.Actor, id int
 // (required when asking for and when answering a completion). A
 // komplettering asked for here names no fields (AskCompletion does); one
 // answered here changes none (AnswerCompletion does).
-func (s *RequestService) Act(ctx context.Context, actor *portal.Actor, id int64, action portal.RequestAction, comment, requestID string) (err error) {
+func (s *RequestService) Act(ctx context.Context, actor *portal.Actor, id int64, action portal.RequestAction, comment, correlationID string) (err error) {
 	if action == portal.ActionAnswerCompletion {
-		return s.AnswerCompletion(ctx, actor, id, nil, comment, requestID)
+		return s.AnswerCompletion(ctx, actor, id, nil, comment, correlationID)
 	}
 	defer wrap(&err, "act on case %d (%s)", id, action)
-	return s.act(ctx, actor, id, action, comment, requestID, nil, nil)
+	return s.act(ctx, actor, id, action, comment, correlationID, nil, nil)
 }
 
 // AskCompletion asks the requester of a submitted case to complete it:
 // items are what IT-enheten ticked (portal.CompletionItemsOf: fields of the
 // case, or the financing as a whole), the fields the answer may change;
 // comment says what is missing and is required.
-func (s *RequestService) AskCompletion(ctx context.Context, actor *portal.Actor, id int64, items []string, comment, requestID string) (err error) {
+func (s *RequestService) AskCompletion(ctx context.Context, actor *portal.Actor, id int64, items []string, comment, correlationID string) (err error) {
 	defer wrap(&err, "ask for completion of case %d", id)
-	return s.act(ctx, actor, id, portal.ActionRequestCompletion, comment, requestID, items, nil)
+	return s.act(ctx, actor, id, portal.ActionRequestCompletion, comment, correlationID, items, nil)
 }
 
 // AnswerCompletion is the requester's answer to a komplettering: the asked
@@ -409,15 +409,15 @@ func (s *RequestService) AskCompletion(ctx context.Context, actor *portal.Actor,
 // not asked is refused, and nothing changes), each change is kept in the
 // timeline with its earlier value, and the case goes back to IT-enheten
 // under handling. comment is required when nothing changed.
-func (s *RequestService) AnswerCompletion(ctx context.Context, actor *portal.Actor, id int64, values url.Values, comment, requestID string) (err error) {
+func (s *RequestService) AnswerCompletion(ctx context.Context, actor *portal.Actor, id int64, values url.Values, comment, correlationID string) (err error) {
 	defer wrap(&err, "answer the completion of case %d", id)
 	if values == nil {
 		values = url.Values{}
 	}
-	return s.act(ctx, actor, id, portal.ActionAnswerCompletion, comment, requestID, nil, values)
+	return s.act(ctx, actor, id, portal.ActionAnswerCompletion, comment, correlationID, nil, values)
 }
 
-func (s *RequestService) act(ctx context.Context, actor *portal.Actor, id int64, action portal.RequestAction, comment, requestID string, items []string, values url.Values) error {
+func (s *RequestService) act(ctx context.Context, actor *portal.Actor, id int64, action portal.RequestAction, comment, correlationID string, items []string, values url.Values) error {
 	comment = strings.TrimSpace(comment)
 	switch {
 	case strings.ContainsRune(comment, 0):
@@ -518,7 +518,7 @@ func (s *RequestService) act(ctx context.Context, actor *portal.Actor, id int64,
 			audit[c.Field] = map[string]any{"before": c.Before, "after": c.After}
 		}
 		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "request." + string(action), ObjectType: "request",
-			ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: audit}); err != nil {
+			ObjectID: strconv.FormatInt(id, 10), RequestID: correlationID, Changes: audit}); err != nil {
 			return err
 		}
 		// The requester hears of every change; IT-enheten of the answers.
@@ -541,7 +541,7 @@ func (s *RequestService) act(ctx context.Context, actor *portal.Actor, id int64,
 // first decision; the unique index on decision events makes two decisions
 // impossible even if the pages were wrong. A granted case changes the
 // register in the same transaction.
-func (s *RequestService) Decide(ctx context.Context, actor *portal.Actor, id int64, action portal.RequestAction, motivation, requestID string) (err error) {
+func (s *RequestService) Decide(ctx context.Context, actor *portal.Actor, id int64, action portal.RequestAction, motivation, correlationID string) (err error) {
 	defer wrap(&err, "decide case %d", id)
 	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
 		r, err := lockVisible(ctx, tx, actor, id)
@@ -568,7 +568,7 @@ func (s *RequestService) Decide(ctx context.Context, actor *portal.Actor, id int
 		if err != nil {
 			return err
 		}
-		systemID, err := s.applyDecision(ctx, tx, actor, r, action, requestID)
+		systemID, err := s.applyDecision(ctx, tx, actor, r, action, correlationID)
 		if err != nil {
 			return err
 		}
@@ -597,7 +597,7 @@ func (s *RequestService) Decide(ctx context.Context, actor *portal.Actor, id int
 			changes["acting_as"], changes["deputy_period_id"] = actingAs, period
 		}
 		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "request.decided", ObjectType: "request",
-			ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: changes}); err != nil {
+			ObjectID: strconv.FormatInt(id, 10), RequestID: correlationID, Changes: changes}); err != nil {
 			return err
 		}
 		if err := s.notify(ctx, tx, jobargs.StepDecided, id, "requester"); err != nil {
@@ -637,7 +637,7 @@ func (s *RequestService) Decide(ctx context.Context, actor *portal.Actor, id int
 // granted open-source or self-developed case sets the system's flag; an
 // acknowledged operations change hands the role over from its date. It
 // returns the system created, if any.
-func (s *RequestService) applyDecision(ctx context.Context, tx pgx.Tx, actor *portal.Actor, r Request, action portal.RequestAction, requestID string) (int64, error) {
+func (s *RequestService) applyDecision(ctx context.Context, tx pgx.Tx, actor *portal.Actor, r Request, action portal.RequestAction, correlationID string) (int64, error) {
 	if action == portal.ActionReject {
 		return 0, nil
 	}
@@ -649,7 +649,7 @@ func (s *RequestService) applyDecision(ctx context.Context, tx pgx.Tx, actor *po
 		if errs := facts.Validate(); len(errs) > 0 {
 			return 0, portal.Conflict("Systemet kan inte registreras med ärendets uppgifter: " + firstMessage(errs))
 		}
-		id, err := createTx(ctx, tx, actor, facts, requestID)
+		id, err := createTx(ctx, tx, actor, facts, correlationID)
 		if err != nil {
 			if portal.KindOf(err) == portal.KindInvalid {
 				return 0, portal.Conflict("Det finns redan ett system som heter " + d.NewSystemName + " i registret. Ändra namnet i registret först eller avslå ärendet.")
@@ -659,25 +659,25 @@ func (s *RequestService) applyDecision(ctx context.Context, tx pgx.Tx, actor *po
 		from := portal.Today()
 		if r.Fields.DepartmentID != 0 {
 			if _, err := changeRoleTx(ctx, tx, actor, id, RoleChange{Role: portal.RoleOwner, DepartmentID: r.Fields.DepartmentID, From: from,
-				Reason: "Beslut i ärende " + ref, RequestID: requestID, CaseReference: ref}); err != nil {
+				Reason: "Beslut i ärende " + ref, RequestID: correlationID, CaseReference: ref}); err != nil {
 				return 0, err
 			}
 		}
-		adminID, err := personByEmail(ctx, tx, actor, d.AdministratorName, d.AdministratorEmail, requestID)
+		adminID, err := personByEmail(ctx, tx, actor, d.AdministratorName, d.AdministratorEmail, correlationID)
 		if err != nil {
 			return 0, err
 		}
 		if _, err := changeRoleTx(ctx, tx, actor, id, RoleChange{Role: portal.RoleAdministrator, PersonID: adminID, From: from,
-			AppointedBy: r.DepartmentName, Reason: "Beslut i ärende " + ref, RequestID: requestID, CaseReference: ref}); err != nil {
+			AppointedBy: r.DepartmentName, Reason: "Beslut i ärende " + ref, RequestID: correlationID, CaseReference: ref}); err != nil {
 			return 0, err
 		}
 		return id, nil
 	case portal.KindUpgrade:
-		return 0, s.setFacts(ctx, tx, actor, r, requestID, func(f *portal.SystemFacts) { f.Version = d.ToVersion })
+		return 0, s.setFacts(ctx, tx, actor, r, correlationID, func(f *portal.SystemFacts) { f.Version = d.ToVersion })
 	case portal.KindOpenSource:
-		return 0, s.setFacts(ctx, tx, actor, r, requestID, func(f *portal.SystemFacts) { f.OpenSource = true })
+		return 0, s.setFacts(ctx, tx, actor, r, correlationID, func(f *portal.SystemFacts) { f.OpenSource = true })
 	case portal.KindSelfDeveloped:
-		return 0, s.setFacts(ctx, tx, actor, r, requestID, func(f *portal.SystemFacts) {
+		return 0, s.setFacts(ctx, tx, actor, r, correlationID, func(f *portal.SystemFacts) {
 			f.SelfDeveloped = true
 			f.SelfDevelopedRef = ref
 		})
@@ -691,7 +691,7 @@ func (s *RequestService) applyDecision(ctx context.Context, tx pgx.Tx, actor *po
 		if _, err := tx.Exec(ctx, `SELECT 1 FROM systems WHERE id = $1 FOR UPDATE`, r.Fields.SystemID); err != nil {
 			return 0, translate(err)
 		}
-		c := RoleChange{From: *d.EffectiveDate, Reason: "Driftförändring " + ref, RequestID: requestID, CaseReference: ref, AppointedBy: r.DepartmentName}
+		c := RoleChange{From: *d.EffectiveDate, Reason: "Driftförändring " + ref, RequestID: correlationID, CaseReference: ref, AppointedBy: r.DepartmentName}
 		if action == portal.ActionAcknowledgeCorrection {
 			// Dated before today: the history is rewritten, and says so.
 			c.Correction, c.Reason = true, "Rättelse genom driftförändring "+ref
@@ -700,7 +700,7 @@ func (s *RequestService) applyDecision(ctx context.Context, tx pgx.Tx, actor *po
 		case "operations":
 			c.Role, c.Operator = portal.RoleOperations, d.NewOperator
 		default:
-			id, err := personByEmail(ctx, tx, actor, d.NewAdminName, d.NewAdminEmail, requestID)
+			id, err := personByEmail(ctx, tx, actor, d.NewAdminName, d.NewAdminEmail, correlationID)
 			if err != nil {
 				return 0, err
 			}
@@ -724,7 +724,7 @@ func (s *RequestService) applyDecision(ctx context.Context, tx pgx.Tx, actor *po
 }
 
 // setFacts changes the facts of the system a case concerns, if it names one.
-func (s *RequestService) setFacts(ctx context.Context, tx pgx.Tx, actor *portal.Actor, r Request, requestID string, change func(*portal.SystemFacts)) error {
+func (s *RequestService) setFacts(ctx context.Context, tx pgx.Tx, actor *portal.Actor, r Request, correlationID string, change func(*portal.SystemFacts)) error {
 	if r.Fields.SystemID == 0 {
 		return nil // a review of software not yet in the register
 	}
@@ -738,12 +738,12 @@ func (s *RequestService) setFacts(ctx context.Context, tx pgx.Tx, actor *portal.
 	}
 	f := cur.Facts
 	change(&f)
-	return updateFactsTx(ctx, tx, actor, cur, f, requestID)
+	return updateFactsTx(ctx, tx, actor, cur, f, correlationID)
 }
 
 // personByEmail finds the person with the address, or records them as not
 // yet signed in.
-func personByEmail(ctx context.Context, tx pgx.Tx, actor *portal.Actor, name, email, requestID string) (int64, error) {
+func personByEmail(ctx context.Context, tx pgx.Tx, actor *portal.Actor, name, email, correlationID string) (int64, error) {
 	var id int64
 	err := tx.QueryRow(ctx, `SELECT id FROM people WHERE lower(email) = lower($1) AND merged_into IS NULL ORDER BY active DESC, id LIMIT 1`, email).Scan(&id)
 	if err == nil {
@@ -756,7 +756,7 @@ func personByEmail(ctx context.Context, tx pgx.Tx, actor *portal.Actor, name, em
 		return 0, translate(err)
 	}
 	return id, appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "person.created_by_request", ObjectType: "person",
-		ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: map[string]any{"name": name, "email": email}})
+		ObjectID: strconv.FormatInt(id, 10), RequestID: correlationID, Changes: map[string]any{"name": name, "email": email}})
 }
 
 func firstMessage(errs map[string]string) string {
@@ -768,7 +768,7 @@ func firstMessage(errs map[string]string) string {
 
 // Comment adds a comment to an open case: by the requester, or by
 // IT-enheten's side.
-func (s *RequestService) Comment(ctx context.Context, actor *portal.Actor, id int64, text, requestID string) (err error) {
+func (s *RequestService) Comment(ctx context.Context, actor *portal.Actor, id int64, text, correlationID string) (err error) {
 	defer wrap(&err, "comment on case %d", id)
 	text = strings.TrimSpace(text)
 	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
@@ -794,7 +794,7 @@ func (s *RequestService) Comment(ctx context.Context, actor *portal.Actor, id in
 			return translate(err)
 		}
 		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "request.commented", ObjectType: "request",
-			ObjectID: strconv.FormatInt(id, 10), RequestID: requestID}); err != nil {
+			ObjectID: strconv.FormatInt(id, 10), RequestID: correlationID}); err != nil {
 			return err
 		}
 		audience := "requester"
@@ -811,7 +811,7 @@ func (s *RequestService) Comment(ctx context.Context, actor *portal.Actor, id in
 
 // SetDiarienummer records the municipality's registration number when the
 // registrator enters the case in the diarium. IT-enheten's side only.
-func (s *RequestService) SetDiarienummer(ctx context.Context, actor *portal.Actor, id int64, dnr, requestID string) (err error) {
+func (s *RequestService) SetDiarienummer(ctx context.Context, actor *portal.Actor, id int64, dnr, correlationID string) (err error) {
 	defer wrap(&err, "set the diarienummer of case %d", id)
 	dnr = strings.TrimSpace(dnr)
 	switch {
@@ -838,7 +838,7 @@ func (s *RequestService) SetDiarienummer(ctx context.Context, actor *portal.Acto
 			return translate(err)
 		}
 		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "request.diarienummer_set", ObjectType: "request",
-			ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: map[string]any{"diarienummer": map[string]any{"before": r.Diarienummer, "after": dnr}}}); err != nil {
+			ObjectID: strconv.FormatInt(id, 10), RequestID: correlationID, Changes: map[string]any{"diarienummer": map[string]any{"before": r.Diarienummer, "after": dnr}}}); err != nil {
 			return err
 		}
 		return nil
@@ -848,7 +848,7 @@ func (s *RequestService) SetDiarienummer(ctx context.Context, actor *portal.Acto
 
 // AddAttachment stores a file with a draft or an open case: by its author,
 // or IT-enheten's side. The content decides the type (portal.CheckAttachment).
-func (s *RequestService) AddAttachment(ctx context.Context, actor *portal.Actor, id int64, name string, data []byte, requestID string) (_ int64, err error) {
+func (s *RequestService) AddAttachment(ctx context.Context, actor *portal.Actor, id int64, name string, data []byte, correlationID string) (_ int64, err error) {
 	defer wrap(&err, "attach a file to case %d", id)
 	name = portal.SafeFileName(name)
 	var attachmentID int64
@@ -881,7 +881,7 @@ func (s *RequestService) AddAttachment(ctx context.Context, actor *portal.Actor,
 			}
 		}
 		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "request.attachment_added", ObjectType: "request",
-			ObjectID: strconv.FormatInt(id, 10), RequestID: requestID,
+			ObjectID: strconv.FormatInt(id, 10), RequestID: correlationID,
 			Changes: map[string]any{"file_name": name, "content_type": contentType, "size": len(data), "sha256": hex.EncodeToString(sum[:])}}); err != nil {
 			return err
 		}

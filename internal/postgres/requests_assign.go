@@ -23,7 +23,7 @@ const (
 // (portal.CanAssign) is made on the locked row, and the change is audited
 // as request.assigned or request.released with the handler before and
 // after.
-func (s *RequestService) Assign(ctx context.Context, actor *portal.Actor, id, seen int64, step, requestID string) (err error) {
+func (s *RequestService) Assign(ctx context.Context, actor *portal.Actor, id, seen int64, step, correlationID string) (err error) {
 	defer wrap(&err, "assign case %d", id)
 	return inTx(ctx, s.pool, func(tx pgx.Tx) error {
 		r, err := lockVisible(ctx, tx, actor, id)
@@ -57,7 +57,7 @@ func (s *RequestService) Assign(ctx context.Context, actor *portal.Actor, id, se
 			return translate(err)
 		}
 		return appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: action, ObjectType: "request",
-			ObjectID: strconv.FormatInt(id, 10), RequestID: requestID,
+			ObjectID: strconv.FormatInt(id, 10), RequestID: correlationID,
 			Changes: map[string]any{"assignee": map[string]any{"before": nullID(r.AssigneeID), "after": nullID(next)}, "number": r.Number}})
 	})
 }

@@ -47,7 +47,7 @@ func (s *PersonService) SavedViews(ctx context.Context, actor *portal.Actor) (_ 
 // be what the list's parser accepted (the handler re-parses it). A name
 // taken for the same list, or a 21st view, is refused with a Swedish
 // message on the field "namn", and nothing changes.
-func (s *PersonService) SaveView(ctx context.Context, actor *portal.Actor, list, name, query, requestID string) (_ int64, err error) {
+func (s *PersonService) SaveView(ctx context.Context, actor *portal.Actor, list, name, query, correlationID string) (_ int64, err error) {
 	defer wrap(&err, "save view")
 	if actor == nil {
 		return 0, portal.Forbidden("Logga in.")
@@ -84,14 +84,14 @@ func (s *PersonService) SaveView(ctx context.Context, actor *portal.Actor, list,
 			return translate(err)
 		}
 		return appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "view.saved", ObjectType: "saved_view",
-			ObjectID: strconv.FormatInt(id, 10), Changes: map[string]any{"list": list, "name": name, "query": query}, RequestID: requestID})
+			ObjectID: strconv.FormatInt(id, 10), Changes: map[string]any{"list": list, "name": name, "query": query}, RequestID: correlationID})
 	})
 	return id, err
 }
 
 // DeleteView removes one of the actor's own views; someone else's is
 // NotFound, like one that does not exist.
-func (s *PersonService) DeleteView(ctx context.Context, actor *portal.Actor, id int64, requestID string) (err error) {
+func (s *PersonService) DeleteView(ctx context.Context, actor *portal.Actor, id int64, correlationID string) (err error) {
 	defer wrap(&err, "delete view %d", id)
 	if actor == nil {
 		return portal.Forbidden("Logga in.")
@@ -106,6 +106,6 @@ func (s *PersonService) DeleteView(ctx context.Context, actor *portal.Actor, id 
 			return translate(err)
 		}
 		return appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "view.deleted", ObjectType: "saved_view",
-			ObjectID: strconv.FormatInt(id, 10), Changes: map[string]any{"name": name}, RequestID: requestID})
+			ObjectID: strconv.FormatInt(id, 10), Changes: map[string]any{"name": name}, RequestID: correlationID})
 	})
 }

@@ -54,7 +54,7 @@ type staffLine struct {
 // given their department, manager and employment period; whoever's
 // employment has ended is deactivated (sessions end, roles become
 // breaches), never deleted. Any row error commits nothing. Admin only.
-func (s *PersonService) ImportStaff(ctx context.Context, actor *portal.Actor, file registerfile.File, commit bool, requestID string) (StaffImportResult, error) {
+func (s *PersonService) ImportStaff(ctx context.Context, actor *portal.Actor, file registerfile.File, commit bool, correlationID string) (StaffImportResult, error) {
 	res := StaffImportResult{Warnings: file.Warnings}
 	if !portal.CanAdminister(actor) {
 		return res, portal.Forbidden("Bara administratörer importerar personal.")
@@ -64,7 +64,7 @@ func (s *PersonService) ImportStaff(ctx context.Context, actor *portal.Actor, fi
 		if err != nil {
 			return err
 		}
-		if err := s.writeStaff(ctx, tx, actor, lines, &res, requestID, commit); err != nil {
+		if err := s.writeStaff(ctx, tx, actor, lines, &res, correlationID, commit); err != nil {
 			return err
 		}
 		if res.Rejected > 0 || !commit {
@@ -211,7 +211,7 @@ const staffInSQL = `
 // set-based: rows are copied into staff_in, matched by employee number
 // (else an unnumbered person by e-mail), compared, then inserted and
 // updated with their audit entries in one statement each.
-func (s *PersonService) writeStaff(ctx context.Context, tx pgx.Tx, actor *portal.Actor, lines []*staffLine, res *StaffImportResult, requestID string, commit bool) error {
+func (s *PersonService) writeStaff(ctx context.Context, tx pgx.Tx, actor *portal.Actor, lines []*staffLine, res *StaffImportResult, correlationID string, commit bool) error {
 	idx := map[*staffLine]int{}
 	var good []*staffLine
 	for _, sl := range lines {
@@ -285,7 +285,7 @@ func (s *PersonService) writeStaff(ctx context.Context, tx pgx.Tx, actor *portal
 		SELECT $1, 'person.imported_from_hr', 'person', person_id::text,
 		       jsonb_build_object('employee_number', number, 'name', name, 'email', email, 'department', dept,
 		                          'employed_to', to_char(emp_to, 'YYYY-MM-DD'), 'deactivated', ended), $2
-		FROM staff_in WHERE action IN ('create', 'update') ORDER BY idx`, nullID(actor.PersonID), requestID); err != nil {
+		FROM staff_in WHERE action IN ('create', 'update') ORDER BY idx`, nullID(actor.PersonID), correlationID); err != nil {
 		return fmt.Errorf("append audit person.imported_from_hr: %w", err)
 	}
 	rows, err := tx.Query(ctx, `SELECT idx, person_id, action FROM staff_in ORDER BY idx`)

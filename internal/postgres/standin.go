@@ -132,7 +132,7 @@ func (s *StandInService) Today(ctx context.Context, actor *portal.Actor) (_ *Sta
 // Set records a new period for deputy from from to to (both included),
 // checked as portal.CheckStandIn says, for someone holding the
 // ersättare's role, not overlapping a period in force.
-func (s *StandInService) Set(ctx context.Context, actor *portal.Actor, deputyID int64, from, to *time.Time, note, requestID string) (_ int64, err error) {
+func (s *StandInService) Set(ctx context.Context, actor *portal.Actor, deputyID int64, from, to *time.Time, note, correlationID string) (_ int64, err error) {
 	defer wrap(&err, "set a stand-in period")
 	if !portal.CanSetStandIn(actor) {
 		return 0, portal.Forbidden("Bara chefen för IT-enheten och administratörer anger ersättarperioder.")
@@ -176,7 +176,7 @@ func (s *StandInService) Set(ctx context.Context, actor *portal.Actor, deputyID 
 			return translate(err)
 		}
 		return appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "deputy_period.set", ObjectType: "deputy_period",
-			ObjectID: strconv.FormatInt(id, 10), RequestID: requestID,
+			ObjectID: strconv.FormatInt(id, 10), RequestID: correlationID,
 			Changes: map[string]any{"deputy_id": deputyID, "from": from.Format(time.DateOnly), "to": to.Format(time.DateOnly), "note": note}})
 	})
 	return id, err
@@ -184,7 +184,7 @@ func (s *StandInService) Set(ctx context.Context, actor *portal.Actor, deputyID 
 
 // End ends a period early: the stand-in stops today (portal.EndOfStandIn),
 // recorded beside the period with who ended it.
-func (s *StandInService) End(ctx context.Context, actor *portal.Actor, id int64, requestID string) (err error) {
+func (s *StandInService) End(ctx context.Context, actor *portal.Actor, id int64, correlationID string) (err error) {
 	defer wrap(&err, "end stand-in period %d", id)
 	if !portal.CanSetStandIn(actor) {
 		return portal.Forbidden("Bara chefen för IT-enheten och administratörer avslutar ersättarperioder.")
@@ -219,7 +219,7 @@ func (s *StandInService) End(ctx context.Context, actor *portal.Actor, id int64,
 			return translate(err)
 		}
 		return appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "deputy_period.ended", ObjectType: "deputy_period",
-			ObjectID: strconv.FormatInt(id, 10), RequestID: requestID,
+			ObjectID: strconv.FormatInt(id, 10), RequestID: correlationID,
 			Changes: map[string]any{"to": map[string]any{"before": p.To.Format(time.DateOnly), "after": last.Format(time.DateOnly)}}})
 	})
 }

@@ -208,7 +208,7 @@ func (s *SupplierService) Get(ctx context.Context, actor *portal.Actor, id int64
 // Save creates (id 0) or changes a supplier. A name that differs from
 // another supplier's only in case, spacing or "AB", or another supplier's
 // organisation number, is refused with that supplier's name.
-func (s *SupplierService) Save(ctx context.Context, actor *portal.Actor, id int64, f portal.SupplierFields, requestID string) (_ int64, err error) {
+func (s *SupplierService) Save(ctx context.Context, actor *portal.Actor, id int64, f portal.SupplierFields, correlationID string) (_ int64, err error) {
 	defer wrap(&err, "save supplier %d", id)
 	if err := mayManageSuppliers(actor); err != nil {
 		return 0, err
@@ -267,13 +267,13 @@ func (s *SupplierService) Save(ctx context.Context, actor *portal.Actor, id int6
 			}
 		}
 		return appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: action, ObjectType: "supplier",
-			ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: changes})
+			ObjectID: strconv.FormatInt(id, 10), RequestID: correlationID, Changes: changes})
 	})
 	return id, err
 }
 
 // AddContact adds a contact person to a supplier.
-func (s *SupplierService) AddContact(ctx context.Context, actor *portal.Actor, supplierID int64, c portal.ContactFields, requestID string) (err error) {
+func (s *SupplierService) AddContact(ctx context.Context, actor *portal.Actor, supplierID int64, c portal.ContactFields, correlationID string) (err error) {
 	defer wrap(&err, "add contact to supplier %d", supplierID)
 	if err := mayManageSuppliers(actor); err != nil {
 		return err
@@ -291,13 +291,13 @@ func (s *SupplierService) AddContact(ctx context.Context, actor *portal.Actor, s
 			return translate(err)
 		}
 		return appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "supplier.contact_added", ObjectType: "supplier",
-			ObjectID: strconv.FormatInt(supplierID, 10), RequestID: requestID, Changes: map[string]any{
+			ObjectID: strconv.FormatInt(supplierID, 10), RequestID: correlationID, Changes: map[string]any{
 				"contact": map[string]any{"before": nil, "after": contactText(c)}}})
 	})
 }
 
 // RemoveContact removes a supplier's contact; the audit log keeps who it was.
-func (s *SupplierService) RemoveContact(ctx context.Context, actor *portal.Actor, supplierID, contactID int64, requestID string) (err error) {
+func (s *SupplierService) RemoveContact(ctx context.Context, actor *portal.Actor, supplierID, contactID int64, correlationID string) (err error) {
 	defer wrap(&err, "remove contact %d of supplier %d", contactID, supplierID)
 	if err := mayManageSuppliers(actor); err != nil {
 		return err
@@ -316,7 +316,7 @@ func (s *SupplierService) RemoveContact(ctx context.Context, actor *portal.Actor
 			return translate(err)
 		}
 		return appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "supplier.contact_removed", ObjectType: "supplier",
-			ObjectID: strconv.FormatInt(supplierID, 10), RequestID: requestID, Changes: map[string]any{
+			ObjectID: strconv.FormatInt(supplierID, 10), RequestID: correlationID, Changes: map[string]any{
 				"contact": map[string]any{"before": contactText(c), "after": nil}}})
 	})
 }

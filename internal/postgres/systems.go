@@ -219,7 +219,7 @@ func (s *SystemService) History(ctx context.Context, actor *portal.Actor, id int
 }
 
 // Create registers a new system with its first role holders. IT-enheten only.
-func (s *SystemService) Create(ctx context.Context, actor *portal.Actor, f portal.SystemFacts, requestID string) (int64, error) {
+func (s *SystemService) Create(ctx context.Context, actor *portal.Actor, f portal.SystemFacts, correlationID string) (int64, error) {
 	if !portal.CanManageRegister(actor) {
 		return 0, portal.Forbidden("Bara IT-enheten kan registrera system.")
 	}
@@ -228,7 +228,7 @@ func (s *SystemService) Create(ctx context.Context, actor *portal.Actor, f porta
 	}
 	var id int64
 	err := inTx(ctx, s.pool, func(tx pgx.Tx) (err error) {
-		if id, err = createTx(ctx, tx, actor, f, requestID); err != nil {
+		if id, err = createTx(ctx, tx, actor, f, correlationID); err != nil {
 			return err
 		}
 		return s.keep.refresh(ctx, tx, Scope{Systems: []int64{id}})
@@ -240,7 +240,7 @@ func (s *SystemService) Create(ctx context.Context, actor *portal.Actor, f porta
 }
 
 // createTx inserts a validated system and audits it.
-func createTx(ctx context.Context, tx pgx.Tx, actor *portal.Actor, f portal.SystemFacts, requestID string) (int64, error) {
+func createTx(ctx context.Context, tx pgx.Tx, actor *portal.Actor, f portal.SystemFacts, correlationID string) (int64, error) {
 	var id int64
 	err := tx.QueryRow(ctx, `
 		INSERT INTO systems (name, description, purpose, category, lifecycle, supplier, product, version, hosting,
@@ -255,7 +255,7 @@ func createTx(ctx context.Context, tx pgx.Tx, actor *portal.Actor, f portal.Syst
 		return 0, translate(err)
 	}
 	if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "system.created", ObjectType: "system",
-		ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: factChanges(portal.SystemFacts{}, f, true)}); err != nil {
+		ObjectID: strconv.FormatInt(id, 10), RequestID: correlationID, Changes: factChanges(portal.SystemFacts{}, f, true)}); err != nil {
 		return 0, err
 	}
 	return id, nil
@@ -278,7 +278,7 @@ type FactsSaved struct {
 // (portal.GuardedFacts) become a proposal that IT-enheten confirms, while
 // the rest is stored at once. expectedVersion is the version the editor
 // saw: a stale edit is refused with a Conflict that names what changed.
-func (s *SystemService) UpdateFacts(ctx context.Context, actor *portal.Actor, id int64, expectedVersion int, f portal.SystemFacts, requestID string) (FactsSaved, error) {
+func (s *SystemService) UpdateFacts(ctx context.Context, actor *portal.Actor, id int64, expectedVersion int, f portal.SystemFacts, correlationID string) (FactsSaved, error) {
 	var saved FactsSaved
 	err := inTx(ctx, s.pool, func(tx pgx.Tx) error {
 		cur, err := s.get(ctx, tx, id, today(), true)
@@ -307,11 +307,11 @@ func (s *SystemService) UpdateFacts(ctx context.Context, actor *portal.Actor, id
 		for k := range factChanges(cur.Facts, direct, false) {
 			saved.Changed = append(saved.Changed, k)
 		}
-		if err := updateFactsTx(ctx, tx, actor, cur, direct, requestID); err != nil {
+		if err := updateFactsTx(ctx, tx, actor, cur, direct, correlationID); err != nil {
 			return err
 		}
 		if len(proposed) > 0 {
-			if saved.Proposal, saved.NewProposal, err = proposeTx(ctx, tx, actor, cur, proposed, requestID); err != nil {
+			if saved.Proposal, saved.NewProposal, err = proposeTx(ctx, tx, actor, cur, proposed, correlationID); err != nil {
 				return err
 			}
 		}
@@ -324,7 +324,7 @@ func (s *SystemService) UpdateFacts(ctx context.Context, actor *portal.Actor, id
 }
 
 // updateFactsTx writes changed facts and audits them; no change, no write.
-func updateFactsTx(ctx context.Context, tx pgx.Tx, actor *portal.Actor, cur System, f portal.SystemFacts, requestID string) error {
+func updateFactsTx(ctx context.Context, tx pgx.Tx, actor *portal.Actor, cur System, f portal.SystemFacts, correlationID string) error {
 	id := cur.ID
 	changes := factChanges(cur.Facts, f, false)
 	if len(changes) == 0 {
@@ -344,7 +344,7 @@ func updateFactsTx(ctx context.Context, tx pgx.Tx, actor *portal.Actor, cur Syst
 		return translate(err)
 	}
 	return appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "system.updated", ObjectType: "system",
-		ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: changes})
+		ObjectID: strconv.FormatInt(id, 10), RequestID: correlationID, Changes: changes})
 }
 
 // StaleError is a Conflict: the system changed since the editor loaded it.

@@ -90,7 +90,7 @@ func (s *TokenService) List(ctx context.Context, actor *portal.Actor) ([]Token, 
 
 // Create stores a new token and returns its id and secret, which is never
 // shown again.
-func (s *TokenService) Create(ctx context.Context, actor *portal.Actor, in portal.TokenInput, requestID string) (int64, string, error) {
+func (s *TokenService) Create(ctx context.Context, actor *portal.Actor, in portal.TokenInput, correlationID string) (int64, string, error) {
 	if err := onlyAdmin(actor); err != nil {
 		return 0, "", err
 	}
@@ -119,7 +119,7 @@ func (s *TokenService) Create(ctx context.Context, actor *portal.Actor, in porta
 			return translate(err)
 		}
 		return appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "api_token.created", ObjectType: "api_token",
-			ObjectID: strconv.FormatInt(id, 10), RequestID: requestID,
+			ObjectID: strconv.FormatInt(id, 10), RequestID: correlationID,
 			Changes: map[string]any{"name": in.Name, "scopes": scopes, "expires_at": expires}})
 	})
 	if err != nil {
@@ -129,7 +129,7 @@ func (s *TokenService) Create(ctx context.Context, actor *portal.Actor, in porta
 }
 
 // Revoke ends a token at once, on every replica (it is checked on every use).
-func (s *TokenService) Revoke(ctx context.Context, actor *portal.Actor, id int64, requestID string) error {
+func (s *TokenService) Revoke(ctx context.Context, actor *portal.Actor, id int64, correlationID string) error {
 	if err := onlyAdmin(actor); err != nil {
 		return err
 	}
@@ -150,7 +150,7 @@ func (s *TokenService) Revoke(ctx context.Context, actor *portal.Actor, id int64
 			return translate(err)
 		}
 		return appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "api_token.revoked", ObjectType: "api_token",
-			ObjectID: strconv.FormatInt(id, 10), RequestID: requestID, Changes: map[string]any{"name": name}})
+			ObjectID: strconv.FormatInt(id, 10), RequestID: correlationID, Changes: map[string]any{"name": name}})
 	})
 }
 
