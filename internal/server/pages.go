@@ -13,15 +13,7 @@ import (
 )
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	deps, err := s.departments.ListActive(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	m := pages.Home{}
-	for _, d := range deps {
-		m.Departments = append(m.Departments, pages.DepartmentRow{Name: d.Name, ShortName: d.ShortName})
-	}
 	owed, err := s.owed(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
