@@ -71,9 +71,7 @@ func drillRows(t *testing.T, b *testkit.Browser, path string) (rows []string, pa
 		}
 		pages = append(pages, page.Body)
 		if m := breachRowRe.FindStringSubmatch(page.Body); m != nil {
-			for _, r := range strings.Split(m[1], "<tr>")[1:] {
-				rows = append(rows, r)
-			}
+			rows = append(rows, strings.Split(m[1], "<tr>")[1:]...)
 		}
 		path = ""
 		if m := nextPageRe.FindStringSubmatch(page.Body); m != nil {

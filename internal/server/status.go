@@ -5,8 +5,9 @@ import (
 	"itportal/web/components"
 )
 
-// The one place where a state gets its tag's colour: cases, lifecycles and
-// rule results. The tag always carries the state's words.
+// The one place where a case state or a lifecycle gets its tag's colour
+// (a rule's result has its own tag on the board). The tag always carries
+// the state's words.
 
 var requestTones = map[portal.RequestState]components.Tone{
 	portal.StateDraft:               components.ToneGrey,
@@ -35,14 +36,6 @@ var lifecycleTones = map[portal.Lifecycle]components.Tone{
 // lifecycleStatus is a system's lifecycle as a tag.
 func lifecycleStatus(lc string) components.Status {
 	return components.Status{Label: portal.LabelOf(portal.Lifecycles, lc), Tone: lifecycleTones[portal.Lifecycle(lc)]}
-}
-
-// ruleStatus is a rule result as a tag: label says it in words.
-func ruleStatus(label string, breached bool) components.Status {
-	if breached {
-		return components.Status{Label: label, Tone: components.ToneRed}
-	}
-	return components.Status{Label: label, Tone: components.ToneGreen}
 }
 
 // tagOf is a tag for a view model's optional tag field.
