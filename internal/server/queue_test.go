@@ -196,3 +196,21 @@ func personID(t *testing.T, h *portaltest.Portal, email string) int64 {
 	}
 	return id
 }
+
+// TestWorkQueueInTheMenu: those who handle cases find Arbetskö in the
+// menu, marked as the current page on the queue; an employee has no such
+// item (the queue is not theirs).
+func TestWorkQueueInTheMenu(t *testing.T) {
+	t.Parallel()
+	h := newPortal(t)
+	it := h.SignedIn(itUnit)
+	if home := it.Get("/"); !strings.Contains(home.Body, `<a href="/arenden?vy=ko">Arbetskö</a>`) {
+		t.Errorf("IT-enheten's menu lacks Arbetskö")
+	}
+	if q := it.Get("/arenden?vy=ko"); !strings.Contains(q.Body, `<a href="/arenden?vy=ko" aria-current="page">Arbetskö</a>`) {
+		t.Errorf("Arbetskö is not the current menu item on the queue")
+	}
+	if home := h.SignedIn(employee).Get("/"); strings.Contains(home.Body, "Arbetskö") {
+		t.Errorf("an employee's menu offers Arbetskö")
+	}
+}

@@ -159,7 +159,11 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) {
 	if !lq.ok() {
 		status = http.StatusBadRequest // the list is shown as if the parameter were not given
 	}
-	s.render(w, r, status, pages.RequestListPage(s.page(r, formTitle("Ärenden", lq.problems), "/arenden"), m))
+	current := "/arenden"
+	if m.View == postgres.ViewQueue {
+		current = "/arenden?vy=" + postgres.ViewQueue // the menu's Arbetskö
+	}
+	s.render(w, r, status, pages.RequestListPage(s.page(r, formTitle("Ärenden", lq.problems), current), m))
 }
 
 // handlingDays are the configured handling times per kind of case.
