@@ -83,6 +83,7 @@ func main() {
 	systems := flag.Int("systems", 10000, "systems to seed (each with three roles)")
 	flag.IntVar(&cases, "cases", 5000, "cases to seed")
 	update := flag.String("update", "", "write the results into this markdown file between the bench markers")
+	flag.BoolVar(&hold, "hold", false, "seed, then keep the database running and print how to reach it (for EXPLAIN at full size) until interrupted; measures nothing")
 	flag.StringVar(&onlyPages, "only", "", "measure only what this names: \"mix\" for the varied mix alone, or part of a page's name in the single-URL table (with the reference), \"import\", \"/rollfordelning\", \"board\", \"start page during\", \"audit verify\", \"scheduler control\"")
 	flag.Parse()
 	if *mixDuration <= 0 {
@@ -129,6 +130,9 @@ var benchPersonas = []auth.Persona{
 	{Key: "handlaggare", Name: "Bench Handläggare", Email: "bench.handlaggare@example.lillaedet.se", EmployeeNumber: "B00001", Groups: []string{auth.DevGroupITUnit}},
 	{Key: "medarbetare", Name: "Bench Medarbetare", Email: "bench.medarbetare@example.lillaedet.se", EmployeeNumber: "B00002", Department: "SOC"},
 }
+
+// hold keeps the seeded database for a look at the queries (-hold).
+var hold bool
 
 // onlyPages, when set, limits the pages measured (for quick comparisons;
 // never with -update).
@@ -195,6 +199,16 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 		if err := seedBoard(ctx, ownerURL); err != nil {
 			return fmt.Errorf("seed the board: %w", err)
 		}
+	}
+	if hold {
+		if err := vacuum(ctx, ownerURL); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "seeded; the database stays until you interrupt (Ctrl-C):\n  psql %q\n", appURL)
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		<-sig
+		return nil
 	}
 	// Three dry runs (one figure on this shared VM moved by a second
 	// between runs); each left 5,000 dead rows: vacuum them, as autovacuum
