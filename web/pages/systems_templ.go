@@ -317,7 +317,7 @@ func bulkOperationsFields(b BulkOperations) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "<fieldset class=\"bulk-action\"><legend><h2>Byt driftsansvarig för valda system</h2></legend><p class=\"hint\">Kryssa för systemen i listan. Du får se varje systems nuvarande och nya driftsansvarig och bekräfta innan något ändras.</p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "<fieldset class=\"section\"><legend>Byt driftsansvarig för valda system</legend><p class=\"hint\">Kryssa för systemen i listan. Du får se varje systems nuvarande och nya driftsansvarig och bekräfta innan något ändras.</p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
