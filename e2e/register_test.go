@@ -178,4 +178,5 @@ func TestJourneyBulkOperations(t *testing.T) {
 		t.Fatalf("after confirming: %s\n%s", b.path(), body)
 	}
 	b.check("register efter byte av driftsansvarig")
+	pages.validate(t)
 }

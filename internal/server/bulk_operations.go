@@ -31,11 +31,15 @@ func bulkOperationsForm(v map[string][]string, errs map[string]string) *pages.Bu
 	if from == "" && errs == nil {
 		from = time.Now().In(stockholm).Format(dateLayout)
 	}
+	fromType := "date"
+	if _, err := time.Parse(dateLayout, from); from != "" && err != nil {
+		fromType = "text" // what was typed stays, and a date field may not hold it
+	}
 	return &pages.BulkOperations{
 		Action: bulkOperationsPath, Errors: errorItems(errs, bulkOperationsFieldOrder), SystemError: errs["system"],
 		Operator: components.Field{Name: "driftsansvarig", Label: "Ny driftsansvarig", Value: get("driftsansvarig"), Error: errs["driftsansvarig"],
 			Hint: "IT-enheten, eller leverantörens namn när en leverantör driftar systemen (§4.4)."},
-		From: components.Field{Name: "from", Label: "Gäller från och med", Type: "date", Value: from, Error: errs["from"],
+		From: components.Field{Name: "from", Label: "Gäller från och med", Type: fromType, Value: from, Error: errs["from"],
 			Hint: "Ett datum bakåt i tiden rättar registret; ett datum framåt planerar en överlämning."},
 		AppointedBy: components.Field{Name: "appointed_by", Label: "Beslutat av", Value: get("appointed_by"), Error: errs["appointed_by"],
 			Hint: "Vem som fattade beslutet om den nya driften, till exempel chefen för IT-enheten."},
