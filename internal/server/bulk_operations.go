@@ -93,6 +93,11 @@ func (s *Server) changeOperationsBulk(w http.ResponseWriter, r *http.Request) {
 		} else if !confirmed(r) {
 			s.confirmOperationsBulk(w, r, plan, c)
 			return
+		} else if operationsChanged(plan) == 0 {
+			// Someone else made the same change after the confirmation was shown.
+			s.sessions.FlashInfo(ctx, "Inget ändrades: de valda systemen har redan "+strings.TrimSpace(c.Operator)+" som driftsansvarig.")
+			http.Redirect(w, r, "/system", http.StatusSeeOther)
+			return
 		} else {
 			s.sessions.Flash(ctx, operationsChangedNotice(plan, c))
 			http.Redirect(w, r, "/system", http.StatusSeeOther)
@@ -152,15 +157,21 @@ func (s *Server) confirmOperationsBulk(w http.ResponseWriter, r *http.Request, p
 // operationsChangedNotice says what the bulk change did: "CGI är nu
 // driftsansvarig för 3 system från 2026-12-02." A later start reads "blir".
 func operationsChangedNotice(plan []postgres.OperationsChange, c postgres.RoleChange) string {
+	n := operationsChanged(plan)
+	verb := "är nu"
+	if c.From.After(portal.Today()) {
+		verb = "blir"
+	}
+	return strings.TrimSpace(c.Operator) + " " + verb + " driftsansvarig för " + components.CountOf(n, components.Systems) + " från " + c.From.Format(dateLayout) + "."
+}
+
+// operationsChanged counts the systems of plan that change.
+func operationsChanged(plan []postgres.OperationsChange) int {
 	n := 0
 	for _, p := range plan {
 		if !p.Unchanged {
 			n++
 		}
 	}
-	verb := "är nu"
-	if c.From.After(portal.Today()) {
-		verb = "blir"
-	}
-	return strings.TrimSpace(c.Operator) + " " + verb + " driftsansvarig för " + components.CountOf(n, components.Systems) + " från " + c.From.Format(dateLayout) + "."
+	return n
 }

@@ -128,4 +128,20 @@ func TestBulkChangeOfOperations(t *testing.T) {
 	if n := count(`SELECT count(*) FROM role_assignments WHERE system_id = $1 AND role = 'operations'`, ids["Visma Lön"]); n != 1 {
 		t.Errorf("Visma Lön, which already had CGI, has %d operations periods, want 1", n)
 	}
+
+	// The confirmed form sent again (a second tab, a reload) changes nothing
+	// and says so.
+	again := url.Values{"bekraftad": {"ja"}}
+	for k, v := range form {
+		again[k] = v
+	}
+	if resp := it.Post("/system/byt-driftsansvarig", again); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the confirmed form again: %d", resp.StatusCode)
+	}
+	if body := it.Get("/system").Body; !strings.Contains(body, "Inget ändrades: de valda systemen har redan CGI som driftsansvarig.") {
+		t.Errorf("the repeated change does not say nothing changed:\n%s", body)
+	}
+	if n := changes() - before; n != 2 {
+		t.Errorf("the repeated change made %d audit entries in all, want still 2", n)
+	}
 }
