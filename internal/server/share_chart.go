@@ -9,7 +9,7 @@ import (
 // The share chart's geometry, in SVG user units: a label, a track of
 // 100 % with the share on it, the share and its numbers after it.
 const (
-	shareLabelW = 190
+	shareLabelW = 250 // "Barn- och utbildningsförvaltningen" at 12 px
 	shareBarMax = 260
 	shareRowH   = 28
 	shareBarH   = 16
