@@ -99,7 +99,13 @@ func TestJourneyNewHireGate(t *testing.T) {
 	}
 	b.check("styrdokument, jämförelse från kvittens")
 
-	// IT-enheten: acknowledge first, then the follow-up per department.
+	// IT-enheten: acknowledge first, then the follow-up per department
+	// (everyone signed in placed in a department, so it has rows and its
+	// chart).
+	if _, err := p.Owner.Exec(context.Background(), `UPDATE people SET department_id = (SELECT id FROM departments WHERE short_name = 'SOC') WHERE department_id IS NULL`); err != nil {
+		t.Fatal(err)
+	}
+	p.Recompute()
 	it := newBrowser(t, true, pages)
 	it.navigate(p.URL + "/efterlevnad/kvittenser")
 	it.waitFor(`location.pathname.endsWith("/oidc/authorize")`, "the provider's login page")
@@ -117,6 +123,9 @@ func TestJourneyNewHireGate(t *testing.T) {
 	it.activate()
 	if it.path() != "/efterlevnad/kvittenser" {
 		t.Fatalf("IT-enheten after acknowledging: %s", it.path())
+	}
+	if !eval[bool](it, `!!document.querySelector("svg[data-testid=ack-chart] title") && !!document.querySelector("[data-testid=ack-table] tbody tr")`) {
+		t.Error("the follow-up has no chart of the acknowledgement rate with its table")
 	}
 	it.check("uppföljning av kvittenser")
 	pages.validate(t)

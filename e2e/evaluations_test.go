@@ -74,6 +74,9 @@ func TestJourneyEvaluation(t *testing.T) {
 
 	it := newBrowser(t, true, pages)
 	it.signIn(p, "it-enheten", "/utvarderingar", true)
+	if !eval[bool](it, `!!document.querySelector("svg[data-testid=evaluation-chart] title") && !!document.querySelector("[data-testid=evaluations-in-time-table] tbody tr")`) {
+		t.Error("/utvarderingar has no chart of evaluations in time with its table")
+	}
 	it.check("utvärderingar")
 	it.navigate(p.URL + "/utvarderingar?ar=tjugo")
 	it.check("utvärderingar, felaktigt år")

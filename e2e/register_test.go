@@ -133,3 +133,50 @@ func TestJourneyRegister(t *testing.T) {
 
 	pages.validate(t)
 }
+
+// TestJourneyBulkOperations: IT-enheten chooses two systems on the
+// register list by keyboard, gives them a new driftsansvarig, meets the
+// form's error when the date is wrong (the systems still chosen), sees
+// each system's old → new on the confirmation page and confirms; the list
+// says what changed and shows the new operator.
+func TestJourneyBulkOperations(t *testing.T) {
+	t.Parallel()
+	pages := newPageLog(t)
+	p := portaltest.Start(t)
+	seedSystems(t, p, 3)
+	b := newBrowser(t, true, pages)
+	b.signIn(p, "it", "/system?q=System", true)
+	b.check("register med val av system")
+
+	for _, row := range []int{1, 2} {
+		b.tabTo(fmt.Sprintf(`#resultat tbody tr:nth-child(%d) input[type=checkbox]`, row))
+		b.key(" ")
+	}
+	b.tabTo(`input#driftsansvarig`)
+	b.key("Tieto")
+	b.tabTo(`input#from`)
+	_ = eval[bool](b, `(document.querySelector("input#from").type = "text", document.querySelector("input#from").value = "igår", true)`)
+	b.tabTo(`[data-testid=bulk-operations-submit]`)
+	b.activate()
+	body := eval[string](b, `document.querySelector("main").textContent`)
+	if !strings.Contains(body, "Ange datumet som 2025-03-01.") || eval[int](b, `document.querySelectorAll("input[name=system]:checked").length`) != 2 {
+		t.Fatalf("the date error: %s\n%s", b.path(), body)
+	}
+	b.check("byt driftsansvarig, formulärfel")
+	_ = eval[bool](b, `(document.querySelector("input#from").value = new Date().toISOString().slice(0, 10), true)`)
+	b.tabTo(`main form button[type=submit]`)
+	b.activate()
+	body = eval[string](b, `document.querySelector("main").textContent`)
+	if !strings.Contains(body, "Är du säker?") || strings.Count(body, "IT-enheten → Tieto") != 2 {
+		t.Fatalf("the confirmation: %s\n%s", b.path(), body)
+	}
+	b.check("byt driftsansvarig, bekräfta")
+	b.tabTo(`[data-testid=confirm]`)
+	b.activate()
+	body = eval[string](b, `document.querySelector("main").textContent`)
+	if b.path() != "/system" || !strings.Contains(body, "Tieto är nu driftsansvarig för 2 system") || strings.Count(body, "Tieto") < 3 {
+		t.Fatalf("after confirming: %s\n%s", b.path(), body)
+	}
+	b.check("register efter byte av driftsansvarig")
+	pages.validate(t)
+}

@@ -401,6 +401,12 @@ func (s *Server) evaluationOverview(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	inTime, err := s.evaluations.InTime(r.Context(), actorFrom(r.Context()))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	m.InTime = inTimeGlance(inTime)
 	m.Period = f.From.Format(dateLayout) + " – " + f.To.Format(dateLayout)
 	m.ExportCSV, m.ExportXLSX = "/utvarderingar.csv?"+r.URL.RawQuery, "/utvarderingar.xlsx?"+r.URL.RawQuery
 	count := func(c postgres.DepartmentCount) pages.EvaluationCountRow {
@@ -484,4 +490,26 @@ func wholeNumber(v string) sheet.Cell {
 		return sheet.Int(n)
 	}
 	return sheet.Text(v)
+}
+
+// inTimeGlance is the chart and table of evaluations in time per
+// department; nil when no system needs an evaluation.
+func inTimeGlance(counts []postgres.InTimeCount) *pages.InTimeGlance {
+	if len(counts) == 0 {
+		return nil
+	}
+	g := &pages.InTimeGlance{}
+	items := make([]shareItem, 0, len(counts))
+	for _, c := range counts {
+		name := c.Department
+		if name == "" {
+			name = "Saknar systemägare"
+		}
+		items = append(items, shareItem{Label: name, Part: c.InTime, Whole: c.Systems})
+		g.Rows = append(g.Rows, pages.InTimeRow{Department: name, Systems: strconv.Itoa(c.Systems), InTime: strconv.Itoa(c.InTime),
+			Percent: strconv.Itoa(percent(c.InTime, c.Systems)) + " %"})
+	}
+	g.Chart = shareChart("evaluation-chart", "Utvärderingar i tid per förvaltning",
+		"Liggande stapeldiagram med andelen system per förvaltning vars utvärdering inte är försenad.", "system i tid", items)
+	return g
 }

@@ -26,6 +26,15 @@ func (s *Server) followUp(w http.ResponseWriter, r *http.Request) {
 		m.Departments = append(m.Departments, pages.FollowUpRow{Document: d.Title + ", version " + strconv.Itoa(d.Version), Department: d.Department,
 			Staff: strconv.Itoa(d.Staff), Acknowledged: strconv.Itoa(d.Acknowledged), Outstanding: strconv.Itoa(d.Outstanding()), Percent: strconv.Itoa(d.Percent()) + " %"})
 	}
+	if len(f.Departments) > 0 {
+		items := make([]shareItem, 0, len(f.Departments))
+		for _, d := range f.Departments {
+			items = append(items, shareItem{Group: d.Title + ", version " + strconv.Itoa(d.Version), Label: d.Department, Part: d.Acknowledged, Whole: d.Staff})
+		}
+		c := shareChart("ack-chart", "Kvittensgrad per förvaltning och dokument",
+			"Liggande stapeldiagram med andelen som har kvitterat, per dokument och förvaltning.", "har kvitterat", items)
+		m.Chart = &c
+	}
 	now := time.Now()
 	for _, a := range f.MyStaff {
 		row := pages.StaffAckRow{Name: a.Name, Department: a.Department, Document: a.Title + ", version " + strconv.Itoa(a.Version),

@@ -74,6 +74,7 @@ var authzMatrix = map[string][7]int{
 	"POST /system/ny":                             {303, 403, 422, 422, 422, 403, 403},
 	"GET /system/{id}/roller":                     {303, 403, 200, 200, 200, 403, 403},
 	"POST /system/{id}/roller":                    {303, 403, 422, 422, 422, 403, 403},
+	"POST /system/byt-driftsansvarig":             {303, 403, 422, 422, 422, 403, 403},
 	// A system administrator's proposal of guarded facts is IT-enheten's to
 	// decide (the test's proposal is decided already: 409).
 	"POST /system/{id}/forslag/{pid}/bekrafta": {303, 403, 409, 409, 409, 403, 403},

@@ -182,6 +182,7 @@ func (s *Server) routes() http.Handler {
 				r.Get("/system/import/granska", s.importPreview)
 				r.Get("/system/ny", s.newSystemForm)
 				r.Post("/system/ny", s.createSystem)
+				r.Post(bulkOperationsPath, s.changeOperationsBulk)
 				r.Get("/system/{id}/roller", s.roleForm)
 				r.Post("/system/{id}/roller", s.changeRole)
 				// A system administrator's proposal of guarded facts.

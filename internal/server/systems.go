@@ -89,6 +89,9 @@ func (s *Server) listSystems(w http.ResponseWriter, r *http.Request) {
 		ExportCSV: "/system/export.csv?" + r.URL.RawQuery, ExportXLSX: "/system/export.xlsx?" + r.URL.RawQuery,
 		SaveView: saveViewHref(portal.ViewListSystems, r.URL.RawQuery),
 	}
+	if portal.CanManageRegister(actor) {
+		m.Bulk = bulkOperationsForm(nil, nil)
+	}
 	m.Summary = components.CountOf(page.Total, components.Systems)
 	if f.Query != "" || f.DepartmentID != 0 || f.Lifecycle != "" || f.Hosting != "" || f.PersonalData != "" || f.MissingAdministrator || f.EvaluationOverdue || f.HeldBy != 0 {
 		m.Summary += " matchar"
@@ -99,7 +102,7 @@ func (s *Server) listSystems(w http.ResponseWriter, r *http.Request) {
 	rows := make([]pages.SystemListRow, 0, len(page.Rows))
 	for _, row := range page.Rows {
 		rows = append(rows, pages.SystemListRow{
-			Href: systemHref(row.ID), Name: row.Name, Owner: row.Owner, Administrator: row.Administrator,
+			ID: strconv.FormatInt(row.ID, 10), Href: systemHref(row.ID), Name: row.Name, Owner: row.Owner, Administrator: row.Administrator,
 			AdminMissing: (row.Administrator == "" || !row.AdminActive) && row.Lifecycle != string(portal.LifecycleDecommission),
 			Operations:   row.Operations, Lifecycle: lifecycleStatus(row.Lifecycle),
 		})

@@ -50,12 +50,18 @@ func ownScript(tok html.Token) bool {
 }
 
 // ownChart reports whether an <svg> is one of the portal's own charts (the
-// compliance board's history, the start page's work queue), drawn by the
-// server from numbers, never from input.
+// compliance board's history, the start page's work queue, the
+// evaluations in time per department, the acknowledgement rate per
+// department and document), drawn by the server from numbers; the names
+// in them are text, escaped like any other (the elements inside are
+// still checked).
 func ownChart(tok html.Token) bool {
 	for _, a := range tok.Attr {
-		if a.Key == "data-testid" && (a.Val == "history-chart" || a.Val == "queue-chart") {
-			return true
+		if a.Key == "data-testid" {
+			switch a.Val {
+			case "history-chart", "queue-chart", "evaluation-chart", "ack-chart":
+				return true
+			}
 		}
 	}
 	return false
