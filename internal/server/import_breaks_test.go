@@ -1,0 +1,66 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestImportPreviewListsTheRulesItBreaks: before the import is confirmed
+// the preview lists, per rule of the guideline, the systems the import
+// would leave in breach (a new system without a driftsansvarig, a system
+// marked as open source without a case) with the board's Swedish message,
+// but not what the systems already broke before; and the trial leaves
+// nothing behind.
+func TestImportPreviewListsTheRulesItBreaks(t *testing.T) {
+	t.Parallel()
+	h := newPortal(t)
+	ctx := context.Background()
+	if _, err := h.Owner.Exec(ctx, `INSERT INTO systems (name, lifecycle) VALUES ('Ekonomi', 'i_drift')`); err != nil {
+		t.Fatal(err)
+	}
+	var breachesBefore int
+	if err := h.Pool.QueryRow(ctx, `SELECT count(*) FROM compliance_breaches`).Scan(&breachesBefore); err != nil {
+		t.Fatal(err)
+	}
+	it := h.SignedIn(itUnit)
+	file := "Systemnamn;Systemägare;Systemförvaltare;Systemförvaltare e-post;Driftsansvarig;Öppen källkod\r\n" +
+		"Ekonomi;Socialförvaltningen;;;;Ja\r\n" +
+		"Nytt system;Socialförvaltningen;Nya Nilsson;nya.nilsson@example.lillaedet.se;;Nej\r\n"
+	resp := it.Upload("/system/import", "file", "register.csv", []byte(file))
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("dry run: %d\n%s", resp.StatusCode, resp.Body)
+	}
+	breaks := between(resp.Body, `data-testid="import-breaks"`, "</section>")
+	for _, want := range []string{
+		"Det här bryter mot riktlinjerna",
+		"R1: Varje system har i dag en systemägare, en systemförvaltare och en driftsansvarig.",
+		"<strong>Nytt system</strong>: Systemet saknar driftsansvarig.",
+		"R6: ",
+		"<strong>Ekonomi</strong>: Systemet är markerat som öppen källkod utan beviljat ärende",
+	} {
+		if !strings.Contains(breaks, want) {
+			t.Errorf("the preview's breaches lack %q:\n%s", want, breaks)
+		}
+	}
+	// Ekonomi lacked a systemförvaltare before the import: not the import's doing.
+	if strings.Contains(breaks, "<strong>Ekonomi</strong>: Systemet saknar systemförvaltare") {
+		t.Errorf("a breach the system already had is blamed on the import:\n%s", breaks)
+	}
+	if !strings.Contains(resp.Body, `name="upload"`) {
+		t.Errorf("the import cannot be confirmed despite the breaches:\n%s", resp.Body)
+	}
+	var systems, breachesAfter int
+	_ = h.Pool.QueryRow(ctx, `SELECT count(*) FROM systems WHERE name = 'Nytt system' OR open_source`).Scan(&systems)
+	_ = h.Pool.QueryRow(ctx, `SELECT count(*) FROM compliance_breaches`).Scan(&breachesAfter)
+	if systems != 0 || breachesAfter != breachesBefore {
+		t.Errorf("the preview left %d systems and %d kept breaches (had %d)", systems, breachesAfter, breachesBefore)
+	}
+
+	// A file that changes nothing the rules see says so.
+	resp = it.Upload("/system/import", "file", "register.csv", []byte("Systemnamn;Leverantör\r\nEkonomi;Visma\r\n"))
+	if !strings.Contains(resp.Body, "Importen bryter inte mot några regler") || strings.Contains(resp.Body, "Det här bryter mot riktlinjerna") {
+		t.Errorf("a harmless file:\n%s", between(resp.Body, "<h1>", "Rader i filen"))
+	}
+}
