@@ -336,9 +336,11 @@ func (im *importer) breaks(ctx context.Context) (err error) {
 }
 
 // breachKey is what makes two breaches the same one for the preview: the
-// check, the system and person it is about and what it says of them (not
-// its dates: an evaluation the file brings moves a due date, but an
-// overdue system stays the one breach).
+// check, the system it is about and what it says of it. Not its dates (an
+// evaluation the file brings moves a due date, but an overdue system stays
+// the one breach), nor the department and person it belongs to (a new
+// systemförvaltare does not make a system's missing contract new), except
+// for an inactive systemförvaltare, who is what that breach is about.
 type breachKey struct {
 	check          string
 	system, person int64
@@ -346,7 +348,11 @@ type breachKey struct {
 }
 
 func keyOfBreach(b ComplianceBreach) breachKey {
-	return breachKey{check: b.Check, system: b.SystemID, person: b.PersonID, detail: b.Detail}
+	k := breachKey{check: b.Check, system: b.SystemID, detail: b.Detail}
+	if b.Check == "r1_inactive" {
+		k.person = b.PersonID
+	}
+	return k
 }
 
 // importRowsSQL stages the names the file uses, so the systems and people
