@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -66,5 +67,24 @@ func TestImportPreviewListsTheRulesItBreaks(t *testing.T) {
 	resp = it.Upload("/system/import", "file", "register.csv", []byte("Systemnamn;Leverantör\r\nEkonomi;Visma\r\n"))
 	if !strings.Contains(resp.Body, "Importen bryter inte mot några regler") || strings.Contains(resp.Body, "Det här bryter mot riktlinjerna") {
 		t.Errorf("a harmless file:\n%s", between(resp.Body, "<h1>", "Rader i filen"))
+	}
+}
+
+// TestImportPreviewOfALargeFileSaysItIsNotTried: a file of more than 1,000
+// new systems is not tried against the guideline before the import (it
+// would take seconds); the preview says so and where to look afterwards,
+// and the file can still be imported.
+func TestImportPreviewOfALargeFileSaysItIsNotTried(t *testing.T) {
+	t.Parallel()
+	h := newPortal(t)
+	var file strings.Builder
+	file.WriteString("Systemnamn;Leverantör\r\n")
+	for i := range 1001 {
+		fmt.Fprintf(&file, "Stort system %04d;CGI\r\n", i)
+	}
+	resp := h.SignedIn(itUnit).Upload("/system/import", "file", "register.csv", []byte(file.String()))
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, "Filen har för många system för att prövas mot riktlinjerna i förväg") ||
+		strings.Contains(resp.Body, "Det här bryter mot riktlinjerna") || !strings.Contains(resp.Body, `name="upload"`) {
+		t.Errorf("a large file's preview: %d\n%s", resp.StatusCode, between(resp.Body, "<h1>", "Rader i filen"))
 	}
 }
