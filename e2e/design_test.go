@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"itportal/internal/portal"
 	"itportal/internal/portaltest"
@@ -39,6 +40,9 @@ func (b *browser) lookAt(label string) {
 		b.viewport(w)
 		state := fmt.Sprintf("%s, %d px", label, w)
 		b.check(state)
+		if eval[bool](b, `!!document.querySelector("nav.main-nav")`) {
+			b.menuAt(w)
+		}
 		if w == 390 {
 			if got := eval[[]float64](b, `[document.scrollingElement.scrollWidth, window.innerWidth]`); got[0] > got[1] {
 				wide := eval[[]string](b, `[...document.body.querySelectorAll("*")].filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5 &&
@@ -54,6 +58,41 @@ func (b *browser) lookAt(label string) {
 		b.screenshot(fmt.Sprintf("%s-%d", strings.NewReplacer(" ", "_", ",", "").Replace(label), w))
 	}
 	b.viewport(1280)
+}
+
+// menuAt checks the main menu at a width: on a desktop its links show and
+// "Meny" does not; on a phone only "Meny" shows, the keyboard opens it
+// (Tab to it, Enter) to show every link, and closes it again. No
+// JavaScript of the portal's is involved: it is a <details>.
+func (b *browser) menuAt(width int64) {
+	b.t.Helper()
+	const shown = `(e => !!e && e.checkVisibility() && e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().height > 0)`
+	links := `[...document.querySelectorAll("[data-testid=menu] li a")].every(` + shown + `)`
+	summary := shown + `(document.querySelector("[data-testid=menu] > summary"))`
+	if width >= 600 {
+		if !eval[bool](b, links) || eval[bool](b, summary) {
+			b.t.Errorf("%s at %d px: the menu's links are not shown as a bar, or Meny shows", b.path(), width)
+		}
+		return
+	}
+	if eval[bool](b, `[...document.querySelectorAll("[data-testid=menu] li a")].some(`+shown+`)`) || !eval[bool](b, summary) {
+		b.t.Fatalf("%s at %d px: the menu is not closed behind Meny", b.path(), width)
+	}
+	if eval[string](b, `document.querySelector("[data-testid=menu] > summary").textContent.trim()`) != "Meny" {
+		b.t.Errorf("%s: the menu's button does not say Meny", b.path())
+	}
+	// From the top of the page, as a keyboard user arrives.
+	eval[bool](b, `(document.querySelector(".skip-link").focus(), true)`)
+	b.tabTo("[data-testid=menu] > summary")
+	b.key(kb.Enter)
+	b.waitFor(`document.querySelector("[data-testid=menu]").open`, "the menu to open")
+	if !eval[bool](b, links) {
+		b.t.Errorf("%s at %d px: the open menu hides some of its links", b.path(), width)
+	}
+	b.screenshot("menu-open-" + strings.TrimPrefix(strings.ReplaceAll(b.path(), "/", "_"), "_"))
+	b.key(kb.Enter)
+	b.waitFor(`!document.querySelector("[data-testid=menu]").open`, "the menu to close")
+	eval[bool](b, `(document.activeElement.blur(), true)`)
 }
 
 // TestJourneyLookAndFeel visits every persona's start page, the register,

@@ -15,7 +15,9 @@ import (
 // TestJourneyImportPreview: IT-enheten uploads a register file; the
 // preview shows old → new, when the role changes take effect and the
 // people the import creates with their department; the link Bara fel
-// shows only the row with an error. Keyboard only after choosing the file;
+// shows only the row with an error; without it, the preview lists the
+// rules of the guideline the import would break. Keyboard only after
+// choosing the file;
 // every page checked with axe-core and the Nu HTML Checker.
 func TestJourneyImportPreview(t *testing.T) {
 	t.Parallel()
@@ -57,5 +59,22 @@ func TestJourneyImportPreview(t *testing.T) {
 		t.Error("the chosen filter is not marked")
 	}
 	b.check("import, bara fel")
+
+	// Without the bad row the file can be imported; the preview warns of
+	// the rules it would break (a new system without a driftsansvarig).
+	if err := os.WriteFile(file, []byte(strings.Replace(csv, "Felraden;;;;;Okänd\r\n", "", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b.navigate(p.URL + "/system/import")
+	if err := chromedp.Do(b.ctx, chromedp.SetUploadFiles(`input#file`, []string{file})); err != nil {
+		t.Fatal(err)
+	}
+	b.tabTo(`main form button[type=submit]`)
+	b.activate()
+	breaks := eval[string](b, `document.querySelector("[data-testid=import-breaks]")?.innerText || ""`)
+	if !strings.Contains(breaks, "Det här bryter mot riktlinjerna") || !strings.Contains(breaks, "Utan ägare: Systemet saknar driftsansvarig.") {
+		t.Errorf("the preview does not warn of the rules the import breaks:\n%s", breaks)
+	}
+	b.lookAt("import, bryter mot riktlinjerna")
 	pages.validate(t)
 }

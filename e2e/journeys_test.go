@@ -151,7 +151,8 @@ func TestJourneyEmployeeAndAdmin(t *testing.T) {
 }
 
 // TestJourneyWithoutJavaScript: the core journeys work with JavaScript off:
-// sign in, search, submit a form and see its errors.
+// sign in, search, submit a form and see its errors, open the menu on a
+// phone.
 func TestJourneyWithoutJavaScript(t *testing.T) {
 	t.Parallel()
 	pages := newPageLog(t)
@@ -180,6 +181,10 @@ func TestJourneyWithoutJavaScript(t *testing.T) {
 		t.Fatal("form error not shown without JavaScript")
 	}
 	b.check("formulärfel utan JavaScript")
+	// On a phone the menu opens behind Meny without JavaScript too.
+	b.viewport(390)
+	b.menuAt(390)
+	b.viewport(1280)
 	b.tabTo(`header form[action="/auth/logout"] button`)
 	b.activate()
 	if got := b.path(); got != "/utloggad" {

@@ -37,6 +37,7 @@ func TestJourneyCase(t *testing.T) {
 		t.Fatalf("after choosing the kind: %s", b.path())
 	}
 	b.check("nytt ärende, införande")
+	b.stepIs("Steg 1 av 3: Fyll i ansökan")
 
 	// Continue with almost nothing filled in: the errors take focus.
 	b.tabTo(`button[value=granska]`)
@@ -73,7 +74,8 @@ func TestJourneyCase(t *testing.T) {
 	if !strings.Contains(eval[string](b, `document.querySelector("main").innerText`), "350\u00a0000 kr") {
 		t.Error("the review does not show the total cost (150 000 + 40 000 × 5)")
 	}
-	b.check("kontrollera dina uppgifter")
+	b.stepIs("Steg 2 av 3: Kontrollera")
+	b.lookAt("kontrollera dina uppgifter")
 	b.tabTo(`main form button[type=submit]`)
 	b.activate()
 	main := eval[string](b, `document.querySelector("main").innerText`)
@@ -81,6 +83,7 @@ func TestJourneyCase(t *testing.T) {
 		t.Fatalf("after submitting:\n%s", main)
 	}
 	b.check("ärende, inskickat")
+	b.stepIs("Steg 3 av 3: Skickat")
 	casePath := b.path()
 
 	// IT-enheten decides without JavaScript.
@@ -153,4 +156,13 @@ func TestJourneyCase(t *testing.T) {
 	b.check("ärende, utskrift")
 
 	pages.validate(t)
+}
+
+// stepIs checks the step indicator's current step, as a screen reader
+// reads it.
+func (b *browser) stepIs(want string) {
+	b.t.Helper()
+	if got := eval[string](b, `document.querySelector("[data-testid=steps] [aria-current=step]")?.textContent || ""`); got != want {
+		b.t.Errorf("%s: the current step is %q, want %q", b.path(), got, want)
+	}
 }

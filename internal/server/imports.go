@@ -97,7 +97,7 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, pages.ImportPage(s.page(r, "Förhandsgranska importen", "/system"), pages.ImportView{
-		Report: importReport(res, strconv.FormatInt(id, 10), filename, ""),
+		Report: s.importReport(res, strconv.FormatInt(id, 10), filename, ""),
 	}))
 }
 
@@ -134,7 +134,7 @@ func (s *Server) importPreview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, pages.ImportPage(s.page(r, "Förhandsgranska importen", "/system"), pages.ImportView{
-		Report: importReport(res, strconv.FormatInt(id, 10), name, show),
+		Report: s.importReport(res, strconv.FormatInt(id, 10), name, show),
 	}))
 }
 
@@ -163,7 +163,7 @@ func (s *Server) importCommit(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	report := importReport(res, strconv.FormatInt(id, 10), name, "")
+	report := s.importReport(res, strconv.FormatInt(id, 10), name, "")
 	if res.Committed {
 		_ = s.uploads.Delete(r.Context(), actor, id)
 	}
@@ -176,8 +176,9 @@ func (s *Server) importCommit(w http.ResponseWriter, r *http.Request) {
 
 // importReport is the report of a dry run or an import; show filters the
 // rows: "andringar" the rows that create or change, "fel" those with errors.
-func importReport(res postgres.ImportResult, uploadID, filename, show string) *pages.ImportReport {
+func (s *Server) importReport(res postgres.ImportResult, uploadID, filename, show string) *pages.ImportReport {
 	rep := &pages.ImportReport{
+		Breaks: importBreaks(res.Breaks, s.cfg.OfficialWebAddress), BreaksUntried: res.BreaksUntried,
 		UploadID: uploadID, Filename: filename, Format: res.Format, Warnings: res.Warnings,
 		Created: res.Created, Updated: res.Updated, Unchanged: res.Unchanged, Rejected: res.Rejected,
 		NewDepartments: res.NewDepartments, CanCreateDepts: res.CanCreateDepartments,
@@ -243,6 +244,25 @@ func importReport(res postgres.ImportResult, uploadID, filename, show string) *p
 		rep.Shown = "Visar bara raderna med fel."
 	}
 	return rep
+}
+
+// importBreaks groups the breaches an import would add by rule, in the
+// board's order, each described as the board describes it (without its
+// link: a new system does not exist until the import is confirmed).
+func importBreaks(list []postgres.ComplianceBreach, official string) []pages.ImportBreakRule {
+	var out []pages.ImportBreakRule
+	for _, b := range list {
+		rule, ok := portal.RuleOfCheck(b.Check)
+		if !ok {
+			continue
+		}
+		if len(out) == 0 || out[len(out)-1].ID != rule.ID {
+			out = append(out, pages.ImportBreakRule{ID: rule.ID, Title: rule.Title})
+		}
+		last := &out[len(out)-1]
+		last.Items = append(last.Items, pages.ImportBreak{System: b.SystemName, Message: describeBreach(b, official).Message})
+	}
+	return out
 }
 
 // importFieldLabel names a changed value of an import row in Swedish.
