@@ -122,6 +122,25 @@ func trimRows(rows [][]sheet.Cell, n int) [][]sheet.Cell {
 	return rows
 }
 
+// mySystemItems are the systems someone holds a role in, each with their
+// roles and what the guideline expects of them (Mina system and the start
+// page).
+func (s *Server) mySystemItems(held []postgres.HeldSystem) []pages.MySystem {
+	var out []pages.MySystem
+	for _, h := range held {
+		item := pages.MySystem{Href: systemHref(h.ID), Name: h.Name}
+		for _, role := range h.Roles {
+			item.Roles = append(item.Roles, role.Label())
+		}
+		for _, b := range h.Breaches {
+			t := describeBreach(b, s.cfg.OfficialWebAddress)
+			item.Todo = append(item.Todo, t.Message+" "+t.Fix)
+		}
+		out = append(out, item)
+	}
+	return out
+}
+
 // mySystems lists the systems where the signed-in person holds a role, with
 // what the guideline expects of them.
 func (s *Server) mySystems(w http.ResponseWriter, r *http.Request) {
@@ -136,17 +155,7 @@ func (s *Server) mySystems(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	for _, h := range held {
-		item := pages.MySystem{Href: systemHref(h.ID), Name: h.Name}
-		for _, role := range h.Roles {
-			item.Roles = append(item.Roles, role.Label())
-		}
-		for _, b := range h.Breaches {
-			t := describeBreach(b, s.cfg.OfficialWebAddress)
-			item.Todo = append(item.Todo, t.Message+" "+t.Fix)
-		}
-		m.Systems = append(m.Systems, item)
-	}
+	m.Systems = s.mySystemItems(held)
 	s.render(w, r, http.StatusOK, pages.MySystemsPage(s.page(r, "Mina system", "/mina-system"), m))
 }
 

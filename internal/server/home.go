@@ -32,17 +32,7 @@ func (s *Server) homeSections(r *http.Request, m *pages.Home, board *postgres.Bo
 	if err != nil {
 		return err
 	}
-	for _, h := range held {
-		item := pages.MySystem{Href: systemHref(h.ID), Name: h.Name}
-		for _, role := range h.Roles {
-			item.Roles = append(item.Roles, role.Label())
-		}
-		for _, b := range h.Breaches {
-			t := describeBreach(b, s.cfg.OfficialWebAddress)
-			item.Todo = append(item.Todo, t.Message+" "+t.Fix)
-		}
-		m.MySystems = append(m.MySystems, item)
-	}
+	m.MySystems = s.mySystemItems(held)
 	mine, err := s.requests.List(ctx, a, postgres.RequestFilter{View: postgres.ViewMine, Handling: s.handlingDays()})
 	if err != nil {
 		return err
