@@ -118,12 +118,7 @@ func (s *Server) importPreview(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusBadRequest, "Välj att visa alla rader, bara ändringar eller bara fel.")
 		return
 	}
-	name, data, err := s.uploads.Get(r.Context(), actor, id, "register_import")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	parsed, err := registerfile.Parse(data)
+	name, parsed, err := s.uploadedRegister(r, actor, id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -138,6 +133,17 @@ func (s *Server) importPreview(w http.ResponseWriter, r *http.Request) {
 	}))
 }
 
+// uploadedRegister reads back the register file an actor uploaded for a
+// dry run (the preview's filters and the commit use it again).
+func (s *Server) uploadedRegister(r *http.Request, actor *portal.Actor, id int64) (string, registerfile.File, error) {
+	name, data, err := s.uploads.Get(r.Context(), actor, id, "register_import")
+	if err != nil {
+		return "", registerfile.File{}, err
+	}
+	parsed, err := registerfile.Parse(data)
+	return name, parsed, err
+}
+
 // importCommit imports the file the dry run showed: all rows or none.
 func (s *Server) importCommit(w http.ResponseWriter, r *http.Request) {
 	actor := actorFrom(r.Context())
@@ -146,12 +152,7 @@ func (s *Server) importCommit(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusBadRequest, "Importen saknar sin fil. Ladda upp filen igen.")
 		return
 	}
-	name, data, err := s.uploads.Get(r.Context(), actor, id, "register_import")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	parsed, err := registerfile.Parse(data)
+	name, parsed, err := s.uploadedRegister(r, actor, id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
