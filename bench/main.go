@@ -83,6 +83,7 @@ func main() {
 	systems := flag.Int("systems", 10000, "systems to seed (each with three roles)")
 	flag.IntVar(&cases, "cases", 5000, "cases to seed")
 	update := flag.String("update", "", "write the results into this markdown file between the bench markers")
+	flag.IntVar(&topStatements, "statements", 0, "with the varied mix: print the N statements PostgreSQL spent most time on during it (pg_stat_statements), to stderr")
 	flag.BoolVar(&hold, "hold", false, "seed, then keep the database running and print how to reach it (for EXPLAIN at full size) until interrupted; measures nothing")
 	flag.StringVar(&onlyPages, "only", "", "measure only what this names: \"mix\" for the varied mix alone, or part of a page's name in the single-URL table (with the reference), \"import\", \"/rollfordelning\", \"board\", \"start page during\", \"audit verify\", \"scheduler control\"")
 	flag.Parse()
@@ -164,7 +165,11 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 	_ = os.Chmod(dir, 0o755)
 
 	fmt.Fprintln(os.Stderr, "starting PostgreSQL and seeding", staff, "staff...")
-	cluster, err := pgcluster.New(pgcluster.Options{DataDir: filepath.Join(dir, "pgdata"), WatchParent: true})
+	opts := pgcluster.Options{DataDir: filepath.Join(dir, "pgdata"), WatchParent: true}
+	if topStatements > 0 {
+		opts.Settings = []string{"shared_preload_libraries=pg_stat_statements", "pg_stat_statements.track=all"}
+	}
+	cluster, err := pgcluster.New(opts)
 	if err != nil {
 		return err
 	}
@@ -358,11 +363,17 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), hostname(), runtime.NumCPU(), runtime.Version(), len(cat.systems), len(cat.staff), len(cat.cases), pinned)
 	if selected(mixName) {
 		fmt.Fprintln(os.Stderr, "measuring the varied mix...")
+		if err := resetStatements(ctx, cluster.URL(pgcluster.Superuser, "itportal")); err != nil {
+			return err
+		}
 		text, err := measureMix(cat, "http://"+portalAddr, "http://"+refAddr, mixers, refClients, portal.Process.Pid, ref.Process.Pid)
 		if err != nil {
 			return err
 		}
 		table += text
+		if err := printStatements(ctx, cluster.URL(pgcluster.Superuser, "itportal"), os.Stderr); err != nil {
+			return err
+		}
 	} else {
 		table += "Machine: load average " + machineAtStart + " when the bench started.\n"
 	}

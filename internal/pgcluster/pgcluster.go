@@ -48,6 +48,9 @@ type Options struct {
 	WatchParent bool
 	// Log receives the output of initdb and pg_ctl; nil discards it.
 	Log *os.File
+	// Settings are further server settings ("name=value"), as for
+	// shared_preload_libraries when a bench looks at what the database spends.
+	Settings []string
 }
 
 // Cluster is a running (or stopped) private cluster.
@@ -181,6 +184,9 @@ func (c *Cluster) Start(ctx context.Context) error {
 		"-c", "max_connections=600",
 		"-c", "shared_buffers=64MB",
 		"-c", "timezone=UTC",
+	}
+	for _, kv := range c.opts.Settings {
+		settings = append(settings, "-c", kv)
 	}
 	if c.opts.Fast {
 		settings = append(settings, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",

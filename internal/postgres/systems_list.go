@@ -129,7 +129,8 @@ const systemWhere = `
 	  AND (NOT @evaluation_overdue OR s.id IN (SELECT b.system_id FROM compliance_breaches b WHERE b.check_key = 'r12_overdue'))`
 
 // systemMatches finds what a search (@query) matches, each system once with
-// its best rank: its name with typos or as a prefix while typing, in any
+// its best rank: a word of its name with typos (word similarity: a whole
+// name with a typo too) or as a prefix while typing, in any
 // case and without å, ä and ö (trigrams on the folded name); Swedish words
 // in its name, description, purpose, supplier and product (stemmed full
 // text, folded); its administrator's name; and its owning department's
@@ -139,7 +140,7 @@ const systemMatches = `
 	hits AS (
 	    SELECT s.id, GREATEST(similarity(s.name_key, q.t), word_similarity(q.t, s.name_key))
 	                 + CASE WHEN s.name_key LIKE q.esc || '%' THEN 1 ELSE 0 END AS rank
-	    FROM systems s, q WHERE s.name_key % q.t OR q.t <% s.name_key OR s.name_key LIKE '%' || q.esc || '%'
+	    FROM systems s, q WHERE q.t <% s.name_key OR s.name_key LIKE '%' || q.esc || '%'
 	    UNION ALL
 	    SELECT s.id, ts_rank(s.search_doc, q.ts) FROM systems s, q WHERE s.search_doc @@ q.ts
 	    UNION ALL
@@ -148,7 +149,12 @@ const systemMatches = `
 	    UNION ALL
 	    SELECT o.system_id, 0.2 FROM q, departments d JOIN role_assignments o ON o.department_id = d.id AND o.role = 'owner'
 	    WHERE (fold(d.name) LIKE q.esc || '%' OR fold(d.short_name) = q.t) AND held_on(o.valid, current_date)
-	), matches AS (SELECT id, max(rank) AS rank FROM hits GROUP BY id)`
+	), matches AS MATERIALIZED (SELECT id, max(rank) AS rank FROM hits GROUP BY id)`
+
+// matched joins the systems a search matched, probing them by id: without
+// the probe the planner, which cannot tell how few matches there are, reads
+// every system to hash-join the dozen it needs.
+const matched = ` FROM matches m JOIN systems s ON s.id = m.id AND s.id = ANY (ARRAY(SELECT id FROM matches))`
 
 // ownerToday joins the owning department's name, for the order by owner.
 const ownerToday = `
@@ -176,13 +182,13 @@ const (
 
 // The ids of a page of a search, with the number of matches.
 const (
-	searchSelect      = systemMatches + ` SELECT s.id, count(*) OVER () FROM matches m JOIN systems s ON s.id = m.id`
+	searchSelect      = systemMatches + ` SELECT s.id, count(*) OVER ()` + matched
 	searchByRelevance = searchSelect + systemWhere + byRelevance + page
 	searchByName      = searchSelect + systemWhere + byName + page
 	searchByOwner     = searchSelect + ownerToday + systemWhere + byOwner + page
 	searchByLifecycle = searchSelect + systemWhere + byLifecycle + page
 	searchByChanged   = searchSelect + systemWhere + byChanged + page
-	searchCount       = systemMatches + ` SELECT count(*) FROM matches m JOIN systems s ON s.id = m.id` + systemWhere
+	searchCount       = systemMatches + ` SELECT count(*)` + matched + systemWhere
 )
 
 // The next systems in name order after a cursor (@after_name, @after_id),
@@ -190,7 +196,7 @@ const (
 const (
 	cursorAfter = ` AND (s.name COLLATE swedish, s.id) > (@after_name::text COLLATE swedish, @after_id::bigint)`
 	listAfter   = `SELECT s.id FROM systems s` + systemWhere + cursorAfter + byName + ` LIMIT @limit`
-	searchAfter = systemMatches + ` SELECT s.id FROM matches m JOIN systems s ON s.id = m.id` + systemWhere + cursorAfter + byName + ` LIMIT @limit`
+	searchAfter = systemMatches + ` SELECT s.id` + matched + systemWhere + cursorAfter + byName + ` LIMIT @limit`
 )
 
 // systemRowsByID reads the listed systems with their holders today, in
