@@ -90,3 +90,52 @@ func idleMachine(d time.Duration) string {
 	time.Sleep(d)
 	return cpuUse(a, readCPUTimes())
 }
+
+// clockTicks is the kernel's USER_HZ, the unit of /proc/<pid>/stat's
+// times (100 on every Linux this runs on).
+const clockTicks = 100
+
+// processCPU is the CPU time (user and system) process pid has used so
+// far, 0 when it cannot be read.
+func processCPU(pid int) time.Duration {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// The command name may hold spaces: the fields follow its ')'.
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	user, _ := strconv.ParseUint(f[11], 10, 64)
+	sys, _ := strconv.ParseUint(f[12], 10, 64)
+	return time.Duration(user+sys) * time.Second / clockTicks
+}
+
+// clusterCPU is the CPU time the bench's PostgreSQL has used so far: its
+// postmaster and every process the postmaster started (the portal's
+// connections, which stay open across the mix, and the server's own).
+func clusterCPU(postmaster int) time.Duration {
+	total := processCPU(postmaster)
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return total
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(f) > 2 && f[1] == strconv.Itoa(postmaster) {
+			total += processCPU(pid)
+		}
+	}
+	return total
+}

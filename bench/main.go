@@ -167,7 +167,7 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 	fmt.Fprintln(os.Stderr, "starting PostgreSQL and seeding", staff, "staff...")
 	opts := pgcluster.Options{DataDir: filepath.Join(dir, "pgdata"), WatchParent: true}
 	if topStatements > 0 {
-		opts.Settings = []string{"shared_preload_libraries=pg_stat_statements", "pg_stat_statements.track=all"}
+		opts.Settings = []string{"shared_preload_libraries=pg_stat_statements", "pg_stat_statements.track=all", "pg_stat_statements.track_planning=on"}
 	}
 	cluster, err := pgcluster.New(opts)
 	if err != nil {
@@ -366,7 +366,11 @@ func run(duration time.Duration, clients, staff, systems int, update string) err
 		if err := resetStatements(ctx, cluster.URL(pgcluster.Superuser, "itportal")); err != nil {
 			return err
 		}
-		text, err := measureMix(cat, "http://"+portalAddr, "http://"+refAddr, mixers, refClients, portal.Process.Pid, ref.Process.Pid)
+		postmaster, err := cluster.PostmasterPID()
+		if err != nil {
+			return err
+		}
+		text, err := measureMix(cat, "http://"+portalAddr, "http://"+refAddr, mixers, refClients, portal.Process.Pid, ref.Process.Pid, postmaster)
 		if err != nil {
 			return err
 		}

@@ -880,7 +880,7 @@ func logMixErrors(results ...mixResult) {
 // measureMix runs the varied mix with the sessions, and the reference's
 // varied pages right before and right after it, and reports them with
 // the machine's state and the portal's resident memory.
-func measureMix(cat *catalogue, base, refBase string, sessions []mixSession, refClients []*http.Client, portalPID, refPID int) (string, error) {
+func measureMix(cat *catalogue, base, refBase string, sessions []mixSession, refClients []*http.Client, portalPID, refPID, postmasterPID int) (string, error) {
 	// Which systems are popular is the same for every client: a shuffled
 	// order of the seeded systems, the Zipf distribution over its places.
 	popular := rand.New(rand.NewPCG(mixSeed, 0)).Perm(len(cat.systems))
@@ -941,8 +941,10 @@ func measureMix(cat *catalogue, base, refBase string, sessions []mixSession, ref
 		}
 	}()
 	cpuBefore := readCPUTimes()
+	portalBefore, pgBefore := processCPU(portalPID), clusterCPU(postmasterPID)
 	mix := runMix(portalGens(mixSeed), until(mixTime))
 	cpuDuring := cpuUse(cpuBefore, readCPUTimes())
+	portalCPU, pgCPU := processCPU(portalPID)-portalBefore, clusterCPU(postmasterPID)-pgBefore
 	close(stop)
 	<-sampled
 	refAfter := runMix(refGens(mixSeed+1), until(half))
@@ -954,9 +956,23 @@ func measureMix(cat *catalogue, base, refBase string, sessions []mixSession, ref
 	personas := fmt.Sprintf("%d sessions of the administrator in IT-enheten, %d of a case handler in IT-enheten, %d of an employee; seed %d",
 		counts["admin"], counts["handlaggare"], counts["medarbetare"], mixSeed)
 	b.WriteString(mixReport(mix, refBefore, refAfter, len(sessions), personas))
+	if n := mix.requests(); n > 0 {
+		fmt.Fprintf(&b, "\nCPU time per request of the mix: itportal serve %.2f ms, PostgreSQL %.2f ms (%d requests; read from /proc for the two processes' trees).\n",
+			float64(portalCPU.Microseconds())/1000/float64(n), float64(pgCPU.Microseconds())/1000/float64(n), n)
+	}
 	fmt.Fprintf(&b, "\nRequests/s and latencies count the correct answers only; an error is a failed request, an answer that is not 2xx, or a 200 without what its kind must show. "+
 		"\"Clients ÷ mean latency\" is what the kind's mean latency in the mix allows %d clients asking one at a time; the ratio divides it by the reference's requests/s.\n", len(sessions))
 	fmt.Fprintf(&b, "\nResident memory of itportal serve: %.1f MB idle right before the mix, at most %.1f MB under it (sampled every 100 ms); the reference's peak %.1f MB.\n",
 		float64(rssIdle)/1024, float64(rssMax.Load())/1024, float64(peakRSS(refPID))/1024)
 	return b.String(), nil
+}
+
+// requests is how many requests the run sent, answered well or not.
+func (m mixResult) requests() int {
+	n := 0
+	for i := range m.kinds {
+		k := &m.kinds[i]
+		n += len(k.lat) + k.failed + k.status + k.content
+	}
+	return n
 }

@@ -43,7 +43,7 @@ func printStatements(ctx context.Context, superURL string, w io.Writer) error {
 	}
 	defer conn.Close(ctx)
 	rows, err := conn.Query(ctx, `
-		SELECT total_exec_time + total_plan_time, mean_exec_time, calls, rows, query
+		SELECT total_exec_time, total_plan_time, mean_exec_time, calls, rows, query
 		FROM pg_stat_statements
 		WHERE query NOT LIKE '%pg_stat_statements%'
 		ORDER BY total_exec_time + total_plan_time DESC LIMIT $1`, topStatements)
@@ -51,19 +51,19 @@ func printStatements(ctx context.Context, superURL string, w io.Writer) error {
 		return err
 	}
 	defer rows.Close()
-	fmt.Fprintln(w, "statements by time spent in PostgreSQL during the mix (total ms, mean ms, calls, rows):")
+	fmt.Fprintln(w, "statements by time spent in PostgreSQL during the mix (executing ms, planning ms, mean executing ms, calls, rows):")
 	for rows.Next() {
-		var total, mean float64
+		var total, plan, mean float64
 		var calls, n int64
 		var query string
-		if err := rows.Scan(&total, &mean, &calls, &n, &query); err != nil {
+		if err := rows.Scan(&total, &plan, &mean, &calls, &n, &query); err != nil {
 			return err
 		}
 		query = strings.Join(strings.Fields(query), " ")
 		if len(query) > 400 {
 			query = query[:400] + "…"
 		}
-		fmt.Fprintf(w, "%10.0f %8.3f %8d %9d  %s\n", total, mean, calls, n, query)
+		fmt.Fprintf(w, "%10.0f %10.0f %8.3f %8d %9d  %s\n", total, plan, mean, calls, n, query)
 	}
 	return rows.Err()
 }
