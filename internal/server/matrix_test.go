@@ -119,6 +119,10 @@ var authzMatrix = map[string][7]int{
 	"POST /avtal/{id}/redigera":                       {303, 403, 422, 422, 422, 422, 403},
 	"POST /avtal/{id}/system":                         {303, 403, 422, 422, 422, 422, 403},
 	"POST /avtal/{id}/system/{sid}/ta-bort":           {303, 403, 404, 404, 404, 404, 403},
+	// Koppla leverantörer (a text no system has: 404).
+	"GET /leverantorer/koppla":         {303, 403, 200, 200, 200, 200, 403},
+	"GET /leverantorer/koppla/granska": {303, 403, 404, 404, 404, 404, 403},
+	"POST /leverantorer/koppla":        {303, 403, 404, 404, 404, 404, 403},
 
 	// Cases: submitted cases are public records; steps are the author's or
 	// IT-enheten's; an introduction is decided by IT-enheten (the head and

@@ -171,6 +171,10 @@ func (s *Server) routes() http.Handler {
 				r.Post("/avtal/{id}/redigera", s.updateContract)
 				r.Post("/avtal/{id}/system", s.addContractSystem)
 				r.Post("/avtal/{id}/system/{sid}/ta-bort", s.removeContractSystem)
+				// Free-text suppliers linked to the supplier register.
+				r.Get(supplierMatchPath, s.supplierMatching)
+				r.Get(supplierMatchPath+"/granska", s.supplierMatchForm)
+				r.Post(supplierMatchPath, s.linkSupplierText)
 			})
 
 			// IT-enheten (and its head) keep the register.
