@@ -260,3 +260,53 @@ func unmatchedSupplierTexts(ctx context.Context, tx pgx.Tx, texts []string) ([]s
 	}
 	return out, nil
 }
+
+// The read API's pages: suppliers and contracts in name order after a
+// cursor (the last row's name and id), as the register's.
+
+// SuppliersAfter returns up to limit suppliers after (afterName, afterID)
+// in name order, with their numbers of contracts and systems.
+func (s *SupplierService) SuppliersAfter(ctx context.Context, actor *portal.Actor, afterName string, afterID int64, limit int) (_ []SupplierRow, err error) {
+	defer wrap(&err, "list suppliers after a cursor")
+	if actor == nil {
+		return nil, errSignInToRead
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT s.id, s.name, s.org_number,
+		       (SELECT count(*) FROM contracts c WHERE c.supplier_id = s.id),
+		       (SELECT count(DISTINCT x.id) FROM (
+		            SELECT cs.system_id FROM contracts c JOIN contract_systems cs ON cs.contract_id = c.id WHERE c.supplier_id = s.id
+		            UNION ALL SELECT sy.id FROM systems sy WHERE sy.supplier_id = s.id) x(id))
+		FROM suppliers s
+		WHERE $2 = 0 OR (s.name COLLATE swedish, s.id) > ($1::text COLLATE swedish, $2::bigint)
+		ORDER BY s.name COLLATE swedish, s.id
+		LIMIT $3`, afterName, afterID, limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (SupplierRow, error) {
+		var r SupplierRow
+		return r, row.Scan(&r.ID, &r.Name, &r.OrgNumber, &r.Contracts, &r.Systems)
+	})
+	return list, translate(err)
+}
+
+// ContractsAfter returns up to limit contracts after (afterName, afterID)
+// in name order, with their dates today.
+func (s *ContractService) ContractsAfter(ctx context.Context, actor *portal.Actor, afterName string, afterID int64, limit int) (list []ContractRow, err error) {
+	defer wrap(&err, "list contracts after a cursor")
+	if actor == nil {
+		return nil, errSignInToRead
+	}
+	today := portal.DateOf(s.now())
+	err = readTx(ctx, s.pool, func(tx pgx.Tx) error {
+		rows, qerr := tx.Query(ctx, contractRowSelect+`
+			WHERE $2 = 0 OR (c.name COLLATE swedish, c.id) > ($1::text COLLATE swedish, $2::bigint)
+			ORDER BY c.name COLLATE swedish, c.id
+			LIMIT $3`, afterName, afterID, limit)
+		var err error
+		list, err = contractRowsInOrder(rows, qerr, today)
+		return err
+	})
+	return list, err
+}
