@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -86,6 +87,14 @@ func (n *Notifier) CaseStep(ctx context.Context, a jobargs.CaseStepNotice) ([]Me
 	what := stepText[a.Step]
 	if what == "" {
 		what = "har ändrats"
+	}
+	if slices.Contains(a.Audience, jobargs.AudienceAffectedSystems) {
+		affected, err := n.incidentMessages(ctx, a.RequestID, c, to)
+		if err != nil {
+			return nil, err
+		}
+		return append(messages(to, strings.TrimSpace("Ärende "+c.Number+" "+what+": "+c.Title), n.link("/arenden/"+strconv.FormatInt(a.RequestID, 10)),
+			portal.RequestKind(c.Kind).Label()+": "+c.Title, "Ärendet "+what+". Status: "+portal.RequestState(c.State).Label()+"."), affected...), nil
 	}
 	return messages(to, strings.TrimSpace("Ärende "+c.Number+" "+what+": "+c.Title), n.link("/arenden/"+strconv.FormatInt(a.RequestID, 10)),
 		portal.RequestKind(c.Kind).Label()+": "+c.Title, "Ärendet "+what+". Status: "+portal.RequestState(c.State).Label()+"."), nil
@@ -219,4 +228,25 @@ func (n *Notifier) AuditAnchor(ctx context.Context, a jobargs.AuditAnchorNotice)
 		"Detta är granskningsloggens kontrollsumma (ankare) för "+at.Format("2006-01-02 15:04")+". Spara meddelandet: med det kan man i efterhand visa att loggen inte har ändrats.",
 		"seq="+strconv.FormatInt(f.Seq, 10)+" hash="+hex.EncodeToString(f.Hash),
 		"Kontroll: itportal audit verify --anchors <fil med detta meddelande>"), nil
+}
+
+// incidentMessages tell each administrator and owner of the systems a
+// supplier incident records that their systems are hit, naming them.
+// Those already told as IT-enheten (told) get that mail only: one mail
+// per recipient and job.
+func (n *Notifier) incidentMessages(ctx context.Context, requestID int64, c postgres.CaseFacts, told []Recipient) ([]Message, error) {
+	list, err := n.store.IncidentRecipients(ctx, requestID)
+	if err != nil {
+		return nil, err
+	}
+	var out []Message
+	for _, r := range list {
+		if slices.ContainsFunc(told, func(t Recipient) bool { return t.PersonID == r.PersonID && t.PersonID != 0 }) {
+			continue
+		}
+		out = append(out, messages([]Recipient{r.Recipient}, "Leverantörsincident "+c.Number+": "+c.Title, n.link("/arenden/"+strconv.FormatInt(requestID, 10)),
+			"IT-enheten har registrerat en leverantörsincident som berör system som du är systemförvaltare eller systemägare för: "+r.Systems+".",
+			"Ärende "+c.Number+": "+c.Title+". Följ ärendet i IT-portalen; IT-enheten skriver där vad som är känt och vad som görs.")...)
+	}
+	return out, nil
 }

@@ -19,10 +19,18 @@ const (
 	KindSelfDeveloped    RequestKind = "egenutvecklad"
 	KindNetworkAccess    RequestKind = "natanslutning"
 	KindOperationsChange RequestKind = "driftforandring"
+	// A supplier's incident (issue 20): started by IT-enheten from the
+	// supplier's page with the systems it hits, closed by IT-enheten.
+	KindSupplierIncident RequestKind = "leverantorsincident"
 )
 
 // RequestKinds lists the kinds in the order the portal offers them.
-var RequestKinds = []RequestKind{KindIntroduction, KindUpgrade, KindOpenSource, KindSelfDeveloped, KindNetworkAccess, KindOperationsChange}
+var RequestKinds = []RequestKind{KindIntroduction, KindUpgrade, KindOpenSource, KindSelfDeveloped, KindNetworkAccess, KindOperationsChange,
+	KindSupplierIncident}
+
+// Offered reports whether the kind is started on the new-case form: a
+// supplier incident is started from the supplier's page instead.
+func (k RequestKind) Offered() bool { return k != KindSupplierIncident }
 
 // Valid reports whether k is a known kind.
 func (k RequestKind) Valid() bool { return slices.Contains(RequestKinds, k) }
@@ -61,6 +69,8 @@ func (k RequestKind) Hint() string {
 		return "Ett kommunalt bolag eller en samarbetspart behöver anslutas till nätet (6, 10). Chefen för IT-enheten beslutar."
 	case KindOperationsChange:
 		return "Den ägande förvaltningen anmäler en planerad ändring av drift eller ansvar (4.4.1). IT-enheten kvitterar."
+	case KindSupplierIncident:
+		return "IT-enheten startar ärendet från leverantörens sida när en leverantör drabbas av en incident, med de system som berörs. IT-enheten avslutar det."
 	}
 	return ""
 }
@@ -71,8 +81,10 @@ func (k RequestKind) DecidedByITHead() bool {
 }
 
 // NeedsFinancing reports whether the kind states its financing (R5): every
-// kind but the operations-change report.
-func (k RequestKind) NeedsFinancing() bool { return k != KindOperationsChange }
+// kind but the operations-change report and a supplier incident.
+func (k RequestKind) NeedsFinancing() bool {
+	return k != KindOperationsChange && k != KindSupplierIncident
+}
 
 // NeedsSystem reports whether the case concerns a system in the register.
 func (k RequestKind) NeedsSystem() bool { return k == KindUpgrade || k == KindOperationsChange }
@@ -185,7 +197,13 @@ var transitions = []Transition{
 	{ActionWithdraw, StateCompletionRequested, StateWithdrawn, PartyRequester},
 	{ActionAcknowledge, StateSubmitted, StateAcknowledged, PartyDecider},
 	{ActionAcknowledgeCorrection, StateSubmitted, StateAcknowledged, PartyDecider},
+	// A supplier incident is closed (acknowledged) also once taken up.
+	{ActionAcknowledge, StateInProgress, StateAcknowledged, PartyDecider},
 }
+
+// supplierIncidentActions are the only actions on a supplier incident: it
+// is recorded, may be taken up, and is closed by IT-enheten.
+var supplierIncidentActions = []RequestAction{ActionSubmit, ActionTakeUp, ActionAcknowledge}
 
 // operationsChangeActions are the only actions on an operations change.
 var operationsChangeActions = []RequestAction{ActionSubmit, ActionWithdraw, ActionAcknowledge, ActionAcknowledgeCorrection}
@@ -196,7 +214,10 @@ func Step(kind RequestKind, from RequestState, action RequestAction) (Transition
 	if kind == KindOperationsChange && !slices.Contains(operationsChangeActions, action) {
 		return Transition{}, Conflict("En driftförändring kvitteras; den beviljas eller avslås inte.")
 	}
-	if kind != KindOperationsChange && (action == ActionAcknowledge || action == ActionAcknowledgeCorrection) {
+	if kind == KindSupplierIncident && !slices.Contains(supplierIncidentActions, action) {
+		return Transition{}, Conflict("En leverantörsincident avslutas av IT-enheten; den beviljas, avslås, kompletteras eller återkallas inte.")
+	}
+	if kind != KindOperationsChange && (action == ActionAcknowledgeCorrection || (action == ActionAcknowledge && kind != KindSupplierIncident)) {
 		return Transition{}, Conflict("Bara driftförändringar kvitteras.")
 	}
 	for _, t := range transitions {
@@ -229,6 +250,14 @@ func IsPreparer(a *Actor) bool { return a.HasAny(RoleITUnit, RoleITHead, RoleITH
 func CanDecide(a *Actor, kind RequestKind, authorID int64, authorIsITHead bool) error {
 	if a == nil {
 		return Forbidden("Logga in.")
+	}
+	if kind == KindSupplierIncident {
+		// IT-enheten's own record of an incident: whoever in IT-enheten
+		// started it may close it.
+		if a.HasAny(RoleITUnit, RoleITHead) || StandsInForITHead(a) {
+			return nil
+		}
+		return Forbidden("Bara IT-enheten avslutar en leverantörsincident.")
 	}
 	if a.PersonID == authorID {
 		return Forbidden("Du kan inte besluta i ett ärende som du själv har skickat in.")
@@ -331,6 +360,9 @@ type RequestDetails struct {
 	NewAdminName  string     `json:"new_admin_name,omitempty"`
 	NewAdminEmail string     `json:"new_admin_email,omitempty"`
 	EffectiveDate *time.Time `json:"effective_date,omitempty"`
+	// Leverantörsincident: the supplier hit (its name as it was then).
+	IncidentSupplierID int64  `json:"incident_supplier_id,omitempty"`
+	IncidentSupplier   string `json:"incident_supplier,omitempty"`
 }
 
 // TotalCost is the total cost of ownership: one-off plus yearly times years.
@@ -393,6 +425,8 @@ func CheckDecision(kind RequestKind, state RequestState, action RequestAction, m
 	switch {
 	case strings.ContainsRune(motivation, 0):
 		return t, motivation, Invalid("Texten innehåller otillåtna tecken.", map[string]string{"motivation": "Texten innehåller otillåtna tecken."})
+	case motivation == "" && kind == KindSupplierIncident:
+		return t, motivation, Invalid("Skriv en sammanfattning av incidenten.", map[string]string{"motivation": "Skriv vad som hände, vilka uppgifter som berördes och vad som gjordes."})
 	case motivation == "" && action == ActionAcknowledgeCorrection:
 		return t, motivation, Invalid("En rättelse av rollhistoriken måste motiveras.", map[string]string{"motivation": "Skriv varför historiken rättas."})
 	case motivation == "" && action != ActionAcknowledge:
@@ -455,4 +489,34 @@ func IntroducedSystem(f RequestFields, number string) SystemFacts {
 	}
 	s.Notes = "Infört genom beslut i ärende " + number + "."
 	return s
+}
+
+// CanStartSupplierIncident reports whether the actor starts a supplier
+// incident case: IT-enheten and its head.
+func CanStartSupplierIncident(a *Actor) bool { return a.HasAny(RoleITUnit, RoleITHead) }
+
+// SupplierIncidentFields are what the incident form says.
+type SupplierIncidentFields struct {
+	Title       string
+	Description string
+	SystemIDs   []int64
+}
+
+// Validate checks the incident's text and returns Swedish messages per
+// field; the systems are checked against the supplier's in the service.
+func (f *SupplierIncidentFields) Validate() map[string]string {
+	errs := map[string]string{}
+	f.Title = strings.Join(strings.Fields(f.Title), " ")
+	f.Description = strings.TrimSpace(f.Description)
+	if m := checkText(f.Title, 200, false); m != "" {
+		errs["title"] = m
+	} else if f.Title == "" {
+		errs["title"] = "Ange en rubrik."
+	}
+	if m := checkText(f.Description, 10000, true); m != "" {
+		errs["description"] = m
+	} else if f.Description == "" {
+		errs["description"] = "Beskriv vad som har hänt hos leverantören och vad som är känt."
+	}
+	return errs
 }

@@ -26,11 +26,21 @@ func TestCaseFlow(t *testing.T) {
 		StateDraft:     {ActionSubmit: StateSubmitted},
 		StateSubmitted: {ActionAcknowledge: StateAcknowledged, ActionWithdraw: StateWithdrawn},
 	}
+	// A supplier incident is recorded by IT-enheten, may be taken up, and is
+	// closed by IT-enheten; nothing is granted, completed or withdrawn.
+	incident := map[RequestState]map[RequestAction]RequestState{
+		StateDraft:      {ActionSubmit: StateSubmitted},
+		StateSubmitted:  {ActionTakeUp: StateInProgress, ActionAcknowledge: StateAcknowledged},
+		StateInProgress: {ActionAcknowledge: StateAcknowledged},
+	}
 	allowed, refused := 0, 0
 	for _, kind := range RequestKinds {
 		want := applied
 		if kind == KindOperationsChange {
 			want = reported
+		}
+		if kind == KindSupplierIncident {
+			want = incident
 		}
 		for _, from := range RequestStates {
 			for _, action := range actions {
@@ -55,7 +65,7 @@ func TestCaseFlow(t *testing.T) {
 			}
 		}
 	}
-	if allowed != 5*12+3 || refused == 0 {
+	if allowed != 5*12+3+4 || refused == 0 {
 		t.Errorf("%d allowed, %d refused: the flow changed", allowed, refused)
 	}
 	// Messages say why.

@@ -110,6 +110,13 @@ func contractRowsOn(today time.Time) func(pgx.Rows, error) ([]ContractRow, error
 }
 
 func contractRows(rows pgx.Rows, qerr error, today time.Time) ([]ContractRow, error) {
+	list, err := contractRowsInOrder(rows, qerr, today)
+	sortByDeadline(list)
+	return list, err
+}
+
+// contractRowsInOrder is contractRows in the query's order.
+func contractRowsInOrder(rows pgx.Rows, qerr error, today time.Time) ([]ContractRow, error) {
 	if qerr != nil {
 		return nil, translate(qerr)
 	}
@@ -127,7 +134,6 @@ func contractRows(rows pgx.Rows, qerr error, today time.Time) ([]ContractRow, er
 	if err != nil {
 		return nil, translate(err)
 	}
-	sortByDeadline(list)
 	return list, nil
 }
 

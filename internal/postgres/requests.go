@@ -600,7 +600,11 @@ func (s *RequestService) Decide(ctx context.Context, actor *portal.Actor, id int
 			ObjectID: strconv.FormatInt(id, 10), RequestID: correlationID, Changes: changes}); err != nil {
 			return err
 		}
-		if err := s.notify(ctx, tx, jobargs.StepDecided, id, "requester"); err != nil {
+		audience := []string{"requester"}
+		if r.Kind == portal.KindSupplierIncident {
+			audience = append(audience, jobargs.AudienceAffectedSystems) // closed: those hit are told too
+		}
+		if err := s.notify(ctx, tx, jobargs.StepDecided, id, audience...); err != nil {
 			return err
 		}
 		// The case's own checks, and its system's (a granted case changes what

@@ -95,7 +95,9 @@ func (s *SupplierService) List(ctx context.Context, actor *portal.Actor, query s
 	rows, err := s.pool.Query(ctx, `
 		SELECT s.id, s.name, s.org_number,
 		       (SELECT count(*) FROM contracts c WHERE c.supplier_id = s.id),
-		       (SELECT count(DISTINCT cs.system_id) FROM contracts c JOIN contract_systems cs ON cs.contract_id = c.id WHERE c.supplier_id = s.id)
+		       (SELECT count(DISTINCT x.id) FROM (
+		            SELECT cs.system_id FROM contracts c JOIN contract_systems cs ON cs.contract_id = c.id WHERE c.supplier_id = s.id
+		            UNION ALL SELECT sy.id FROM systems sy WHERE sy.supplier_id = s.id) x(id))
 		FROM suppliers s
 		WHERE $1 = '' OR s.name ILIKE '%' || $2 || '%' OR s.normalised_name LIKE '%' || $3 || '%'
 		   OR replace(s.org_number, '-', '') LIKE '%' || replace($1, '-', '') || '%'
@@ -176,15 +178,16 @@ func (s *SupplierService) Get(ctx context.Context, actor *portal.Actor, id int64
 		}
 		rows, err = tx.Query(ctx, `
 			SELECT s.id, s.name, s.lifecycle, s.personal_data, COALESCE(d.name, ''), COALESCE(p.name, ''), COALESCE(p.email, ''),
-			       string_agg(c.name, ', ' ORDER BY c.name COLLATE swedish)
-			FROM contracts c
-			JOIN contract_systems cs ON cs.contract_id = c.id
+			       COALESCE(string_agg(c.name, ', ' ORDER BY c.name COLLATE swedish), '')
+			FROM (SELECT cs.system_id, cs.contract_id FROM contracts c JOIN contract_systems cs ON cs.contract_id = c.id WHERE c.supplier_id = $1
+			      -- and the systems linked to the supplier on "Koppla leverantörer"
+			      UNION SELECT sy.id, NULL FROM systems sy WHERE sy.supplier_id = $1) cs
 			JOIN systems s ON s.id = cs.system_id
+			LEFT JOIN contracts c ON c.id = cs.contract_id
 			LEFT JOIN role_assignments o ON o.system_id = s.id AND o.role = 'owner' AND o.valid @> $2::date
 			LEFT JOIN departments d ON d.id = o.department_id
 			LEFT JOIN role_assignments a ON a.system_id = s.id AND a.role = 'administrator' AND a.valid @> $2::date
 			LEFT JOIN people p ON p.id = a.person_id
-			WHERE c.supplier_id = $1
 			GROUP BY s.id, d.name, p.name, p.email
 			ORDER BY s.name COLLATE swedish, s.id`, id, today)
 		if err != nil {
@@ -216,8 +219,18 @@ func (s *SupplierService) Save(ctx context.Context, actor *portal.Actor, id int6
 	if errs := f.Validate(); len(errs) > 0 {
 		return 0, portal.Invalid("Uppgifterna behöver rättas.", errs)
 	}
-	normalised := portal.NormaliseSupplierName(f.Name)
 	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		id, err = saveSupplier(ctx, tx, actor, id, f, correlationID)
+		return err
+	})
+	return id, err
+}
+
+// saveSupplier is Save inside the caller's transaction, with f validated.
+func saveSupplier(ctx context.Context, tx pgx.Tx, actor *portal.Actor, id int64, f portal.SupplierFields, correlationID string) (int64, error) {
+	normalised := portal.NormaliseSupplierName(f.Name)
+	err := func() error {
 		var before Supplier
 		if id != 0 {
 			var err error
@@ -268,7 +281,7 @@ func (s *SupplierService) Save(ctx context.Context, actor *portal.Actor, id int6
 		}
 		return appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: action, ObjectType: "supplier",
 			ObjectID: strconv.FormatInt(id, 10), RequestID: correlationID, Changes: changes})
-	})
+	}()
 	return id, err
 }
 

@@ -52,6 +52,10 @@ type ImportResult struct {
 	// BreaksUntried: the file names more systems than a dry run tries
 	// (previewBreachLimit), so Breaks is empty without having been looked for.
 	BreaksUntried bool
+	// UnmatchedSuppliers are the file's supplier texts that match no
+	// supplier of the supplier register (by normalised name): the systems
+	// keep the text, and IT-enheten links it on "Koppla leverantörer".
+	UnmatchedSuppliers []string
 }
 
 // previewBreachLimit is the most systems a dry run tries the plan for to
@@ -113,6 +117,14 @@ func (s *SystemService) Import(ctx context.Context, actor *portal.Actor, file re
 	err := inTx(ctx, s.pool, func(tx pgx.Tx) error {
 		imp := &importer{tx: tx, actor: actor, opt: opt, file: file, res: &res, today: today(), keep: s.keep}
 		if err := imp.run(ctx); err != nil {
+			return err
+		}
+		texts := make([]string, len(file.Rows))
+		for i, l := range file.Rows {
+			texts[i] = l.Get("Leverantör")
+		}
+		var err error
+		if res.UnmatchedSuppliers, err = unmatchedSupplierTexts(ctx, tx, texts); err != nil {
 			return err
 		}
 		if res.Rejected > 0 || !opt.Commit {

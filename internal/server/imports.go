@@ -179,7 +179,7 @@ func (s *Server) importCommit(w http.ResponseWriter, r *http.Request) {
 // rows: "andringar" the rows that create or change, "fel" those with errors.
 func (s *Server) importReport(res postgres.ImportResult, uploadID, filename, show string) *pages.ImportReport {
 	rep := &pages.ImportReport{
-		Breaks: importBreaks(res.Breaks, s.cfg.OfficialWebAddress), BreaksUntried: res.BreaksUntried,
+		Breaks: importBreaks(res.Breaks, s.cfg.OfficialWebAddress), BreaksUntried: res.BreaksUntried, UnmatchedSuppliers: res.UnmatchedSuppliers,
 		UploadID: uploadID, Filename: filename, Format: res.Format, Warnings: res.Warnings,
 		Created: res.Created, Updated: res.Updated, Unchanged: res.Unchanged, Rejected: res.Rejected,
 		NewDepartments: res.NewDepartments, CanCreateDepts: res.CanCreateDepartments,

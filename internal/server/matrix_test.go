@@ -119,6 +119,15 @@ var authzMatrix = map[string][7]int{
 	"POST /avtal/{id}/redigera":                       {303, 403, 422, 422, 422, 422, 403},
 	"POST /avtal/{id}/system":                         {303, 403, 422, 422, 422, 422, 403},
 	"POST /avtal/{id}/system/{sid}/ta-bort":           {303, 403, 404, 404, 404, 404, 403},
+	// The read API of suppliers and contracts: everyone signed in.
+	"GET /api/v1/suppliers":      {401, 200, 200, 200, 200, 200, 200},
+	"GET /api/v1/suppliers/{id}": {401, 200, 200, 200, 200, 200, 200},
+	"GET /api/v1/contracts":      {401, 200, 200, 200, 200, 200, 200},
+	"GET /api/v1/contracts/{id}": {401, 200, 200, 200, 200, 200, 200},
+	// Koppla leverantörer (a text no system has: 404).
+	"GET /leverantorer/koppla":         {303, 403, 200, 200, 200, 200, 403},
+	"GET /leverantorer/koppla/granska": {303, 403, 404, 404, 404, 404, 403},
+	"POST /leverantorer/koppla":        {303, 403, 404, 404, 404, 404, 403},
 
 	// Cases: submitted cases are public records; steps are the author's or
 	// IT-enheten's; an introduction is decided by IT-enheten (the head and
@@ -299,6 +308,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 		if strings.HasPrefix(pattern, "/leverantorer/") {
 			path = strings.NewReplacer("{id}", itoa(supplier), "{cid}", "999999").Replace(pattern)
+		}
+		if strings.HasPrefix(pattern, "/api/v1/suppliers/") {
+			path = strings.ReplaceAll(pattern, "{id}", itoa(supplier))
+		}
+		if strings.HasPrefix(pattern, "/api/v1/contracts/") {
+			path = strings.ReplaceAll(pattern, "{id}", itoa(contract))
 		}
 		if strings.HasPrefix(pattern, "/avtal/") {
 			path = strings.NewReplacer("{id}", itoa(contract), "{sid}", itoa(system)).Replace(pattern)

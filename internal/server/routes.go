@@ -50,6 +50,10 @@ func (s *Server) routes() http.Handler {
 		r.With(s.needScope(portal.ScopeRequestsRead)).Get("/api/v1/requests", s.apiRequests)
 		r.With(s.needScope(portal.ScopeRequestsRead)).Get("/api/v1/requests/{id}", s.apiRequest)
 		r.With(s.needScope(portal.ScopeAcknowledgementsRead)).Get("/api/v1/acknowledgements", s.apiAcknowledgements)
+		r.With(s.needScope(portal.ScopeRegisterRead)).Get("/api/v1/suppliers", s.apiSuppliers)
+		r.With(s.needScope(portal.ScopeRegisterRead)).Get("/api/v1/suppliers/{id}", s.apiSupplierOne)
+		r.With(s.needScope(portal.ScopeRegisterRead)).Get("/api/v1/contracts", s.apiContracts)
+		r.With(s.needScope(portal.ScopeRegisterRead)).Get("/api/v1/contracts/{id}", s.apiContractOne)
 	})
 
 	// Everything else has a session (loaded from PostgreSQL on every request).
@@ -171,6 +175,10 @@ func (s *Server) routes() http.Handler {
 				r.Post("/avtal/{id}/redigera", s.updateContract)
 				r.Post("/avtal/{id}/system", s.addContractSystem)
 				r.Post("/avtal/{id}/system/{sid}/ta-bort", s.removeContractSystem)
+				// Free-text suppliers linked to the supplier register.
+				r.Get(supplierMatchPath, s.supplierMatching)
+				r.Get(supplierMatchPath+"/granska", s.supplierMatchForm)
+				r.Post(supplierMatchPath, s.linkSupplierText)
 			})
 
 			// IT-enheten (and its head) keep the register.

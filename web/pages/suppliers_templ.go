@@ -66,7 +66,7 @@ func SupplierListPage(p layout.Page, m SupplierList) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if m.CanCreate {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<p class=\"actions\"><a class=\"button\" href=\"/leverantorer/ny\">Ny leverantör</a> <a href=\"/avtal/nytt\">Nytt avtal</a></p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<p class=\"actions\"><a class=\"button\" href=\"/leverantorer/ny\">Ny leverantör</a> <a href=\"/avtal/nytt\">Nytt avtal</a> <a href=\"/leverantorer/koppla\">Koppla leverantörer</a></p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -77,6 +77,10 @@ func StepOfAction(action string) string {
 	return "changed"
 }
 
+// AudienceAffectedSystems is the audience of a supplier incident case:
+// the administrators and owners of the systems it records.
+const AudienceAffectedSystems = "affected_systems"
+
 // CaseStepNotice tells the parties of a case about a step: the requester,
 // IT-enheten, the IT head or the deputy, as Audience says ("requester",
 // "it_unit", "it_head", "it_head_deputy"). Comments (StepCommented) are
