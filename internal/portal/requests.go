@@ -19,10 +19,13 @@ const (
 	KindSelfDeveloped    RequestKind = "egenutvecklad"
 	KindNetworkAccess    RequestKind = "natanslutning"
 	KindOperationsChange RequestKind = "driftforandring"
+	// A change of the catalogue of the fixed IT infrastructure (§4.5),
+	// decided by the IT head once financing is confirmed.
+	KindPlatformDecision RequestKind = "plattformsbeslut"
 )
 
 // RequestKinds lists the kinds in the order the portal offers them.
-var RequestKinds = []RequestKind{KindIntroduction, KindUpgrade, KindOpenSource, KindSelfDeveloped, KindNetworkAccess, KindOperationsChange}
+var RequestKinds = []RequestKind{KindIntroduction, KindUpgrade, KindOpenSource, KindSelfDeveloped, KindNetworkAccess, KindOperationsChange, KindPlatformDecision}
 
 // Valid reports whether k is a known kind.
 func (k RequestKind) Valid() bool { return slices.Contains(RequestKinds, k) }
@@ -42,6 +45,8 @@ func (k RequestKind) Label() string {
 		return "Nätanslutning"
 	case KindOperationsChange:
 		return "Driftförändring"
+	case KindPlatformDecision:
+		return "Plattformsbeslut"
 	}
 	return string(k)
 }
@@ -61,13 +66,15 @@ func (k RequestKind) Hint() string {
 		return "Ett kommunalt bolag eller en samarbetspart behöver anslutas till nätet (6, 10). Chefen för IT-enheten beslutar."
 	case KindOperationsChange:
 		return "Den ägande förvaltningen anmäler en planerad ändring av drift eller ansvar (4.4.1). IT-enheten kvitterar."
+	case KindPlatformDecision:
+		return "Kommunens IT-infrastruktur ska ändras: en ny plattformskomponent, eller en ny status för en som finns (4.5). Chefen för IT-enheten beslutar när finansieringen finns."
 	}
 	return ""
 }
 
 // DecidedByITHead reports whether only the IT head decides the kind (R6, R7).
 func (k RequestKind) DecidedByITHead() bool {
-	return k == KindOpenSource || k == KindSelfDeveloped || k == KindNetworkAccess
+	return k == KindOpenSource || k == KindSelfDeveloped || k == KindNetworkAccess || k == KindPlatformDecision
 }
 
 // NeedsFinancing reports whether the kind states its financing (R5): every
@@ -331,6 +338,17 @@ type RequestDetails struct {
 	NewAdminName  string     `json:"new_admin_name,omitempty"`
 	NewAdminEmail string     `json:"new_admin_email,omitempty"`
 	EffectiveDate *time.Time `json:"effective_date,omitempty"`
+	// Införande and uppgradering: the platform components needed (§4.5),
+	// catalogue ids separated by commas, and what the catalogue lacks.
+	PlatformComponents string `json:"platform_components,omitempty"`
+	PlatformMissing    string `json:"platform_missing,omitempty"`
+	// Plattformsbeslut (§4.5): the catalogue change proposed.
+	PlatformChange   string     `json:"platform_change,omitempty"` // PlatformChangeAdd or PlatformChangeStatus
+	PlatformCategory string     `json:"platform_category,omitempty"`
+	PlatformName     string     `json:"platform_name,omitempty"`
+	PlatformVersion  string     `json:"platform_version,omitempty"`
+	PlatformStatus   string     `json:"platform_status,omitempty"`
+	PlatformEndDate  *time.Time `json:"platform_end_date,omitempty"`
 }
 
 // TotalCost is the total cost of ownership: one-off plus yearly times years.
