@@ -15,7 +15,7 @@ type HandlingDays map[RequestKind]int
 
 // DefaultHandlingDays are the handling times when none are configured.
 func DefaultHandlingDays() HandlingDays {
-	return HandlingDays{KindIntroduction: 30, KindUpgrade: 20, KindOpenSource: 30, KindSelfDeveloped: 30, KindNetworkAccess: 20, KindOperationsChange: 10}
+	return HandlingDays{KindIntroduction: 30, KindUpgrade: 20, KindOpenSource: 30, KindSelfDeveloped: 30, KindNetworkAccess: 20, KindOperationsChange: 10, KindPlatformDecision: 30}
 }
 
 // MaxHandlingDays bounds a configured handling time.

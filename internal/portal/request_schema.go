@@ -28,6 +28,7 @@ const (
 	FieldRadios                          // one of Choices, radio buttons
 	FieldCheck                           // yes or no
 	FieldDepartment                      // a department (its id)
+	FieldComponents                      // platform components of the catalogue (ids, comma-separated), checkboxes
 )
 
 // RequestField is one field of a kind of case.
@@ -63,16 +64,18 @@ func (f RequestField) applies(v RequestFields) bool { return f.Needed == nil || 
 
 // The sections of the forms.
 const (
-	SectionCase       = "Om ärendet"
-	SectionNewSystem  = "Det nya systemet"
-	SectionUpgrade    = "Uppgraderingen"
-	SectionCriteria   = "Bedömning enligt riktlinjerna (4.2.1)"
-	SectionSoftware   = "Programvaran"
-	SectionAppl       = "Applikationen"
-	SectionAssessment = "Bedömning (7)"
-	SectionConnection = "Anslutningen (6, 10)"
-	SectionChange     = "Förändringen (4.4.1)"
-	SectionFinancing  = "Finansiering (4.5)"
+	SectionCase             = "Om ärendet"
+	SectionNewSystem        = "Det nya systemet"
+	SectionUpgrade          = "Uppgraderingen"
+	SectionCriteria         = "Bedömning enligt riktlinjerna (4.2.1)"
+	SectionSoftware         = "Programvaran"
+	SectionAppl             = "Applikationen"
+	SectionAssessment       = "Bedömning (7)"
+	SectionConnection       = "Anslutningen (6, 10)"
+	SectionChange           = "Förändringen (4.4.1)"
+	SectionFinancing        = "Finansiering (4.5)"
+	SectionPlatform         = "Plattform (4.5)"
+	SectionPlatformDecision = "Plattformsbeslutet (4.5)"
 )
 
 func text(name, label, hint, section string, max int, required bool, missing string, get func(*RequestFields) *string) RequestField {
@@ -154,6 +157,43 @@ func financingFields() []RequestField {
 	}
 }
 
+// platformFields name the platform components an introduction or upgrade
+// needs (§4.2.1, §4.5): chosen from the catalogue, free text for the rest.
+func platformFields() []RequestField {
+	return []RequestField{
+		{Name: "platform_components", Label: "Plattformskomponenter som behövs",
+			Hint: "Välj ur kommunens fastställda IT-infrastruktur. Komponenter som inte är standard kräver ett beviljat undantag i beslutet.",
+			Kind: FieldComponents, Section: SectionPlatform, Max: 2000,
+			text: func(f *RequestFields) *string { return &f.Details.PlatformComponents }},
+		long("platform_missing", "Plattform som inte finns i katalogen", "Till exempel en databas eller ett operativsystem som katalogen saknar",
+			SectionPlatform, false, "", func(f *RequestFields) *string { return &f.Details.PlatformMissing }),
+	}
+}
+
+// platformDecisionFields are the catalogue change a platform decision
+// proposes (§4.5).
+func platformDecisionFields() []RequestField {
+	adds := func(f RequestFields) bool { return f.Details.PlatformChange == PlatformChangeAdd }
+	phasesOut := func(f RequestFields) bool { return f.Details.PlatformStatus == string(PlatformPhasingOut) }
+	return []RequestField{
+		{Name: "platform_change", Label: "Vad ska ändras i katalogen?", Kind: FieldRadios, Section: SectionPlatformDecision, Choices: PlatformChanges,
+			Required: true, Missing: "Välj vad som ska ändras i katalogen.", text: func(f *RequestFields) *string { return &f.Details.PlatformChange }},
+		{Name: "platform_category", Label: "Sorts plattform", Kind: FieldSelect, Section: SectionPlatformDecision, Choices: PlatformCategories,
+			Empty: "Välj", Required: true, Missing: "Välj vilken sorts plattform komponenten är.", Needed: adds,
+			text: func(f *RequestFields) *string { return &f.Details.PlatformCategory }},
+		text("platform_name", "Komponent", "Namnet som i katalogen, till exempel Windows Server", SectionPlatformDecision, 200, true,
+			"Ange komponentens namn.", func(f *RequestFields) *string { return &f.Details.PlatformName }),
+		text("platform_version", "Version eller nivå", "Till exempel 2022; lämna tomt om komponenten inte har någon", SectionPlatformDecision, 100, false, "",
+			func(f *RequestFields) *string { return &f.Details.PlatformVersion }),
+		{Name: "platform_status", Label: "Status efter beslutet", Kind: FieldSelect, Section: SectionPlatformDecision, Choices: PlatformStatuses,
+			Empty: "Välj", Required: true, Missing: "Välj komponentens status efter beslutet.",
+			text: func(f *RequestFields) *string { return &f.Details.PlatformStatus }},
+		{Name: "platform_end_date", Label: "Slutdatum för avvecklingen", Hint: "Till exempel 2027-06-30", Kind: FieldDate, Section: SectionPlatformDecision,
+			Required: true, Missing: "Ange slutdatum för avvecklingen: en komponent under avveckling har ett datum då den ska vara borta.", Needed: phasesOut,
+			date: func(f *RequestFields) **time.Time { return &f.Details.PlatformEndDate }},
+	}
+}
+
 func changesRole(role string) func(RequestFields) bool {
 	return func(f RequestFields) bool { return f.Details.ChangeRole == role }
 }
@@ -181,6 +221,7 @@ func FieldsOf(kind RequestKind) []RequestField {
 			long("training_needs", "Utbildningsbehov (5)", "", SectionNewSystem, false, "", d(func(d *RequestDetails) *string { return &d.TrainingNeeds })),
 		)
 		out = append(out, criteriaFields()...)
+		out = append(out, platformFields()...)
 	case KindUpgrade:
 		out = append(out,
 			text("from_version", "Från version", "", SectionUpgrade, 200, false, "", d(func(d *RequestDetails) *string { return &d.FromVersion })),
@@ -190,6 +231,7 @@ func FieldsOf(kind RequestKind) []RequestField {
 				"Ange vem som genomför uppgraderingen.", d(func(d *RequestDetails) *string { return &d.PerformedBy })),
 		)
 		out = append(out, criteriaFields()...)
+		out = append(out, platformFields()...)
 	case KindOpenSource:
 		out = append(out,
 			text("software", "Programvara", "", SectionSoftware, 200, true, "Ange programvaran.", d(func(d *RequestDetails) *string { return &d.Software })),
@@ -233,6 +275,8 @@ func FieldsOf(kind RequestKind) []RequestField {
 				Required: true, Missing: "Ange från vilket datum ändringen gäller.",
 				date: func(f *RequestFields) **time.Time { return &f.Details.EffectiveDate }},
 		)
+	case KindPlatformDecision:
+		out = append(out, platformDecisionFields()...)
 	}
 	if kind.NeedsFinancing() {
 		out = append(out, financingFields()...)
@@ -325,6 +369,9 @@ func ParseRequestForm(kind RequestKind, form url.Values) (f RequestFields, raw m
 	raw, errs = map[string]string{}, map[string]string{}
 	for _, fd := range FieldsOf(kind) {
 		v := form.Get(fd.Name)
+		if fd.Kind == FieldComponents {
+			v = strings.Join(form[fd.Name], ",") // one checkbox per component
+		}
 		if msg := fd.parse(&f, v); msg != "" {
 			errs[fd.Name], raw[fd.Name] = msg, v
 		}
@@ -336,7 +383,7 @@ func ParseRequestForm(kind RequestKind, form url.Values) (f RequestFields, raw m
 // does not parse leaves it as it was and returns why.
 func (fd RequestField) parse(f *RequestFields, v string) string {
 	switch fd.Kind {
-	case FieldText, FieldLongText, FieldEmail, FieldURL, FieldSelect, FieldRadios:
+	case FieldText, FieldLongText, FieldEmail, FieldURL, FieldSelect, FieldRadios, FieldComponents:
 		*fd.text(f) = v
 	case FieldCheck:
 		*fd.check(f) = v == "ja"
@@ -460,6 +507,17 @@ func (fd RequestField) check1(f *RequestFields, complete bool) string {
 		if *fd.num(f) <= 0 && needed {
 			return fd.Missing
 		}
+	case FieldComponents:
+		p := fd.text(f)
+		ids, msg := ParseComponentIDs(*p)
+		if msg != "" {
+			return msg
+		}
+		parts := make([]string, len(ids))
+		for i, id := range ids {
+			parts[i] = strconv.FormatInt(id, 10)
+		}
+		*p = strings.Join(parts, ",")
 	case FieldDate:
 		t := *fd.date(f)
 		switch {

@@ -22,11 +22,14 @@ const (
 	// A supplier's incident (issue 20): started by IT-enheten from the
 	// supplier's page with the systems it hits, closed by IT-enheten.
 	KindSupplierIncident RequestKind = "leverantorsincident"
+	// A change of the catalogue of the fixed IT infrastructure (§4.5),
+	// decided by the IT head once financing is confirmed.
+	KindPlatformDecision RequestKind = "plattformsbeslut"
 )
 
 // RequestKinds lists the kinds in the order the portal offers them.
 var RequestKinds = []RequestKind{KindIntroduction, KindUpgrade, KindOpenSource, KindSelfDeveloped, KindNetworkAccess, KindOperationsChange,
-	KindSupplierIncident}
+	KindPlatformDecision, KindSupplierIncident}
 
 // Offered reports whether the kind is started on the new-case form: a
 // supplier incident is started from the supplier's page instead.
@@ -50,6 +53,8 @@ func (k RequestKind) Label() string {
 		return "Nätanslutning"
 	case KindOperationsChange:
 		return "Driftförändring"
+	case KindPlatformDecision:
+		return "Plattformsbeslut"
 	}
 	return string(k)
 }
@@ -71,13 +76,15 @@ func (k RequestKind) Hint() string {
 		return "Den ägande förvaltningen anmäler en planerad ändring av drift eller ansvar (4.4.1). IT-enheten kvitterar."
 	case KindSupplierIncident:
 		return "IT-enheten startar ärendet från leverantörens sida när en leverantör drabbas av en incident, med de system som berörs. IT-enheten avslutar det."
+	case KindPlatformDecision:
+		return "Kommunens IT-infrastruktur ska ändras: en ny plattformskomponent, eller en ny status för en som finns (4.5). Chefen för IT-enheten beslutar när finansieringen finns."
 	}
 	return ""
 }
 
 // DecidedByITHead reports whether only the IT head decides the kind (R6, R7).
 func (k RequestKind) DecidedByITHead() bool {
-	return k == KindOpenSource || k == KindSelfDeveloped || k == KindNetworkAccess
+	return k == KindOpenSource || k == KindSelfDeveloped || k == KindNetworkAccess || k == KindPlatformDecision
 }
 
 // NeedsFinancing reports whether the kind states its financing (R5): every
@@ -363,6 +370,17 @@ type RequestDetails struct {
 	// Leverantörsincident: the supplier hit (its name as it was then).
 	IncidentSupplierID int64  `json:"incident_supplier_id,omitempty"`
 	IncidentSupplier   string `json:"incident_supplier,omitempty"`
+	// Införande and uppgradering: the platform components needed (§4.5),
+	// catalogue ids separated by commas, and what the catalogue lacks.
+	PlatformComponents string `json:"platform_components,omitempty"`
+	PlatformMissing    string `json:"platform_missing,omitempty"`
+	// Plattformsbeslut (§4.5): the catalogue change proposed.
+	PlatformChange   string     `json:"platform_change,omitempty"` // PlatformChangeAdd or PlatformChangeStatus
+	PlatformCategory string     `json:"platform_category,omitempty"`
+	PlatformName     string     `json:"platform_name,omitempty"`
+	PlatformVersion  string     `json:"platform_version,omitempty"`
+	PlatformStatus   string     `json:"platform_status,omitempty"`
+	PlatformEndDate  *time.Time `json:"platform_end_date,omitempty"`
 }
 
 // TotalCost is the total cost of ownership: one-off plus yearly times years.

@@ -118,6 +118,11 @@ var Rules = []Rule{
 		Checks: []Check{
 			{Key: "r16_ended", What: "Avtal som inte förlängs automatiskt och vars avtalsperiod har löpt ut, utan att en uppsägning eller en utnyttjad option har registrerats."},
 		}},
+	{ID: "R22", Slug: "r22", Section: "4.5", Heading: "4.5 Fastställande av IT-infrastruktur",
+		Title: "Inga system i drift kör på en plattformskomponent vars avveckling har passerat sitt slutdatum, eller som inte är tillåten (§4.5).",
+		Checks: []Check{
+			{Key: "r22_platform", What: "System i drift som kör på en plattformskomponent under avveckling vars slutdatum har passerat, eller på en komponent som inte är tillåten."},
+		}},
 }
 
 // RuleBySlug returns the rule with the drill-down slug ("r1").

@@ -34,7 +34,7 @@ import (
 type checkScope int
 
 const (
-	bySystem  checkScope = iota + 1 // systems: R1, R2, R3, R4 (no case), R6, R7, R12, R13, R15
+	bySystem  checkScope = iota + 1 // systems: R1, R2, R3, R4 (no case), R6, R7, R12, R13, R15, R22
 	byPerson                        // people: R9, R10, R11
 	byCase                          // cases: R4 (grounds), R5, R8
 	byNothing                       // the whole municipality: R14, and the contracts: R16
@@ -357,6 +357,21 @@ var checks = []check{
 	       (` + contractEnd + ` + 1)::timestamp AT TIME ZONE 'Europe/Stockholm', ` + contractEnd + `, c.name, c.id, su.name
 	FROM contracts c JOIN suppliers su ON su.id = c.supplier_id
 	WHERE c.ends_on IS NULL AND c.renewal_months = 0 AND ` + contractEnd + ` < @today::date`},
+
+	// R22: a system in operation on a platform component whose phase-out
+	// has passed its end date, or that is not allowed (§4.5). Since: the
+	// day after the end date, or when the component was found not allowed
+	// on the system; until: the end date; detail: the status; ref: the
+	// component; ref_text: its name and version.
+	{Keys: []string{"r22_platform"}, Scope: bySystem, SQL: `
+	SELECT 'r22_platform', s.id, COALESCE(own.id, 0), COALESCE(adm.id, 0),
+	       CASE WHEN pc.status = 'avveckling' THEN (pc.ends_on + 1)::timestamp AT TIME ZONE 'Europe/Stockholm'
+	            ELSE GREATEST(sp.added_at, pc.updated_at) END,
+	       pc.ends_on, pc.status, pc.id, btrim(pc.name || ' ' || pc.version)
+	FROM scope JOIN systems s ON s.id = scope.id
+	JOIN system_platform_components sp ON sp.system_id = s.id
+	JOIN platform_components pc ON pc.id = sp.component_id` + ownerOf + administratorOf + `
+	WHERE s.lifecycle = 'i_drift' AND ((pc.status = 'avveckling' AND pc.ends_on < @today::date) OR pc.status = 'ej_tillaten')`},
 }
 
 // breachRow is one row a check returns, as kept in compliance_breaches.

@@ -542,6 +542,23 @@ func TestComplianceEveryRule(t *testing.T) {
 					f.exec(t, `UPDATE contracts SET terminated_by = 'kommunen', terminated_on = '2023-09-01', ends_on = '2023-12-31' WHERE id = $1`, c)
 				}
 			}},
+		{check: "r22_platform", want: 1, system: "Gammal plattform", dept: "Socialförvaltningen", detail: "Windows Server 2012 R2",
+			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
+				// On a component whose phase-out ended; a planned system on it, and one on a standard, are no breach.
+				id := f.compliant(t, "Gammal plattform")
+				old := f.id(t, `INSERT INTO platform_components (category, name, version, status, ends_on, decided_on, decision_reference, financing_reference)
+					VALUES ('operativsystem', 'Windows Server', '2012 R2', 'avveckling', '2025-10-14', '2024-01-10', 'IT-chefens beslut', 'KS 2024/1') RETURNING id`)
+				std := f.id(t, `INSERT INTO platform_components (category, name, version, status, decided_on, decision_reference, financing_reference)
+					VALUES ('operativsystem', 'Windows Server', '2022', 'standard', '2024-01-10', 'IT-chefens beslut', 'KS 2024/1') RETURNING id`)
+				planned := facts("Planerat system")
+				planned.Lifecycle = "planerad"
+				later := f.create(t, planned)
+				f.exec(t, `INSERT INTO system_platform_components (system_id, component_id) VALUES ($1, $2), ($3, $2), ($4, $5)`,
+					id, old, later, f.id(t, `SELECT id FROM systems WHERE name = 'Baslinje'`), std)
+				return func(t *testing.T) {
+					f.exec(t, `UPDATE system_platform_components SET component_id = $1 WHERE system_id = $2`, std, id)
+				}
+			}},
 		{check: "r14_none", want: 1, detail: "",
 			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
 				f.exec(t, `DELETE FROM audit_verifications`)

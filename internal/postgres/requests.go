@@ -64,6 +64,11 @@ type Request struct {
 	RowVersion   int
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// PlatformNeeds are the catalogue's entries for the components an
+	// introduction or upgrade names, as they stand (read by Get).
+	PlatformNeeds []portal.PlatformNeed
+	// PlatformExceptions are the exceptions its decision granted.
+	PlatformExceptions []PlatformException
 }
 
 // RequestEvent is one entry of a case's timeline.
@@ -258,6 +263,9 @@ func (s *RequestService) SaveDraft(ctx context.Context, actor *portal.Actor, id 
 		if err := resolveSystem(ctx, tx, &f, errs); err != nil {
 			return err
 		}
+		if err := checkPlatformFields(ctx, tx, kind, f, errs); err != nil {
+			return err
+		}
 		if f.DepartmentID != 0 {
 			var ok bool
 			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM departments WHERE id = $1 AND active)`, f.DepartmentID).Scan(&ok); err != nil {
@@ -326,6 +334,9 @@ func (s *RequestService) Submit(ctx context.Context, actor *portal.Actor, id int
 		f := r.Fields
 		errs := f.Validate(r.Kind, true)
 		if err := resolveSystem(ctx, tx, &f, errs); err != nil {
+			return err
+		}
+		if err := checkPlatformFields(ctx, tx, r.Kind, f, errs); err != nil {
 			return err
 		}
 		if err := speaksFor(ctx, tx, actor, f, errs); err != nil {
@@ -542,6 +553,14 @@ func (s *RequestService) act(ctx context.Context, actor *portal.Actor, id int64,
 // impossible even if the pages were wrong. A granted case changes the
 // register in the same transaction.
 func (s *RequestService) Decide(ctx context.Context, actor *portal.Actor, id int64, action portal.RequestAction, motivation, correlationID string) (err error) {
+	return s.DecideWith(ctx, actor, id, action, motivation, nil, correlationID)
+}
+
+// DecideWith is Decide with the exceptions the decider grants (reasons by
+// platform component id, §4.5): a grant of an introduction or upgrade that
+// needs components that are not standard is refused unless each has one,
+// and they are recorded with the decision.
+func (s *RequestService) DecideWith(ctx context.Context, actor *portal.Actor, id int64, action portal.RequestAction, motivation string, exceptions map[int64]string, correlationID string) (err error) {
 	defer wrap(&err, "decide case %d", id)
 	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
 		r, err := lockVisible(ctx, tx, actor, id)
@@ -565,6 +584,10 @@ func (s *RequestService) Decide(ctx context.Context, actor *portal.Actor, id int
 			return err
 		}
 		t, motivation, err := portal.CheckDecision(r.Kind, r.State, action, motivation, r.Fields)
+		if err != nil {
+			return err
+		}
+		granted, err := grantExceptions(ctx, tx, actor, r, action, exceptions)
 		if err != nil {
 			return err
 		}
@@ -595,6 +618,9 @@ func (s *RequestService) Decide(ctx context.Context, actor *portal.Actor, id int
 		}
 		if actingAs != "" {
 			changes["acting_as"], changes["deputy_period_id"] = actingAs, period
+		}
+		if len(granted) > 0 {
+			changes["platform_exceptions"] = granted
 		}
 		if err := appendAudit(ctx, tx, AuditEntry{ActorID: actor.PersonID, Action: "request.decided", ObjectType: "request",
 			ObjectID: strconv.FormatInt(id, 10), RequestID: correlationID, Changes: changes}); err != nil {
@@ -685,6 +711,8 @@ func (s *RequestService) applyDecision(ctx context.Context, tx pgx.Tx, actor *po
 			f.SelfDeveloped = true
 			f.SelfDevelopedRef = ref
 		})
+	case portal.KindPlatformDecision:
+		return 0, s.applyPlatformDecision(ctx, tx, actor, r, correlationID)
 	case portal.KindOperationsChange:
 		if r.Fields.SystemID == 0 || d.EffectiveDate == nil {
 			return 0, portal.Conflict("Ärendet saknar system eller datum.")
@@ -970,6 +998,19 @@ func (s *RequestService) Get(ctx context.Context, actor *portal.Actor, id int64)
 	})
 	if err != nil {
 		return v, err
+	}
+	if v.Kind == portal.KindIntroduction || v.Kind == portal.KindUpgrade {
+		err = readTx(ctx, s.pool, func(tx pgx.Tx) error {
+			var err error
+			if v.PlatformNeeds, err = platformNeeds(ctx, tx, v.Fields.Details.PlatformComponents); err != nil {
+				return err
+			}
+			v.PlatformExceptions, err = caseExceptions(ctx, tx, id)
+			return err
+		})
+		if err != nil {
+			return v, err
+		}
 	}
 	v.AttachmentCount = len(v.Attachments)
 	v.IsAuthor = v.AuthorID == actor.PersonID

@@ -193,6 +193,13 @@ func describeBreach(r postgres.ComplianceBreach, official string) breachText {
 		}
 		b.Fix = who + " tar reda på vad som gäller; IT-enheten registrerar uppsägningen med sista dagen, eller den utnyttjade optionen, på avtalets sida."
 		b.Link = "/avtal/" + strconv.FormatInt(r.RefID, 10)
+	case "r22_platform":
+		b.Message = "Systemet är i drift och kör på " + r.RefText + ", som inte är tillåten i kommunens IT-infrastruktur."
+		if r.Detail == "avveckling" && r.Until != nil {
+			b.Message = "Systemet är i drift och kör på " + r.RefText + ", vars avveckling skulle vara klar " + r.Until.Format(dateLayout) + "."
+		}
+		b.Fix = "Systemförvaltaren och IT-enheten flyttar systemet till en komponent som är standard och anger det på systemets sida, eller ansöker om ett plattformsbeslut hos chefen för IT-enheten."
+		b.Link = "/plattform/" + strconv.FormatInt(r.RefID, 10)
 	}
 	return b
 }

@@ -44,6 +44,8 @@ func TestDescribeBreachEveryCheck(t *testing.T) {
 		{postgres.ComplianceBreach{Check: "r14_none"}, "aldrig kontrollerats"},
 		{postgres.ComplianceBreach{Check: "r15_no_contract", SystemID: 1, RefText: "Visma AB"}, "omfattas inte av något avtal i IT-portalen. Leverantör enligt registret: Visma AB."},
 		{postgres.ComplianceBreach{Check: "r15_no_contract", SystemID: 1, Detail: "ended"}, "inget av avtalen som omfattar det gäller i dag"},
+		{postgres.ComplianceBreach{Check: "r22_platform", SystemID: 1, Detail: "avveckling", RefID: 2, RefText: "Windows Server 2012 R2", Until: &until}, "Windows Server 2012 R2, vars avveckling skulle vara klar 2025-04-30"},
+		{postgres.ComplianceBreach{Check: "r22_platform", SystemID: 1, Detail: "ej_tillaten", RefID: 3, RefText: "Internet Explorer 11"}, "Internet Explorer 11, som inte är tillåten"},
 		{postgres.ComplianceBreach{Check: "r16_ended", Detail: "Skolplattform", RefID: 3, RefText: "Visma AB", Until: &until, PersonName: "Anna Andersson"}, "Avtalet Skolplattform med Visma AB löpte ut 2025-04-30"},
 	}
 	seen := map[string]bool{}
@@ -91,7 +93,8 @@ func developerWord(text string) string {
 // Swedish in a person's or system's history, never as its event name.
 func TestAuditLabelsArePlainSwedish(t *testing.T) {
 	for _, action := range []string{"person.imported_from_hr", "person.created_by_import", "person.employment_ended", "document.acknowledged",
-		"request.submitted", "api_token.created", "system.role_change_renotified", "something.new_and_unknown"} {
+		"request.submitted", "api_token.created", "system.role_change_renotified",
+		"platform_component.added", "platform_component.status_changed", "system.platform_changed", "something.new_and_unknown"} {
 		got := auditLabel(action)
 		if strings.ContainsAny(got, "._") || got == "" {
 			t.Errorf("%s is shown as %q", action, got)

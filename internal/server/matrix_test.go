@@ -191,6 +191,19 @@ var authzMatrix = map[string][7]int{
 	// A rule's breaches as a download: what the viewer's page lists.
 	"GET /efterlevnad/{regel}/avvikelser.csv":  {303, 200, 200, 200, 200, 200, 200},
 	"GET /efterlevnad/{regel}/avvikelser.xlsx": {303, 200, 200, 200, 200, 200, 200},
+	// The fixed IT infrastructure (4.5): everyone reads; only the IT head
+	// records a decision (an empty form: 422); IT-enheten and
+	// administrators link systems (an empty form: the system runs on none).
+	"GET /plattform":                  {303, 200, 200, 200, 200, 200, 200},
+	"GET /plattform/avveckling":       {303, 200, 200, 200, 200, 200, 200},
+	"GET /plattform/export.csv":       {303, 200, 200, 200, 200, 200, 200},
+	"GET /plattform/export.xlsx":      {303, 200, 200, 200, 200, 200, 200},
+	"GET /plattform/{id}":             {303, 200, 200, 200, 200, 200, 200},
+	"GET /plattform/ny":               {303, 403, 403, 200, 403, 403, 403},
+	"POST /plattform/ny":              {303, 403, 403, 422, 403, 403, 403},
+	"GET /system/{id}/plattform":      {303, 403, 200, 200, 200, 200, 403},
+	"POST /system/{id}/plattform":     {303, 403, 303, 303, 303, 303, 403},
+	"GET /api/v1/platform-components": {401, 200, 200, 200, 200, 200, 200},
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
@@ -229,6 +242,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if err := h.Owner.QueryRow(context.Background(), `
 		INSERT INTO contracts (name, supplier_id, procurement, start_on, initial_months, department_id, responsible_id)
 		VALUES ('Matrisavtal', $1, 'lou', '2025-01-01', 36, $2, $3) RETURNING id`, supplier, department, target).Scan(&contract); err != nil {
+		t.Fatal(err)
+	}
+
+	var component int64
+	if err := h.Owner.QueryRow(context.Background(), `
+		INSERT INTO platform_components (category, name, version, status, decided_on, decision_reference, financing_reference)
+		VALUES ('databas', 'PostgreSQL', '15', 'standard', '2024-01-10', 'Matrisbeslut', 'KS 2024/1') RETURNING id`).Scan(&component); err != nil {
 		t.Fatal(err)
 	}
 
@@ -318,6 +338,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		if strings.HasPrefix(pattern, "/avtal/") {
 			path = strings.NewReplacer("{id}", itoa(contract), "{sid}", itoa(system)).Replace(pattern)
 		}
+		if strings.HasPrefix(pattern, "/plattform/") {
+			path = strings.ReplaceAll(pattern, "{id}", itoa(component))
+		}
 		path = strings.ReplaceAll(path, "{slug}", "matrisdokument")
 		path = strings.ReplaceAll(path, "{regel}", "r1")
 		path = strings.ReplaceAll(path, "/static/*", stylesheet)
@@ -345,6 +368,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	// case, every role.
 	for _, path := range []string{"/arenden/nytt?typ=inforande", "/arenden/nytt?typ=uppgradering", "/arenden/nytt?typ=oppen_kallkod",
 		"/arenden/nytt?typ=egenutvecklad", "/arenden/nytt?typ=natanslutning", "/arenden/nytt?typ=driftforandring",
+		"/arenden/nytt?typ=plattformsbeslut",
 		"/system/" + itoa(system) + "/roller?roll=owner", "/system/" + itoa(system) + "/roller?roll=administrator",
 		"/system/" + itoa(system) + "/roller?roll=operations", "/system/" + itoa(system) + "/roller?roll=administrator&q=M"} {
 		resp := browsers["it_unit"].Get(path)

@@ -258,6 +258,12 @@ func auditLabel(action string) string {
 		return "Bilaga tillagd i ärende"
 	case "request.diarienummer_set":
 		return "Diarienummer registrerat"
+	case "platform_component.added":
+		return "Plattformskomponent fastställd"
+	case "platform_component.status_changed":
+		return "Plattformskomponentens status ändrad"
+	case "system.platform_changed":
+		return "Systemets plattformskomponenter ändrade"
 	}
 	// An action without a label of its own is never shown by its code.
 	return "Ändring registrerad"

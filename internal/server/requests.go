@@ -267,6 +267,14 @@ func (s *Server) renderRequestForm(w http.ResponseWriter, r *http.Request, statu
 		return
 	}
 	sections := requestFormSections(kind, f, raw, errs, deps)
+	if kind == portal.KindIntroduction || kind == portal.KindUpgrade {
+		options, err := s.platformOptions(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		withPlatformChoices(sections, options)
+	}
 	order := []string{}
 	for _, sec := range sections {
 		for _, ff := range sec.Fields {
@@ -501,6 +509,12 @@ func (s *Server) renderReview(w http.ResponseWriter, r *http.Request, status int
 		m.Warnings = append(m.Warnings, "Finansieringen är inte bekräftad. Du kan skicka in ärendet, men det kan inte beviljas "+
 			"förrän finansieringen är bekräftad (4.5); IT-enheten begär då komplettering av finansieringen.")
 	}
+	for _, n := range v.PlatformNeeds {
+		if verdict := portal.Judge(n.Status, n.EndsOn, portal.Today()); verdict.NeedsException {
+			m.Warnings = append(m.Warnings, n.Display+" är inte standard i kommunens IT-infrastruktur ("+strings.ToLower(verdict.Label)+
+				"). Ärendet kan bara beviljas om chefen för IT-enheten eller IT-enheten beviljar ett undantag med skäl i beslutet (4.5).")
+		}
+	}
 	s.render(w, r, status, pages.RequestReviewPage(s.page(r, formTitle("Kontrollera dina uppgifter", errs), "/arenden"), m))
 }
 
@@ -585,11 +599,18 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, status in
 		m.Timeline = append(m.Timeline, timelineEntry(v.Kind, e))
 	}
 	m.Attachments = attachmentRows(v)
+	m.Platform = s.casePlatform(v)
+	if m.CanDecide {
+		m.Exceptions = decisionExceptions(v, typed, errs)
+	}
 	order := []string{"fields"}
 	for _, sec := range m.Answer {
 		for _, f := range sec.Fields {
 			order = append(order, f.Name)
 		}
+	}
+	for _, e := range m.Exceptions {
+		order = append(order, e.Field.Name)
 	}
 	order = append(order, "handlaggare", "comment", "motivation", "decision", "diarienummer", "file")
 	m.Errors = errorItems(errs, order)
@@ -749,6 +770,9 @@ func timelineEntry(kind portal.RequestKind, e postgres.RequestEvent) pages.Timel
 func requestFacts(r postgres.Request, draft bool) []pages.FactRow {
 	rows := []pages.FactRow{{Label: "Typ av ärende", Value: r.Kind.Label()}}
 	for _, fact := range portal.FactsOf(r.Kind, r.Fields, r.DepartmentName) {
+		if fact.Field.Kind == portal.FieldComponents {
+			fact.Value = platformFact(r)
+		}
 		if fact.Value != "" || draft {
 			rows = append(rows, pages.FactRow{Label: fact.Label, Value: fact.Value})
 		}
@@ -829,9 +853,10 @@ func (s *Server) decideRequest(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	action := portal.RequestAction(r.PostForm.Get("beslut"))
+	exceptions, exceptionNames := postedExceptions(r.PostForm)
 	if (action == portal.ActionGrant || action == portal.ActionReject) && !confirmed(r) {
 		// The first step: the decision is tried and rolled back, then asked about.
-		err := s.requests.Decide(postgres.Rehearse(ctx), actorFrom(ctx), id, action, r.PostForm.Get("motivation"), requestIDFrom(ctx))
+		err := s.requests.DecideWith(postgres.Rehearse(ctx), actorFrom(ctx), id, action, r.PostForm.Get("motivation"), exceptions, requestIDFrom(ctx))
 		if s.requestProblem(w, r, err) {
 			return
 		}
@@ -839,10 +864,19 @@ func (s *Server) decideRequest(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			return
 		}
-		s.renderConfirm(w, r, decisionConfirm(v, action, r), "/arenden")
+		m := decisionConfirm(v, action, r)
+		if action == portal.ActionGrant {
+			m.Hidden = append(m.Hidden, carried(r, exceptionNames...)...)
+			for _, n := range v.PlatformNeeds {
+				if reason := strings.TrimSpace(exceptions[n.ComponentID]); reason != "" && n.Status.NeedsException() {
+					m.Consequences = append(m.Consequences, "Undantag beviljas för "+n.Display+" ("+strings.ToLower(n.Status.Label())+"): "+reason)
+				}
+			}
+		}
+		s.renderConfirm(w, r, m, "/arenden")
 		return
 	}
-	err := s.requests.Decide(ctx, actorFrom(ctx), id, action, r.PostForm.Get("motivation"), requestIDFrom(ctx))
+	err := s.requests.DecideWith(ctx, actorFrom(ctx), id, action, r.PostForm.Get("motivation"), exceptions, requestIDFrom(ctx))
 	if s.requestProblem(w, r, err) {
 		return
 	}

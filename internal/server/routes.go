@@ -54,6 +54,7 @@ func (s *Server) routes() http.Handler {
 		r.With(s.needScope(portal.ScopeRegisterRead)).Get("/api/v1/suppliers/{id}", s.apiSupplierOne)
 		r.With(s.needScope(portal.ScopeRegisterRead)).Get("/api/v1/contracts", s.apiContracts)
 		r.With(s.needScope(portal.ScopeRegisterRead)).Get("/api/v1/contracts/{id}", s.apiContractOne)
+		r.With(s.needScope(portal.ScopeRegisterRead)).Get("/api/v1/platform-components", s.apiPlatformComponents)
 	})
 
 	// Everything else has a session (loaded from PostgreSQL on every request).
@@ -179,6 +180,25 @@ func (s *Server) routes() http.Handler {
 				r.Get(supplierMatchPath, s.supplierMatching)
 				r.Get(supplierMatchPath+"/granska", s.supplierMatchForm)
 				r.Post(supplierMatchPath, s.linkSupplierText)
+			})
+
+			// The fixed IT infrastructure (4.5): everyone reads; the IT head
+			// records earlier decisions (new ones are cases); IT-enheten and
+			// administrators say which components a system runs on.
+			r.Get("/plattform", s.listPlatform)
+			r.Get("/plattform/avveckling", s.phasedOutSystems)
+			r.Get("/plattform/export.csv", s.exportPlatform("csv"))
+			r.Get("/plattform/export.xlsx", s.exportPlatform("xlsx"))
+			r.Get("/plattform/{id}", s.showPlatformComponent)
+			r.Group(func(r chi.Router) {
+				r.Use(s.require(portal.CanFixPlatform))
+				r.Get("/plattform/ny", s.newPlatformForm)
+				r.Post("/plattform/ny", s.createPlatformComponent)
+			})
+			r.Group(func(r chi.Router) {
+				r.Use(s.require(portal.CanLinkPlatform))
+				r.Get("/system/{id}/plattform", s.systemPlatformForm)
+				r.Post("/system/{id}/plattform", s.updateSystemPlatform)
 			})
 
 			// IT-enheten (and its head) keep the register.

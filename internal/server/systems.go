@@ -244,6 +244,10 @@ func (s *Server) renderSystem(w http.ResponseWriter, r *http.Request, id int64, 
 		m.Breaches = append(m.Breaches, pages.BreachRow{Rule: b.Rule, Section: sectionOf(b), Message: t.Message, Since: sinceDate(b), Fix: t.Fix})
 	}
 	m.Cases = caseRows(v.Cases)
+	if m.Platform, m.PlatformHref, err = s.systemPlatform(ctx, actor, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	m.UpgradeHref = "/arenden/nytt?typ=uppgradering&system_id=" + strconv.FormatInt(id, 10)
 	m.ChangeHref = "/arenden/nytt?typ=driftforandring&system_id=" + strconv.FormatInt(id, 10)
 	m.Evaluations = evaluationSummary(id, v.Evaluation, v.Evaluations, problem.interval, problem.typedInterval)
