@@ -1,7 +1,8 @@
 package portal
 
 // The rules of "Riktlinjer för IT" that the compliance board checks: R1–R14
-// of the domain description and the contract rules R15–R16 (issue 20), each with the section it comes from and what
+// of the domain description and the contract rules R15–R16 (issue 20),
+// network access R23 and mailboxes R24 (issue 21), each with the section it comes from and what
 // is checked. What counts as a breach of each check is SQL
 // (internal/postgres/compliance_checks.go); how a breach is described to
 // people is the server's (internal/server/compliance.go).
@@ -117,6 +118,16 @@ var Rules = []Rule{
 		Title: "Inget avtal passerar sin sista dag utan ett registrerat beslut om uppsägning eller fortsättning. Ett avtal som förlängs automatiskt och inte är uppsagt har förlängts.",
 		Checks: []Check{
 			{Key: "r16_ended", What: "Avtal som inte förlängs automatiskt och vars avtalsperiod har löpt ut, utan att en uppsägning eller en utnyttjad option har registrerats."},
+		}},
+	{ID: "R23", Slug: "r23", Section: "6", Heading: "6. IT-utrustning",
+		Title: "Ingen nätanslutning används efter sitt slutdatum (§6).",
+		Checks: []Check{
+			{Key: "r23_expired", What: "Beviljade nätanslutningar för bolag och samarbetsparter vars giltighetstid har gått ut utan att IT-enheten har registrerat att anslutningen är stängd."},
+		}},
+	{ID: "R24", Slug: "r24", Section: "8", Heading: "8. Personuppgiftslag och Offentlighetslagstiftning",
+		Title: "Varje funktionsbrevlåda har en aktiv bevakare (§8).",
+		Checks: []Check{
+			{Key: "r24_unwatched", What: "Funktionsbrevlådor och delade brevlådor i bruk som i dag saknar en aktiv bevakare (en ersättare räcker inte)."},
 		}},
 }
 

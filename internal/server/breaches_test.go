@@ -45,6 +45,8 @@ func TestDescribeBreachEveryCheck(t *testing.T) {
 		{postgres.ComplianceBreach{Check: "r15_no_contract", SystemID: 1, RefText: "Visma AB"}, "omfattas inte av något avtal i IT-portalen. Leverantör enligt registret: Visma AB."},
 		{postgres.ComplianceBreach{Check: "r15_no_contract", SystemID: 1, Detail: "ended"}, "inget av avtalen som omfattar det gäller i dag"},
 		{postgres.ComplianceBreach{Check: "r16_ended", Detail: "Skolplattform", RefID: 3, RefText: "Visma AB", Until: &until, PersonName: "Anna Andersson"}, "Avtalet Skolplattform med Visma AB löpte ut 2025-04-30"},
+		{postgres.ComplianceBreach{Check: "r23_expired", Detail: "Lilla Edets Bostäder AB", RefID: 5, RefText: "IT 2026/0004", Until: &until}, "Nätanslutningen för Lilla Edets Bostäder AB (ärende IT 2026/0004) gällde till och med 2025-04-30"},
+		{postgres.ComplianceBreach{Check: "r24_unwatched", Detail: "bygglov@lillaedet.se", RefID: 2}, "Ingen bevakar brevlådan bygglov@lillaedet.se i dag"},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {

@@ -294,6 +294,10 @@ func (s *Server) fixRights(r *http.Request, actor *portal.Actor, rule postgres.R
 			return portal.CanAdminister(actor)
 		case "r15_no_contract", "r16_ended":
 			return portal.CanManageSuppliers(actor) // the contract's page and the list of contracts
+		case "r23_expired":
+			return register // the list of network access
+		case "r24_unwatched":
+			return portal.CanManageMailboxes(actor) // the mailbox's page (a department's manager is offered its forms there)
 		}
 		return false
 	}, nil
