@@ -257,6 +257,8 @@ func FieldsOf(kind RequestKind) []RequestField {
 				d(func(d *RequestDetails) *string { return &d.AccessTo })),
 			text("access_period", "Hur länge?", "Till exempel ”till och med 2027-12-31”", SectionConnection, 200, true, "Ange hur länge åtkomsten behövs.",
 				d(func(d *RequestDetails) *string { return &d.AccessPeriod })),
+			RequestField{Name: "valid_until", Label: "Giltig till", Hint: "Anslutningens sista dag, till exempel 2027-12-31. Efter den dagen ska anslutningen vara stängd (6).",
+				Kind: FieldDate, Section: SectionConnection, date: func(f *RequestFields) **time.Time { return &f.Details.ValidUntil }},
 		)
 	case KindOperationsChange:
 		out = append(out,

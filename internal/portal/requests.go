@@ -361,6 +361,9 @@ type RequestDetails struct {
 	Organisation string `json:"organisation,omitempty"`
 	AccessTo     string `json:"access_to,omitempty"`
 	AccessPeriod string `json:"access_period,omitempty"`
+	// ValidUntil is the access's last day ("giltig till"): past it the
+	// access is a breach of R23 until IT-enheten records it closed.
+	ValidUntil *time.Time `json:"valid_until,omitempty"`
 	// Driftförändring (§4.4.1): what changes, from when.
 	ChangeRole    string     `json:"change_role,omitempty"` // operations or administrator
 	NewOperator   string     `json:"new_operator,omitempty"`

@@ -1,7 +1,8 @@
 package portal
 
 // The rules of "Riktlinjer för IT" that the compliance board checks: R1–R14
-// of the domain description and the contract rules R15–R16 (issue 20), each with the section it comes from and what
+// of the domain description and the contract rules R15–R16 (issue 20),
+// network access R23 and mailboxes R24 (issue 21), each with the section it comes from and what
 // is checked. What counts as a breach of each check is SQL
 // (internal/postgres/compliance_checks.go); how a breach is described to
 // people is the server's (internal/server/compliance.go).
@@ -122,6 +123,16 @@ var Rules = []Rule{
 		Title: "Inga system i drift kör på en plattformskomponent vars avveckling har passerat sitt slutdatum, eller som inte är tillåten (§4.5).",
 		Checks: []Check{
 			{Key: "r22_platform", What: "System i drift som kör på en plattformskomponent under avveckling vars slutdatum har passerat, eller på en komponent som inte är tillåten."},
+		}},
+	{ID: "R23", Slug: "r23", Section: "6", Heading: "6. IT-utrustning",
+		Title: "Ingen nätanslutning används efter sitt slutdatum (§6).",
+		Checks: []Check{
+			{Key: "r23_expired", What: "Beviljade nätanslutningar för bolag och samarbetsparter vars giltighetstid har gått ut utan att IT-enheten har registrerat att anslutningen är stängd."},
+		}},
+	{ID: "R24", Slug: "r24", Section: "8", Heading: "8. Personuppgiftslag och Offentlighetslagstiftning",
+		Title: "Varje funktionsbrevlåda har en aktiv bevakare (§8).",
+		Checks: []Check{
+			{Key: "r24_unwatched", What: "Funktionsbrevlådor och delade brevlådor i bruk som i dag saknar en aktiv bevakare (en ersättare räcker inte)."},
 		}},
 }
 

@@ -37,7 +37,7 @@ const (
 	bySystem  checkScope = iota + 1 // systems: R1, R2, R3, R4 (no case), R6, R7, R12, R13, R15, R22
 	byPerson                        // people: R9, R10, R11
 	byCase                          // cases: R4 (grounds), R5, R8
-	byNothing                       // the whole municipality: R14, and the contracts: R16
+	byNothing                       // the whole municipality: R14, the contracts: R16, network access: R23, mailboxes: R24
 )
 
 // check is one statement of the board. Keys are the kinds of row it
@@ -122,6 +122,10 @@ const (
 	contractEnd    = `CASE WHEN c.ends_on IS NOT NULL THEN c.ends_on WHEN c.renewal_months = 0 THEN contract_term_end(c.start_on, c.initial_months + c.options_used * c.option_months) END`
 	contractActive = `(c.start_on <= @today::date AND COALESCE(@today::date <= ` + contractEnd + `, true))`
 )
+
+// networkAccessUntil is the last day of a network-access case r, from its
+// "giltig till" (details.valid_until, a JSON time): NULL when it has none.
+const networkAccessUntil = `CASE WHEN r.details ->> 'valid_until' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}' THEN substr(r.details ->> 'valid_until', 1, 10)::date END`
 
 // checks is the board: one row per statement, in the order of the rules.
 var checks = []check{
@@ -372,6 +376,32 @@ var checks = []check{
 	JOIN system_platform_components sp ON sp.system_id = s.id
 	JOIN platform_components pc ON pc.id = sp.component_id` + ownerOf + administratorOf + `
 	WHERE s.lifecycle = 'i_drift' AND ((pc.status = 'avveckling' AND pc.ends_on < @today::date) OR pc.status = 'ej_tillaten')`},
+
+	// R23: a granted network access (§6, §10) whose last day has passed
+	// and that IT-enheten has not recorded as closed. It belongs to the
+	// case's department and its decider (until: the last day; detail: the
+	// organisation; ref: the case; ref_text: its number).
+	{Keys: []string{"r23_expired"}, Scope: byNothing, SQL: `
+	SELECT 'r23_expired', 0::bigint, COALESCE(r.department_id, 0), COALESCE(r.decided_by, 0),
+	       (na.until + 1)::timestamp AT TIME ZONE 'Europe/Stockholm', na.until, COALESCE(r.details ->> 'organisation', ''), r.id, COALESCE(r.number, '')
+	FROM requests r CROSS JOIN LATERAL (SELECT ` + networkAccessUntil + ` AS until) na
+	WHERE r.kind = 'natanslutning' AND r.state = 'beviljat' AND na.until < @today::date
+	  AND NOT EXISTS (SELECT 1 FROM network_access_closures nc WHERE nc.request_id = r.id)`},
+
+	// R24: a mailbox in use (§8) without an active bevakare today: a
+	// deputy alone does not count, nor a person no longer active. It
+	// belongs to the mailbox's department (since: when its last bevakare's
+	// period ended, or when it was registered; detail: the address; ref:
+	// the mailbox; ref_text: its kind).
+	{Keys: []string{"r24_unwatched"}, Scope: byNothing, SQL: `
+	SELECT 'r24_unwatched', 0::bigint, m.department_id, 0::bigint,
+	       GREATEST(m.created_at, (SELECT max(upper(w.valid)) FROM mailbox_watchers w
+	                               WHERE w.mailbox_id = m.id AND w.role = 'bevakare' AND upper(w.valid) <= @today::date)::timestamp AT TIME ZONE 'Europe/Stockholm'),
+	       NULL::date, m.address, m.id, m.kind
+	FROM mailboxes m
+	WHERE (m.closed_on IS NULL OR m.closed_on > @today::date)
+	  AND NOT EXISTS (SELECT 1 FROM mailbox_watchers w JOIN people p ON p.id = w.person_id
+	                  WHERE w.mailbox_id = m.id AND w.role = 'bevakare' AND w.valid @> @today::date AND p.active AND p.merged_into IS NULL)`},
 }
 
 // breachRow is one row a check returns, as kept in compliance_breaches.

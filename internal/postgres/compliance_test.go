@@ -559,6 +559,30 @@ func TestComplianceEveryRule(t *testing.T) {
 					f.exec(t, `UPDATE system_platform_components SET component_id = $1 WHERE system_id = $2`, std, id)
 				}
 			}},
+		{check: "r23_expired", want: 1, dept: "Socialförvaltningen", detail: "Lilla Edets Bostäder AB",
+			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
+				// Ended 2025-12-31; one still valid and one without a last day are not breaches.
+				gone := f.decided(t, "natanslutning", "beviljat", 0, `{"organisation": "Lilla Edets Bostäder AB", "valid_until": "2025-12-31T00:00:00Z"}`, true, "Ja", f.people["Cecilia Ceder"])
+				f.decided(t, "natanslutning", "beviljat", 0, `{"organisation": "Räddningstjänsten", "valid_until": "2099-12-31T00:00:00Z"}`, true, "Ja", f.people["Cecilia Ceder"])
+				f.decided(t, "natanslutning", "beviljat", 0, `{"organisation": "Västra Götalandsregionen"}`, true, "Ja", f.people["Cecilia Ceder"])
+				f.decided(t, "natanslutning", "avslaget", 0, `{"organisation": "Avslaget AB", "valid_until": "2025-01-31T00:00:00Z"}`, true, "Nej", f.people["Cecilia Ceder"])
+				return func(t *testing.T) {
+					f.exec(t, `INSERT INTO network_access_closures (request_id, closed_on, closed_by) VALUES ($1, '2025-12-31', $2)`, gone, f.people["IT Person"])
+				}
+			}},
+		{check: "r24_unwatched", want: 1, dept: "Socialförvaltningen", detail: "socialtjanst@lillaedet.se",
+			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
+				// Nobody watches it, its deputy does not count; one watched and one closed are not breaches.
+				m := f.id(t, `INSERT INTO mailboxes (address, kind, department_id, purpose) VALUES ('socialtjanst@lillaedet.se', 'funktionsbrevlada', $1, 'Ansökningar') RETURNING id`, f.depts["SOC"])
+				f.exec(t, `INSERT INTO mailbox_watchers (mailbox_id, person_id, role, valid) VALUES ($1, $2, 'ersattare', daterange('2024-01-01', NULL))`, m, f.people["Bertil Berg"])
+				f.exec(t, `INSERT INTO mailbox_watchers (mailbox_id, person_id, role, valid) VALUES ($1, $2, 'bevakare', daterange('2024-01-01', '2025-01-01'))`, m, f.people["Anna Andersson"])
+				ok := f.id(t, `INSERT INTO mailboxes (address, kind, department_id, purpose) VALUES ('kommun@lillaedet.se', 'funktionsbrevlada', $1, 'Kommunens adress') RETURNING id`, f.depts["KLF"])
+				f.exec(t, `INSERT INTO mailbox_watchers (mailbox_id, person_id, role, valid) VALUES ($1, $2, 'bevakare', daterange('2024-01-01', NULL))`, ok, f.people["Anna Andersson"])
+				f.exec(t, `INSERT INTO mailboxes (address, kind, department_id, purpose, closed_on) VALUES ('gammal@lillaedet.se', 'delad', $1, 'Nedlagd', '2024-06-01')`, f.depts["SOC"])
+				return func(t *testing.T) {
+					f.exec(t, `INSERT INTO mailbox_watchers (mailbox_id, person_id, role, valid) VALUES ($1, $2, 'bevakare', daterange(CURRENT_DATE, NULL))`, m, f.people["Cecilia Ceder"])
+				}
+			}},
 		{check: "r14_none", want: 1, detail: "",
 			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
 				f.exec(t, `DELETE FROM audit_verifications`)

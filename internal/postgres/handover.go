@@ -100,6 +100,12 @@ type HandOverPlan struct {
 	// Manages is how many active employees have the person as manager
 	// (from the HR import): they are not handed over either.
 	Manages int
+	// Mailboxes are the person's watcher periods running on the day
+	// (bevakare and ersättare, §8): handed over with the roles, in the
+	// same transaction, the successor taking the same role to the same end.
+	// MailboxStays are the periods beginning later, left as they are.
+	Mailboxes    []WatcherPeriod
+	MailboxStays []WatcherPeriod
 }
 
 // moves says whether a hand-over from the day moves the period: only the
@@ -176,6 +182,21 @@ func planHandOver(ctx context.Context, tx pgx.Tx, personID int64, req HandOverRe
 			plan.Stays = append(plan.Stays, h)
 		}
 	}
+	watched, err := heldMailboxes(ctx, tx, personID, req.From)
+	if err != nil {
+		return plan, err
+	}
+	for _, w := range watched {
+		switch {
+		case sameDay(w.From, req.From):
+			return plan, portal.Invalid("Bevakningen började den dagen.", map[string]string{"from": w.Address +
+				": personen bevakar brevlådan från " + day(w.From) + ". Välj en senare dag för överlämningen."})
+		case w.From.Before(req.From):
+			plan.Mailboxes = append(plan.Mailboxes, w)
+		default:
+			plan.MailboxStays = append(plan.MailboxStays, w)
+		}
+	}
 	return plan, nil
 }
 
@@ -196,7 +217,9 @@ func (s *SystemService) PlanHandOver(ctx context.Context, actor *portal.Actor, p
 
 // HandOver gives every administrator role the person holds on the given
 // day to a successor from that day, in one transaction: one role change
-// (with its audit row and notification) per system. It returns what was
+// (with its audit row and notification) per system, and the mailboxes the
+// person watches on the day (the same role, ending their period the day
+// before); all or nothing. It returns what was
 // handed over (Moves) and what was left. IT-enheten only.
 func (s *SystemService) HandOver(ctx context.Context, actor *portal.Actor, personID int64, req HandOverRequest) (_ HandOverPlan, err error) {
 	defer wrap(&err, "hand over the roles of person %d", personID)
@@ -236,7 +259,10 @@ func (s *SystemService) HandOver(ctx context.Context, actor *portal.Actor, perso
 			}
 			touched = append(touched, h.SystemID)
 		}
-		if err := s.keep.refresh(ctx, tx, Scope{Systems: touched}); err != nil {
+		if err := handOverMailboxes(ctx, tx, actor, plan.Mailboxes, req.Successor, plan.Successor, req.From, reason, req.RequestID); err != nil {
+			return err
+		}
+		if err := s.keep.refresh(ctx, tx, Scope{Systems: touched, Municipal: len(plan.Mailboxes) > 0}); err != nil {
 			return err
 		}
 		done = plan

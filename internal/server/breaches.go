@@ -200,6 +200,22 @@ func describeBreach(r postgres.ComplianceBreach, official string) breachText {
 		}
 		b.Fix = "Systemförvaltaren och IT-enheten flyttar systemet till en komponent som är standard och anger det på systemets sida, eller ansöker om ett plattformsbeslut hos chefen för IT-enheten."
 		b.Link = "/plattform/" + strconv.FormatInt(r.RefID, 10)
+	case "r23_expired":
+		end := ""
+		if r.Until != nil {
+			end = " " + r.Until.Format(dateLayout)
+		}
+		who := r.Detail
+		if who == "" {
+			who = "organisationen"
+		}
+		b.Message = "Nätanslutningen för " + who + " (ärende " + r.RefText + ") gällde till och med" + end + " men är inte registrerad som stängd."
+		b.Fix = "IT-enheten stänger anslutningen och registrerar det på listan Nätanslutningar, eller så ansöker förvaltningen om en ny anslutning som chefen för IT-enheten beslutar om (10)."
+		b.Link = "/natanslutningar"
+	case "r24_unwatched":
+		b.Message = "Ingen bevakar brevlådan " + r.Detail + " i dag: inkommande e-post är allmänna handlingar och måste hanteras (8)."
+		b.Fix = "IT-enheten eller förvaltningens chef lägger till en bevakare på brevlådans sida."
+		b.Link = "/brevlador/" + strconv.FormatInt(r.RefID, 10)
 	}
 	return b
 }

@@ -296,6 +296,10 @@ func (s *Server) fixRights(r *http.Request, actor *portal.Actor, rule postgres.R
 			return portal.CanManageSuppliers(actor) // the contract's page and the list of contracts
 		case "r22_platform":
 			return portal.CanLinkPlatform(actor) // the system's platform components
+		case "r23_expired":
+			return register // the list of network access
+		case "r24_unwatched":
+			return portal.CanManageMailboxes(actor) // the mailbox's page (a department's manager is offered its forms there)
 		}
 		return false
 	}, nil
