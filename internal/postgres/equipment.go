@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -436,7 +437,8 @@ func (s *EquipmentService) Update(ctx context.Context, actor *portal.Actor, id i
 // optionally the person who uses it; Until (included) when it is known.
 type RentalChange struct {
 	DepartmentID int64
-	PersonID     int64
+	PersonID     int64  // who uses it, by id (0: by e-mail or nobody)
+	PersonEmail  string // who uses it, by e-mail address (the form's way)
 	From         time.Time
 	Until        *time.Time
 	Note         string
@@ -464,6 +466,9 @@ func (s *EquipmentService) Rent(ctx context.Context, actor *portal.Actor, id int
 	errs := map[string]string{}
 	if c.DepartmentID <= 0 {
 		errs["department_id"] = "Välj den förvaltning som hyr utrustningen."
+	}
+	if m := portal.TextProblem(c.PersonEmail, 320, false); m != "" {
+		errs["person"] = m
 	}
 	if m := portal.TextProblem(c.Note, 500, false); m != "" {
 		errs["note"] = m
@@ -503,6 +508,16 @@ func (s *EquipmentService) Rent(ctx context.Context, actor *portal.Actor, id int
 			return portal.Invalid("Förvaltningen finns inte.", map[string]string{"department_id": "Välj en förvaltning i listan."})
 		}
 		var person string
+		if c.PersonID == 0 && strings.TrimSpace(c.PersonEmail) != "" {
+			err := tx.QueryRow(ctx, `SELECT id FROM people WHERE lower(email) = lower($1) AND active AND merged_into IS NULL ORDER BY id LIMIT 1`,
+				strings.TrimSpace(c.PersonEmail)).Scan(&c.PersonID)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return portal.Invalid("Personen finns inte.", map[string]string{"person": "Ingen aktiv person har den e-postadressen. Kontrollera adressen, eller lämna fältet tomt."})
+			}
+			if err != nil {
+				return translate(err)
+			}
+		}
 		if c.PersonID != 0 {
 			err := tx.QueryRow(ctx, `SELECT name FROM people WHERE id = $1 AND active`, c.PersonID).Scan(&person)
 			if errors.Is(err, pgx.ErrNoRows) {
