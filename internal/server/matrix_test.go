@@ -204,6 +204,29 @@ var authzMatrix = map[string][7]int{
 	"GET /system/{id}/plattform":      {303, 403, 200, 200, 200, 200, 403},
 	"POST /system/{id}/plattform":     {303, 403, 303, 303, 303, 303, 403},
 	"GET /api/v1/platform-components": {401, 200, 200, 200, 200, 200, 200},
+
+	// Equipment: everyone reads what they use (a piece rented to another
+	// department, used by nobody: 404); the monthly charge is IT-enheten's,
+	// administrators' and a manager's (nobody here manages anyone: 403);
+	// IT-enheten keeps the inventory (empty forms: 422).
+	"GET /utrustning":                     {303, 200, 200, 200, 200, 200, 200},
+	"GET /utrustning/export.csv":          {303, 200, 200, 200, 200, 200, 200},
+	"GET /utrustning/export.xlsx":         {303, 200, 200, 200, 200, 200, 200},
+	"GET /utrustning/prislista":           {303, 200, 200, 200, 200, 200, 200},
+	"GET /utrustning/debitering":          {303, 403, 200, 200, 200, 200, 403},
+	"GET /utrustning/debitering/utskrift": {303, 403, 200, 200, 200, 200, 403},
+	"GET /utrustning/debitering.csv":      {303, 403, 200, 200, 200, 200, 403},
+	"GET /utrustning/debitering.xlsx":     {303, 403, 200, 200, 200, 200, 403},
+	"GET /utrustning/{id}":                {303, 404, 200, 200, 200, 200, 404},
+	"GET /utrustning/ny":                  {303, 403, 200, 200, 200, 403, 403},
+	"POST /utrustning/ny":                 {303, 403, 422, 422, 422, 403, 403},
+	"GET /utrustning/{id}/redigera":       {303, 403, 200, 200, 200, 403, 403},
+	"POST /utrustning/{id}/redigera":      {303, 403, 422, 422, 422, 403, 403},
+	"POST /utrustning/{id}/hyr":           {303, 403, 422, 422, 422, 403, 403},
+	"POST /utrustning/{id}/aterlamna":     {303, 403, 422, 422, 422, 403, 403},
+	"POST /utrustning/{id}/skrota":        {303, 403, 422, 422, 422, 403, 403},
+	"POST /utrustning/prislista":          {303, 403, 422, 422, 422, 403, 403},
+	"POST /utrustning/debitering/stang":   {303, 403, 422, 422, 422, 403, 403},
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
@@ -249,6 +272,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if err := h.Owner.QueryRow(context.Background(), `
 		INSERT INTO platform_components (category, name, version, status, decided_on, decision_reference, financing_reference)
 		VALUES ('databas', 'PostgreSQL', '15', 'standard', '2024-01-10', 'Matrisbeslut', 'KS 2024/1') RETURNING id`).Scan(&component); err != nil {
+		t.Fatal(err)
+	}
+	var equipment int64
+	if err := h.Owner.QueryRow(context.Background(), `
+		WITH e AS (INSERT INTO equipment (type, model, serial_number, inventory_number, purchased_on, price_ore, life_months)
+		           VALUES ('dator', 'Matrisdator', 'M-1', 'IT-MATRIS-1', '2025-01-01', 1200000, 48) RETURNING id)
+		INSERT INTO equipment_rentals (equipment_id, department_id, valid) SELECT e.id, $1, daterange('2025-02-01', NULL) FROM e
+		RETURNING equipment_id`, department).Scan(&equipment); err != nil {
 		t.Fatal(err)
 	}
 
@@ -340,6 +371,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 		if strings.HasPrefix(pattern, "/plattform/") {
 			path = strings.ReplaceAll(pattern, "{id}", itoa(component))
+		}
+		if strings.HasPrefix(pattern, "/utrustning/") {
+			path = strings.ReplaceAll(pattern, "{id}", itoa(equipment))
 		}
 		path = strings.ReplaceAll(path, "{slug}", "matrisdokument")
 		path = strings.ReplaceAll(path, "{regel}", "r1")

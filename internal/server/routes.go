@@ -201,6 +201,32 @@ func (s *Server) routes() http.Handler {
 				r.Post("/system/{id}/plattform", s.updateSystemPlatform)
 			})
 
+			// Equipment rented to departments: everyone reads what the
+			// service's scope gives them (IT-enheten all, a manager their
+			// department, everyone what they use).
+			r.Get("/utrustning", s.listEquipment)
+			r.Get("/utrustning/export.csv", s.exportEquipment("csv"))
+			r.Get("/utrustning/export.xlsx", s.exportEquipment("xlsx"))
+			r.Get("/utrustning/prislista", s.priceList)
+			r.Get("/utrustning/debitering", s.chargeReport(false))
+			r.Get("/utrustning/debitering/utskrift", s.chargeReport(true))
+			r.Get("/utrustning/debitering.csv", s.exportCharge("csv"))
+			r.Get("/utrustning/debitering.xlsx", s.exportCharge("xlsx"))
+			r.Get("/utrustning/{id}", s.showEquipment)
+			// IT-enheten and its head keep the inventory.
+			r.Group(func(r chi.Router) {
+				r.Use(s.require(portal.CanManageEquipment))
+				r.Get("/utrustning/ny", s.newEquipmentForm)
+				r.Post("/utrustning/ny", s.createEquipment)
+				r.Get("/utrustning/{id}/redigera", s.editEquipmentForm)
+				r.Post("/utrustning/{id}/redigera", s.updateEquipment)
+				r.Post("/utrustning/{id}/hyr", s.rentEquipment)
+				r.Post("/utrustning/{id}/aterlamna", s.returnEquipment)
+				r.Post("/utrustning/{id}/skrota", s.scrapEquipment)
+				r.Post("/utrustning/prislista", s.addPrice)
+				r.Post("/utrustning/debitering/stang", s.closeMonth)
+			})
+
 			// IT-enheten (and its head) keep the register.
 			r.Group(func(r chi.Router) {
 				r.Use(s.require(portal.CanManageRegister))

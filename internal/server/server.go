@@ -63,6 +63,7 @@ type Server struct {
 	suppliers   *postgres.SupplierService
 	contracts   *postgres.ContractService
 	platform    *postgres.PlatformService
+	equipment   *postgres.EquipmentService
 	now         func() time.Time      // nil is time.Now
 	router      chi.Routes            // the routes, to tell a 405 which methods a path allows
 	bodies      *auth.InFlightLimiter // requests sending a body, per client address
@@ -93,6 +94,7 @@ func NewServer(d Deps) http.Handler {
 		suppliers:   postgres.NewSupplierService(d.Pool, d.Now),
 		contracts:   postgres.NewContractService(d.Pool, d.Config.OfficialWebAddress, d.Now),
 		platform:    postgres.NewPlatformService(d.Pool, d.Config.OfficialWebAddress, d.Now),
+		equipment:   postgres.NewEquipmentService(d.Pool, d.Now),
 		now:         d.Now,
 	}
 	if d.Config.BodiesPerClient > 0 {
