@@ -193,6 +193,24 @@ func describeBreach(r postgres.ComplianceBreach, official string) breachText {
 		}
 		b.Fix = who + " tar reda på vad som gäller; IT-enheten registrerar uppsägningen med sista dagen, eller den utnyttjade optionen, på avtalets sida."
 		b.Link = "/avtal/" + strconv.FormatInt(r.RefID, 10)
+	case "r20_missing", "r20_overdue":
+		who := "Medarbetaren"
+		if r.PersonName != "" {
+			who = r.PersonName
+		}
+		b.Message = who + " har inte gått den obligatoriska kursen " + r.Detail + "."
+		if r.Check == "r20_overdue" {
+			b.Message = who + " ska gå om den obligatoriska kursen " + r.Detail + " (senast gått " + r.RefText + ")."
+		}
+		b.Fix = "Medarbetaren anmäler sig till ett tillfälle under Utbildning; chefen följer upp; kursledaren registrerar närvaron efteråt."
+		b.Link = "/utbildning/" + strconv.FormatInt(r.RefID, 10)
+	case "r21_no_session":
+		b.Message = "Den obligatoriska kursen " + r.Detail + " har inte haft något tillfälle de senaste 12 månaderna."
+		if r.RefText != "" {
+			b.Message += " Senaste tillfället var " + r.RefText + "."
+		}
+		b.Fix = "Kursledaren eller IT-enheten lägger till ett tillfälle på kursens sida; systemförvaltaren ser till att det blir av."
+		b.Link = "/utbildning/" + strconv.FormatInt(r.RefID, 10)
 	}
 	return b
 }

@@ -294,6 +294,8 @@ func (s *Server) fixRights(r *http.Request, actor *portal.Actor, rule postgres.R
 			return portal.CanAdminister(actor)
 		case "r15_no_contract", "r16_ended":
 			return portal.CanManageSuppliers(actor) // the contract's page and the list of contracts
+		case "r20_missing", "r20_overdue", "r21_no_session":
+			return portal.CanManageTraining(actor) // the course's page: its sessions and attendance
 		}
 		return false
 	}, nil
