@@ -1,8 +1,9 @@
 package portal
 
 // The rules of "Riktlinjer för IT" that the compliance board checks: R1–R14
-// of the domain description and the contract rules R15–R16 (issue 20),
-// network access R23 and mailboxes R24 (issue 21), each with the section it comes from and what
+// of the domain description, the contract rules R15–R16 (issue 20), the
+// training rules R20–R21, the platform rule R22, network access R23 and
+// mailboxes R24 (issue 21), each with the section it comes from and what
 // is checked. What counts as a breach of each check is SQL
 // (internal/postgres/compliance_checks.go); how a breach is described to
 // people is the server's (internal/server/compliance.go).
@@ -118,6 +119,17 @@ var Rules = []Rule{
 		Title: "Inget avtal passerar sin sista dag utan ett registrerat beslut om uppsägning eller fortsättning. Ett avtal som förlängs automatiskt och inte är uppsagt har förlängts.",
 		Checks: []Check{
 			{Key: "r16_ended", What: "Avtal som inte förlängs automatiskt och vars avtalsperiod har löpt ut, utan att en uppsägning eller en utnyttjad option har registrerats."},
+		}},
+	{ID: "R20", Slug: "r20", Section: "5", Heading: "5. Utbildning",
+		Title: "Personal som ska gå en obligatorisk utbildning har gått den inom dess intervall (§5).",
+		Checks: []Check{
+			{Key: "r20_missing", What: "Medarbetare som ska gå en obligatorisk kurs men aldrig har gått den, per kurs och förvaltning."},
+			{Key: "r20_overdue", What: "Medarbetare vars obligatoriska kurs ska gås om: intervallet sedan senaste tillfället har löpt ut."},
+		}},
+	{ID: "R21", Slug: "r21", Section: "5", Heading: "5. Utbildning",
+		Title: "Varje system i drift med obligatorisk utbildning har haft ett utbildningstillfälle de senaste 12 månaderna (§5).",
+		Checks: []Check{
+			{Key: "r21_no_session", What: "System i drift vars obligatoriska kurs inte har haft något tillfälle de senaste 12 månaderna (en ny kurs har sina första 12 månader på sig)."},
 		}},
 	{ID: "R22", Slug: "r22", Section: "4.5", Heading: "4.5 Fastställande av IT-infrastruktur",
 		Title: "Inga system i drift kör på en plattformskomponent vars avveckling har passerat sitt slutdatum, eller som inte är tillåten (§4.5).",

@@ -34,8 +34,8 @@ import (
 type checkScope int
 
 const (
-	bySystem  checkScope = iota + 1 // systems: R1, R2, R3, R4 (no case), R6, R7, R12, R13, R15, R22
-	byPerson                        // people: R9, R10, R11
+	bySystem  checkScope = iota + 1 // systems: R1, R2, R3, R4 (no case), R6, R7, R12, R13, R15, R21, R22
+	byPerson                        // people: R9, R10, R11, R20
 	byCase                          // cases: R4 (grounds), R5, R8
 	byNothing                       // the whole municipality: R14, the contracts: R16, network access: R23, mailboxes: R24
 )
@@ -402,6 +402,35 @@ var checks = []check{
 	WHERE (m.closed_on IS NULL OR m.closed_on > @today::date)
 	  AND NOT EXISTS (SELECT 1 FROM mailbox_watchers w JOIN people p ON p.id = w.person_id
 	                  WHERE w.mailbox_id = m.id AND w.role = 'bevakare' AND w.valid @> @today::date AND p.active AND p.merged_into IS NULL)`},
+
+	// R20: a person in the audience of a published mandatory course who
+	// never took it (r20_missing; since: when the course or the person was
+	// registered, the later) or whose interval has run out (r20_overdue;
+	// since: the day after the due date; until: the due date). The
+	// follow-up's rule, trainingDueCTEs (detail: the course; ref: the
+	// course; ref_text: the last attendance).
+	{Keys: []string{"r20_missing", "r20_overdue"}, Scope: byPerson, SQL: `, tpeople AS (SELECT p.* FROM pscope JOIN people p ON p.id = pscope.id), ` + trainingDueCTEs + `
+	SELECT CASE WHEN t.status = 'saknas' THEN 'r20_missing' ELSE 'r20_overdue' END, 0::bigint, COALESCE(t.department_id, 0), t.person_id,
+	       CASE WHEN t.status = 'saknas' THEN GREATEST(t.course_created, t.person_created)
+	            ELSE (t.due_on + 1)::timestamp AT TIME ZONE 'Europe/Stockholm' END,
+	       t.due_on, t.title, t.course_id, COALESCE(to_char(t.last_on, 'YYYY-MM-DD'), '')
+	FROM tstat t WHERE t.status IN ('saknas', 'forfallen')`},
+
+	// R21: a system in operation with a published mandatory course of its
+	// own that has had no session in the last 12 months. A new course has
+	// its first 12 months to be given (since: 12 months after the last
+	// session, or after the course was registered; detail: the course;
+	// ref: the course; ref_text: the last session's day).
+	{Keys: []string{"r21_no_session"}, Scope: bySystem, SQL: `
+	SELECT 'r21_no_session', s.id, COALESCE(own.id, 0), COALESCE(adm.id, 0),
+	       COALESCE(ls.last, c.created_at) + interval '12 months', NULL::date, c.title, c.id,
+	       COALESCE(to_char(ls.last AT TIME ZONE 'Europe/Stockholm', 'YYYY-MM-DD'), '')
+	FROM scope JOIN systems s ON s.id = scope.id
+	JOIN courses c ON c.system_id = s.id AND c.mandatory AND c.state = 'publicerad'` + ownerOf + administratorOf + `
+	LEFT JOIN LATERAL (SELECT max(cs.starts_at) AS last FROM course_sessions cs
+		WHERE cs.course_id = c.id AND cs.starts_at <= @now::timestamptz) ls ON true
+	WHERE s.lifecycle = 'i_drift'
+	  AND COALESCE(ls.last, c.created_at) < (@today::date - interval '12 months')::timestamp AT TIME ZONE 'Europe/Stockholm'`},
 }
 
 // breachRow is one row a check returns, as kept in compliance_breaches.

@@ -583,6 +583,34 @@ func TestComplianceEveryRule(t *testing.T) {
 					f.exec(t, `INSERT INTO mailbox_watchers (mailbox_id, person_id, role, valid) VALUES ($1, $2, 'bevakare', daterange(CURRENT_DATE, NULL))`, m, f.people["Cecilia Ceder"])
 				}
 			}},
+		{check: "r20_missing", want: 1, dept: "Socialförvaltningen", detail: "Anna Andersson",
+			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
+				// A mandatory course for Baslinje's systemförvaltare (Anna), and a voluntary one for everyone.
+				c := f.id(t, `INSERT INTO courses (title, audience, system_id, mandatory, leader_id) VALUES ('Förvaltarkurs', 'systemforvaltare', (SELECT id FROM systems WHERE name = 'Baslinje'), true, $1) RETURNING id`, f.people["IT Person"])
+				f.exec(t, `INSERT INTO courses (title, audience, mandatory, leader_id) VALUES ('Frivillig kurs', 'alla', false, $1)`, f.people["IT Person"])
+				return func(t *testing.T) {
+					f.exec(t, `INSERT INTO course_attendance (course_id, person_id, attended_on, source) VALUES ($1, $2, CURRENT_DATE - 1, 'import')`, c, f.people["Anna Andersson"])
+				}
+			}},
+		{check: "r20_overdue", want: 1, dept: "Socialförvaltningen", detail: "Förvaltarkurs",
+			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
+				// Taken two years ago; to be repeated every year.
+				c := f.id(t, `INSERT INTO courses (title, audience, system_id, mandatory, repeat_months, leader_id) VALUES ('Förvaltarkurs', 'systemforvaltare', (SELECT id FROM systems WHERE name = 'Baslinje'), true, 12, $1) RETURNING id`, f.people["IT Person"])
+				f.exec(t, `INSERT INTO course_attendance (course_id, person_id, attended_on, source) VALUES ($1, $2, CURRENT_DATE - 730, 'import')`, c, f.people["Anna Andersson"])
+				return func(t *testing.T) {
+					f.exec(t, `INSERT INTO course_attendance (course_id, person_id, attended_on, source) VALUES ($1, $2, CURRENT_DATE - 1, 'import')`, c, f.people["Anna Andersson"])
+				}
+			}},
+		{check: "r21_no_session", want: 1, system: "Baslinje", dept: "Socialförvaltningen", detail: "Förvaltarkurs",
+			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
+				// Registered two years ago, last given 13 months ago; Anna took it then (no R20).
+				c := f.id(t, `INSERT INTO courses (title, audience, system_id, mandatory, leader_id, created_at) VALUES ('Förvaltarkurs', 'systemforvaltare', (SELECT id FROM systems WHERE name = 'Baslinje'), true, $1, now() - interval '2 years') RETURNING id`, f.people["IT Person"])
+				f.exec(t, `INSERT INTO course_sessions (course_id, starts_at, minutes, place, capacity) VALUES ($1, now() - interval '13 months', 60, 'Sal A', 10)`, c)
+				f.exec(t, `INSERT INTO course_attendance (course_id, person_id, attended_on, source) VALUES ($1, $2, CURRENT_DATE - 400, 'import')`, c, f.people["Anna Andersson"])
+				return func(t *testing.T) {
+					f.exec(t, `INSERT INTO course_sessions (course_id, starts_at, minutes, place, capacity) VALUES ($1, now() - interval '1 month', 60, 'Sal A', 10)`, c)
+				}
+			}},
 		{check: "r14_none", want: 1, detail: "",
 			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
 				f.exec(t, `DELETE FROM audit_verifications`)

@@ -216,6 +216,24 @@ func describeBreach(r postgres.ComplianceBreach, official string) breachText {
 		b.Message = "Ingen bevakar brevlådan " + r.Detail + " i dag: inkommande e-post är allmänna handlingar och måste hanteras (8)."
 		b.Fix = "IT-enheten eller förvaltningens chef lägger till en bevakare på brevlådans sida."
 		b.Link = "/brevlador/" + strconv.FormatInt(r.RefID, 10)
+	case "r20_missing", "r20_overdue":
+		who := "Medarbetaren"
+		if r.PersonName != "" {
+			who = r.PersonName
+		}
+		b.Message = who + " har inte gått den obligatoriska kursen " + r.Detail + "."
+		if r.Check == "r20_overdue" {
+			b.Message = who + " ska gå om den obligatoriska kursen " + r.Detail + " (senast gått " + r.RefText + ")."
+		}
+		b.Fix = "Medarbetaren anmäler sig till ett tillfälle under Utbildning; chefen följer upp; kursledaren registrerar närvaron efteråt."
+		b.Link = "/utbildning/" + strconv.FormatInt(r.RefID, 10)
+	case "r21_no_session":
+		b.Message = "Den obligatoriska kursen " + r.Detail + " har inte haft något tillfälle de senaste 12 månaderna."
+		if r.RefText != "" {
+			b.Message += " Senaste tillfället var " + r.RefText + "."
+		}
+		b.Fix = "Kursledaren eller IT-enheten lägger till ett tillfälle på kursens sida; systemförvaltaren ser till att det blir av."
+		b.Link = "/utbildning/" + strconv.FormatInt(r.RefID, 10)
 	}
 	return b
 }

@@ -49,6 +49,9 @@ func TestDescribeBreachEveryCheck(t *testing.T) {
 		{postgres.ComplianceBreach{Check: "r16_ended", Detail: "Skolplattform", RefID: 3, RefText: "Visma AB", Until: &until, PersonName: "Anna Andersson"}, "Avtalet Skolplattform med Visma AB löpte ut 2025-04-30"},
 		{postgres.ComplianceBreach{Check: "r23_expired", Detail: "Lilla Edets Bostäder AB", RefID: 5, RefText: "IT 2026/0004", Until: &until}, "Nätanslutningen för Lilla Edets Bostäder AB (ärende IT 2026/0004) gällde till och med 2025-04-30"},
 		{postgres.ComplianceBreach{Check: "r24_unwatched", Detail: "bygglov@lillaedet.se", RefID: 2}, "Ingen bevakar brevlådan bygglov@lillaedet.se i dag"},
+		{postgres.ComplianceBreach{Check: "r20_missing", PersonName: "Anna Andersson", Detail: "E-post och kalender", RefID: 2}, "Anna Andersson har inte gått den obligatoriska kursen E-post och kalender."},
+		{postgres.ComplianceBreach{Check: "r20_overdue", PersonName: "Anna Andersson", Detail: "Diariet", RefID: 2, RefText: "2023-05-04"}, "ska gå om den obligatoriska kursen Diariet (senast gått 2023-05-04)"},
+		{postgres.ComplianceBreach{Check: "r21_no_session", SystemID: 1, Detail: "Diariet grundkurs", RefID: 2, RefText: "2024-11-01"}, "har inte haft något tillfälle de senaste 12 månaderna. Senaste tillfället var 2024-11-01."},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {
