@@ -459,3 +459,123 @@ func SeesConfidentialProcessing(a *Actor, administrator int64, ownerManager bool
 	}
 	return SeesEveryDepartment(a) || CanProposeProcessing(a, administrator) || ownerManager
 }
+
+// ProcessingFact is one line of a processing record as pages, the
+// register and a proposal's comparison show it.
+type ProcessingFact struct {
+	Key, Label, Value string
+	Confidential      bool // hidden from those who may not see the details
+}
+
+// ConfidentialText is what is shown instead of a detail marked confidential.
+const ConfidentialText = "Sekretessmarkerat – visas för IT-enheten, systemägaren och systemförvaltaren"
+
+func labelsOf(choices []Choice, values []string, other string) string {
+	var out []string
+	for _, v := range values {
+		out = append(out, LabelOf(choices, v))
+	}
+	if other != "" {
+		out = append(out, other)
+	}
+	if len(out) == 0 {
+		return "–"
+	}
+	return strings.Join(out, ", ")
+}
+
+func orDashText(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "–"
+	}
+	return s
+}
+
+// SubProcessorText is a sub-processor on one line: name, country and, for
+// a third country, the transfer basis.
+func SubProcessorText(p SubProcessor) string {
+	s := p.Name + " (" + p.Country
+	if p.ThirdCountry() {
+		s += ", utanför EU/EES: " + LabelOf(TransferBases, p.Basis)
+	}
+	s += ")"
+	if p.Service != "" {
+		s += " – " + p.Service
+	}
+	return s
+}
+
+// Facts are the record's lines in the form's order; processor and
+// contract are the names of its supplier and contract. When redact is
+// set, the details of a confidential record read ConfidentialText.
+func (f ProcessingFields) Facts(processor, contract string, redact bool) []ProcessingFact {
+	yes := func(b bool) string {
+		if b {
+			return "Ja"
+		}
+		return "Nej"
+	}
+	signed := "Nej"
+	if f.Signed {
+		signed = "Ja, " + FormatDate(f.SignedOn)
+	}
+	var subs []string
+	for _, p := range f.SubProcessors {
+		subs = append(subs, SubProcessorText(p))
+	}
+	next := FormatDate(f.NextOversight())
+	osl := "Ej aktuellt"
+	if f.Secrecy {
+		osl = f.OSLAssessedBy + ", " + FormatDate(f.OSLAssessedOn) + ": " + f.OSLAssessment
+	}
+	out := []ProcessingFact{
+		{Key: "processor_id", Label: "Personuppgiftsbiträde", Value: orDashText(processor)},
+		{Key: "signed", Label: "Personuppgiftsbiträdesavtal undertecknat", Value: signed},
+		{Key: "contract_id", Label: "Avtal", Value: orDashText(contract)},
+		{Key: "data_categories", Label: "Kategorier av personuppgifter", Value: labelsOf(DataCategories, f.DataCategories, f.DataOther)},
+		{Key: "subject_categories", Label: "Kategorier av registrerade", Value: labelsOf(SubjectCategories, f.SubjectCategories, f.SubjectOther)},
+		{Key: "sensitive", Label: "Känsliga personuppgifter", Value: yes(f.Sensitive)},
+		{Key: "sensitive_kinds", Label: "Slag av känsliga uppgifter", Value: labelsOf(SensitiveKinds, f.SensitiveKinds, ""), Confidential: true},
+		{Key: "purpose", Label: "Ändamål", Value: orDashText(f.Purpose)},
+		{Key: "legal_basis", Label: "Rättslig grund", Value: LabelOf(LegalBases, f.LegalBasis)},
+		{Key: "legal_basis_note", Label: "Om den rättsliga grunden", Value: orDashText(f.LegalBasisNote)},
+		{Key: "sub_processors", Label: "Underbiträden", Value: orDashText(strings.Join(subs, "; "))},
+		{Key: "oversight_method", Label: "Tillsyn av biträdet", Value: LabelOf(OversightMethods, f.OversightMethod) + ", var " + strconv.Itoa(f.OversightMonths) + ":e månad"},
+		{Key: "oversight_last", Label: "Senaste tillsyn", Value: orDashText(FormatDate(f.OversightLast))},
+		{Key: "oversight_next", Label: "Nästa tillsyn senast", Value: orDashText(next)},
+		{Key: "secrecy", Label: "Uppgifter som omfattas av sekretess", Value: yes(f.Secrecy)},
+		{Key: "osl_assessment", Label: "Bedömning enligt OSL 10 kap. 2 a §", Value: osl, Confidential: true},
+		{Key: "confidential", Label: "Detaljerna sekretessmarkerade", Value: yes(f.Confidential)},
+	}
+	if redact && f.Confidential {
+		for i := range out {
+			if out[i].Confidential {
+				out[i].Value = ConfidentialText
+			}
+		}
+	}
+	return out
+}
+
+// ProcessingChange is one line a proposal changes.
+type ProcessingChange struct{ Label, Before, After string }
+
+// ProcessingChanges are the lines that differ between two records' Facts
+// (before is nil for a new record).
+func ProcessingChanges(before, after []ProcessingFact) []ProcessingChange {
+	was := map[string]string{}
+	for _, f := range before {
+		was[f.Key] = f.Value
+	}
+	var out []ProcessingChange
+	for _, f := range after {
+		b, ok := was[f.Key]
+		if !ok {
+			b = "–"
+		}
+		if b != f.Value {
+			out = append(out, ProcessingChange{Label: f.Label, Before: b, After: f.Value})
+		}
+	}
+	return out
+}

@@ -118,6 +118,16 @@ var Rules = []Rule{
 		Checks: []Check{
 			{Key: "r16_ended", What: "Avtal som inte förlängs automatiskt och vars avtalsperiod har löpt ut, utan att en uppsägning eller en utnyttjad option har registrerats."},
 		}},
+	{ID: "R18", Slug: "r18", Section: "8", Heading: "8. Personuppgiftslag och Offentlighetslagstiftning",
+		Title: "Ett system med personuppgifter som en leverantör driver har ett undertecknat personuppgiftsbiträdesavtal (§8).",
+		Checks: []Check{
+			{Key: "r18_no_agreement", What: "System i drift eller under avveckling med personuppgifter, som en leverantör driver (SaaS eller entreprenad) eller som har ett registrerat personuppgiftsbiträde, utan ett undertecknat personuppgiftsbiträdesavtal."},
+		}},
+	{ID: "R19", Slug: "r19", Section: "8", Heading: "8. Personuppgiftslag och Offentlighetslagstiftning",
+		Title: "Tillsynen av varje personuppgiftsbiträde är inte försenad (§8).",
+		Checks: []Check{
+			{Key: "r19_overdue", What: "Personuppgiftsbiträden, för system som inte är avvecklade, vars nästa tillsyn skulle ha gjorts före i dag."},
+		}},
 }
 
 // RuleBySlug returns the rule with the drill-down slug ("r1").

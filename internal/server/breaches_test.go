@@ -45,6 +45,9 @@ func TestDescribeBreachEveryCheck(t *testing.T) {
 		{postgres.ComplianceBreach{Check: "r15_no_contract", SystemID: 1, RefText: "Visma AB"}, "omfattas inte av något avtal i IT-portalen. Leverantör enligt registret: Visma AB."},
 		{postgres.ComplianceBreach{Check: "r15_no_contract", SystemID: 1, Detail: "ended"}, "inget av avtalen som omfattar det gäller i dag"},
 		{postgres.ComplianceBreach{Check: "r16_ended", Detail: "Skolplattform", RefID: 3, RefText: "Visma AB", Until: &until, PersonName: "Anna Andersson"}, "Avtalet Skolplattform med Visma AB löpte ut 2025-04-30"},
+		{postgres.ComplianceBreach{Check: "r18_no_agreement", SystemID: 1, Detail: "missing"}, "inget personuppgiftsbiträdesavtal är registrerat"},
+		{postgres.ComplianceBreach{Check: "r18_no_agreement", SystemID: 1, Detail: "unsigned"}, "avtalet är inte undertecknat"},
+		{postgres.ComplianceBreach{Check: "r19_overdue", SystemID: 1, Until: &until, Detail: "2024-04-30"}, "senast 2025-04-30. Senaste tillsyn: 2024-04-30."},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {
