@@ -286,10 +286,6 @@ func (s *ProcessingService) Save(ctx context.Context, actor *portal.Actor, syste
 	if actor == nil || actor.PersonID == 0 {
 		return false, portal.Forbidden("Logga in för att ändra personuppgiftsbehandlingen.")
 	}
-	f, errs := in.Parse(portal.DateOf(s.now()))
-	if len(errs) > 0 {
-		return false, portal.Invalid("Uppgifterna behöver rättas.", errs)
-	}
 	err = inTx(ctx, s.pool, func(tx pgx.Tx) error {
 		sys, err := s.loadSystem(ctx, tx, actor, systemID, true)
 		if err != nil {
@@ -301,6 +297,10 @@ func (s *ProcessingService) Save(ctx context.Context, actor *portal.Actor, syste
 			proposed = true
 		default:
 			return portal.Forbidden("Bara IT-enheten ändrar personuppgiftsbehandlingen. Systemförvaltaren kan föreslå en ändring.")
+		}
+		f, errs := in.Parse(portal.DateOf(s.now()))
+		if len(errs) > 0 {
+			return portal.Invalid("Uppgifterna behöver rättas.", errs)
 		}
 		if err := checkProcessingRefs(ctx, tx, sys, f); err != nil {
 			return err

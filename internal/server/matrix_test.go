@@ -119,6 +119,17 @@ var authzMatrix = map[string][7]int{
 	"POST /avtal/{id}/redigera":                       {303, 403, 422, 422, 422, 422, 403},
 	"POST /avtal/{id}/system":                         {303, 403, 422, 422, 422, 422, 403},
 	"POST /avtal/{id}/system/{sid}/ta-bort":           {303, 403, 404, 404, 404, 404, 403},
+	// Processing records (PUB): everyone reads; IT-enheten saves (an empty
+	// form: 422), the system's administrator proposes; IT-enheten decides
+	// proposals (none open: 409).
+	"GET /system/{id}/personuppgifter":                         {303, 200, 200, 200, 200, 200, 200},
+	"GET /system/{id}/personuppgifter/redigera":                {303, 403, 200, 200, 200, 403, 403},
+	"POST /system/{id}/personuppgifter/redigera":               {303, 403, 422, 422, 422, 403, 403},
+	"POST /system/{id}/personuppgifter/forslag/{pid}/bekrafta": {303, 403, 409, 409, 409, 403, 403},
+	"POST /system/{id}/personuppgifter/forslag/{pid}/avsla":    {303, 403, 409, 409, 409, 403, 403},
+	"GET /personuppgifter/register":                            {303, 200, 200, 200, 200, 200, 200},
+	"GET /personuppgifter/register.csv":                        {303, 200, 200, 200, 200, 200, 200},
+	"GET /personuppgifter/register.xlsx":                       {303, 200, 200, 200, 200, 200, 200},
 
 	// Cases: submitted cases are public records; steps are the author's or
 	// IT-enheten's; an introduction is decided by IT-enheten (the head and

@@ -62,6 +62,7 @@ type Server struct {
 	compliance  *postgres.ComplianceService
 	suppliers   *postgres.SupplierService
 	contracts   *postgres.ContractService
+	processing  *postgres.ProcessingService
 	now         func() time.Time      // nil is time.Now
 	router      chi.Routes            // the routes, to tell a 405 which methods a path allows
 	bodies      *auth.InFlightLimiter // requests sending a body, per client address
@@ -91,6 +92,7 @@ func NewServer(d Deps) http.Handler {
 		compliance:  postgres.NewComplianceService(d.Pool, d.Enqueue, d.Config.OfficialWebAddress, d.Now),
 		suppliers:   postgres.NewSupplierService(d.Pool, d.Now),
 		contracts:   postgres.NewContractService(d.Pool, d.Config.OfficialWebAddress, d.Now),
+		processing:  postgres.NewProcessingService(d.Pool, d.Config.OfficialWebAddress, d.Now),
 		now:         d.Now,
 	}
 	if d.Config.BodiesPerClient > 0 {
