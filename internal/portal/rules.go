@@ -1,9 +1,10 @@
 package portal
 
 // The rules of "Riktlinjer för IT" that the compliance board checks: R1–R14
-// of the domain description, the contract rules R15–R16 (issue 20), the
-// training rules R20–R21, the platform rule R22, network access R23 and
-// mailboxes R24 (issue 21), each with the section it comes from and what
+// of the domain description; the contract rules R15–R16 and the personal
+// data processors R18–R19 (issue 20); training R20–R21, the platform R22,
+// network access R23 and mailboxes R24 (issue 21); each with the section
+// it comes from and what
 // is checked. What counts as a breach of each check is SQL
 // (internal/postgres/compliance_checks.go); how a breach is described to
 // people is the server's (internal/server/compliance.go).
@@ -119,6 +120,16 @@ var Rules = []Rule{
 		Title: "Inget avtal passerar sin sista dag utan ett registrerat beslut om uppsägning eller fortsättning. Ett avtal som förlängs automatiskt och inte är uppsagt har förlängts.",
 		Checks: []Check{
 			{Key: "r16_ended", What: "Avtal som inte förlängs automatiskt och vars avtalsperiod har löpt ut, utan att en uppsägning eller en utnyttjad option har registrerats."},
+		}},
+	{ID: "R18", Slug: "r18", Section: "8", Heading: "8. Personuppgiftslag och Offentlighetslagstiftning",
+		Title: "Ett system med personuppgifter som en leverantör driver har ett undertecknat personuppgiftsbiträdesavtal (§8).",
+		Checks: []Check{
+			{Key: "r18_no_agreement", What: "System i drift eller under avveckling med personuppgifter, som en leverantör driver (SaaS eller entreprenad) eller som har ett registrerat personuppgiftsbiträde, utan ett undertecknat personuppgiftsbiträdesavtal."},
+		}},
+	{ID: "R19", Slug: "r19", Section: "8", Heading: "8. Personuppgiftslag och Offentlighetslagstiftning",
+		Title: "Tillsynen av varje personuppgiftsbiträde är inte försenad (§8).",
+		Checks: []Check{
+			{Key: "r19_overdue", What: "Personuppgiftsbiträden, för system som inte är avvecklade, vars nästa tillsyn skulle ha gjorts före i dag."},
 		}},
 	{ID: "R20", Slug: "r20", Section: "5", Heading: "5. Utbildning",
 		Title: "Personal som ska gå en obligatorisk utbildning har gått den inom dess intervall (§5).",

@@ -34,7 +34,7 @@ import (
 type checkScope int
 
 const (
-	bySystem  checkScope = iota + 1 // systems: R1, R2, R3, R4 (no case), R6, R7, R12, R13, R15, R21, R22
+	bySystem  checkScope = iota + 1 // systems: R1, R2, R3, R4 (no case), R6, R7, R12, R13, R15, R18, R19, R21, R22
 	byPerson                        // people: R9, R10, R11, R20
 	byCase                          // cases: R4 (grounds), R5, R8
 	byNothing                       // the whole municipality: R14, the contracts: R16, network access: R23, mailboxes: R24
@@ -102,6 +102,8 @@ const (
 	openSourceSince = lastChangeStart + `'open_source'` + lastChangeEnd
 	selfDevSince    = lastChangeStart + `'self_developed'` + lastChangeEnd
 	websiteSince    = lastChangeStart + `'web_address', 'represents_municipality'` + lastChangeEnd
+	// R18: when the system last came to need an agreement.
+	processingFactsSince = lastChangeStart + `'lifecycle', 'hosting', 'personal_data'` + lastChangeEnd
 )
 
 // grantedByHead: case r was granted by the IT head or the deputy, as the
@@ -431,6 +433,29 @@ var checks = []check{
 		WHERE cs.course_id = c.id AND cs.starts_at <= @now::timestamptz) ls ON true
 	WHERE s.lifecycle = 'i_drift'
 	  AND COALESCE(ls.last, c.created_at) < (@today::date - interval '12 months')::timestamp AT TIME ZONE 'Europe/Stockholm'`},
+
+	// R18: a system in use with personal data that a supplier runs (SaaS,
+	// entreprenad) without a processing record, or with a processor
+	// registered but no signed agreement (detail "missing" or "unsigned";
+	// ref: the record).
+	{Keys: []string{"r18_no_agreement"}, Scope: bySystem, SQL: `
+	SELECT 'r18_no_agreement', s.id, COALESCE(own.id, 0), COALESCE(adm.id, 0),
+	       CASE WHEN pr.id IS NULL THEN ` + processingFactsSince + ` ELSE GREATEST(pr.created_at, ` + lifecycleSince + `) END, NULL::date,
+	       CASE WHEN pr.id IS NULL THEN 'missing' ELSE 'unsigned' END, COALESCE(pr.id, 0), ''
+	FROM scope JOIN systems s ON s.id = scope.id` + ownerOf + administratorOf + `
+	LEFT JOIN processing_records pr ON pr.system_id = s.id
+	WHERE s.lifecycle IN ('i_drift', 'under_avveckling') AND s.personal_data <> 'inga'
+	  AND (CASE WHEN pr.id IS NULL THEN s.hosting IN ('saas', 'entreprenad') ELSE NOT pr.signed END)`},
+
+	// R19: a processor's next oversight (portal.NextOversight, stored with
+	// the record) lies before today, for a system not decommissioned
+	// (until: the date it was due; ref: the record).
+	{Keys: []string{"r19_overdue"}, Scope: bySystem, SQL: `
+	SELECT 'r19_overdue', s.id, COALESCE(own.id, 0), COALESCE(adm.id, 0),
+	       (pr.oversight_next_on + 1)::timestamp AT TIME ZONE 'Europe/Stockholm', pr.oversight_next_on,
+	       COALESCE(to_char(pr.oversight_last_on, 'YYYY-MM-DD'), ''), pr.id, ''
+	FROM scope JOIN processing_records pr ON pr.system_id = scope.id JOIN systems s ON s.id = pr.system_id` + ownerOf + administratorOf + `
+	WHERE s.lifecycle <> 'avvecklad' AND pr.oversight_next_on < @today::date`},
 }
 
 // breachRow is one row a check returns, as kept in compliance_breaches.

@@ -102,6 +102,19 @@ func (f *complianceFixture) covered(t *testing.T, id int64) {
 		f.running = f.contract(t, "Ramavtal verksamhetssystem", "2024-01-01", 12, 12)
 	}
 	f.exec(t, `INSERT INTO contract_systems (contract_id, system_id) VALUES ($1, $2)`, f.running, id)
+	f.processed(t, id)
+}
+
+// processed gives a system a processing record with the contract's
+// supplier as processor and a signed agreement (R18), overseen this month
+// every 12 months (R19); it returns the record.
+func (f *complianceFixture) processed(t *testing.T, id int64) int64 {
+	t.Helper()
+	last := portal.DateOf(f.clock.Now())
+	return f.id(t, `INSERT INTO processing_records (system_id, processor_id, signed, signed_on, data_categories, subject_categories, sensitive,
+			purpose, legal_basis, oversight_method, oversight_months, oversight_last_on, oversight_next_on)
+		VALUES ($1, $2, true, '2024-01-01', '{personnummer}', '{brukare}', false, 'Handläggning', 'allmant_intresse', 'enkat', 12, $3, $4)
+		RETURNING id`, id, f.supplier, last, portal.NextOversight(last, time.Time{}, 12))
 }
 
 // contract registers a contract of SOC's with Anna Andersson responsible
@@ -611,6 +624,30 @@ func TestComplianceEveryRule(t *testing.T) {
 					f.exec(t, `INSERT INTO course_sessions (course_id, starts_at, minutes, place, capacity) VALUES ($1, now() - interval '1 month', 60, 'Sal A', 10)`, c)
 				}
 			}},
+		{check: "r18_no_agreement", want: 1, system: "Utan PUB", dept: "Socialförvaltningen", detail: "unsigned",
+			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
+				// Its agreement is not signed; one run by IT-enheten with no record needs none.
+				id := f.compliant(t, "Utan PUB")
+				f.exec(t, `UPDATE processing_records SET signed = false, signed_on = NULL WHERE system_id = $1`, id)
+				intern := f.compliant(t, "Egen drift")
+				f.exec(t, `DELETE FROM processing_records WHERE system_id = $1`, intern)
+				f.exec(t, `UPDATE systems SET hosting = 'intern' WHERE id = $1`, intern)
+				return func(t *testing.T) {
+					f.exec(t, `UPDATE processing_records SET signed = true, signed_on = '2025-01-01' WHERE system_id = $1`, id)
+				}
+			}},
+		{check: "r19_overdue", want: 1, system: "Utan tillsyn", dept: "Socialförvaltningen", detail: "2024-05-01",
+			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
+				// Overseen last 2024-05-01, due 2025-05-01; a decommissioned system's is not due.
+				id := f.compliant(t, "Utan tillsyn")
+				f.exec(t, `UPDATE processing_records SET oversight_last_on = '2024-05-01', oversight_next_on = '2025-05-01' WHERE system_id = $1`, id)
+				gone := f.compliant(t, "Avvecklat")
+				f.exec(t, `UPDATE processing_records SET oversight_last_on = '2024-05-01', oversight_next_on = '2025-05-01' WHERE system_id = $1`, gone)
+				f.exec(t, `UPDATE systems SET lifecycle = 'avvecklad' WHERE id = $1`, gone)
+				return func(t *testing.T) {
+					f.exec(t, `UPDATE processing_records SET oversight_last_on = now()::date, oversight_next_on = now()::date + 365 WHERE system_id = $1`, id)
+				}
+			}},
 		{check: "r14_none", want: 1, detail: "",
 			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
 				f.exec(t, `DELETE FROM audit_verifications`)
@@ -679,7 +716,7 @@ func TestComplianceSystemPageUsesTheBoard(t *testing.T) {
 			t.Errorf("incomplete breach %+v", b)
 		}
 	}
-	if got["R1"] != 3 || got["R4"] != 1 || got["R12"] != 1 || got["R13"] != 1 || got["R15"] != 1 || len(list) != 7 {
+	if got["R1"] != 3 || got["R4"] != 1 || got["R12"] != 1 || got["R13"] != 1 || got["R15"] != 1 || got["R18"] != 1 || len(list) != 8 {
 		t.Errorf("system breaches %v (%d)", got, len(list))
 	}
 	direct, err := f.board.ForSystem(ctx, f.it, bad)
@@ -729,8 +766,8 @@ func TestComplianceVisibility(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Socialsystem: no administrator, no operations, no case, no contract (R15).
-	if len(b.Departments) != 1 || b.Departments[0].Name != "Socialförvaltningen" || b.Departments[0].Total != 4 || b.All {
+	// Socialsystem: no administrator, no operations, no case, no contract (R15), no PUB (R18).
+	if len(b.Departments) != 1 || b.Departments[0].Name != "Socialförvaltningen" || b.Departments[0].Total != 5 || b.All {
 		t.Errorf("the employee's department summary: %+v", b.Departments)
 	}
 	for _, r := range b.Rules {

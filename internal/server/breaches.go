@@ -234,6 +234,26 @@ func describeBreach(r postgres.ComplianceBreach, official string) breachText {
 		}
 		b.Fix = "Kursledaren eller IT-enheten lägger till ett tillfälle på kursens sida; systemförvaltaren ser till att det blir av."
 		b.Link = "/utbildning/" + strconv.FormatInt(r.RefID, 10)
+	case "r18_no_agreement":
+		b.Message = "Systemet har personuppgifter och drivs av en leverantör, men inget personuppgiftsbiträdesavtal är registrerat."
+		if r.Detail == "unsigned" {
+			b.Message = "Systemet har ett registrerat personuppgiftsbiträde, men personuppgiftsbiträdesavtalet är inte undertecknat."
+		}
+		b.Fix = "IT-enheten registrerar biträdet och det undertecknade avtalet under Personuppgifter på systemets sida; systemförvaltaren kan föreslå uppgifterna."
+		b.Link = processingHref(r.SystemID)
+	case "r19_overdue":
+		due := ""
+		if r.Until != nil {
+			due = r.Until.Format(dateLayout)
+		}
+		b.Message = "Tillsynen av personuppgiftsbiträdet skulle ha gjorts senast " + due + "."
+		if r.Detail != "" {
+			b.Message += " Senaste tillsyn: " + r.Detail + "."
+		} else {
+			b.Message += " Ingen tillsyn är registrerad."
+		}
+		b.Fix = "IT-enheten gör tillsynen och registrerar datumet under Personuppgifter på systemets sida."
+		b.Link = processingHref(r.SystemID)
 	}
 	return b
 }

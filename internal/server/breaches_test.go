@@ -52,6 +52,9 @@ func TestDescribeBreachEveryCheck(t *testing.T) {
 		{postgres.ComplianceBreach{Check: "r20_missing", PersonName: "Anna Andersson", Detail: "E-post och kalender", RefID: 2}, "Anna Andersson har inte gått den obligatoriska kursen E-post och kalender."},
 		{postgres.ComplianceBreach{Check: "r20_overdue", PersonName: "Anna Andersson", Detail: "Diariet", RefID: 2, RefText: "2023-05-04"}, "ska gå om den obligatoriska kursen Diariet (senast gått 2023-05-04)"},
 		{postgres.ComplianceBreach{Check: "r21_no_session", SystemID: 1, Detail: "Diariet grundkurs", RefID: 2, RefText: "2024-11-01"}, "har inte haft något tillfälle de senaste 12 månaderna. Senaste tillfället var 2024-11-01."},
+		{postgres.ComplianceBreach{Check: "r18_no_agreement", SystemID: 1, Detail: "missing"}, "inget personuppgiftsbiträdesavtal är registrerat"},
+		{postgres.ComplianceBreach{Check: "r18_no_agreement", SystemID: 1, Detail: "unsigned"}, "avtalet är inte undertecknat"},
+		{postgres.ComplianceBreach{Check: "r19_overdue", SystemID: 1, Until: &until, Detail: "2024-04-30"}, "senast 2025-04-30. Senaste tillsyn: 2024-04-30."},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {

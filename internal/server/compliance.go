@@ -301,6 +301,8 @@ func (s *Server) fixRights(r *http.Request, actor *portal.Actor, rule postgres.R
 			// access, a mailbox) are not built yet: the breach says what to
 			// do, without a link that would lead nowhere.
 			return false
+		case "r18_no_agreement", "r19_overdue":
+			return portal.CanEditProcessing(actor) // the system's processing page
 		}
 		return false
 	}, nil

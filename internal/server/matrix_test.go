@@ -128,6 +128,17 @@ var authzMatrix = map[string][7]int{
 	"GET /leverantorer/koppla":         {303, 403, 200, 200, 200, 200, 403},
 	"GET /leverantorer/koppla/granska": {303, 403, 404, 404, 404, 404, 403},
 	"POST /leverantorer/koppla":        {303, 403, 404, 404, 404, 404, 403},
+	// Processing records (PUB): everyone reads; IT-enheten saves (an empty
+	// form: 422), the system's administrator proposes; IT-enheten decides
+	// proposals (none open: 409).
+	"GET /system/{id}/personuppgifter":                         {303, 200, 200, 200, 200, 200, 200},
+	"GET /system/{id}/personuppgifter/redigera":                {303, 403, 200, 200, 200, 403, 403},
+	"POST /system/{id}/personuppgifter/redigera":               {303, 403, 422, 422, 422, 403, 403},
+	"POST /system/{id}/personuppgifter/forslag/{pid}/bekrafta": {303, 403, 409, 409, 409, 403, 403},
+	"POST /system/{id}/personuppgifter/forslag/{pid}/avsla":    {303, 403, 409, 409, 409, 403, 403},
+	"GET /personuppgifter/register":                            {303, 200, 200, 200, 200, 200, 200},
+	"GET /personuppgifter/register.csv":                        {303, 200, 200, 200, 200, 200, 200},
+	"GET /personuppgifter/register.xlsx":                       {303, 200, 200, 200, 200, 200, 200},
 
 	// Cases: submitted cases are public records; steps are the author's or
 	// IT-enheten's; an introduction is decided by IT-enheten (the head and

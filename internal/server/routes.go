@@ -102,6 +102,15 @@ func (s *Server) routes() http.Handler {
 			r.Get("/system/{id}/utvardering", s.evaluationForm)
 			r.Post("/system/{id}/utvardering", s.saveEvaluation)
 			r.Get("/system/{id}/utvardering/{eid}", s.showEvaluation)
+			// Processing records (PUB): everyone reads, the details marked
+			// confidential only IT-enheten, the owner and the administrator;
+			// IT-enheten saves and the administrator proposes (in the service).
+			r.Get("/system/{id}/personuppgifter", s.showProcessing)
+			r.Get("/system/{id}/personuppgifter/redigera", s.editProcessingForm)
+			r.Post("/system/{id}/personuppgifter/redigera", s.saveProcessing)
+			r.Get("/personuppgifter/register", s.processingRegister(""))
+			r.Get("/personuppgifter/register.csv", s.processingRegister("csv"))
+			r.Get("/personuppgifter/register.xlsx", s.processingRegister("xlsx"))
 
 			// Follow-up of acknowledgements: IT-enheten and administrators
 			// all departments, managers their staff (checked in the service).
@@ -242,6 +251,8 @@ func (s *Server) routes() http.Handler {
 				// A system administrator's proposal of guarded facts.
 				r.Post("/system/{id}/forslag/{pid}/bekrafta", s.decideProposal(true))
 				r.Post("/system/{id}/forslag/{pid}/avsla", s.decideProposal(false))
+				r.Post("/system/{id}/personuppgifter/forslag/{pid}/bekrafta", s.decideProcessingProposal(true))
+				r.Post("/system/{id}/personuppgifter/forslag/{pid}/avsla", s.decideProcessingProposal(false))
 				r.Post("/personer/{id}/overlamna", s.handOver)
 				r.Get(personSuggestPath, s.personSuggestions)
 				r.Post("/efterlevnad/r3/avisera", s.renotify)

@@ -64,6 +64,7 @@ type Server struct {
 	contracts   *postgres.ContractService
 	platform    *postgres.PlatformService
 	equipment   *postgres.EquipmentService
+	processing  *postgres.ProcessingService
 	now         func() time.Time      // nil is time.Now
 	router      chi.Routes            // the routes, to tell a 405 which methods a path allows
 	bodies      *auth.InFlightLimiter // requests sending a body, per client address
@@ -95,6 +96,7 @@ func NewServer(d Deps) http.Handler {
 		contracts:   postgres.NewContractService(d.Pool, d.Config.OfficialWebAddress, d.Now),
 		platform:    postgres.NewPlatformService(d.Pool, d.Config.OfficialWebAddress, d.Now),
 		equipment:   postgres.NewEquipmentService(d.Pool, d.Now),
+		processing:  postgres.NewProcessingService(d.Pool, d.Config.OfficialWebAddress, d.Now),
 		now:         d.Now,
 	}
 	if d.Config.BodiesPerClient > 0 {

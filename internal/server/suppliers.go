@@ -165,6 +165,12 @@ func (s *Server) renderSupplier(w http.ResponseWriter, r *http.Request, status i
 	}
 	m.Systems = supplierSystemRows(v.Systems)
 	m.Contracts = contractListRows(v.Contracts, s.today())
+	processing, err := s.processing.ForSupplier(r.Context(), actor, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	m.Processing = s.supplierProcessingRows(processing)
 	s.render(w, r, status, pages.SupplierPageView(s.page(r, formTitle(v.Supplier.Name, errs), "/leverantorer"), m))
 }
 
@@ -195,6 +201,12 @@ func (s *Server) printSupplier(w http.ResponseWriter, r *http.Request) {
 	}
 	m := pages.SupplierPrint{Name: v.Supplier.Name, OrgNumber: v.Supplier.OrgNumber, Printed: takenAt(),
 		Systems: supplierSystemRows(v.Systems), Contracts: contractListRows(v.Contracts, s.today())}
+	processing, err := s.processing.ForSupplier(r.Context(), actorFrom(r.Context()), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	m.Processing = s.supplierProcessingRows(processing)
 	for _, ct := range v.Contacts {
 		m.Contacts = append(m.Contacts, pages.ContactRow{Role: ct.Role, Name: ct.Name, Email: ct.Email, Phone: ct.Phone})
 	}
@@ -217,12 +229,38 @@ func (s *Server) exportSupplierSystems(format string) http.HandlerFunc {
 			return
 		}
 		t := sheet.Table{Sheet: "System",
-			Title:  "System som " + v.Supplier.Name + " (" + v.Supplier.OrgNumber + ") levererar till Lilla Edets kommun, uttaget " + takenAt() + ".",
-			Header: []string{"System", "Livscykel", "Personuppgifter", "Systemägare (förvaltning)", "Systemförvaltare", "Systemförvaltarens e-post", "Avtal"}}
+			Title: "System som " + v.Supplier.Name + " (" + v.Supplier.OrgNumber + ") levererar till Lilla Edets kommun, uttaget " + takenAt() + ".",
+			Header: []string{"System", "Livscykel", "Personuppgifter", "Systemägare (förvaltning)", "Systemförvaltare", "Systemförvaltarens e-post", "Avtal",
+				"Personuppgiftsbiträdesavtal", "Kategorier av personuppgifter", "Känsliga uppgifter", "Underbiträden"}}
+		list, err := s.processing.ForSupplier(r.Context(), actorFrom(r.Context()), id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		processing, _ := s.registerRows(list)
+		pub := map[int64]registerRow{}
+		for i, p := range processing {
+			pub[list[i].Record.SystemID] = p
+		}
+		pubCells := func(id int64) []sheet.Cell {
+			p, ok := pub[id]
+			if !ok {
+				return []sheet.Cell{sheet.Text("–"), sheet.Text(""), sheet.Text(""), sheet.Text("")}
+			}
+			delete(pub, id)
+			return []sheet.Cell{sheet.Text(p.Agreement), sheet.Text(p.Data), sheet.Text(p.Sensitive), sheet.Text(p.SubProcessors)}
+		}
 		for _, sys := range v.Systems {
-			t.Rows = append(t.Rows, []sheet.Cell{sheet.Text(sys.Name), sheet.Text(portal.LabelOf(portal.Lifecycles, sys.Lifecycle)),
+			t.Rows = append(t.Rows, append([]sheet.Cell{sheet.Text(sys.Name), sheet.Text(portal.LabelOf(portal.Lifecycles, sys.Lifecycle)),
 				sheet.Text(portal.LabelOf(portal.PersonalData, sys.PersonalData)), sheet.Text(sys.Owner), sheet.Text(sys.Administrator),
-				sheet.Text(sys.AdministratorEmail), sheet.Text(sys.Contracts)})
+				sheet.Text(sys.AdministratorEmail), sheet.Text(sys.Contracts)}, pubCells(sys.ID)...))
+		}
+		// Systems it processes personal data for without a contract covering them.
+		for i, p := range processing {
+			if _, ok := pub[list[i].Record.SystemID]; ok {
+				t.Rows = append(t.Rows, append([]sheet.Cell{sheet.Text(p.System), sheet.Text(portal.LabelOf(portal.Lifecycles, list[i].Lifecycle)),
+					sheet.Text(""), sheet.Text(p.Department), sheet.Text(""), sheet.Text(""), sheet.Text("–")}, pubCells(list[i].Record.SystemID)...))
+			}
 		}
 		s.sendTable(w, r, format, "leverantor-"+v.Supplier.OrgNumber+"-system-"+time.Now().In(stockholm).Format("2006-01-02"), t)
 	}

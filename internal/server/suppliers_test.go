@@ -263,9 +263,9 @@ func TestSupplierIncidentPrintAndSheet(t *testing.T) {
 		got = append(got, strings.Join(r, "|"))
 	}
 	want := []string{
-		"System|Livscykel|Personuppgifter|Systemägare (förvaltning)|Systemförvaltare|Systemförvaltarens e-post|Avtal",
-		"Ekonomisystemet|I drift|Känsliga personuppgifter|Tekniska förvaltningen|Greta Gren|greta.gren@lillaedet.se|Ekonomiavtalet",
-		"Felanmälan|I drift|Inga personuppgifter|Tekniska förvaltningen|Greta Gren|greta.gren@lillaedet.se|Felanmälansavtalet",
+		"System|Livscykel|Personuppgifter|Systemägare (förvaltning)|Systemförvaltare|Systemförvaltarens e-post|Avtal|Personuppgiftsbiträdesavtal|Kategorier av personuppgifter|Känsliga uppgifter|Underbiträden",
+		"Ekonomisystemet|I drift|Känsliga personuppgifter|Tekniska förvaltningen|Greta Gren|greta.gren@lillaedet.se|Ekonomiavtalet|–", // no PUB registered
+		"Felanmälan|I drift|Inga personuppgifter|Tekniska förvaltningen|Greta Gren|greta.gren@lillaedet.se|Felanmälansavtalet|–",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("sheet rows:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

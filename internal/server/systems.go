@@ -236,6 +236,9 @@ func (s *Server) renderSystem(w http.ResponseWriter, r *http.Request, id int64, 
 		EditHref: systemHref(id) + "/redigera", RolesHref: systemHref(id) + "/roller", HistoryHref: systemHref(id) + "/historik",
 		DateAction: systemHref(id) + "#roller", Notice: problem.notice,
 	}
+	if sys.Facts.PersonalData != portal.PersonalDataNone {
+		m.ProcessingHref = processingHref(id)
+	}
 	if v.Proposal != nil {
 		m.Proposal = proposalView(sys, *v.Proposal, portal.CanDecideProposals(actor), problem)
 	}
