@@ -234,7 +234,7 @@ func ageText(t *time.Time) string {
 // newRequestForm asks for the kind, then shows its form.
 func (s *Server) newRequestForm(w http.ResponseWriter, r *http.Request) {
 	kind := portal.RequestKind(r.URL.Query().Get("typ"))
-	if !kind.Valid() {
+	if !kind.Valid() || !kind.Offered() {
 		errMsg := ""
 		status := http.StatusOK
 		if r.URL.Query().Has("typ") {
@@ -242,6 +242,9 @@ func (s *Server) newRequestForm(w http.ResponseWriter, r *http.Request) {
 		}
 		m := pages.RequestKindChoice{Error: errMsg}
 		for _, k := range portal.RequestKinds {
+			if !k.Offered() {
+				continue // started elsewhere (a supplier incident: from the supplier's page)
+			}
 			m.Kinds = append(m.Kinds, pages.KindOption{Value: string(k), Label: k.Label(), Hint: k.Hint()})
 		}
 		s.render(w, r, status, pages.RequestKindPage(s.page(r, formTitle("Nytt ärende", map[string]string{"typ": errMsg}), "/arenden"), m))
@@ -384,7 +387,7 @@ func (s *Server) updateRequest(w http.ResponseWriter, r *http.Request) {
 func (s *Server) saveRequest(w http.ResponseWriter, r *http.Request, id int64, kind portal.RequestKind) {
 	ctx := r.Context()
 	actor := actorFrom(ctx)
-	if !kind.Valid() {
+	if !kind.Valid() || !kind.Offered() {
 		http.Redirect(w, r, "/arenden/nytt", http.StatusSeeOther)
 		return
 	}
