@@ -193,6 +193,12 @@ func describeBreach(r postgres.ComplianceBreach, official string) breachText {
 		}
 		b.Fix = who + " tar reda på vad som gäller; IT-enheten registrerar uppsägningen med sista dagen, eller den utnyttjade optionen, på avtalets sida."
 		b.Link = "/avtal/" + strconv.FormatInt(r.RefID, 10)
+	case "r17_overused":
+		inUse, bought, _ := strings.Cut(r.RefText, "/")
+		b.Message = "Licensen " + strings.ToLower(portal.LabelOf(portal.LicenceModels, r.Detail)) + " används av " + inUse + " men bara " + bought +
+			" är köpta" + map[bool]string{true: " (räknat " + sinceDate(r) + ")", false: ""}[sinceDate(r) != ""] + "."
+		b.Fix = owner + " minskar användningen eller köper fler licenser enligt licensvillkoren; IT-enheten registrerar det nya antalet på licensens sida."
+		b.Link = "/licenser/" + strconv.FormatInt(r.RefID, 10)
 	}
 	return b
 }

@@ -44,6 +44,7 @@ func TestDescribeBreachEveryCheck(t *testing.T) {
 		{postgres.ComplianceBreach{Check: "r14_none"}, "aldrig kontrollerats"},
 		{postgres.ComplianceBreach{Check: "r15_no_contract", SystemID: 1, RefText: "Visma AB"}, "omfattas inte av något avtal i IT-portalen. Leverantör enligt registret: Visma AB."},
 		{postgres.ComplianceBreach{Check: "r15_no_contract", SystemID: 1, Detail: "ended"}, "inget av avtalen som omfattar det gäller i dag"},
+		{postgres.ComplianceBreach{Check: "r17_overused", SystemID: 1, Detail: "per_anvandare", RefID: 5, RefText: "120/100", Since: since}, "Licensen per användare används av 120 men bara 100 är köpta"},
 		{postgres.ComplianceBreach{Check: "r16_ended", Detail: "Skolplattform", RefID: 3, RefText: "Visma AB", Until: &until, PersonName: "Anna Andersson"}, "Avtalet Skolplattform med Visma AB löpte ut 2025-04-30"},
 	}
 	seen := map[string]bool{}

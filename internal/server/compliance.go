@@ -294,6 +294,8 @@ func (s *Server) fixRights(r *http.Request, actor *portal.Actor, rule postgres.R
 			return portal.CanAdminister(actor)
 		case "r15_no_contract", "r16_ended":
 			return portal.CanManageSuppliers(actor) // the contract's page and the list of contracts
+		case "r17_overused":
+			return portal.CanManageLicences(actor) // the licence's page
 		}
 		return false
 	}, nil
