@@ -30,6 +30,10 @@ func (s *Server) page(r *http.Request, title, current string) layout.Page {
 	}
 	p.User = &layout.User{Name: a.Name}
 	p.Nav = []layout.NavItem{{Label: "Översikt", Href: "/"}, {Label: "System", Href: "/system"}, {Label: "Ärenden", Href: "/arenden"}, {Label: "Styrdokument", Href: "/styrdokument"}, {Label: "Mina system", Href: "/mina-system"}, {Label: "Leverantörer", Href: "/leverantorer"}, {Label: "Avtal", Href: "/avtal"}, {Label: "Efterlevnad", Href: "/efterlevnad"}, {Label: "Min sida", Href: "/min-sida"}}
+	// Licenser after Avtal: everyone reads the licences.
+	if i := slices.IndexFunc(p.Nav, func(n layout.NavItem) bool { return n.Href == "/avtal" }); i >= 0 {
+		p.Nav = slices.Insert(p.Nav, i+1, layout.NavItem{Label: "Licenser", Href: "/licenser"})
+	}
 	if portal.IsPreparer(a) {
 		// Those who handle cases go straight to what waits for them.
 		p.Nav = slices.Insert(p.Nav, 3, layout.NavItem{Label: "Arbetskö", Href: "/arenden?vy=ko"})
