@@ -36,6 +36,13 @@ CREATE TABLE licence_reminders (
 );
 GRANT SELECT, INSERT ON licence_reminders TO itportal_runtime;
 
+-- The import of licence counts keeps its file between the dry run and the import.
+ALTER TABLE uploads DROP CONSTRAINT uploads_purpose_check;
+ALTER TABLE uploads ADD CONSTRAINT uploads_purpose_check CHECK (purpose IN ('register_import', 'staff_import', 'licence_import'));
+
 -- +goose Down
+DELETE FROM uploads WHERE purpose = 'licence_import';
+ALTER TABLE uploads DROP CONSTRAINT uploads_purpose_check;
+ALTER TABLE uploads ADD CONSTRAINT uploads_purpose_check CHECK (purpose IN ('register_import', 'staff_import'));
 DROP TABLE licence_reminders;
 DROP TABLE licences;

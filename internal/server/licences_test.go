@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -205,5 +206,89 @@ func TestLicenceBoardShowsR17UntilFixed(t *testing.T) {
 	}
 	if resp := emp.Get(location); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("a removed licence's page: %d", resp.StatusCode)
+	}
+}
+
+// TestLicenceImportDryRunThenAllOrNothing: a CSV of counts shows what it
+// would change (old → new, over-use warned) and saves nothing; a file with
+// one bad row (a negative count, an unknown system, an unknown model, a
+// duplicate) names each row's error in Swedish and cannot be imported;
+// the confirmed import saves every row, and R17 follows it.
+func TestLicenceImportDryRunThenAllOrNothing(t *testing.T) {
+	t.Parallel()
+	h := newPortal(t)
+	ctx := context.Background()
+	var office, visma int64
+	for name, id := range map[string]*int64{"Office 365": &office, "Visma Lön": &visma} {
+		if err := h.Owner.QueryRow(ctx, `INSERT INTO systems (name, lifecycle, introduced_before_portal) VALUES ($1, 'i_drift', true) RETURNING id`, name).Scan(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := h.Owner.Exec(ctx, `INSERT INTO licences (system_id, model, bought, in_use, counted_on) VALUES ($1, 'per_anvandare', 100, 90, '2025-06-01')`, office); err != nil {
+		t.Fatal(err)
+	}
+	state := func() string {
+		var s string
+		if err := h.Owner.QueryRow(ctx, `SELECT string_agg(system_id || ':' || model || ':' || bought || ':' || COALESCE(in_use::text, '-'), ',' ORDER BY id) FROM licences`).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	before := state()
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, l := range h.Logs.Lines() {
+				if strings.Contains(l, `"level":"ERROR"`) {
+					t.Log(l)
+				}
+			}
+		}
+	})
+	it := h.SignedIn(itUnit)
+	if resp := h.SignedIn(employee).Upload("/licenser/import", "file", "licenser.csv", []byte("System;Licensmodell;Köpta;I användning\n")); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("an employee's import: %d", resp.StatusCode)
+	}
+	bad := "System;Licensmodell;Köpta;I användning\n" +
+		"Office 365;Per användare;100;-4\n" +
+		"Finns inte;Per användare;10;5\n" +
+		itoa(visma) + ";per_kaffekopp;10;5\n" +
+		"Visma Lön;Per enhet;10;5\n" +
+		"visma lön;per_enhet;20;5\n"
+	resp := it.Upload("/licenser/import", "file", "licenser.csv", []byte(bad))
+	for _, want := range []string{"med fel 4", "I användning: Antalet kan inte vara negativt.", "Det finns inget system med det namnet eller numret",
+		"Licensmodellen finns inte", "Samma system och licensmodell står redan på rad 5", "Filen har fel och kan inte importeras"} {
+		if !strings.Contains(resp.Body, want) {
+			t.Errorf("bad file's dry run lacks %q", want)
+		}
+	}
+	if strings.Contains(resp.Body, ">Importera</button>") || state() != before {
+		t.Errorf("a bad file can be imported, or its dry run saved something")
+	}
+	good := "System;Licensmodell;Köpta;I användning;Räknat den\n" +
+		"Office 365;Per användare;;130;2026-01-10\n" + // bought kept at 100: over-used
+		itoa(visma) + ";Platslicens;;400;\n"
+	resp = it.Upload("/licenser/import", "file", "licenser.csv", []byte(good))
+	for _, want := range []string{"nya 1, ändras 1, oförändrade 0, med fel 0", "<del>90 </del>", "blir en avvikelse från Riktlinjer för IT (R17)", ">Importera</button>"} {
+		if !strings.Contains(strings.ReplaceAll(resp.Body, "90</del>", "90 </del>"), want) {
+			t.Errorf("dry run lacks %q\n%s", want, resp.Body)
+		}
+	}
+	if state() != before {
+		t.Fatalf("the dry run saved: %s", state())
+	}
+	upload := regexp.MustCompile(`name="upload" value="(\d+)"`).FindStringSubmatch(resp.Body)
+	if upload == nil {
+		t.Fatal("no upload to confirm")
+	}
+	resp = it.Post("/licenser/import/bekrafta", url.Values{"upload": {upload[1]}})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, "Importen är klar (licenser): nya 1, ändrade 1") {
+		t.Fatalf("commit: %d\n%s", resp.StatusCode, resp.Body)
+	}
+	if got, want := state(), itoa(office)+":per_anvandare:100:130,"+itoa(visma)+":plats:0:400"; got != want {
+		t.Errorf("after the import: %s, want %s", got, want)
+	}
+	var r17 int
+	if err := h.Owner.QueryRow(ctx, `SELECT count(*) FROM compliance_breaches WHERE check_key = 'r17_overused' AND system_id = $1`, office).Scan(&r17); err != nil || r17 != 1 {
+		t.Errorf("R17 after the import: %d, %v", r17, err)
 	}
 }
