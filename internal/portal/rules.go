@@ -1,10 +1,10 @@
 package portal
 
 // The rules of "Riktlinjer för IT" that the compliance board checks: R1–R14
-// of the domain description; the contract rules R15–R16 and the personal
-// data processors R18–R19 (issue 20); training R20–R21, the platform R22,
-// network access R23 and mailboxes R24 (issue 21); each with the section
-// it comes from and what
+// of the domain description; the contract rules R15–R16, the licence rule
+// R17 and the personal data processors R18–R19 (issue 20); training
+// R20–R21, the platform R22, network access R23 and mailboxes R24 (issue
+// 21); each with the section it comes from and what
 // is checked. What counts as a breach of each check is SQL
 // (internal/postgres/compliance_checks.go); how a breach is described to
 // people is the server's (internal/server/compliance.go).
@@ -120,6 +120,11 @@ var Rules = []Rule{
 		Title: "Inget avtal passerar sin sista dag utan ett registrerat beslut om uppsägning eller fortsättning. Ett avtal som förlängs automatiskt och inte är uppsagt har förlängts.",
 		Checks: []Check{
 			{Key: "r16_ended", What: "Avtal som inte förlängs automatiskt och vars avtalsperiod har löpt ut, utan att en uppsägning eller en utnyttjad option har registrerats."},
+		}},
+	{ID: "R17", Slug: "r17", Section: "7", Heading: "7. Programvara",
+		Title: "Licenser i användning överstiger inte antalet köpta (§7). En platslicens gäller hur många som helst.",
+		Checks: []Check{
+			{Key: "r17_overused", What: "Licenser för system som inte är avvecklade där antalet i användning, som det senast räknades, är större än antalet köpta."},
 		}},
 	{ID: "R18", Slug: "r18", Section: "8", Heading: "8. Personuppgiftslag och Offentlighetslagstiftning",
 		Title: "Ett system med personuppgifter som en leverantör driver har ett undertecknat personuppgiftsbiträdesavtal (§8).",

@@ -34,7 +34,7 @@ import (
 type checkScope int
 
 const (
-	bySystem  checkScope = iota + 1 // systems: R1, R2, R3, R4 (no case), R6, R7, R12, R13, R15, R18, R19, R21, R22
+	bySystem  checkScope = iota + 1 // systems: R1, R2, R3, R4 (no case), R6, R7, R12, R13, R15, R17, R18, R19, R21, R22
 	byPerson                        // people: R9, R10, R11, R20
 	byCase                          // cases: R4 (grounds), R5, R8
 	byNothing                       // the whole municipality: R14, the contracts: R16, network access: R23, mailboxes: R24
@@ -456,6 +456,16 @@ var checks = []check{
 	       COALESCE(to_char(pr.oversight_last_on, 'YYYY-MM-DD'), ''), pr.id, ''
 	FROM scope JOIN processing_records pr ON pr.system_id = scope.id JOIN systems s ON s.id = pr.system_id` + ownerOf + administratorOf + `
 	WHERE s.lifecycle <> 'avvecklad' AND pr.oversight_next_on < @today::date`},
+
+	// R17: a licence in use beyond what was bought, as last counted (a
+	// site licence allows any number), of a system not decommissioned.
+	// Since: the day it was counted; detail: the model; ref: the licence;
+	// ref_text: in use/bought.
+	{Keys: []string{"r17_overused"}, Scope: bySystem, SQL: `
+	SELECT 'r17_overused', s.id, COALESCE(own.id, 0), COALESCE(adm.id, 0),
+	       l.counted_on::timestamp AT TIME ZONE 'Europe/Stockholm', NULL::date, l.model, l.id, l.in_use::text || '/' || l.bought::text
+	FROM scope JOIN systems s ON s.id = scope.id JOIN licences l ON l.system_id = s.id` + ownerOf + administratorOf + `
+	WHERE s.lifecycle <> 'avvecklad' AND l.model <> 'plats' AND l.in_use > l.bought`},
 }
 
 // breachRow is one row a check returns, as kept in compliance_breaches.

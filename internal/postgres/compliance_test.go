@@ -648,6 +648,17 @@ func TestComplianceEveryRule(t *testing.T) {
 					f.exec(t, `UPDATE processing_records SET oversight_last_on = now()::date, oversight_next_on = now()::date + 365 WHERE system_id = $1`, id)
 				}
 			}},
+		{check: "r17_overused", want: 1, system: "Med licenser", dept: "Socialförvaltningen", detail: "per_anvandare 120/100",
+			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
+				// 120 in use of 100 bought; a site licence and a licence within its count are not breaches.
+				id := f.compliant(t, "Med licenser")
+				lic := f.id(t, `INSERT INTO licences (system_id, model, bought, in_use, counted_on) VALUES ($1, 'per_anvandare', 100, 120, '2025-01-15') RETURNING id`, id)
+				f.exec(t, `INSERT INTO licences (system_id, model, bought, in_use, counted_on) VALUES ($1, 'plats', 0, 900, '2025-01-15')`, id)
+				f.exec(t, `INSERT INTO licences (system_id, model, bought, in_use, counted_on) VALUES ($1, 'per_enhet', 40, 40, '2025-01-15')`, id)
+				return func(t *testing.T) {
+					f.exec(t, `UPDATE licences SET bought = 150 WHERE id = $1`, lic)
+				}
+			}},
 		{check: "r14_none", want: 1, detail: "",
 			breach: func(t *testing.T, f *complianceFixture) func(*testing.T) {
 				f.exec(t, `DELETE FROM audit_verifications`)

@@ -170,14 +170,3 @@ func TestProcessingRecordsKeptAndProposed(t *testing.T) {
 	}
 }
 
-// fieldOf is the message of an invalid input's field, or "".
-func fieldOf(err error, field string) string {
-	var pe *portal.Error
-	if e, ok := err.(*portal.Error); ok {
-		pe = e
-	}
-	if pe == nil {
-		return ""
-	}
-	return pe.Fields[field]
-}

@@ -254,6 +254,12 @@ func describeBreach(r postgres.ComplianceBreach, official string) breachText {
 		}
 		b.Fix = "IT-enheten gör tillsynen och registrerar datumet under Personuppgifter på systemets sida."
 		b.Link = processingHref(r.SystemID)
+	case "r17_overused":
+		inUse, bought, _ := strings.Cut(r.RefText, "/")
+		b.Message = "Licensen " + strings.ToLower(portal.LabelOf(portal.LicenceModels, r.Detail)) + " används av " + inUse + " men bara " + bought +
+			" är köpta" + map[bool]string{true: " (räknat " + sinceDate(r) + ")", false: ""}[sinceDate(r) != ""] + "."
+		b.Fix = owner + " minskar användningen eller köper fler licenser enligt licensvillkoren; IT-enheten registrerar det nya antalet på licensens sida."
+		b.Link = "/licenser/" + strconv.FormatInt(r.RefID, 10)
 	}
 	return b
 }

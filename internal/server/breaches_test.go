@@ -46,6 +46,7 @@ func TestDescribeBreachEveryCheck(t *testing.T) {
 		{postgres.ComplianceBreach{Check: "r15_no_contract", SystemID: 1, Detail: "ended"}, "inget av avtalen som omfattar det gäller i dag"},
 		{postgres.ComplianceBreach{Check: "r22_platform", SystemID: 1, Detail: "avveckling", RefID: 2, RefText: "Windows Server 2012 R2", Until: &until}, "Windows Server 2012 R2, vars avveckling skulle vara klar 2025-04-30"},
 		{postgres.ComplianceBreach{Check: "r22_platform", SystemID: 1, Detail: "ej_tillaten", RefID: 3, RefText: "Internet Explorer 11"}, "Internet Explorer 11, som inte är tillåten"},
+		{postgres.ComplianceBreach{Check: "r17_overused", SystemID: 1, Detail: "per_anvandare", RefID: 5, RefText: "120/100", Since: since}, "Licensen per användare används av 120 men bara 100 är köpta"},
 		{postgres.ComplianceBreach{Check: "r16_ended", Detail: "Skolplattform", RefID: 3, RefText: "Visma AB", Until: &until, PersonName: "Anna Andersson"}, "Avtalet Skolplattform med Visma AB löpte ut 2025-04-30"},
 		{postgres.ComplianceBreach{Check: "r23_expired", Detail: "Lilla Edets Bostäder AB", RefID: 5, RefText: "IT 2026/0004", Until: &until}, "Nätanslutningen för Lilla Edets Bostäder AB (ärende IT 2026/0004) gällde till och med 2025-04-30"},
 		{postgres.ComplianceBreach{Check: "r24_unwatched", Detail: "bygglov@lillaedet.se", RefID: 2}, "Ingen bevakar brevlådan bygglov@lillaedet.se i dag"},

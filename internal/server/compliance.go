@@ -303,6 +303,8 @@ func (s *Server) fixRights(r *http.Request, actor *portal.Actor, rule postgres.R
 			return false
 		case "r18_no_agreement", "r19_overdue":
 			return portal.CanEditProcessing(actor) // the system's processing page
+		case "r17_overused":
+			return portal.CanManageLicences(actor) // the licence's page
 		}
 		return false
 	}, nil

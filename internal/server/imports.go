@@ -19,7 +19,7 @@ import (
 // files: the file and the multipart envelope.
 func uploadLimit(path string) (int64, bool) {
 	switch {
-	case path == "/system/import", path == "/admin/personal/import":
+	case path == "/system/import", path == "/admin/personal/import", path == "/licenser/import":
 		return registerfile.MaxFileSize + 64<<10, true
 	case strings.HasPrefix(path, "/arenden/") && strings.HasSuffix(path, "/bilagor") && strings.Count(path, "/") == 3:
 		return attachmentUploadLimit, true
@@ -31,7 +31,7 @@ func uploadLimit(path string) (int64, bool) {
 // the largest file it takes, and the way back to where the file was chosen.
 func uploadRouteOf(path string) (most, backHref, backLabel string) {
 	switch path {
-	case "/system/import", "/admin/personal/import":
+	case "/system/import", "/admin/personal/import", "/licenser/import":
 		return importFileLimit.Text(), path, "Tillbaka till importen"
 	}
 	most = attachmentFileLimit.Text()

@@ -139,6 +139,21 @@ var authzMatrix = map[string][7]int{
 	"GET /personuppgifter/register":                            {303, 200, 200, 200, 200, 200, 200},
 	"GET /personuppgifter/register.csv":                        {303, 200, 200, 200, 200, 200, 200},
 	"GET /personuppgifter/register.xlsx":                       {303, 200, 200, 200, 200, 200, 200},
+	// Licences: everyone reads; IT-enheten keeps them (an empty form: 422;
+	// the removal's first POST is its confirmation page).
+	"GET /licenser":                  {303, 200, 200, 200, 200, 200, 200},
+	"GET /licenser.csv":              {303, 200, 200, 200, 200, 200, 200},
+	"GET /licenser.xlsx":             {303, 200, 200, 200, 200, 200, 200},
+	"GET /licenser/{id}":             {303, 200, 200, 200, 200, 200, 200},
+	"GET /licenser/ny":               {303, 403, 200, 200, 200, 200, 403},
+	"POST /licenser/ny":              {303, 403, 422, 422, 422, 422, 403},
+	"GET /licenser/{id}/redigera":    {303, 403, 200, 200, 200, 200, 403},
+	"POST /licenser/{id}/redigera":   {303, 403, 422, 422, 422, 422, 403},
+	"POST /licenser/{id}/ta-bort":    {303, 403, 200, 200, 200, 200, 403},
+	"GET /licenser/import":           {303, 403, 200, 200, 200, 200, 403},
+	"POST /licenser/import":          {303, 403, 422, 422, 422, 422, 403},
+	"POST /licenser/import/bekrafta": {303, 403, 400, 400, 400, 400, 403},
+	"GET /api/v1/licences":           {401, 200, 200, 200, 200, 200, 200},
 
 	// Cases: submitted cases are public records; steps are the author's or
 	// IT-enheten's; an introduction is decided by IT-enheten (the head and
@@ -293,6 +308,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 		RETURNING equipment_id`, department).Scan(&equipment); err != nil {
 		t.Fatal(err)
 	}
+	var licence int64
+	if err := h.Owner.QueryRow(context.Background(), `
+		INSERT INTO licences (system_id, contract_id, model, bought, in_use, counted_on) VALUES ($1, $2, 'per_anvandare', 10, 5, '2025-06-01') RETURNING id`,
+		system, contract).Scan(&licence); err != nil {
+		t.Fatal(err)
+	}
 
 	// A submitted introduction by the requester (of a third department),
 	// with an attachment.
@@ -376,6 +397,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 		if strings.HasPrefix(pattern, "/api/v1/contracts/") {
 			path = strings.ReplaceAll(pattern, "{id}", itoa(contract))
+		}
+		if strings.HasPrefix(pattern, "/licenser/") {
+			path = strings.ReplaceAll(pattern, "{id}", itoa(licence))
 		}
 		if strings.HasPrefix(pattern, "/avtal/") {
 			path = strings.NewReplacer("{id}", itoa(contract), "{sid}", itoa(system)).Replace(pattern)

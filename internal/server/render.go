@@ -29,10 +29,10 @@ func (s *Server) page(r *http.Request, title, current string) layout.Page {
 		return p
 	}
 	p.User = &layout.User{Name: a.Name}
-	p.Nav = []layout.NavItem{{Label: "Översikt", Href: "/"}, {Label: "System", Href: "/system"}, {Label: "Ärenden", Href: "/arenden"}, {Label: "Styrdokument", Href: "/styrdokument"}, {Label: "Mina system", Href: "/mina-system"}, {Label: "Leverantörer", Href: "/leverantorer"}, {Label: "Avtal", Href: "/avtal"}, {Label: "Efterlevnad", Href: "/efterlevnad"}, {Label: "Min sida", Href: "/min-sida"}}
-	p.Nav = append(p.Nav, layout.NavItem{Label: "IT-infrastruktur", Href: "/plattform"})
-	// Equipment: everyone reads what they use (IT-enheten all of it).
-	p.Nav = append(p.Nav, layout.NavItem{Label: "Utrustning", Href: "/utrustning"})
+	p.Nav = []layout.NavItem{{Label: "Översikt", Href: "/"}, {Label: "System", Href: "/system"}, {Label: "Ärenden", Href: "/arenden"},
+		{Label: "Styrdokument", Href: "/styrdokument"}, {Label: "Mina system", Href: "/mina-system"}, {Label: "Leverantörer", Href: "/leverantorer"},
+		{Label: "Avtal", Href: "/avtal"}, {Label: "Licenser", Href: "/licenser"}, {Label: "IT-infrastruktur", Href: "/plattform"},
+		{Label: "Utrustning", Href: "/utrustning"}, {Label: "Efterlevnad", Href: "/efterlevnad"}, {Label: "Min sida", Href: "/min-sida"}}
 	if portal.IsPreparer(a) {
 		// Those who handle cases go straight to what waits for them.
 		p.Nav = slices.Insert(p.Nav, 3, layout.NavItem{Label: "Arbetskö", Href: "/arenden?vy=ko"})

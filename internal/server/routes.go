@@ -47,6 +47,7 @@ func (s *Server) routes() http.Handler {
 		r.Use(s.apiAuth)
 		r.With(s.needScope(portal.ScopeRegisterRead)).Get("/api/v1/systems", s.apiSystems)
 		r.With(s.needScope(portal.ScopeRegisterRead)).Get("/api/v1/systems/{id}", s.apiSystem)
+		r.With(s.needScope(portal.ScopeRegisterRead)).Get("/api/v1/licences", s.apiLicences)
 		r.With(s.needScope(portal.ScopeRequestsRead)).Get("/api/v1/requests", s.apiRequests)
 		r.With(s.needScope(portal.ScopeRequestsRead)).Get("/api/v1/requests/{id}", s.apiRequest)
 		r.With(s.needScope(portal.ScopeAcknowledgementsRead)).Get("/api/v1/acknowledgements", s.apiAcknowledgements)
@@ -234,6 +235,24 @@ func (s *Server) routes() http.Handler {
 				r.Post("/utrustning/{id}/skrota", s.scrapEquipment)
 				r.Post("/utrustning/prislista", s.addPrice)
 				r.Post("/utrustning/debitering/stang", s.closeMonth)
+			})
+
+			// Licences: everyone reads; IT-enheten, its head and
+			// administrators keep them and import their counts.
+			r.Get("/licenser", s.listLicences)
+			r.Get("/licenser.csv", s.exportLicences("csv"))
+			r.Get("/licenser.xlsx", s.exportLicences("xlsx"))
+			r.Get("/licenser/{id}", s.showLicence)
+			r.Group(func(r chi.Router) {
+				r.Use(s.require(portal.CanManageLicences))
+				r.Get("/licenser/ny", s.newLicenceForm)
+				r.Post("/licenser/ny", s.createLicence)
+				r.Get("/licenser/{id}/redigera", s.editLicenceForm)
+				r.Post("/licenser/{id}/redigera", s.updateLicence)
+				r.Post("/licenser/{id}/ta-bort", s.removeLicence)
+				r.Get("/licenser/import", s.licenceImportForm)
+				r.With(s.acceptUpload).Post("/licenser/import", s.licenceImportUpload)
+				r.Post("/licenser/import/bekrafta", s.licenceImportCommit)
 			})
 
 			// IT-enheten (and its head) keep the register.

@@ -65,6 +65,7 @@ type Server struct {
 	platform    *postgres.PlatformService
 	equipment   *postgres.EquipmentService
 	processing  *postgres.ProcessingService
+	licences    *postgres.LicenceService
 	now         func() time.Time      // nil is time.Now
 	router      chi.Routes            // the routes, to tell a 405 which methods a path allows
 	bodies      *auth.InFlightLimiter // requests sending a body, per client address
@@ -99,6 +100,7 @@ func NewServer(d Deps) http.Handler {
 		processing:  postgres.NewProcessingService(d.Pool, d.Config.OfficialWebAddress, d.Now),
 		now:         d.Now,
 	}
+	s.licences = postgres.NewLicenceService(d.Pool, d.Config.OfficialWebAddress, d.Now)
 	if d.Config.BodiesPerClient > 0 {
 		s.bodies = auth.NewInFlightLimiter(d.Config.BodiesPerClient, auth.DefaultLimiterAddresses)
 	}

@@ -629,6 +629,10 @@ func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, status i
 		}
 		m.Systems = append(m.Systems, row)
 	}
+	if m.Licences, err = s.licenceSection(r, postgres.LicenceFilter{ContractID: id}, "/licenser/ny?avtal="+strconv.FormatInt(id, 10)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.render(w, r, status, pages.ContractPageView(s.page(r, formTitle(c.Name, errs), "/avtal"), m))
 }
 

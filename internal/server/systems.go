@@ -242,6 +242,10 @@ func (s *Server) renderSystem(w http.ResponseWriter, r *http.Request, id int64, 
 	if v.Proposal != nil {
 		m.Proposal = proposalView(sys, *v.Proposal, portal.CanDecideProposals(actor), problem)
 	}
+	if m.Licences, err = s.licenceSection(r, postgres.LicenceFilter{SystemID: id}, "/licenser/ny?system="+strconv.FormatInt(id, 10)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	for _, b := range breaches {
 		t := describeBreach(b, s.cfg.OfficialWebAddress)
 		m.Breaches = append(m.Breaches, pages.BreachRow{Rule: b.Rule, Section: sectionOf(b), Message: t.Message, Since: sinceDate(b), Fix: t.Fix})
