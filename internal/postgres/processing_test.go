@@ -169,4 +169,3 @@ func TestProcessingRecordsKeptAndProposed(t *testing.T) {
 		t.Error("a proposal was deleted")
 	}
 }
-
