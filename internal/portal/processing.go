@@ -181,7 +181,7 @@ func (f ProcessingFields) Input() ProcessingInput {
 		in.OversightInterval = strconv.Itoa(f.OversightMonths)
 	}
 	for _, p := range f.SubProcessors {
-		in.SubProcessors = append(in.SubProcessors, SubProcessorInput{Name: p.Name, Country: p.Country, Basis: p.Basis, Service: p.Service})
+		in.SubProcessors = append(in.SubProcessors, SubProcessorInput(p))
 	}
 	return in
 }

@@ -41,16 +41,13 @@ func (t SupplierText) Proposal() *SupplierCandidate {
 	return &t.Candidates[0]
 }
 
-// maxSupplierTexts bounds the matching page; a register has far fewer.
-const maxSupplierTexts = 2000
-
 const unlinkedTextsSQL = `
 	SELECT supplier, count(*), (array_agg(name ORDER BY name COLLATE swedish, id))[1:3]
 	FROM systems
 	WHERE supplier_id IS NULL AND supplier <> '' AND ($1 = '' OR supplier = $1)
 	GROUP BY supplier
 	ORDER BY supplier COLLATE swedish
-	LIMIT 2000`
+	LIMIT 2000` // bounds the matching page; a register has far fewer texts
 
 // supplierCandidatesSQL proposes, per normalised text, the suppliers with
 // the same normalised name first, then the most similar by trigrams (the
