@@ -360,8 +360,8 @@ func equipmentAudit(audit []postgres.AuditRow) []pages.HistoryEntry {
 			"scrapped_on": "skrotad", "note": "anteckning", "correction_in": "rättelse i"})
 }
 
-// parseEquipmentDate reads a form date; "" is the zero time with ok.
-func parseEquipmentDate(v string) (time.Time, bool) {
+// parseOptionalDate reads a form date; "" is the zero time with ok.
+func parseOptionalDate(v string) (time.Time, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return time.Time{}, true
@@ -393,11 +393,11 @@ func (s *Server) rentEquipment(w http.ResponseWriter, r *http.Request) {
 	}
 	v := r.PostForm
 	errs := map[string]string{}
-	from, okFrom := parseEquipmentDate(v.Get("from"))
+	from, okFrom := parseOptionalDate(v.Get("from"))
 	if !okFrom {
 		errs["from"] = badDate
 	}
-	until, okUntil := parseEquipmentDate(v.Get("until"))
+	until, okUntil := parseOptionalDate(v.Get("until"))
 	if !okUntil {
 		errs["until"] = badDate
 	}
@@ -430,7 +430,7 @@ func (s *Server) returnEquipment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := r.PostForm
-	on, okOn := parseEquipmentDate(v.Get("returned_on"))
+	on, okOn := parseOptionalDate(v.Get("returned_on"))
 	if !okOn {
 		s.renderEquipment(w, r, http.StatusUnprocessableEntity, id, equipmentForms{values: v, errs: map[string]string{"returned_on": badDate}})
 		return
@@ -455,7 +455,7 @@ func (s *Server) scrapEquipment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := r.PostForm
-	on, okOn := parseEquipmentDate(v.Get("scrapped_on"))
+	on, okOn := parseOptionalDate(v.Get("scrapped_on"))
 	if !okOn {
 		s.renderEquipment(w, r, http.StatusUnprocessableEntity, id, equipmentForms{values: v, errs: map[string]string{"scrapped_on": badDate}})
 		return

@@ -209,13 +209,12 @@ func (s *Server) renderPlatformForm(w http.ResponseWriter, r *http.Request, stat
 // parseFormDate reads a date field; "" is nil, anything else that does not
 // parse is a field error.
 func parseFormDate(v, name string, errs map[string]string) *time.Time {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return nil
-	}
-	t, err := time.Parse(time.DateOnly, v)
-	if err != nil {
+	t, ok := parseOptionalDate(v)
+	switch {
+	case !ok:
 		errs[name] = "Ange ett datum som 2027-01-15."
+		return nil
+	case t.IsZero():
 		return nil
 	}
 	return &t
@@ -297,11 +296,11 @@ func (s *Server) renderSystemPlatformForm(w http.ResponseWriter, r *http.Request
 	}
 	for _, c := range list {
 		if len(m.Groups) == 0 || m.Groups[len(m.Groups)-1].Legend != c.Category.Label() {
-			m.Groups = append(m.Groups, pages.CheckGroup{Legend: c.Category.Label(), Name: "komponent"})
+			m.Groups = append(m.Groups, components.CheckboxGroup{Legend: c.Category.Label(), Name: "komponent", Anchored: len(m.Groups) == 0})
 		}
 		value := strconv.FormatInt(c.ID, 10)
 		g := &m.Groups[len(m.Groups)-1]
-		g.Options = append(g.Options, pages.CheckOption{Value: value, Label: c.Display() + " (" + phaseOutTag(c.Status, c.EndsOn, today).Label + ")",
+		g.Options = append(g.Options, components.CheckboxOption{Value: value, Label: c.Display() + " (" + phaseOutTag(c.Status, c.EndsOn, today).Label + ")",
 			Checked: containsString(chosen, value)})
 	}
 	title := m.Heading

@@ -240,10 +240,10 @@ func (s *Server) renderProcessingForm(w http.ResponseWriter, r *http.Request, st
 		return out
 	}
 	yesNo := []components.Option{{Value: "ja", Label: "Ja"}, {Value: "nej", Label: "Nej"}}
-	group := func(name, legend, hint string, choices []portal.Choice, ticked []string) pages.ChoiceGroup {
-		g := pages.ChoiceGroup{Name: name, Legend: legend, Hint: hint, Error: errs[name]}
+	group := func(name, legend, hint string, choices []portal.Choice, ticked []string) components.CheckboxGroup {
+		g := components.CheckboxGroup{Name: name, Legend: legend, Hint: hint, Error: errs[name], Anchored: true}
 		for _, c := range choices {
-			g.Options = append(g.Options, pages.ChoiceOption{Value: c.Value, Label: c.Label, Checked: slices.Contains(ticked, c.Value)})
+			g.Options = append(g.Options, components.CheckboxOption{Value: c.Value, Label: c.Label, Checked: slices.Contains(ticked, c.Value)})
 		}
 		return g
 	}
